@@ -1,0 +1,82 @@
+"""Names shared by every module: the data contracts in one place.
+
+See ``DESIGN.md`` ("Data contracts"). Modules import these constants rather
+than spelling column names themselves.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+__all__ = [
+    "AREA_COLUMNS",
+    "DOMAINS",
+    "DOMAIN_LABELS",
+    "INDICATOR_COLUMNS",
+    "LEVELS",
+    "LEVEL_LABELS",
+    "Domain",
+    "Level",
+    "STORAGE_CRS",
+    "DISPLAY_CRS",
+    "SYNTHETIC_LABEL",
+]
+
+#: CRS areas are stored in (British National Grid, metres) and drawn in.
+STORAGE_CRS = "EPSG:27700"
+DISPLAY_CRS = "EPSG:4326"
+
+Level = Literal["lsoa", "msoa", "lad", "custom"]
+#: Geography levels, finest first.
+LEVELS: tuple[str, ...] = ("lsoa", "msoa", "lad", "custom")
+LEVEL_LABELS = {
+    "lsoa": "LSOA (neighbourhood, about 1,500 people)",
+    "msoa": "MSOA (about 7,000 people)",
+    "lad": "Local authority district",
+    "custom": "Custom areas",
+}
+
+#: Columns of the areas GeoDataFrame (``msoa_code``/``lad_code`` where known).
+AREA_COLUMNS: tuple[str, ...] = (
+    "area_code",
+    "area_name",
+    "level",
+    "msoa_code",
+    "lad_code",
+    "geometry",
+)
+
+Domain = Literal["homelessness", "substance_misuse", "mental_health", "justice", "context"]
+DOMAINS: tuple[str, ...] = (
+    "homelessness",
+    "substance_misuse",
+    "mental_health",
+    "justice",
+    "context",
+)
+DOMAIN_LABELS = {
+    "homelessness": "Homelessness",
+    "substance_misuse": "Substance misuse",
+    "mental_health": "Mental ill health",
+    "justice": "Contact with criminal justice",
+    "context": "Context (population, deprivation)",
+}
+
+#: Columns of the tidy indicator table, in order. ``suppressed`` is True where
+#: the source withheld the count (``"*"``, ``"c"``, ``"x"``, ...): ``count`` is
+#: then NaN and must be treated as unknown, never zero.
+INDICATOR_COLUMNS: tuple[str, ...] = (
+    "area_code",
+    "indicator",
+    "domain",
+    "period",
+    "count",
+    "denominator",
+    "value",
+    "unit",
+    "source",
+    "suppressed",
+)
+
+#: Label carried by every map and export drawn from the demo.
+SYNTHETIC_LABEL = "Synthetic demonstration data: not real people"
