@@ -1,0 +1,453 @@
+"""Add indicators up from small areas to larger ones (LSOA -> MSOA -> district -> custom).
+
+Counts and denominators are summed and the rate is recomputed from the sums;
+rates are never averaged (an average of rates weights a village the same as a
+town). A parent whose children include a suppressed or missing count has an
+unknown count unless the caller asks for a lower bound.
+
+References
+----------
+Office for Health Improvement and Disparities, *Public Health Data Science
+Technical Guide*: rates for combined areas are computed from summed numerators
+and denominators.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Literal
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from meam_mapping.errors import InputError
+from meam_mapping.geography.codes import normalise_codes
+from meam_mapping.schema import INDICATOR_COLUMNS, LEVELS
+
+__all__ = [
+    "AggregationResult",
+    "ParentAssignment",
+    "unit_multiplier",
+    "as_lookup",
+    "assign_to_parents",
+    "aggregate_indicators",
+    "dissolve_areas",
+]
+
+Lookup = Mapping[str, str] | pd.Series | pd.DataFrame
+
+
+def unit_multiplier(unit: object) -> float | None:
+    """Return the rate multiplier a unit implies, or None for counts and scores.
+
+    ``'%'`` -> 100, ``'per 1,000'`` -> 1000, ``'per 100,000'`` -> 100000.
+    """
+    if unit is None or (isinstance(unit, float) and np.isnan(unit)) or unit is pd.NA:
+        return None
+    text = str(unit).strip().lower()
+    if text in {"%", "percent", "percentage", "per cent", "proportion (%)"}:
+        return 100.0
+    match = re.search(r"per\s*([\d][\d,\s]*)", text)
+    if match:
+        return float(re.sub(r"[,\s]", "", match.group(1)))
+    return None
+
+
+def _check_level(to_level: str) -> None:
+    if to_level not in LEVELS:
+        raise InputError(f"unknown level {to_level!r}", expected=f"one of {', '.join(LEVELS)}")
+
+
+def as_lookup(lookup: Lookup, *, to_level: str | None = None) -> pd.Series:
+    """Turn a child -> parent lookup given in any accepted form into a Series.
+
+    Parameters
+    ----------
+    lookup : dict, Series or DataFrame
+        A mapping child code -> parent code; a two-column frame (child,
+        parent); or a frame with ``area_code`` and ``<to_level>_code``
+        columns, such as an areas layer with ``msoa_code``.
+    to_level : str, optional
+        Used to pick ``msoa_code``/``lad_code`` from a wider frame.
+
+    Returns
+    -------
+    pandas.Series
+        Index child code, values parent code, no duplicates.
+
+    Raises
+    ------
+    InputError
+        If the columns cannot be told apart or a child has two parents.
+    """
+    if isinstance(lookup, gpd.GeoDataFrame):
+        lookup = pd.DataFrame(lookup.drop(columns=lookup.geometry.name))
+    if isinstance(lookup, pd.DataFrame):
+        parent_col = f"{to_level}_code" if to_level else None
+        if "area_code" in lookup.columns and parent_col in lookup.columns:
+            child, parent = lookup["area_code"], lookup[parent_col]
+        elif len(lookup.columns) == 2:
+            child, parent = lookup.iloc[:, 0], lookup.iloc[:, 1]
+        else:
+            raise InputError(
+                "the lookup has more than two columns and none is named for the target level",
+                column=[str(c) for c in lookup.columns],
+                expected=f"two columns (small area, larger area) or 'area_code' and '{parent_col}'",
+            )
+        series = pd.Series(
+            normalise_codes(parent).to_numpy(), index=normalise_codes(child).to_numpy()
+        )
+    elif isinstance(lookup, pd.Series):
+        series = pd.Series(
+            normalise_codes(lookup).to_numpy(), index=normalise_codes(lookup.index).to_numpy()
+        )
+    elif isinstance(lookup, Mapping):
+        series = pd.Series(
+            normalise_codes(list(lookup.values())).to_numpy(),
+            index=normalise_codes(list(lookup.keys())).to_numpy(),
+        )
+    else:
+        raise InputError(
+            f"cannot use a {type(lookup).__name__} as a lookup",
+            expected="a dict, a Series, a two-column table or a polygon layer",
+        )
+    series = series[series.index.notna() & series.notna()]
+    pairs = series.reset_index().drop_duplicates()
+    clash = pairs[pairs.iloc[:, 0].duplicated(keep=False)]
+    if len(clash):
+        codes = sorted(clash.iloc[:, 0].unique())
+        raise InputError(
+            f"{len(codes)} small area(s) are given more than one larger area: {', '.join(codes[:5])}",
+            fix="Each small area must belong to exactly one larger area; remove the extra rows",
+        )
+    out = pairs.set_index(pairs.columns[0]).iloc[:, 0]
+    out.index.name, out.name = "area_code", "parent_code"
+    return out.astype(object)
+
+
+@dataclass(frozen=True)
+class ParentAssignment:
+    """Children placed in parent polygons.
+
+    Attributes
+    ----------
+    lookup : pandas.Series
+        Child code -> parent code.
+    outside : tuple of str
+        Children that fall in no parent.
+    split : dict
+        Child code -> share of its area inside the parent it was given, for
+        children that straddle a boundary (share below 0.95; overlap method).
+    method : str
+    """
+
+    lookup: pd.Series
+    outside: tuple[str, ...]
+    split: dict[str, float]
+    method: str
+
+
+def assign_to_parents(
+    children: gpd.GeoDataFrame,
+    parents: gpd.GeoDataFrame,
+    *,
+    method: Literal["largest_overlap", "representative_point"] = "largest_overlap",
+) -> ParentAssignment:
+    """Give each child polygon the parent polygon it overlaps most (or contains its point).
+
+    Parameters
+    ----------
+    children, parents : geopandas.GeoDataFrame
+        Both with ``area_code`` and polygons (any CRS; parents' CRS is used).
+    method : {'largest_overlap', 'representative_point'}
+        Largest shared area, or the parent containing the child's
+        representative point (faster, no split report).
+
+    Returns
+    -------
+    ParentAssignment
+    """
+    if method not in ("largest_overlap", "representative_point"):
+        raise InputError(
+            f"unknown assignment method {method!r}",
+            expected="'largest_overlap' or 'representative_point'",
+        )
+    kids = children[["area_code", "geometry"]].to_crs(parents.crs).reset_index(drop=True)
+    mums = parents[["area_code", "geometry"]].rename(columns={"area_code": "parent_code"})
+    split: dict[str, float] = {}
+    if method == "representative_point":
+        points = kids.set_geometry(kids.representative_point())
+        hits = gpd.sjoin(points, mums, how="left", predicate="within").drop_duplicates("area_code")
+        lookup = hits.set_index("area_code")["parent_code"].dropna()
+    else:
+        pieces = gpd.overlay(kids, mums, how="intersection", keep_geom_type=True)
+        pieces["shared"] = pieces.geometry.area
+        best = pieces.sort_values("shared", ascending=False).drop_duplicates("area_code")
+        lookup = best.set_index("area_code")["parent_code"]
+        whole = kids.set_index("area_code").geometry.area
+        share = best.set_index("area_code")["shared"] / whole.reindex(best["area_code"]).to_numpy()
+        split = {str(k): round(float(v), 3) for k, v in share.items() if v < 0.95}
+    outside = tuple(sorted(set(kids["area_code"]) - set(lookup.index)))
+    lookup = lookup.astype(object)
+    lookup.index.name, lookup.name = "area_code", "parent_code"
+    return ParentAssignment(lookup=lookup, outside=outside, split=split, method=method)
+
+
+@dataclass(frozen=True)
+class AggregationResult:
+    """An indicator table added up to larger areas.
+
+    Attributes
+    ----------
+    table : pandas.DataFrame
+        ``schema.INDICATOR_COLUMNS`` with parent codes in ``area_code``, plus
+        ``n_areas`` (children with a row), ``note`` (why a count is unknown or
+        a minimum) and, with ``suppressed='lower_bound'``, ``lower_bound``.
+    to_level : str
+    missing_from_lookup : tuple of str
+        Table codes the lookup does not place; their rows are not added.
+    outside_parents : tuple of str
+        Children outside every parent polygon (polygon lookups only).
+    notes : tuple of str
+    """
+
+    table: pd.DataFrame
+    to_level: str
+    missing_from_lookup: tuple[str, ...] = ()
+    outside_parents: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
+
+
+def aggregate_indicators(
+    table: pd.DataFrame,
+    lookup: Lookup,
+    *,
+    to_level: str,
+    areas: gpd.GeoDataFrame | None = None,
+    suppressed: Literal["unknown", "lower_bound"] = "unknown",
+    method: Literal["largest_overlap", "representative_point"] = "largest_overlap",
+) -> AggregationResult:
+    """Sum counts and denominators to parent areas and recompute rates.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        Tidy indicator table (``schema.INDICATOR_COLUMNS``).
+    lookup : dict, Series, DataFrame or GeoDataFrame
+        Child -> parent lookup (see :func:`as_lookup`), or parent polygons
+        with ``area_code`` (then ``areas``, the child polygons, is required).
+    to_level : {'lsoa', 'msoa', 'lad', 'custom'}
+        Level of the parents.
+    areas : geopandas.GeoDataFrame, optional
+        Child polygons, needed when ``lookup`` is a polygon layer.
+    suppressed : {'unknown', 'lower_bound'}, default 'unknown'
+        ``'unknown'``: a parent with any suppressed, missing or absent child
+        count gets ``count`` NaN (``suppressed`` True and note ``'includes
+        suppressed'`` when a child was suppressed). ``'lower_bound'``: the sum
+        of the known counts is reported as a minimum, flagged in
+        ``lower_bound`` and ``note``; take care, as a minimum next to
+        published totals can let a suppressed count be worked out.
+    method : {'largest_overlap', 'representative_point'}
+        How children are placed in parent polygons.
+
+    Returns
+    -------
+    AggregationResult
+
+    Notes
+    -----
+    ``value = count / denominator * multiplier`` where the multiplier comes
+    from ``unit`` (``'per 1,000'`` -> 1000, ``'%'`` -> 100); for count units
+    the value is the count. Indicators with values but no counts (scores)
+    cannot be added up and are left out with a note.
+    """
+    _check_level(to_level)
+    if suppressed not in ("unknown", "lower_bound"):
+        raise InputError(
+            f"unknown suppressed option {suppressed!r}", expected="'unknown' or 'lower_bound'"
+        )
+    missing_cols = [c for c in ("area_code", "indicator", "count") if c not in table.columns]
+    if missing_cols:
+        raise InputError(
+            "the indicator table lacks required columns",
+            column=missing_cols,
+            expected=f"columns {', '.join(INDICATOR_COLUMNS)}",
+        )
+    outside: tuple[str, ...] = ()
+    notes: list[str] = []
+    if isinstance(lookup, gpd.GeoDataFrame) and f"{to_level}_code" not in lookup.columns:
+        if areas is None:
+            raise InputError(
+                "a polygon lookup needs the small-area polygons too",
+                fix="Pass areas=<the small-area boundaries>",
+            )
+        placed = assign_to_parents(areas, lookup, method=method)
+        mapping, outside = placed.lookup, placed.outside
+        if placed.split:
+            notes.append(
+                f"{len(placed.split)} area(s) straddle a boundary and were placed by "
+                f"largest overlap: {', '.join(list(placed.split)[:5])}."
+            )
+    else:
+        mapping = as_lookup(lookup, to_level=to_level)
+
+    t = table.reset_index(drop=True).copy()
+    t["area_code"] = normalise_codes(t["area_code"]).to_numpy()
+    in_lookup = t["area_code"].isin(mapping.index)
+    missing = tuple(sorted(set(t.loc[~in_lookup, "area_code"].dropna())))
+    if missing:
+        notes.append(
+            f"{len(missing)} area code(s) are not in the lookup and were not added: "
+            f"{', '.join(missing[:5])}."
+        )
+    t = t[in_lookup].copy()
+    t["parent_code"] = t["area_code"].map(mapping)
+    supp = (
+        t["suppressed"].fillna(False).astype(bool)
+        if "suppressed" in t
+        else pd.Series(False, index=t.index)
+    )
+    count = pd.to_numeric(t["count"], errors="coerce")
+    has_counts = (count.notna() | supp).groupby(t["indicator"]).any()
+    scores = sorted(has_counts[~has_counts].index.astype(str))
+    if scores:
+        notes.append(f"Not added up (values without counts): {', '.join(scores)}.")
+        keep = t["indicator"].astype(str).isin(scores)
+        t, supp, count = t[~keep], supp[~keep], count[~keep]
+    den = (
+        pd.to_numeric(t["denominator"], errors="coerce")
+        if "denominator" in t
+        else pd.Series(np.nan, index=t.index)
+    )
+    work = pd.DataFrame(
+        {
+            "parent_code": t["parent_code"],
+            "area_code": t["area_code"],
+            "indicator": t["indicator"],
+            "period": t["period"] if "period" in t else "",
+            "count": count,
+            "denominator": den,
+            "n_supp": supp.astype(int),
+            "n_miss": (count.isna() & ~supp).astype(int),
+            "n_den_miss": den.isna().astype(int),
+        }
+    )
+    keys = ["parent_code", "indicator", "period"]
+    for extra in ("domain", "unit"):
+        if extra in t:
+            work[extra] = t[extra]
+            keys.append(extra)
+    work["source"] = t["source"].astype(str) if "source" in t else ""
+    grouped = work.groupby(keys, dropna=False, sort=True)
+    out = grouped.agg(
+        count=("count", "sum"),
+        denominator=("denominator", "sum"),
+        n_supp=("n_supp", "sum"),
+        n_miss=("n_miss", "sum"),
+        n_den_miss=("n_den_miss", "sum"),
+        n_areas=("area_code", "nunique"),
+        source=("source", lambda s: "; ".join(sorted(set(s) - {"", "nan", "None"}))),
+    ).reset_index()
+    expected = mapping.value_counts()
+    n_absent = out["parent_code"].map(expected).fillna(0).astype(int) - out["n_areas"]
+    unknown = (out["n_supp"] > 0) | (out["n_miss"] > 0) | (n_absent > 0)
+    reasons = np.select(
+        [out["n_supp"] > 0, out["n_miss"] > 0, n_absent > 0],
+        ["includes suppressed", "includes missing", "incomplete: some areas have no row"],
+        default="",
+    )
+    out["denominator"] = out["denominator"].where((out["n_den_miss"] == 0) & (n_absent <= 0))
+    if suppressed == "unknown":
+        out["count"] = out["count"].where(~unknown)
+        out["suppressed"] = out["n_supp"] > 0
+        out["note"] = reasons
+    else:
+        out["lower_bound"] = unknown
+        out["suppressed"] = False
+        out["note"] = np.where(unknown, np.char.add("minimum: ", reasons.astype(str)), "")
+    units = out["unit"] if "unit" in out else pd.Series(None, index=out.index, dtype=object)
+    mult = units.map(unit_multiplier).astype(float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rate = out["count"] / out["denominator"].where(out["denominator"] > 0) * mult
+    out["value"] = np.where(mult.notna(), rate, out["count"])
+    out = out.rename(columns={"parent_code": "area_code"})
+    for col in INDICATOR_COLUMNS:
+        if col not in out:
+            out[col] = np.nan
+    extra_cols = ["n_areas", "note"] + (["lower_bound"] if suppressed == "lower_bound" else [])
+    result = out[list(INDICATOR_COLUMNS) + extra_cols].reset_index(drop=True)
+    return AggregationResult(
+        table=result,
+        to_level=to_level,
+        missing_from_lookup=missing,
+        outside_parents=outside,
+        notes=tuple(notes),
+    )
+
+
+def dissolve_areas(
+    areas: gpd.GeoDataFrame,
+    lookup: Lookup,
+    to_level: str,
+    *,
+    names: Mapping[str, str] | pd.Series | None = None,
+) -> gpd.GeoDataFrame:
+    """Merge small-area polygons into their parents (e.g. LSOAs into MSOAs).
+
+    Parameters
+    ----------
+    areas : geopandas.GeoDataFrame
+        Child areas with ``area_code`` and polygons.
+    lookup : dict, Series or DataFrame
+        Child -> parent (see :func:`as_lookup`); ``areas`` itself works when
+        it has ``msoa_code``/``lad_code`` columns.
+    to_level : {'lsoa', 'msoa', 'lad', 'custom'}
+    names : mapping or Series, optional
+        Parent code -> name; codes are used where no name is given.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        Areas contract at ``to_level``; ``attrs["notes"]`` lists children
+        left out because the lookup does not place them.
+    """
+    _check_level(to_level)
+    mapping = as_lookup(lookup, to_level=to_level)
+    codes = normalise_codes(areas["area_code"])
+    parent = codes.map(mapping)
+    left_out = sorted(codes[parent.isna()].dropna().unique())
+    if parent.isna().all():
+        raise InputError(
+            "none of the areas are in the lookup",
+            fix="Check that the lookup uses the "
+            f"same codes as the areas (e.g. {', '.join(codes.dropna()[:3])})",
+        )
+    work = gpd.GeoDataFrame(
+        {"area_code": parent.to_numpy()}, geometry=areas.geometry.to_numpy(), crs=areas.crs
+    )
+    if to_level == "msoa" and "lad_code" in areas:
+        work["lad_code"] = areas["lad_code"].to_numpy()
+    out = work[work["area_code"].notna()].dissolve(by="area_code", as_index=False)
+    if "lad_code" in work:
+        consistent = work.groupby("area_code")["lad_code"].nunique() == 1
+        out["lad_code"] = out["lad_code"].where(
+            out["area_code"].map(consistent).fillna(False).astype(bool)
+        )
+    name_map = pd.Series(names) if names is not None else pd.Series(dtype=object)
+    out["area_name"] = out["area_code"].map(name_map).fillna(out["area_code"])
+    out["level"] = to_level
+    ordered = [c for c in ("area_code", "area_name", "level", "lad_code") if c in out] + [
+        "geometry"
+    ]
+    out = out[ordered].reset_index(drop=True)
+    out.attrs["notes"] = (
+        [
+            f"{len(left_out)} area(s) are not in the lookup and were left out: {', '.join(left_out[:5])}."
+        ]
+        if left_out
+        else []
+    )
+    return out

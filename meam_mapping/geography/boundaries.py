@@ -1,0 +1,472 @@
+"""Read area boundaries (GeoJSON, GeoPackage, zipped Shapefile) into the areas contract.
+
+:func:`read_boundaries` accepts a path or an uploaded file object, finds the
+code and name fields that ONS boundary files use (``LSOA21CD``/``LSOA21NM``,
+``LAD23CD``, ...), reprojects to British National Grid (EPSG:27700), repairs
+invalid polygons and reports everything it changed or dropped in ``notes``.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import IO
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyogrio
+import shapely
+
+from meam_mapping.errors import InputError
+from meam_mapping.geography.codes import detect_level, is_gss_code, normalise_codes
+from meam_mapping.schema import LEVELS, STORAGE_CRS
+
+__all__ = ["BoundaryResult", "read_boundaries"]
+
+#: Recognised ONS code fields, finest first: (regex, level, label for vintage).
+_CODE_FIELDS: tuple[tuple[str, str, str], ...] = (
+    (r"lsoa(\d\d)cd", "lsoa", "LSOA"),
+    (r"msoa(\d\d)cd", "msoa", "MSOA"),
+    (r"wd(\d\d)cd", "custom", "ward"),
+    (r"(?:lad|ltla)(\d\d)cd", "lad", "LAD"),
+    (r"(?:utla|ctyua)(\d\d)cd", "custom", "upper-tier authority"),
+    (r"rgn(\d\d)cd", "custom", "region"),
+)
+_GENERIC_CODES = ("area_code", "areacode", "code", "gss_code", "geo_code")
+_GENERIC_NAMES = ("area_name", "areaname", "name")
+_MAX_UNZIPPED_BYTES = 2 * 1024**3
+_KEEP_IN_ZIP = {".shp", ".shx", ".dbf", ".prj", ".cpg", ".gpkg", ".geojson", ".json"}
+
+
+@dataclass(frozen=True)
+class BoundaryResult:
+    """Boundaries read into the areas contract, with what was done to them.
+
+    Attributes
+    ----------
+    areas : geopandas.GeoDataFrame
+        ``area_code, area_name, level`` (+ ``msoa_code``/``lad_code`` where the
+        file has them) and ``geometry`` in EPSG:27700.
+    notes : list of str
+        Every repair, drop, guess and duplicate, in plain English.
+    code_field, name_field : str or None
+        The fields the codes and names were taken from.
+    vintage : str or None
+        Boundary vintage from the field name, e.g. ``"LSOA 2011"``.
+    """
+
+    areas: gpd.GeoDataFrame
+    notes: list[str] = field(default_factory=list)
+    code_field: str | None = None
+    name_field: str | None = None
+    vintage: str | None = None
+
+
+def _first(codes: pd.Series | list, n: int = 5) -> str:
+    shown = [str(c) for c in list(codes)[:n]]
+    return ", ".join(shown) + (" ..." if len(codes) > n else "")
+
+
+def _sniff_suffix(head: bytes) -> str:
+    if head.startswith(b"PK"):
+        return ".zip"
+    if head.startswith(b"SQLite format 3"):
+        return ".gpkg"
+    return ".geojson"
+
+
+def _materialise(source: object, name: str | None, workdir: Path) -> tuple[Path, str]:
+    """Give the source a path on disk; return (path, display name)."""
+    if isinstance(source, (str, os.PathLike)):
+        path = Path(source)
+        if not path.exists():
+            raise InputError(
+                "the boundary file was not found",
+                file=str(path),
+                fix="Check the path and file name",
+            )
+        return path, name or path.name
+    if isinstance(source, (bytes, bytearray)):
+        data = bytes(source)
+    elif hasattr(source, "read"):
+        data = source.read()  # type: ignore[union-attr]
+        if isinstance(data, str):
+            data = data.encode("utf-8")
+    else:
+        raise InputError(
+            f"cannot read boundaries from a {type(source).__name__}",
+            expected="a file path or an uploaded file",
+        )
+    display = name or getattr(source, "name", None) or "uploaded boundaries"
+    suffix = Path(str(display)).suffix.lower()
+    if suffix not in {".zip", ".gpkg", ".geojson", ".json"}:
+        suffix = _sniff_suffix(data[:16])
+    path = workdir / f"upload{suffix}"  # fixed safe name: never trust the uploaded name
+    path.write_bytes(data)
+    return path, str(display)
+
+
+def _unzip(path: Path, workdir: Path, display: str) -> Path:
+    """Extract the useful members of a zip safely and return the folder."""
+    out = workdir / "unzipped"
+    out.mkdir(exist_ok=True)
+    try:
+        archive = zipfile.ZipFile(path)
+    except zipfile.BadZipFile as exc:
+        raise InputError("the zip file is damaged or not a zip file", file=display) from exc
+    with archive:
+        members = [m for m in archive.infolist() if not m.is_dir()]
+        if sum(m.file_size for m in members) > _MAX_UNZIPPED_BYTES:
+            raise InputError(
+                "the zip file unpacks to more than 2 GB",
+                file=display,
+                fix="Send only the boundary layer you need",
+            )
+        for member in members:
+            parts = PurePosixPath(member.filename.replace("\\", "/")).parts
+            if (
+                not parts
+                or member.filename.startswith(("/", "\\"))
+                or ".." in parts
+                or ":" in parts[0]
+            ):
+                raise InputError(
+                    f"the zip file contains an unsafe path {member.filename!r}",
+                    file=display,
+                    fix="Re-create the zip from the boundary files only",
+                )
+            if PurePosixPath(*parts).suffix.lower() not in _KEEP_IN_ZIP or parts[-1].startswith(
+                "."
+            ):
+                continue
+            target = out.joinpath(*parts)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            with archive.open(member) as src, open(target, "wb") as dst:
+                dst.write(src.read())
+    return out
+
+
+def _pick_dataset(folder: Path, layer: str | None, display: str) -> tuple[Path, str | None]:
+    """Choose the dataset inside an unzipped folder."""
+    shps = sorted(folder.rglob("*.shp"))
+    others = sorted(p for ext in ("*.gpkg", "*.geojson", "*.json") for p in folder.rglob(ext))
+    if shps:
+        if len(shps) > 1:
+            chosen = [p for p in shps if layer and p.stem.lower() == layer.lower()]
+            if not chosen:
+                raise InputError(
+                    f"the zip file holds {len(shps)} shapefiles: {_first([p.stem for p in shps], 20)}",
+                    file=display,
+                    fix="Choose one with layer='<name>'",
+                )
+            shps = chosen
+        shp = shps[0]
+        missing = [
+            ext
+            for ext in (".dbf", ".shx")
+            if not shp.with_suffix(ext).exists() and not shp.with_suffix(ext.upper()).exists()
+        ]
+        if missing:
+            raise InputError(
+                f"the shapefile {shp.stem} is missing its {' and '.join(missing)} file(s)",
+                file=display,
+                fix="Zip all the files that share the shapefile's name (.shp, .shx, .dbf, .prj)",
+            )
+        return shp, None
+    if len(others) == 1:
+        return others[0], layer
+    raise InputError(
+        "no boundary layer was found in the zip file"
+        if not others
+        else f"the zip file holds several boundary files: {_first([p.name for p in others])}",
+        file=display,
+        expected="a zipped Shapefile (.shp with .shx, .dbf and .prj), a GeoPackage or GeoJSON",
+    )
+
+
+def _choose_layer(path: Path, layer: str | None, display: str) -> str | None:
+    if path.suffix.lower() != ".gpkg":
+        return layer
+    try:
+        listed = pyogrio.list_layers(path)
+    except Exception as exc:  # pyogrio raises its own DataSourceError
+        raise InputError(f"the GeoPackage could not be opened ({exc})", file=display) from exc
+    spatial = [str(n) for n, g in listed if g is not None]
+    if layer is not None:
+        if layer not in [str(n) for n, _ in listed]:
+            raise InputError(
+                f"there is no layer called {layer!r}",
+                file=display,
+                expected=f"one of: {', '.join(spatial)}",
+            )
+        return layer
+    if len(spatial) == 1:
+        return spatial[0]
+    raise InputError(
+        f"the GeoPackage holds {len(spatial)} map layers: {', '.join(spatial) or '(none)'}",
+        file=display,
+        fix="Choose the boundary layer with layer='<name>'",
+    )
+
+
+def _guess_crs(gdf: gpd.GeoDataFrame) -> str | None:
+    minx, miny, maxx, maxy = gdf.total_bounds
+    if not np.all(np.isfinite([minx, miny, maxx, maxy])):
+        return None
+    if -11 <= minx and maxx <= 3 and 49 <= miny and maxy <= 62:
+        return "EPSG:4326"
+    if 0 <= minx and maxx <= 700_000 and 0 <= miny and maxy <= 1_300_000:
+        return "EPSG:27700"
+    return None
+
+
+def _find_field(columns: list[str], wanted: str | None, what: str, display: str) -> str | None:
+    lower = {c.lower(): c for c in columns}
+    if wanted is None:
+        return None
+    if wanted.lower() in lower:
+        return lower[wanted.lower()]
+    raise InputError(
+        f"there is no {what} field called {wanted!r}",
+        file=display,
+        expected=f"one of the fields: {', '.join(columns)}",
+    )
+
+
+def _detect_fields(columns: list[str]) -> list[tuple[str, str, str, str]]:
+    """Recognised ONS code fields as (field, level, label, two-digit year), finest first."""
+    found = []
+    for pattern, level, label in _CODE_FIELDS:
+        for col in columns:
+            match = re.fullmatch(pattern, col.lower())
+            if match:
+                found.append((col, level, label, match.group(1)))
+                break
+    return found
+
+
+def _polygonal(geom: object) -> object:
+    """Keep only polygon parts of a (repaired) geometry; None if there are none."""
+    if geom is None:
+        return None
+    kind = shapely.get_type_id(geom)
+    if kind in (3, 6):  # Polygon, MultiPolygon
+        return geom
+    if kind == 7:  # GeometryCollection
+        parts = [p for p in shapely.get_parts(geom) if shapely.get_type_id(p) in (3, 6)]
+        return shapely.union_all(parts) if parts else None
+    return None
+
+
+def _clean_geometries(gdf: gpd.GeoDataFrame, notes: list[str]) -> gpd.GeoDataFrame:
+    geoms = gdf.geometry.to_numpy()
+    missing = shapely.is_missing(geoms) | shapely.is_empty(geoms)
+    if missing.any():
+        notes.append(
+            f"{int(missing.sum())} area(s) had no shape and were left out: "
+            f"{_first(gdf.loc[missing, 'area_code'])}."
+        )
+    invalid = ~missing & ~shapely.is_valid(geoms)
+    if invalid.any():
+        geoms = geoms.copy()
+        geoms[invalid] = shapely.make_valid(geoms[invalid])
+        notes.append(
+            f"{int(invalid.sum())} area shape(s) were invalid (e.g. self-crossing edges) "
+            f"and were repaired: {_first(gdf.loc[invalid, 'area_code'])}."
+        )
+    kept = np.array(
+        [None if m else _polygonal(g) for g, m in zip(geoms, missing, strict=True)], dtype=object
+    )
+    not_poly = ~missing & pd.isna(pd.Series(kept)).to_numpy()
+    if not_poly.all() and len(gdf):
+        raise InputError(
+            "the layer holds points or lines, not area outlines",
+            expected="polygon boundaries such as LSOA or district outlines",
+        )
+    if not_poly.any():
+        notes.append(
+            f"{int(not_poly.sum())} feature(s) were points or lines, not areas, "
+            f"and were left out: {_first(gdf.loc[not_poly, 'area_code'])}."
+        )
+    out = gdf.copy()
+    out["geometry"] = gpd.GeoSeries(kept, index=gdf.index, crs=gdf.crs)
+    return out.loc[~missing & ~not_poly]
+
+
+def read_boundaries(
+    path_or_buffer: str | os.PathLike | bytes | IO[bytes],
+    *,
+    name: str | None = None,
+    layer: str | None = None,
+    code_field: str | None = None,
+    name_field: str | None = None,
+    assume_crs: str | int | None = None,
+    level: str | None = None,
+) -> BoundaryResult:
+    """Read a boundary layer into the areas contract.
+
+    Parameters
+    ----------
+    path_or_buffer : path, bytes or file-like
+        A GeoJSON, GeoPackage or zipped Shapefile, on disk or uploaded.
+    name : str, optional
+        File name to show in messages (and to tell the format of an upload).
+    layer : str, optional
+        GeoPackage layer, or shapefile name inside a zip holding several.
+    code_field, name_field : str, optional
+        Field names (any case) to use instead of the recognised ONS ones.
+    assume_crs : str or int, optional
+        Coordinate reference system to assume when the file has none,
+        e.g. ``"EPSG:27700"`` or ``4326``.
+    level : {'lsoa', 'msoa', 'lad', 'custom'}, optional
+        Override the level read from the field name or the codes.
+
+    Returns
+    -------
+    BoundaryResult
+
+    Raises
+    ------
+    InputError
+        Unreadable file, several layers without ``layer``, no coordinate
+        system, no recognisable code field, or no areas left.
+    """
+    if level is not None and level not in LEVELS:
+        raise InputError(f"unknown level {level!r}", expected=f"one of {', '.join(LEVELS)}")
+    notes: list[str] = []
+    with tempfile.TemporaryDirectory(prefix="meam_boundaries_") as tmp:
+        workdir = Path(tmp)
+        path, display = _materialise(path_or_buffer, name, workdir)
+        if path.suffix.lower() == ".zip":
+            path, layer = _pick_dataset(_unzip(path, workdir, display), layer, display)
+        chosen_layer = _choose_layer(path, layer, display)
+        try:
+            raw = gpd.read_file(path, layer=chosen_layer, engine="pyogrio")
+        except Exception as exc:
+            raise InputError(
+                f"the file could not be read as a map layer ({exc})",
+                file=display,
+                expected="GeoJSON, a GeoPackage or a zipped Shapefile",
+            ) from exc
+    if chosen_layer and path.suffix.lower() == ".gpkg":
+        notes.append(f"Read layer {chosen_layer!r}.")
+    if raw.crs is None:
+        guess = _guess_crs(raw)
+        if assume_crs is None:
+            hint = {
+                "EPSG:27700": "British National Grid metres (EPSG:27700)",
+                "EPSG:4326": "longitude/latitude degrees (EPSG:4326)",
+            }.get(guess or "")
+            raise InputError(
+                "the layer has no coordinate reference system"
+                + (f"; its coordinates look like {hint}" if hint else ""),
+                file=display,
+                fix=(
+                    f"If that is right, read it again with assume_crs='{guess}'"
+                    if guess
+                    else "Set the layer's CRS in QGIS (Layer > Set CRS) and export again"
+                )
+                + "; for a shapefile, include its .prj file in the zip",
+            )
+        raw = raw.set_crs(assume_crs)
+        notes.append(f"The file had no coordinate system; assumed {assume_crs}.")
+    columns = [c for c in raw.columns if c != raw.geometry.name]
+    detected = _detect_fields(columns)
+    vintage = None
+    code_col = _find_field(columns, code_field, "code", display)
+    if code_col is None and detected:
+        code_col, field_level, label, yy = detected[0]
+        vintage = f"{label} 20{yy}"
+    elif code_col is None:
+        lower = {c.lower(): c for c in columns}
+        code_col = next((lower[g] for g in _GENERIC_CODES if g in lower), None)
+        field_level = None
+        if code_col is None:
+            raise InputError(
+                "no area code field was recognised",
+                file=display,
+                expected="a field such as LSOA21CD, MSOA11CD, LAD23CD or area_code",
+                fix=f"Name the field with code_field=; fields found: {', '.join(columns)}",
+            )
+    else:
+        match = next((d for d in detected if d[0] == code_col), None)
+        field_level = match[1] if match else None
+        vintage = f"{match[2]} 20{match[3]}" if match else None
+    name_col = _find_field(columns, name_field, "name", display)
+    if name_col is None:
+        lower = {c.lower(): c for c in columns}
+        guess_nm = re.sub(r"cd$", "nm", code_col.lower())
+        name_col = lower.get(guess_nm) if guess_nm != code_col.lower() else None
+        name_col = name_col or next((lower[g] for g in _GENERIC_NAMES if g in lower), None)
+
+    codes = normalise_codes(raw[code_col])
+    areas = gpd.GeoDataFrame(
+        {"area_code": codes.to_numpy()},
+        geometry=raw.geometry.to_numpy(),
+        crs=raw.crs,
+        index=raw.index,
+    )
+    if name_col is not None:
+        areas["area_name"] = raw[name_col].astype(object).where(raw[name_col].notna(), None)
+    else:
+        areas["area_name"] = areas["area_code"]
+        notes.append("No name field was found; area codes are used as names.")
+    if level is None:
+        level = field_level
+    if level is None:
+        found = detect_level(areas["area_code"]).level
+        level = found if found in LEVELS else "custom"
+    areas["level"] = level
+    for parent, parent_levels in (
+        ("msoa_code", ("lsoa",)),
+        ("lad_code", ("lsoa", "msoa", "custom")),
+    ):
+        source = next((d[0] for d in detected if d[1] == parent[:-5] and d[0] != code_col), None)
+        if source is not None and level in parent_levels:
+            areas[parent] = normalise_codes(raw[source]).to_numpy()
+
+    blank = areas["area_code"].isna()
+    if blank.any():
+        rows = [int(i) + 2 for i in np.flatnonzero(blank.to_numpy())]
+        notes.append(
+            f"{int(blank.sum())} feature(s) had no area code and were left out "
+            f"(feature rows {_first(rows)})."
+        )
+        areas = areas.loc[~blank]
+    not_gss = [c for c in areas["area_code"].unique() if not is_gss_code(c)]
+    if not_gss and level != "custom":
+        notes.append(f"{len(not_gss)} code(s) are not GSS codes: {_first(not_gss)}.")
+    areas = _clean_geometries(areas, notes)
+    if areas.empty:
+        raise InputError(
+            "no usable areas are left in the layer",
+            file=display,
+            fix="Check that the file holds polygons with area codes",
+        )
+    dup = areas["area_code"][areas["area_code"].duplicated(keep=False)].unique()
+    if len(dup):
+        notes.append(
+            f"{len(dup)} area code(s) appear on more than one shape: {_first(dup)}. "
+            "They are kept; join reports will flag them."
+        )
+    if areas.crs.to_string() != STORAGE_CRS and not areas.crs.equals(STORAGE_CRS):
+        notes.append(
+            f"Reprojected from {areas.crs.to_string()} to British National Grid ({STORAGE_CRS})."
+        )
+        areas = areas.to_crs(STORAGE_CRS)
+    ignored = [c for c in columns if c not in {code_col, name_col}]
+    if ignored:
+        notes.append(f"Fields not used: {_first(ignored, 10)}.")
+    ordered = [
+        c for c in ("area_code", "area_name", "level", "msoa_code", "lad_code") if c in areas
+    ]
+    areas = areas[ordered + ["geometry"]].reset_index(drop=True)
+    areas.attrs["vintage"] = vintage
+    return BoundaryResult(
+        areas=areas, notes=notes, code_field=code_col, name_field=name_col, vintage=vintage
+    )

@@ -1,0 +1,412 @@
+"""GSS area codes: checking them, telling their level and vintage apart.
+
+Government Statistical Service (GSS) codes are nine characters: a country
+letter and eight digits (``E01000001``). The first three characters name the
+kind of area (the *entity*): ``E01`` is an LSOA, ``E07`` a non-metropolitan
+district and so on.
+
+LSOA 2011 and LSOA 2021 codes share the ``E01``/``W01`` prefix, so the
+vintage of a set of codes cannot be read from the codes alone; it is found by
+comparing them with known code sets (for example the codes of the boundaries
+the user loaded) in :func:`detect_vintage`.
+
+The districts and counties retired in the 2019-2023 reorganisations are
+shipped in ``data/retired_districts.csv`` (one row per old code and successor,
+with the source each row was checked against) and read by
+:func:`retired_districts`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources
+
+import pandas as pd
+
+from meam_mapping.errors import InputError
+
+__all__ = [
+    "GSS_PATTERN",
+    "ENTITY_PREFIXES",
+    "LevelDetection",
+    "VintageReport",
+    "normalise_codes",
+    "is_gss_code",
+    "validate_codes",
+    "level_of",
+    "detect_level",
+    "detect_vintage",
+    "retired_districts",
+    "find_retired",
+    "describe_codes",
+]
+
+#: A GSS code: country letter (England, Wales, Scotland, Northern Ireland) and 8 digits.
+GSS_PATTERN = re.compile(r"^[EWSN]\d{8}$")
+
+#: Entity prefix -> (level, plain-English entity name). Levels that match
+#: :data:`meam_mapping.schema.LEVELS` are ``lsoa``, ``msoa`` and ``lad``.
+#: Source: ONS GSS coding system (DATA_SOURCES.md section b).
+ENTITY_PREFIXES: dict[str, tuple[str, str]] = {
+    "E00": ("oa", "Output Area"),
+    "E01": ("lsoa", "Lower layer Super Output Area (LSOA)"),
+    "W01": ("lsoa", "Lower layer Super Output Area (LSOA, Wales)"),
+    "E02": ("msoa", "Middle layer Super Output Area (MSOA)"),
+    "W02": ("msoa", "Middle layer Super Output Area (MSOA, Wales)"),
+    "E05": ("ward", "electoral ward"),
+    "W05": ("ward", "electoral ward (Wales)"),
+    "E06": ("lad", "unitary authority"),
+    "E07": ("lad", "non-metropolitan district"),
+    "E08": ("lad", "metropolitan borough"),
+    "E09": ("lad", "London borough"),
+    "W06": ("lad", "Welsh unitary authority"),
+    "E10": ("county", "county"),
+    "E12": ("region", "region"),
+    "E92": ("country", "country (England)"),
+}
+
+_LEVEL_WORDS = {
+    "oa": "Output Areas",
+    "lsoa": "LSOAs",
+    "msoa": "MSOAs",
+    "ward": "electoral wards",
+    "lad": "local authority districts",
+    "county": "counties",
+    "region": "regions",
+    "country": "countries",
+    "unknown": "codes of an unknown kind",
+    "invalid": "values that are not GSS codes",
+}
+
+
+def normalise_codes(codes: Iterable[object]) -> pd.Series:
+    """Return codes as strings with surrounding spaces removed, upper-cased if GSS-like.
+
+    Parameters
+    ----------
+    codes : iterable
+        Area codes as read from a file (any type; blanks become missing).
+
+    Returns
+    -------
+    pandas.Series
+        Object-dtype strings, ``None`` where the code was blank or missing.
+        Positions are kept, so row numbers can still be reported.
+    """
+    series = pd.Series(list(codes) if not isinstance(codes, pd.Series) else codes, dtype=object)
+    out: list[str | None] = []
+    for value in series.to_numpy():
+        if value is None or (isinstance(value, float) and pd.isna(value)) or value is pd.NA:
+            out.append(None)
+            continue
+        text = str(value).strip()
+        if not text:
+            out.append(None)
+        elif GSS_PATTERN.match(text.upper()):
+            out.append(text.upper())
+        else:
+            out.append(text)
+    return pd.Series(out, index=series.index, dtype=object)
+
+
+def is_gss_code(code: object) -> bool:
+    """Tell whether ``code`` is a well-formed GSS code (see :data:`GSS_PATTERN`)."""
+    return isinstance(code, str) and bool(GSS_PATTERN.match(code))
+
+
+def validate_codes(
+    codes: Iterable[object], *, file: str | None = None, column: str = "area_code"
+) -> pd.Series:
+    """Check that every value is a GSS code; raise :class:`InputError` if not.
+
+    Parameters
+    ----------
+    codes : iterable
+        The codes in file order (first value is spreadsheet row 2).
+    file : str, optional
+        File name to show in the message.
+    column : str, default ``"area_code"``
+        Column name to show in the message.
+
+    Returns
+    -------
+    pandas.Series
+        The normalised codes (see :func:`normalise_codes`).
+
+    Raises
+    ------
+    InputError
+        Listing the first malformed codes with their spreadsheet row numbers.
+    """
+    clean = normalise_codes(codes)
+    bad = [(i, v) for i, v in enumerate(clean.to_numpy()) if not is_gss_code(v)]
+    if bad:
+        shown = ", ".join(f"row {i + 2}: {'(blank)' if v is None else repr(v)}" for i, v in bad[:5])
+        more = f" and {len(bad) - 5} more" if len(bad) > 5 else ""
+        raise InputError(
+            f"{len(bad)} area code(s) are not valid GSS codes ({shown}{more})",
+            file=file,
+            row=[i + 2 for i, _ in bad],
+            column=column,
+            expected="codes like E01000001: a letter E, W, S or N followed by 8 digits",
+            fix="Check for typing errors, spaces inside codes, names in the code column, "
+            "or rows such as totals that are not areas",
+        )
+    return clean
+
+
+def level_of(code: object) -> str:
+    """Return the level of one code: ``lsoa``, ``msoa``, ``lad``, ... or ``unknown``/``invalid``."""
+    if not is_gss_code(code):
+        return "invalid"
+    return ENTITY_PREFIXES.get(str(code)[:3], ("unknown", ""))[0]
+
+
+@dataclass(frozen=True)
+class LevelDetection:
+    """The geography level a set of codes belongs to.
+
+    Attributes
+    ----------
+    level : str
+        Most common level (``lsoa``, ``msoa``, ``lad``, ``ward``, ``county``,
+        ``region``, ``oa``, ``country``, ``unknown`` or ``invalid``).
+    share : float
+        Share of the (non-blank) codes at that level, 0 to 1.
+    n_codes : int
+        Number of distinct non-blank codes looked at.
+    counts : dict
+        Number of distinct codes at each level found.
+    entities : dict
+        Number of distinct codes per entity name (e.g. ``"London borough"``).
+    """
+
+    level: str
+    share: float
+    n_codes: int
+    counts: dict[str, int] = field(default_factory=dict)
+    entities: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def is_mixed(self) -> bool:
+        """True when the codes belong to more than one level."""
+        return len(self.counts) > 1
+
+    @property
+    def mixed_levels(self) -> tuple[str, ...]:
+        """Levels other than the main one, most common first."""
+        return tuple(k for k in self.counts if k != self.level)
+
+    def describe(self) -> str:
+        """One plain-English sentence."""
+        if self.n_codes == 0:
+            return "No area codes were given."
+        text = f"{self.share:.0%} of {self.n_codes} codes are {_LEVEL_WORDS[self.level]}"
+        if self.is_mixed:
+            others = ", ".join(
+                f"{n} {_LEVEL_WORDS[k]}" for k, n in self.counts.items() if k != self.level
+            )
+            text += f"; the rest are mixed: {others}"
+        return text + "."
+
+
+def detect_level(codes: Iterable[object]) -> LevelDetection:
+    """Tell which geography level a set of codes is at.
+
+    Parameters
+    ----------
+    codes : iterable
+        Area codes (duplicates and blanks are ignored).
+
+    Returns
+    -------
+    LevelDetection
+    """
+    unique = [c for c in pd.unique(normalise_codes(codes).dropna())]
+    counts: dict[str, int] = {}
+    entities: dict[str, int] = {}
+    for code in unique:
+        lvl = level_of(code)
+        counts[lvl] = counts.get(lvl, 0) + 1
+        if lvl not in ("invalid", "unknown"):
+            name = ENTITY_PREFIXES[str(code)[:3]][1]
+            entities[name] = entities.get(name, 0) + 1
+    counts = dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+    if not unique:
+        return LevelDetection(level="unknown", share=0.0, n_codes=0)
+    main = next(iter(counts))
+    return LevelDetection(
+        level=main,
+        share=counts[main] / len(unique),
+        n_codes=len(unique),
+        counts=counts,
+        entities=entities,
+    )
+
+
+@dataclass(frozen=True)
+class VintageReport:
+    """Which reference code set (vintage) a set of codes matches best.
+
+    Attributes
+    ----------
+    vintage : str or None
+        Name of the best-matching reference set, or None if none matched or
+        no references were given.
+    shares : dict
+        Share of the codes found in each reference set.
+    not_in : dict
+        For each reference set, the codes (sorted) that are not in it.
+    only_in : dict
+        For each reference set, the given codes found in that set but in no
+        other reference set: the codes that tell the vintages apart.
+    notes : tuple of str
+        Plain-English hints (including retired district codes).
+    """
+
+    vintage: str | None
+    shares: dict[str, float] = field(default_factory=dict)
+    not_in: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    only_in: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    notes: tuple[str, ...] = ()
+
+
+def detect_vintage(
+    codes: Iterable[object], references: Mapping[str, Iterable[object]] | None = None
+) -> VintageReport:
+    """Find which reference code set the codes come from.
+
+    Parameters
+    ----------
+    codes : iterable
+        The codes to place.
+    references : mapping of str to iterable, optional
+        Named code sets, e.g. ``{"LSOA 2011": boundaries_2011.area_code,
+        "LSOA 2021": boundaries_2021.area_code}`` or just the boundaries in use.
+
+    Returns
+    -------
+    VintageReport
+    """
+    given = set(normalise_codes(codes).dropna())
+    notes: list[str] = []
+    retired = find_retired(given)
+    if len(retired):
+        years = sorted({d[:4] for d in retired["date"]})
+        notes.append(
+            f"{retired['old_code'].nunique()} code(s) belong to councils abolished in "
+            f"{', '.join(years)}: the data predate those reorganisations."
+        )
+    level = detect_level(given).level
+    if not references:
+        if level == "lsoa":
+            notes.append(
+                "LSOA 2011 and LSOA 2021 codes look alike (both start E01/W01); "
+                "compare with your boundaries' codes to tell them apart."
+            )
+        return VintageReport(vintage=None, notes=tuple(notes))
+    ref_sets = {name: set(normalise_codes(ref).dropna()) for name, ref in references.items()}
+    shares = {
+        name: (len(given & ref) / len(given) if given else 0.0) for name, ref in ref_sets.items()
+    }
+    not_in = {name: tuple(sorted(given - ref)) for name, ref in ref_sets.items()}
+    only_in: dict[str, tuple[str, ...]] = {}
+    for name, ref in ref_sets.items():
+        others = (
+            set().union(*(r for n, r in ref_sets.items() if n != name))
+            if len(ref_sets) > 1
+            else set()
+        )
+        only_in[name] = tuple(sorted((given & ref) - others))
+    best = max(shares, key=lambda n: shares[n]) if shares else None
+    if best is not None and shares[best] == 0:
+        best = None
+        notes.append("None of the codes are in any of the reference code sets.")
+    elif best is not None and shares[best] < 1:
+        notes.append(
+            f"Best match is {best} ({shares[best]:.0%} of codes); "
+            f"{len(not_in[best])} code(s) are not in it, e.g. {', '.join(not_in[best][:3])}."
+        )
+    return VintageReport(best, shares, not_in, only_in, tuple(notes))
+
+
+@lru_cache(maxsize=1)
+def _retired_table() -> pd.DataFrame:
+    path = resources.files("meam_mapping.geography").joinpath("data/retired_districts.csv")
+    with path.open("r", encoding="utf-8") as handle:
+        return pd.read_csv(handle, dtype=str, keep_default_na=False)
+
+
+def retired_districts() -> pd.DataFrame:
+    """Return the shipped table of districts and counties retired in 2019-2023.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``old_code, old_name, new_code, new_name, date, verified,
+        source``; a county split between two successors has two rows.
+    """
+    return _retired_table().copy()
+
+
+def find_retired(codes: Iterable[object]) -> pd.DataFrame:
+    """Rows of :func:`retired_districts` for the given codes that are retired.
+
+    Parameters
+    ----------
+    codes : iterable
+        Area codes.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Same columns as :func:`retired_districts`, possibly empty.
+    """
+    given = set(normalise_codes(codes).dropna())
+    table = _retired_table()
+    return table[table["old_code"].isin(given)].reset_index(drop=True)
+
+
+def describe_codes(
+    codes: Iterable[object], *, references: Mapping[str, Iterable[object]] | None = None
+) -> str:
+    """Describe a set of codes in plain English: level, vintage hints, retired codes.
+
+    Parameters
+    ----------
+    codes : iterable
+        Area codes.
+    references : mapping, optional
+        Named reference code sets passed to :func:`detect_vintage`.
+
+    Returns
+    -------
+    str
+        A few lines a person can read.
+    """
+    codes = list(codes)
+    detection = detect_level(codes)
+    lines = [detection.describe()]
+    if detection.counts.get("invalid"):
+        bad = [c for c in pd.unique(normalise_codes(codes).dropna()) if not is_gss_code(c)]
+        lines.append(
+            f"{len(bad)} value(s) are not GSS codes (e.g. {', '.join(map(repr, bad[:3]))}); "
+            "they may be custom area ids or typing errors."
+        )
+    vintage = detect_vintage(codes, references)
+    if vintage.vintage:
+        lines.append(
+            f"The codes match {vintage.vintage} best ({vintage.shares[vintage.vintage]:.0%})."
+        )
+    lines.extend(vintage.notes)
+    retired = find_retired(codes)
+    for old_code, group in retired.groupby("old_code", sort=True):
+        successors = " and ".join(f"{r.new_name} ({r.new_code})" for r in group.itertuples())
+        first = group.iloc[0]
+        lines.append(
+            f"{old_code} {first['old_name']} was replaced on {first['date']} by {successors}."
+        )
+    return "\n".join(lines)

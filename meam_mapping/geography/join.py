@@ -1,0 +1,335 @@
+"""Join an indicator table to areas, with a report a person can check.
+
+:func:`join_indicators` never drops a row silently: every table code without
+an area, every area without data, every duplicate and every mix of levels
+is listed in the :class:`JoinReport`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from meam_mapping.errors import InputError
+from meam_mapping.geography.codes import detect_level, find_retired, normalise_codes
+
+__all__ = ["JoinReport", "JoinResult", "join_indicators"]
+
+_LEVEL_WORDS = {
+    "lsoa": "LSOA",
+    "msoa": "MSOA",
+    "lad": "local authority district",
+    "ward": "ward",
+    "county": "county",
+    "region": "region",
+    "oa": "Output Area",
+    "country": "country",
+    "invalid": "non-GSS",
+    "unknown": "unrecognised",
+}
+
+
+@dataclass(frozen=True)
+class JoinReport:
+    """What happened when an indicator table met the areas.
+
+    Attributes
+    ----------
+    n_table_rows, n_table_codes, n_areas : int
+        Rows and distinct codes in the table; distinct area codes.
+    matched : int
+        Distinct table codes that found an area.
+    unmatched_table_codes : dict
+        Table code -> spreadsheet rows (header is row 1) that found no area.
+    areas_without_data : tuple of str
+        Area codes with no row in the table.
+    duplicate_rows : tuple of tuple
+        ``(area_code, indicator, period, rows)`` for repeated table rows.
+    duplicate_area_codes : tuple of str
+        Codes that appear on more than one area shape.
+    table_level, area_level : str
+        Main level of each side's codes.
+    mixed_levels : dict
+        Level -> number of distinct table codes, when the table mixes levels.
+    notes : tuple of str
+        Vintage and retired-code hints.
+    per_indicator : pandas.DataFrame
+        ``indicator, rows, suppressed, missing`` (missing = count blank but not
+        marked suppressed).
+    """
+
+    n_table_rows: int
+    n_table_codes: int
+    n_areas: int
+    matched: int
+    unmatched_table_codes: dict[str, tuple[int, ...]] = field(default_factory=dict)
+    areas_without_data: tuple[str, ...] = ()
+    duplicate_rows: tuple[tuple[str, str, str, tuple[int, ...]], ...] = ()
+    duplicate_area_codes: tuple[str, ...] = ()
+    table_level: str = "unknown"
+    area_level: str = "unknown"
+    mixed_levels: dict[str, int] = field(default_factory=dict)
+    notes: tuple[str, ...] = ()
+    per_indicator: pd.DataFrame = field(default_factory=pd.DataFrame, compare=False, repr=False)
+
+    @property
+    def ok(self) -> bool:
+        """True when every table row found one area and nothing is repeated or mixed."""
+        return (
+            self.matched > 0
+            and not self.unmatched_table_codes
+            and not self.duplicate_rows
+            and not self.duplicate_area_codes
+            and not self.mixed_levels
+        )
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per check: ``check, status, count, detail``."""
+
+        def first(items: list | tuple, n: int = 5) -> str:
+            items = list(items)
+            return ", ".join(map(str, items[:n])) + (
+                f" and {len(items) - n} more" if len(items) > n else ""
+            )
+
+        unmatched = [f"{c} (rows {first(r, 3)})" for c, r in self.unmatched_table_codes.items()]
+        dups = [f"{c}/{i}/{p} (rows {first(r, 3)})" for c, i, p, r in self.duplicate_rows]
+        checks = [
+            (
+                "table codes matched to areas",
+                "ok" if self.matched == self.n_table_codes else "problem",
+                self.matched,
+                f"{self.matched} of {self.n_table_codes} codes",
+            ),
+            (
+                "table codes with no area",
+                "problem" if unmatched else "ok",
+                len(unmatched),
+                first(unmatched),
+            ),
+            (
+                "areas with no data",
+                "warning" if self.areas_without_data else "ok",
+                len(self.areas_without_data),
+                first(self.areas_without_data),
+            ),
+            ("repeated table rows", "problem" if dups else "ok", len(dups), first(dups)),
+            (
+                "area codes on several shapes",
+                "warning" if self.duplicate_area_codes else "ok",
+                len(self.duplicate_area_codes),
+                first(self.duplicate_area_codes),
+            ),
+            (
+                "mixed geography levels in table",
+                "problem" if self.mixed_levels else "ok",
+                len(self.mixed_levels),
+                first([f"{n} {k}" for k, n in self.mixed_levels.items()]),
+            ),
+        ]
+        for row in self.per_indicator.itertuples(index=False):
+            if row.suppressed or row.missing:
+                checks.append(
+                    (
+                        f"suppressed or missing counts: {row.indicator}",
+                        "warning",
+                        int(row.suppressed + row.missing),
+                        f"{row.suppressed} suppressed, {row.missing} missing of {row.rows} rows",
+                    )
+                )
+        checks.extend(("note", "warning", 0, n) for n in self.notes)
+        return pd.DataFrame(checks, columns=["check", "status", "count", "detail"])
+
+    def summary_text(self) -> str:
+        """Return a short plain-English account of the join."""
+        lines = [
+            f"{self.matched} of {self.n_table_codes} area codes in the table matched the "
+            f"{self.n_areas} areas ({_LEVEL_WORDS.get(self.table_level, self.table_level)} codes)."
+        ]
+        frame = self.to_frame()
+        for row in frame.itertuples(index=False):
+            if row.status != "ok" and row.check != "table codes matched to areas":
+                label = "Note" if row.check == "note" else row.check.capitalize()
+                lines.append(
+                    f"- {label}: {row.detail}" if row.check != "note" else f"- {row.detail}"
+                )
+        if self.ok:
+            lines.append("Every table row found its area.")
+        return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class JoinResult:
+    """The joined rows and the report.
+
+    Attributes
+    ----------
+    joined : geopandas.GeoDataFrame or pandas.DataFrame
+        Table rows that found an area, with ``area_name``, ``level`` and
+        (when the areas have shapes) ``geometry``. Rows without an area are
+        listed in the report, not kept here.
+    report : JoinReport
+    """
+
+    joined: pd.DataFrame
+    report: JoinReport
+
+
+def _mismatch_hint(table_level: str, area_level: str, vintage: str | None) -> str:
+    tw, aw = _LEVEL_WORDS.get(table_level, table_level), _LEVEL_WORDS.get(area_level, area_level)
+    if table_level != area_level:
+        return (
+            f"Your table uses {tw} codes but the boundaries are {aw}s: load boundaries at the "
+            f"table's level, or aggregate the table to {aw}s first"
+        )
+    if table_level == "lsoa":
+        other = {"LSOA 2011": "LSOA 2021", "LSOA 2021": "LSOA 2011"}.get(vintage or "")
+        if other:
+            return (
+                f"Your table probably uses {other} codes but the boundaries are {vintage}: "
+                f"load {other} boundaries, or convert the table with an ONS LSOA 2011-2021 lookup"
+            )
+        return (
+            "Both sides use LSOA codes but none match: one probably uses LSOA 2011 codes and "
+            "the other LSOA 2021; use boundaries of the same vintage as the table"
+        )
+    if table_level == "lad":
+        return (
+            "Both sides use district codes but none match: they may cover different places, or "
+            "one predates the 2019-2023 council reorganisations"
+        )
+    return "Check that the table and the boundaries cover the same places and the same kind of area"
+
+
+def join_indicators(
+    areas: pd.DataFrame, table: pd.DataFrame, *, file: str | None = None
+) -> JoinResult:
+    """Join a tidy indicator table to areas and report what matched.
+
+    Parameters
+    ----------
+    areas : geopandas.GeoDataFrame or pandas.DataFrame
+        Areas with ``area_code`` (and ``area_name``, ``level``, ``geometry``).
+        ``areas.attrs["vintage"]`` (set by ``read_boundaries``) improves hints.
+    table : pandas.DataFrame
+        Indicator table with ``area_code`` (see ``schema.INDICATOR_COLUMNS``).
+    file : str, optional
+        Table file name for messages.
+
+    Returns
+    -------
+    JoinResult
+
+    Raises
+    ------
+    InputError
+        If a side has no ``area_code`` column, or no table code matches an area.
+    """
+    for frame, what in ((areas, "boundaries"), (table, "indicator table")):
+        if "area_code" not in frame.columns:
+            raise InputError(
+                f"the {what} has no 'area_code' column",
+                file=file if frame is table else None,
+                column="area_code",
+                expected=f"columns {', '.join(map(str, frame.columns[:8]))} to include area_code",
+            )
+    table = table.reset_index(drop=True).copy()
+    table["area_code"] = normalise_codes(table["area_code"]).to_numpy()
+    area_codes = normalise_codes(areas["area_code"])
+    area_set = set(area_codes.dropna())
+    table_codes = table["area_code"].dropna()
+    table_set = set(table_codes)
+    table_det, area_det = detect_level(table_codes), detect_level(area_codes)
+    vintage = areas.attrs.get("vintage") if hasattr(areas, "attrs") else None
+    matched = table_set & area_set
+    if table_set and area_set and not matched:
+        raise InputError(
+            "none of the table's area codes match the boundaries "
+            f"(table e.g. {', '.join(sorted(table_set)[:3])}; boundaries e.g. {', '.join(sorted(area_set)[:3])})",
+            file=file,
+            column="area_code",
+            fix=_mismatch_hint(table_det.level, area_det.level, vintage),
+        )
+    has_area = table["area_code"].isin(area_set)
+    unmatched: dict[str, tuple[int, ...]] = {}
+    for pos in np.flatnonzero(~has_area.to_numpy()):
+        code = table["area_code"].iloc[pos]
+        key = "(blank)" if pd.isna(code) else str(code)
+        unmatched[key] = unmatched.get(key, ()) + (int(pos) + 2,)
+    keys = [c for c in ("area_code", "indicator", "period") if c in table.columns]
+    dup_mask = table.duplicated(keys, keep=False) & table["area_code"].notna()
+    duplicates = []
+    for key, group in table[dup_mask].groupby(keys, sort=True, dropna=False):
+        key = key if isinstance(key, tuple) else (key,)
+        key = tuple(str(k) for k in key) + ("",) * (3 - len(key))
+        duplicates.append((*key, tuple(int(i) + 2 for i in group.index)))
+    dup_areas = tuple(sorted(area_codes[area_codes.duplicated()].dropna().unique()))
+    mixed = dict(table_det.counts) if table_det.is_mixed else {}
+
+    notes = []
+    if table_det.level != area_det.level and area_det.n_codes and table_det.n_codes:
+        notes.append(
+            f"The table is mostly {_LEVEL_WORDS.get(table_det.level)} codes but the areas are "
+            f"{_LEVEL_WORDS.get(area_det.level)} codes."
+        )
+    if vintage and table_det.level == "lsoa" and len(matched) < len(table_set):
+        notes.append(
+            f"The boundaries are {vintage}; unmatched E01 codes may be from the other LSOA vintage."
+        )
+    retired = find_retired(table_set)
+    if len(retired):
+        notes.append(
+            f"The table uses {retired['old_code'].nunique()} retired council code(s) "
+            f"(e.g. {retired['old_code'].iloc[0]} {retired['old_name'].iloc[0]}, "
+            f"now {retired['new_code'].iloc[0]})."
+        )
+
+    if "indicator" in table.columns:
+        count = (
+            table["count"]
+            if "count" in table.columns
+            else pd.Series(float("nan"), index=table.index)
+        )
+        supp = (
+            table["suppressed"].fillna(False).astype(bool)
+            if "suppressed" in table.columns
+            else pd.Series(False, index=table.index)
+        )
+        per = pd.DataFrame(
+            {
+                "indicator": table["indicator"],
+                "rows": 1,
+                "suppressed": supp.astype(int),
+                "missing": (count.isna() & ~supp).astype(int),
+            }
+        )
+        per_indicator = per.groupby("indicator", sort=True, as_index=False).sum()
+    else:
+        per_indicator = pd.DataFrame(columns=["indicator", "rows", "suppressed", "missing"])
+
+    report = JoinReport(
+        n_table_rows=len(table),
+        n_table_codes=len(table_set),
+        n_areas=len(area_set),
+        matched=len(matched),
+        unmatched_table_codes=unmatched,
+        areas_without_data=tuple(sorted(area_set - table_set)),
+        duplicate_rows=tuple(duplicates),
+        duplicate_area_codes=dup_areas,
+        table_level=table_det.level,
+        area_level=area_det.level,
+        mixed_levels=mixed,
+        notes=tuple(notes),
+        per_indicator=per_indicator,
+    )
+    area_cols = [c for c in areas.columns if c == "area_code" or c not in table.columns]
+    left = areas[area_cols].copy()
+    left["area_code"] = area_codes.to_numpy()
+    left = left.drop_duplicates("area_code")
+    joined = table[has_area].merge(left, on="area_code", how="left")
+    if isinstance(areas, gpd.GeoDataFrame):
+        joined = gpd.GeoDataFrame(joined, geometry=areas.geometry.name, crs=areas.crs)
+    return JoinResult(joined=joined, report=report)

@@ -1,0 +1,194 @@
+import io
+import zipfile
+
+import geopandas as gpd
+import pytest
+from shapely.geometry import Point, Polygon, box
+
+from meam_mapping.errors import InputError
+from meam_mapping.geography.boundaries import read_boundaries
+
+# Four 1 km squares in British National Grid metres near Cambridge.
+X0, Y0 = 545_000, 258_000
+
+
+def _squares(n=4):
+    return [box(X0 + i * 1000, Y0, X0 + (i + 1) * 1000, Y0 + 1000) for i in range(n)]
+
+
+def _lsoa_layer(crs="EPSG:27700"):
+    gdf = gpd.GeoDataFrame(
+        {
+            "LSOA11CD": ["E01000001", "E01000002", "E01000003", "E01000004"],
+            "LSOA11NM": ["Cambridge 001A", "Cambridge 001B", "Cambridge 002A", "Cambridge 002B"],
+            "MSOA11CD": ["E02000001", "E02000001", "E02000002", "E02000002"],
+            "LAD11CD": ["E07000008"] * 4,
+            "Shape__Area": [1e6] * 4,
+        },
+        geometry=_squares(),
+        crs="EPSG:27700",
+    )
+    return gdf.to_crs(crs)
+
+
+def test_geojson_in_lonlat_is_reprojected_and_fields_recognised(tmp_path):
+    path = tmp_path / "lsoa.geojson"
+    _lsoa_layer("EPSG:4326").to_file(path, driver="GeoJSON")
+    res = read_boundaries(path)
+    areas = res.areas
+    assert areas.crs.to_epsg() == 27700
+    assert list(areas.columns) == [
+        "area_code",
+        "area_name",
+        "level",
+        "msoa_code",
+        "lad_code",
+        "geometry",
+    ]
+    assert res.code_field == "LSOA11CD" and res.name_field == "LSOA11NM"
+    assert res.vintage == "LSOA 2011" and areas.attrs["vintage"] == "LSOA 2011"
+    assert set(areas["level"]) == {"lsoa"}
+    assert list(areas["msoa_code"]) == ["E02000001", "E02000001", "E02000002", "E02000002"]
+    assert areas.geometry.area.sum() == pytest.approx(4e6, rel=1e-4)
+    assert any("Reprojected" in n for n in res.notes)
+    assert any("Shape__Area" in n for n in res.notes)
+
+
+def test_upload_buffer_without_name_is_sniffed(tmp_path):
+    path = tmp_path / "x.geojson"
+    _lsoa_layer().rename(columns={"LSOA11CD": "lsoa21cd", "LSOA11NM": "lsoa21nm"}).to_file(path)
+    res = read_boundaries(io.BytesIO(path.read_bytes()))
+    assert res.vintage == "LSOA 2021" and res.areas["area_name"].iloc[0] == "Cambridge 001A"
+
+
+def test_geopackage_with_several_layers_needs_layer(tmp_path):
+    path = tmp_path / "b.gpkg"
+    _lsoa_layer().to_file(path, layer="lsoa")
+    lad = gpd.GeoDataFrame(
+        {"LAD23CD": ["E07000008"], "LAD23NM": ["Cambridge"]},
+        geometry=[box(X0, Y0, X0 + 4000, Y0 + 1000)],
+        crs=27700,
+    )
+    lad.to_file(path, layer="districts")
+    with pytest.raises(InputError) as info:
+        read_boundaries(path)
+    assert "lsoa" in info.value.message and "districts" in info.value.message
+    res = read_boundaries(path, layer="districts")
+    assert res.vintage == "LAD 2023" and res.areas["level"].iloc[0] == "lad"
+    assert res.areas["area_name"].iloc[0] == "Cambridge"
+    with pytest.raises(InputError, match="no layer called 'nope'"):
+        read_boundaries(path, layer="nope")
+
+
+def _zip_shapefile(tmp_path, gdf, stem="lsoa", drop=()):
+    folder = tmp_path / "shp"
+    folder.mkdir(exist_ok=True)
+    gdf.drop(columns="Shape__Area", errors="ignore").to_file(folder / f"{stem}.shp")
+    zpath = tmp_path / f"{stem}.zip"
+    with zipfile.ZipFile(zpath, "w") as zf:
+        for f in folder.glob(f"{stem}.*"):
+            if f.suffix not in drop:
+                zf.write(f, arcname=f"data/{f.name}")
+    return zpath
+
+
+def test_zipped_shapefile_from_path_and_upload(tmp_path):
+    zpath = _zip_shapefile(tmp_path, _lsoa_layer())
+    res = read_boundaries(zpath)
+    assert len(res.areas) == 4 and res.areas.crs.to_epsg() == 27700
+    up = read_boundaries(io.BytesIO(zpath.read_bytes()), name="upload.zip")
+    assert list(up.areas["area_code"]) == list(res.areas["area_code"])
+
+
+def test_shapefile_without_prj_guesses_bng_and_accepts_assume_crs(tmp_path):
+    zpath = _zip_shapefile(tmp_path, _lsoa_layer(), drop=(".prj",))
+    with pytest.raises(InputError) as info:
+        read_boundaries(zpath)
+    msg = info.value.message
+    assert "no coordinate reference system" in msg and "British National Grid" in msg
+    assert "assume_crs='EPSG:27700'" in msg
+    res = read_boundaries(zpath, assume_crs="EPSG:27700")
+    assert res.areas.crs.to_epsg() == 27700 and any("assumed" in n for n in res.notes)
+
+
+def test_shapefile_without_prj_in_degrees_guesses_lonlat(tmp_path):
+    zpath = _zip_shapefile(tmp_path, _lsoa_layer("EPSG:4326"), drop=(".prj",))
+    with pytest.raises(InputError, match="longitude/latitude"):
+        read_boundaries(zpath)
+
+
+def test_zip_with_missing_dbf_is_explained(tmp_path):
+    zpath = _zip_shapefile(tmp_path, _lsoa_layer(), drop=(".dbf",))
+    with pytest.raises(InputError, match=r"missing its \.dbf"):
+        read_boundaries(zpath)
+
+
+def test_unsafe_zip_member_is_refused(tmp_path):
+    zpath = tmp_path / "evil.zip"
+    with zipfile.ZipFile(zpath, "w") as zf:
+        zf.writestr("../escape.geojson", "{}")
+    with pytest.raises(InputError, match="unsafe path"):
+        read_boundaries(zpath)
+    assert not (tmp_path.parent / "escape.geojson").exists()
+
+
+def test_geometry_problems_are_repaired_dropped_and_reported(tmp_path):
+    bowtie = Polygon([(X0, Y0), (X0 + 1000, Y0 + 1000), (X0 + 1000, Y0), (X0, Y0 + 1000)])
+    gdf = gpd.GeoDataFrame(
+        {
+            "code": ["E07000008", "E07000009", "E07000010", "E07000010", None, "E07000012"],
+            "name": ["Cambridge", "East Cambs", "Fenland", "Fenland", "Nameless", "South Cambs"],
+        },
+        geometry=[
+            bowtie,
+            None,
+            box(X0, Y0, X0 + 10, Y0 + 10),
+            box(X0 + 20, Y0, X0 + 30, Y0 + 10),
+            box(X0, Y0, 1, 1),
+            Point(X0, Y0),
+        ],
+        crs=27700,
+    )
+    path = tmp_path / "lads.gpkg"
+    gdf.to_file(path, layer="lads")
+    res = read_boundaries(path)
+    areas, notes = res.areas, " ".join(res.notes)
+    assert list(areas["area_code"]) == ["E07000008", "E07000010", "E07000010"]
+    assert set(areas["level"]) == {"lad"}
+    assert areas.is_valid.all()
+    assert areas.geometry.iloc[0].area == pytest.approx(500_000)  # bow-tie: two triangles
+    assert "1 area shape(s) were invalid" in notes and "E07000008" in notes
+    assert "1 area(s) had no shape" in notes and "E07000009" in notes
+    assert "1 feature(s) had no area code" in notes
+    assert "points or lines" in notes and "E07000012" in notes
+    assert "1 area code(s) appear on more than one shape: E07000010" in notes
+
+
+def test_explicit_fields_and_unknown_field(tmp_path):
+    gdf = gpd.GeoDataFrame(
+        {"zone": ["Z1", "Z2"], "label": ["North", "South"]}, geometry=_squares(2), crs=27700
+    )
+    path = tmp_path / "custom.geojson"
+    gdf.to_file(path)
+    with pytest.raises(InputError, match="no area code field"):
+        read_boundaries(path)
+    res = read_boundaries(path, code_field="ZONE", name_field="label")
+    assert (
+        list(res.areas["area_name"]) == ["North", "South"]
+        and res.areas["level"].iloc[0] == "custom"
+    )
+    with pytest.raises(InputError, match="no name field called 'nope'"):
+        read_boundaries(path, code_field="zone", name_field="nope")
+
+
+def test_points_only_layer_is_refused(tmp_path):
+    gdf = gpd.GeoDataFrame({"code": ["E07000008"]}, geometry=[Point(X0, Y0)], crs=27700)
+    path = tmp_path / "pts.geojson"
+    gdf.to_file(path)
+    with pytest.raises(InputError, match="points or lines"):
+        read_boundaries(path)
+
+
+def test_missing_file():
+    with pytest.raises(InputError, match="not found"):
+        read_boundaries("/nonexistent/boundaries.geojson")

@@ -1,0 +1,120 @@
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+from shapely.geometry import box
+
+from meam_mapping.errors import InputError
+from meam_mapping.geography.join import join_indicators
+
+
+def _areas(codes=("E01000001", "E01000002", "E01000003"), vintage="LSOA 2011"):
+    gdf = gpd.GeoDataFrame(
+        {
+            "area_code": list(codes),
+            "area_name": [f"Area {i}" for i in range(len(codes))],
+            "level": "lsoa",
+        },
+        geometry=[box(i, 0, i + 1, 1) for i in range(len(codes))],
+        crs=27700,
+    )
+    gdf.attrs["vintage"] = vintage
+    return gdf
+
+
+def _table(rows):
+    cols = [
+        "area_code",
+        "indicator",
+        "domain",
+        "period",
+        "count",
+        "denominator",
+        "value",
+        "unit",
+        "source",
+        "suppressed",
+    ]
+    return pd.DataFrame(rows, columns=cols)
+
+
+def _row(code, ind="homelessness_duty_owed", count=5.0, supp=False, period="2023"):
+    return [code, ind, "homelessness", period, count, 1000.0, np.nan, "per 1,000", "test", supp]
+
+
+def test_clean_join_is_ok_and_keeps_geometry():
+    table = _table([_row("E01000001"), _row("E01000002"), _row(" e01000003 ")])
+    res = join_indicators(_areas(), table)
+    assert res.report.ok and res.report.matched == 3
+    assert isinstance(res.joined, gpd.GeoDataFrame) and res.joined.crs.to_epsg() == 27700
+    assert list(res.joined["area_name"]) == ["Area 0", "Area 1", "Area 2"]
+    assert "Every table row found its area" in res.report.summary_text()
+    assert (res.report.to_frame()["status"] == "ok").all()
+
+
+def test_report_lists_unmatched_missing_duplicates_and_suppression():
+    table = _table(
+        [
+            _row("E01000001"),
+            _row("E01000001"),  # duplicate of row 2
+            _row("E01999999"),  # no such area (row 4)
+            _row("E01000002", count=np.nan, supp=True),
+            _row(
+                "E01000002", ind="drug_alcohol_treatment", count=np.nan
+            ),  # missing, not suppressed
+            _row(None),  # blank code (row 7)
+        ]
+    )
+    res = join_indicators(_areas(), table, file="homeless.csv")
+    rep = res.report
+    assert not rep.ok
+    assert rep.unmatched_table_codes == {"E01999999": (4,), "(blank)": (7,)}
+    assert rep.areas_without_data == ("E01000003",)
+    assert rep.duplicate_rows == (("E01000001", "homelessness_duty_owed", "2023", (2, 3)),)
+    per = rep.per_indicator.set_index("indicator")
+    assert per.loc["homelessness_duty_owed", "suppressed"] == 1
+    assert per.loc["drug_alcohol_treatment", "missing"] == 1
+    assert len(res.joined) == 4  # rows that found an area
+    text = rep.summary_text()
+    assert "E01999999 (rows 4)" in text and "E01000003" in text
+    frame = rep.to_frame()
+    assert set(frame.columns) == {"check", "status", "count", "detail"}
+    assert frame.set_index("check").loc["table codes with no area", "status"] == "problem"
+
+
+def test_mixed_levels_and_duplicate_area_codes_are_flagged():
+    areas = _areas(("E01000001", "E01000002", "E01000002"))
+    table = _table([_row("E01000001"), _row("E07000008")])
+    rep = join_indicators(areas, table).report
+    assert rep.mixed_levels == {"lad": 1, "lsoa": 1}
+    assert rep.duplicate_area_codes == ("E01000002",)
+    assert not rep.ok
+
+
+def test_no_match_between_levels_explains():
+    table = _table([_row("E07000008"), _row("E07000009")])
+    with pytest.raises(InputError) as info:
+        join_indicators(_areas(), table, file="lad.csv")
+    msg = info.value.message
+    assert "none of the table's area codes match" in msg
+    assert "E07000008" in msg and "E01000001" in msg
+    assert "local authority district codes but the boundaries are LSOAs" in msg
+
+
+def test_no_match_between_lsoa_vintages_explains():
+    table = _table([_row("E01033000")])
+    with pytest.raises(InputError, match="LSOA 2021 codes but the boundaries are LSOA 2011"):
+        join_indicators(_areas(), table)
+
+
+def test_retired_codes_hint_and_plain_dataframe_areas():
+    areas = pd.DataFrame({"area_code": ["E07000245", "E07000008"], "area_name": ["WS", "C"]})
+    table = _table([_row("E07000201"), _row("E07000008")])
+    res = join_indicators(areas, table)
+    assert not isinstance(res.joined, gpd.GeoDataFrame)
+    assert any("E07000201 Forest Heath" in n for n in res.report.notes)
+
+
+def test_missing_area_code_column():
+    with pytest.raises(InputError, match="no 'area_code' column"):
+        join_indicators(_areas(), pd.DataFrame({"code": ["E01000001"]}), file="x.csv")
