@@ -1,1 +1,31 @@
-"""estimate."""
+"""Estimates: prevalence with intervals, hidden populations, the visibility gap."""
+
+from meam_mapping.estimate.funnel import funnel_figure, funnel_flags, funnel_limits
+from meam_mapping.estimate.mse import (
+    HiddenPopulationEstimate,
+    MultipleSystemsEstimator,
+    estimate_hidden,
+    hidden_records,
+)
+from meam_mapping.estimate.mse_strata import estimate_by_stratum
+from meam_mapping.estimate.patterns import PatternTable, validate_patterns
+from meam_mapping.estimate.prevalence import compare_with_benchmark, prevalence, rate_interval
+from meam_mapping.estimate.visibility import VisibilityGap, visibility_gap
+
+__all__ = [
+    "HiddenPopulationEstimate",
+    "MultipleSystemsEstimator",
+    "PatternTable",
+    "VisibilityGap",
+    "compare_with_benchmark",
+    "estimate_by_stratum",
+    "estimate_hidden",
+    "funnel_figure",
+    "funnel_flags",
+    "funnel_limits",
+    "hidden_records",
+    "prevalence",
+    "rate_interval",
+    "validate_patterns",
+    "visibility_gap",
+]

@@ -1,0 +1,240 @@
+"""Choosing which two-way interactions enter a log-linear model.
+
+With ``k`` lists there are ``k(k-1)/2`` possible two-way interactions and
+``2**(k(k-1)/2)`` models (8 for three lists, 64 for four, 1,024 for five).
+Up to ``max_enumerate`` models every one is fitted; beyond that a stepwise
+search (forward from independence, with a backward check after each
+addition) is used. Models whose fit diverges are left out and reported.
+The comparison table carries every fitted model so users can see how much the
+estimate depends on the choice.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable, Sequence
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+from meam_mapping.errors import EstimationError, InputError
+from meam_mapping.estimate.mse_loglinear import LoglinearFit, fit_loglinear
+
+__all__ = [
+    "CRITERIA",
+    "all_terms",
+    "search_models",
+    "best_model",
+    "comparison_frame",
+    "instability_warnings",
+]
+
+Criterion = Literal["aic", "bic"]
+#: Information criteria by name.
+CRITERIA: dict[str, Callable[[LoglinearFit], float]] = {
+    "aic": lambda f: f.aic,
+    "bic": lambda f: f.bic,
+}
+
+#: Models within this many criterion units of the best are "near-equal".
+NEAR_EQUAL = 2.0
+#: Relative difference in estimates between near-equal models worth a warning.
+JUMP = 0.20
+
+
+def criterion_function(name: str) -> Callable[[LoglinearFit], float]:
+    """Look up an information criterion by name, listing the options if wrong."""
+    key = str(name).lower()
+    if key not in CRITERIA:
+        raise InputError(
+            f"unknown model selection criterion {name!r}",
+            column="select",
+            expected=f"one of {sorted(CRITERIA)} (or None to fit main effects only)",
+        )
+    return CRITERIA[key]
+
+
+def all_terms(lists: Sequence[str]) -> list[str]:
+    """Every two-way interaction ``'A:B'`` of the lists, in list order."""
+    return [f"{a}:{b}" for a, b in itertools.combinations(lists, 2)]
+
+
+def search_models(
+    y: np.ndarray,
+    lists: Sequence[str],
+    *,
+    criterion: str = "aic",
+    max_enumerate: int = 1024,
+) -> tuple[list[LoglinearFit], str]:
+    """Fit the candidate models: all of them when few, stepwise when many.
+
+    Parameters
+    ----------
+    y : numpy.ndarray
+        Observable cell counts.
+    lists : sequence of str
+        List names.
+    criterion : {'aic', 'bic'}
+        Criterion steering the stepwise search.
+    max_enumerate : int
+        Largest number of models to fit exhaustively.
+
+    Returns
+    -------
+    tuple
+        ``(fits, search)``: every model fitted and ``'all models'`` or
+        ``'stepwise'``.
+    """
+    score = criterion_function(criterion)
+    terms = all_terms(lists)
+    if 2 ** len(terms) <= max_enumerate:
+        fits = [
+            fit_loglinear(y, lists, subset)
+            for r in range(len(terms) + 1)
+            for subset in itertools.combinations(terms, r)
+        ]
+        return fits, "all models"
+
+    fitted: dict[frozenset[str], LoglinearFit] = {}
+
+    def get(model: frozenset[str]) -> LoglinearFit:
+        if model not in fitted:
+            ordered = tuple(t for t in terms if t in model)
+            fitted[model] = fit_loglinear(y, lists, ordered)
+        return fitted[model]
+
+    def value(model: frozenset[str]) -> float:
+        fit = get(model)
+        return np.inf if fit.diverged else score(fit)
+
+    current: frozenset[str] = frozenset()
+    best = value(current)
+    while True:
+        moves = [current | {t} for t in terms if t not in current]
+        moves += [current - {t} for t in current]
+        if not moves:
+            break
+        scores = [value(m) for m in moves]
+        i = int(np.argmin(scores))
+        if scores[i] < best - 1e-9:
+            current, best = moves[i], scores[i]
+        else:
+            break
+    return list(fitted.values()), "stepwise"
+
+
+def best_model(fits: Sequence[LoglinearFit], criterion: str) -> LoglinearFit:
+    """Return the non-diverged model with the lowest criterion (fewest terms on ties)."""
+    score = criterion_function(criterion)
+    usable = [f for f in fits if not f.diverged]
+    if not usable:
+        reasons = sorted({f.reason for f in fits})
+        raise EstimationError(
+            "no candidate model could be fitted (every fit diverged): " + "; ".join(reasons[:3])
+        )
+    return min(usable, key=lambda f: (round(score(f), 9), len(f.terms)))
+
+
+def comparison_frame(
+    fits: Sequence[LoglinearFit],
+    criterion: str | None,
+    selected: LoglinearFit,
+    intervals: dict[tuple[str, ...], tuple[float, float]] | None = None,
+) -> pd.DataFrame:
+    """Tidy table comparing the fitted models, best first.
+
+    Parameters
+    ----------
+    fits : sequence of LoglinearFit
+        Every model fitted.
+    criterion : {'aic', 'bic'} or None
+        Criterion used to order and to compute ``delta``.
+    selected : LoglinearFit
+        The model reported.
+    intervals : dict, optional
+        ``terms -> (ci_low, ci_high)`` for the models with an interval.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``model, terms, n_params, deviance, df, AIC, BIC, delta, n_hat,
+        ci_low, ci_high, converged, diverged, reason, selected``. Diverged
+        models have ``n_hat`` and the criteria set to NaN.
+    """
+    intervals = intervals or {}
+    rows = []
+    for f in fits:
+        low, high = intervals.get(f.terms, (np.nan, np.nan))
+        bad = f.diverged
+        rows.append(
+            {
+                "model": f.label,
+                "terms": list(f.terms),
+                "n_params": f.n_params,
+                "deviance": np.nan if bad else f.deviance,
+                "df": f.df,
+                "AIC": np.nan if bad else f.aic,
+                "BIC": np.nan if bad else f.bic,
+                "n_hat": np.nan if bad else f.n_hat,
+                "ci_low": low,
+                "ci_high": high,
+                "converged": f.converged,
+                "diverged": bad,
+                "reason": f.reason,
+                "selected": f.terms == selected.terms,
+            }
+        )
+    frame = pd.DataFrame(rows)
+    key = "BIC" if criterion == "bic" else "AIC"
+    frame["delta"] = frame[key] - frame[key].min()
+    frame = frame.sort_values([key, "n_params"], na_position="last", kind="stable")
+    order = ["model", "terms", "n_params", "deviance", "df", "AIC", "BIC", "delta", "n_hat"]
+    order += ["ci_low", "ci_high", "converged", "diverged", "reason", "selected"]
+    return frame[order].reset_index(drop=True)
+
+
+def instability_warnings(
+    fits: Sequence[LoglinearFit], criterion: str, selected: LoglinearFit
+) -> list[str]:
+    """Warn about diverged models and near-equal models with different estimates.
+
+    Parameters
+    ----------
+    fits : sequence of LoglinearFit
+        Every model fitted.
+    criterion : {'aic', 'bic'}
+        Criterion used to select.
+    selected : LoglinearFit
+        The model chosen.
+
+    Returns
+    -------
+    list of str
+    """
+    score = criterion_function(criterion)
+    out = []
+    diverged = [f for f in fits if f.diverged]
+    if diverged:
+        names = ", ".join(f.label for f in diverged[:5]) + (" ..." if len(diverged) > 5 else "")
+        out.append(
+            f"{len(diverged)} of {len(fits)} candidate models were left out because their fit "
+            f"diverged ({names}); see the model comparison for the reasons"
+        )
+    best = score(selected)
+    rivals = [
+        f
+        for f in fits
+        if not f.diverged
+        and f.terms != selected.terms
+        and score(f) - best < NEAR_EQUAL
+        and abs(f.n_hat - selected.n_hat) > JUMP * selected.n_hat
+    ]
+    if rivals:
+        shown = "; ".join(f"{f.label}: {f.n_hat:,.0f}" for f in rivals[:3])
+        out.append(
+            f"models almost as good by {criterion.upper()} (within {NEAR_EQUAL:g}) give estimates "
+            f"more than {JUMP:.0%} away from the chosen one ({selected.label}: "
+            f"{selected.n_hat:,.0f}; {shown}): the estimate is unstable, report the range"
+        )
+    return out

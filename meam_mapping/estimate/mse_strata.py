@@ -1,0 +1,225 @@
+"""Hidden-population estimates per area (or other stratum), reconciled to a total.
+
+Two ways:
+
+* **separate** (``pooled=False``): one estimate per stratum, each from its own
+  table; the total row is the sum of the stratum estimates (its interval is
+  a normal approximation treating strata as independent) and is compared
+  with the estimate from all strata added together;
+* **pooled** (``pooled=True``), for sparse per-area tables: one log-linear
+  model over all strata with the stratum as a factor (its own size) and list
+  effects and interactions shared by all strata (interactions chosen on the
+  table of all strata together). Each stratum's hidden cell then has its own
+  profile-likelihood interval. Because the stratum enters as a main effect
+  only, the strata sum exactly to the estimate from the added-up table
+  (collapsibility), which gives the total and its interval.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import statsmodels.api as sm
+from scipy import stats
+
+from meam_mapping.errors import EstimationError, InputError
+from meam_mapping.estimate.mse import MultipleSystemsEstimator, estimate_hidden
+from meam_mapping.estimate.mse_loglinear import (
+    PROFILE_METHOD,
+    design_matrix,
+    profile_interval_design,
+)
+from meam_mapping.estimate.patterns import COUNT_COLUMN, pattern_counts, validate_patterns
+
+__all__ = ["TOTAL_LABEL", "estimate_by_stratum"]
+
+#: Value in the ``by`` column of the reconciled total row.
+TOTAL_LABEL = "Total"
+COLUMNS = ["observed", "n_hat", "ci_low", "ci_high", "hidden", "method", "model", "ci_method"]
+
+
+def estimate_by_stratum(
+    patterns: pd.DataFrame,
+    by: str,
+    *,
+    pooled: bool = False,
+    lists: Sequence[str] | None = None,
+    **kw: Any,
+) -> pd.DataFrame:
+    """One estimate per stratum plus a reconciled total.
+
+    Parameters
+    ----------
+    patterns : pandas.DataFrame
+        Pattern table with a ``by`` column.
+    by : str
+        Stratum column (for example ``'area_code'``).
+    pooled : bool
+        Fit one model with the stratum as a factor (for sparse tables) instead
+        of a separate model per stratum.
+    lists : sequence of str, optional
+        List columns (auto-detected by default).
+    **kw
+        :class:`~meam_mapping.estimate.mse.MultipleSystemsEstimator` options.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per stratum, then a row with ``by`` equal to ``'Total'``.
+        Columns ``by, observed, n_hat, ci_low, ci_high, hidden, method, model,
+        ci_method, warnings, note``; the total row's ``note`` compares the
+        sum of strata with the estimate from all strata added together.
+
+    Raises
+    ------
+    InputError
+        On a bad table or a missing ``by`` column.
+    EstimationError
+        When the pooled model or the all-strata estimate cannot be made.
+    """
+    if by not in patterns.columns:
+        raise InputError(
+            f"there is no column {by!r} to split by",
+            column=by,
+            expected=f"one of {[str(c) for c in patterns.columns]}",
+        )
+    table = validate_patterns(patterns, lists=lists, strata=[by])
+    lists = list(table.lists)
+    overall = estimate_hidden(table.table.drop(columns=[by]), lists=lists, **kw)
+    if pooled:
+        rows = _pooled_rows(table.table, by, lists, overall, kw.get("alpha", 0.05))
+    else:
+        rows = _separate_rows(table.table, by, lists, kw)
+    frame = pd.DataFrame(rows)
+    total = _total_row(frame, by, overall, pooled, kw.get("alpha", 0.05))
+    frame = pd.concat([frame, pd.DataFrame([total])], ignore_index=True)
+    return frame[[by, *COLUMNS, "warnings", "note"]]
+
+
+def _separate_rows(table: pd.DataFrame, by: str, lists: list[str], kw: dict) -> list[dict]:
+    rows = []
+    for value, group in table.groupby(by, sort=True, dropna=False):
+        row: dict[str, Any] = {by: value, "note": ""}
+        try:
+            est = MultipleSystemsEstimator(lists=lists, **kw).fit(group.drop(columns=[by]))
+            r = est.result_
+            row |= {
+                "observed": r.observed, "n_hat": r.n_hat, "ci_low": r.ci_low,
+                "ci_high": r.ci_high, "hidden": r.hidden, "method": r.method,
+                "model": list(r.model), "ci_method": r.ci_method, "warnings": list(r.warnings),
+            }  # fmt: skip
+        except EstimationError as exc:
+            row |= {
+                "observed": int(group[COUNT_COLUMN].sum()), "n_hat": np.nan, "ci_low": np.nan,
+                "ci_high": np.nan, "hidden": np.nan, "method": "", "model": [],
+                "ci_method": "", "warnings": [f"not estimated: {exc}"],
+            }  # fmt: skip
+        rows.append(row)
+    return rows
+
+
+def _pooled_rows(
+    table: pd.DataFrame, by: str, lists: list[str], overall: Any, alpha: float
+) -> list[dict]:
+    if overall.method != "loglinear" and len(lists) == 2:
+        terms: tuple[str, ...] = ()
+    else:
+        terms = overall.model
+    values = sorted(table[by].unique().tolist(), key=str)
+    ys = [pattern_counts(table[table[by] == v], lists) for v in values]
+    base = design_matrix(lists, terms)
+    n_cells = base.shape[0]
+    y = np.concatenate(ys)
+    rows = []
+    for s, value in enumerate(values):
+        # Stratum s is the reference, so the intercept is its hidden cell.
+        others = [r for r in range(len(values)) if r != s]
+        dummies = np.zeros((len(y), len(others)))
+        for c, r in enumerate(others):
+            dummies[r * n_cells : (r + 1) * n_cells, c] = 1.0
+        X = np.column_stack([np.tile(base, (len(values), 1))[:, :1], dummies,
+                             np.tile(base[:, 1:], (len(values), 1))])  # fmt: skip
+        res = sm.GLM(y, X, family=sm.families.Poisson()).fit()
+        coef = np.asarray(res.params, dtype=float)
+        if not res.converged or np.max(np.abs(coef[1 + len(others) :])) > 15:
+            raise EstimationError(
+                "the pooled model across strata did not converge; try interactions='none'"
+            )
+        observed = float(ys[s].sum())
+        low, high = profile_interval_design(X, y, coef, observed, alpha)
+        hidden = float(np.exp(coef[0]))
+        warnings = [] if observed > 0 else ["nobody was seen in this stratum"]
+        rows.append(
+            {
+                by: value,
+                "observed": int(observed),
+                "n_hat": observed + hidden,
+                "ci_low": low,
+                "ci_high": high,
+                "hidden": hidden,
+                "method": "loglinear (pooled)",
+                "model": list(terms),
+                "ci_method": PROFILE_METHOD,
+                "warnings": warnings,
+                "note": "",
+            }  # fmt: skip
+        )
+    return rows
+
+
+def _total_row(frame: pd.DataFrame, by: str, overall: Any, pooled: bool, alpha: float) -> dict:
+    observed = int(frame["observed"].sum())
+    row: dict[str, Any] = {by: TOTAL_LABEL, "observed": observed, "model": list(overall.model)}
+    if pooled:
+        n_hat = float(frame["n_hat"].sum())
+        row |= {
+            "n_hat": n_hat, "ci_low": overall.ci_low, "ci_high": overall.ci_high,
+            "hidden": n_hat - observed, "method": "loglinear (pooled)",
+            "ci_method": overall.ci_method, "warnings": list(overall.warnings),
+            "note": (
+                f"sum of strata {n_hat:,.0f}; estimate from all strata added together "
+                f"{overall.n_hat:,.0f} (equal by construction: strata share the list effects)"
+            ),
+        }  # fmt: skip
+        return row
+    if frame["n_hat"].isna().any():
+        missing = int(frame["n_hat"].isna().sum())
+        row |= {
+            "n_hat": np.nan, "ci_low": np.nan, "ci_high": np.nan, "hidden": np.nan,
+            "method": "sum of strata", "ci_method": "",
+            "warnings": [f"{missing} stratum(s) could not be estimated, so there is no sum"],
+            "note": f"estimate from all strata added together: {overall.n_hat:,.0f} "
+            f"({overall.ci_low:,.0f} to {overall.ci_high:,.0f}); consider pooled=True",
+        }  # fmt: skip
+        return row
+    z = stats.norm.ppf(1 - alpha / 2)
+    n_hat = float(frame["n_hat"].sum())
+    se = np.sqrt(np.sum(((frame["ci_high"] - frame["ci_low"]) / (2 * z)) ** 2))
+    diff = (n_hat - overall.n_hat) / overall.n_hat
+    note = (
+        f"sum of strata {n_hat:,.0f} vs estimate from all strata added together "
+        f"{overall.n_hat:,.0f} ({diff:+.1%}). "
+    )
+    if abs(diff) > 0.1:
+        note += (
+            "A large difference means the strata differ in how visible people are to the "
+            "lists (added together, that looks like list dependence) or that some strata "
+            "are too sparse for their own estimate; consider pooled=True"
+        )
+    else:
+        note += "They agree within 10%"
+    row |= {
+        "n_hat": n_hat,
+        "ci_low": max(float(observed), n_hat - z * se) if math.isfinite(se) else np.nan,
+        "ci_high": n_hat + z * se if math.isfinite(se) else np.inf,
+        "hidden": n_hat - observed,
+        "method": "sum of strata",
+        "ci_method": "normal approximation from the stratum intervals (strata independent)",
+        "warnings": list(overall.warnings),
+        "note": note,
+    }
+    return row
