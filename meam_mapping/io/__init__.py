@@ -1,1 +1,18 @@
-"""io."""
+"""Readers for indicator and overlap tables (CSV, XLSX, Fingertips exports)."""
+
+from meam_mapping.io.indicators import LoadResult, load_indicator_file, to_indicator_table
+from meam_mapping.io.patterns import read_patterns
+from meam_mapping.io.read import read_table
+from meam_mapping.io.validate import INDICATOR_SCHEMA, validate_indicator_table
+from meam_mapping.io.values import UNITS
+
+__all__ = [
+    "INDICATOR_SCHEMA",
+    "UNITS",
+    "LoadResult",
+    "load_indicator_file",
+    "read_patterns",
+    "read_table",
+    "to_indicator_table",
+    "validate_indicator_table",
+]

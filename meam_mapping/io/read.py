@@ -1,0 +1,477 @@
+"""Read a CSV, TSV or Excel file into a table of text cells.
+
+This is the first step of loading any user table. It deals with the things that
+go wrong before a single value is looked at: the file is empty, is really a
+PDF, a zip or a GeoJSON with a ``.csv`` name, is saved in Windows-1252 rather
+than UTF-8, or is a workbook with several sheets. Every cell is kept as text so
+that the next steps can tell a suppression marker (``"*"``) from a number and
+report the exact row of a bad value.
+
+The returned frame is indexed by the row number a spreadsheet shows (the
+heading row is row 1, the first data row is row 2), so messages can point at
+the row a person will see when they open the file.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import warnings
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+import pandas as pd
+
+from meam_mapping.errors import InputError
+
+__all__ = ["RawTable", "read_table", "source_name", "SUPPORTED_EXTENSIONS"]
+
+#: File name endings we can read, and what we call them in messages.
+SUPPORTED_EXTENSIONS = {
+    ".csv": "CSV",
+    ".txt": "text (CSV or tab-separated)",
+    ".tsv": "tab-separated text",
+    ".tab": "tab-separated text",
+    ".xlsx": "Excel workbook",
+    ".xlsm": "Excel workbook",
+}
+_TEXT_EXTENSIONS = {".csv", ".txt", ".tsv", ".tab"}
+_EXCEL_EXTENSIONS = {".xlsx", ".xlsm"}
+_ACCEPTED = "a CSV file (.csv), a tab-separated file (.tsv, .txt) or an Excel workbook (.xlsx)"
+_SAVE_AS = "Open it in Excel and use File > Save As > 'CSV UTF-8' or 'Excel Workbook (.xlsx)'"
+
+
+@dataclass(frozen=True)
+class RawTable:
+    """A table read from a file, every cell as text.
+
+    Attributes
+    ----------
+    frame : pandas.DataFrame
+        One column per heading, every cell a string (blank cells are ``""``).
+        The index, named ``"row"``, is the row number a spreadsheet shows.
+    file_name : str
+        The file name used in messages.
+    file_type : str
+        ``"csv"``, ``"tsv"`` or ``"xlsx"``.
+    encoding : str or None
+        The text encoding used (``None`` for Excel workbooks).
+    sheet : str or None
+        The worksheet read (Excel only).
+    notes : tuple of str
+        Plain-English notes about what was done while reading.
+    """
+
+    frame: pd.DataFrame
+    file_name: str
+    file_type: str
+    encoding: str | None = None
+    sheet: str | None = None
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+
+def source_name(source: Any, name: str | None = None) -> str:
+    """Return the file name to use in messages for a path or an uploaded file.
+
+    Parameters
+    ----------
+    source : str, os.PathLike or file-like
+        A path, or an object with a ``.name`` (such as Streamlit's
+        ``UploadedFile`` or an open file).
+    name : str, optional
+        A name given by the caller; used when present.
+
+    Returns
+    -------
+    str
+        The base name of the file, or ``"the uploaded file"`` when there is none.
+    """
+    if name:
+        return str(name)
+    if isinstance(source, (str, os.PathLike)):
+        return Path(source).name
+    found = getattr(source, "name", None)
+    if isinstance(found, str) and found:
+        return Path(found).name
+    return "the uploaded file"
+
+
+def read_table(
+    source: str | os.PathLike[str] | IO[bytes] | IO[str] | bytes,
+    *,
+    name: str | None = None,
+    sheet: str | int | None = None,
+) -> RawTable:
+    r"""Read a CSV, TSV or Excel file into a frame of text cells.
+
+    Parameters
+    ----------
+    source : str, os.PathLike, bytes or file-like
+        A path, raw bytes, or an object with ``read()`` (an open file or a
+        Streamlit ``UploadedFile``); its ``.name`` is used in messages.
+    name : str, optional
+        File name to use in messages and to pick the file type (overrides the
+        name of ``source``).
+    sheet : str or int, optional
+        Worksheet to read from an Excel workbook, by name or by position
+        (0 is the first). Needed when the workbook has more than one sheet
+        with data in it.
+
+    Returns
+    -------
+    RawTable
+        The cells as text, indexed by spreadsheet row number, with notes.
+
+    Raises
+    ------
+    InputError
+        If the file is empty, is not a table we can read (the message says
+        what it looks like), cannot be decoded, has several sheets and none
+        was chosen, or has rows with more values than headings.
+
+    Examples
+    --------
+    >>> raw = read_table(b"area_code,count\nE01000001,5\n", name="a.csv")
+    >>> raw.frame.loc[2, "count"]
+    '5'
+    """
+    file_name = source_name(source, name)
+    data = _read_bytes(source, file_name)
+    if not data.removeprefix(b"\xef\xbb\xbf").strip(b" \t\r\n\x00"):
+        raise InputError(
+            "The file is empty",
+            file=file_name,
+            expected="a table with a heading row and at least one data row",
+            fix="Check you chose the right file, and that it was saved before uploading",
+        )
+    ext = Path(file_name).suffix.lower()
+    looks_like = _sniff(data)
+    if ext and ext not in SUPPORTED_EXTENSIONS:
+        what = f" It looks like {looks_like[1]}." if looks_like else ""
+        raise InputError(
+            f"Files ending '{ext}' cannot be read.{what}",
+            file=file_name,
+            expected=_ACCEPTED,
+            fix=_SAVE_AS,
+        )
+    kind = looks_like[0] if looks_like else "text"
+    if kind == "xlsx" and (ext in _EXCEL_EXTENSIONS or not ext):
+        cells, sheet_name, notes = _excel_cells(data, file_name, sheet)
+        return _to_raw(cells, file_name, "xlsx", None, sheet_name, notes)
+    if kind == "text" and (ext in _TEXT_EXTENSIONS or not ext):
+        text, encoding, notes = _decode(data, file_name)
+        delimiter = _pick_delimiter(text, ext)
+        if ext == ".csv" and delimiter != ",":
+            notes.append(f"Read as {_DELIMITER_NAMES[delimiter]}-separated text.")
+        cells = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+        file_type = "csv" if delimiter != "\t" else "tsv"
+        return _to_raw(cells, file_name, file_type, encoding, None, notes)
+    what = looks_like[1] if looks_like else "a text file"
+    expected_kind = "an Excel workbook" if ext in _EXCEL_EXTENSIONS else "a text table (CSV)"
+    raise InputError(
+        f"The file name says {expected_kind}, but the contents look like {what}",
+        file=file_name,
+        expected=_ACCEPTED,
+        fix="Check you chose the right file. " + _SAVE_AS,
+    )
+
+
+_DELIMITER_NAMES = {",": "comma", "\t": "tab", ";": "semicolon", "|": "pipe"}
+
+
+def _read_bytes(source: Any, file_name: str) -> bytes:
+    if isinstance(source, (bytes, bytearray)):
+        return bytes(source)
+    if isinstance(source, (str, os.PathLike)):
+        path = Path(source)
+        if not path.is_file():
+            raise InputError(
+                "No file was found at this path",
+                file=str(path),
+                fix="Check the folder and the spelling of the file name",
+            )
+        return path.read_bytes()
+    if hasattr(source, "getvalue"):
+        data = source.getvalue()
+    elif hasattr(source, "read"):
+        if hasattr(source, "seek"):
+            try:
+                source.seek(0)
+            except (OSError, ValueError):
+                pass
+        data = source.read()
+    else:
+        raise TypeError(f"Cannot read {type(source).__name__}; give a path or an open file")
+    if isinstance(data, str):
+        return data.encode("utf-8")
+    return bytes(data)
+
+
+def _sniff(data: bytes) -> tuple[str, str] | None:
+    """Guess what a file really is from its first bytes: (kind, description)."""
+    head = data[:4096]
+    if head.startswith(b"PK\x03\x04") or head.startswith(b"PK\x05\x06"):
+        try:
+            names = zipfile.ZipFile(io.BytesIO(data)).namelist()
+        except zipfile.BadZipFile:
+            return ("zip", "a damaged zip archive")
+        if any(n.startswith("xl/") for n in names):
+            return ("xlsx", "an Excel workbook (.xlsx)")
+        if any(n.startswith("word/") for n in names):
+            return ("docx", "a Word document")
+        if "content.xml" in names:
+            return ("ods", "an OpenDocument spreadsheet (.ods)")
+        return ("zip", "a zip archive (unzip it first and choose the table inside)")
+    if head.startswith(b"%PDF"):
+        return ("pdf", "a PDF document (tables in PDFs cannot be read; ask for the CSV)")
+    if head.startswith(b"\xd0\xcf\x11\xe0"):
+        return (
+            "ole",
+            "an old-style Excel .xls workbook or a password-protected workbook "
+            "(save it as .xlsx without a password)",
+        )
+    if head.startswith(b"\x1f\x8b"):
+        return ("gzip", "a compressed (.gz) file")
+    if head.startswith(b"\x89PNG") or head.startswith(b"\xff\xd8\xff"):
+        return ("image", "an image")
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return None  # UTF-16 text, decoded later
+    if b"\x00" in head:
+        return ("binary", "a binary (non-text) file")
+    start = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if start.startswith(b"{") or start.startswith(b"["):
+        if b"featurecollection" in head.lower() or b'"geometry"' in head.lower():
+            return ("geojson", "a GeoJSON map file (load it as boundaries, not as data)")
+        return ("json", "a JSON file")
+    if start.startswith((b"<!doctype html", b"<html")):
+        return ("html", "a web page (save the table itself, not the page)")
+    if start.startswith(b"<?xml"):
+        return ("xml", "an XML file")
+    return None
+
+
+def _decode(data: bytes, file_name: str) -> tuple[str, str, list[str]]:
+    """Decode text as UTF-16 (with BOM), UTF-8 (with or without BOM) or Windows-1252."""
+    notes: list[str] = []
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        notes.append("Read as UTF-16 text (Excel's 'Unicode Text' format).")
+        return data.decode("utf-16"), "utf-16", notes
+    if data.startswith(b"\xef\xbb\xbf"):
+        try:
+            return data[3:].decode("utf-8"), "utf-8-sig", notes
+        except UnicodeDecodeError:
+            pass
+    else:
+        try:
+            return data.decode("utf-8"), "utf-8", notes
+        except UnicodeDecodeError:
+            pass
+    try:
+        text = data.lstrip(b"\xef\xbb\xbf").decode("cp1252")
+    except UnicodeDecodeError as exc:
+        raise InputError(
+            "The text in this file is in an encoding that could not be recognised "
+            f"(byte {exc.start} is not valid UTF-8 or Windows-1252)",
+            file=file_name,
+            expected="text saved as UTF-8",
+            fix="Open it in Excel and use File > Save As > 'CSV UTF-8'",
+        ) from None
+    notes.append("Read as Windows-1252 text (the file is not UTF-8); check any accented names.")
+    return text, "cp1252", notes
+
+
+def _pick_delimiter(text: str, ext: str) -> str:
+    if ext in {".tsv", ".tab"}:
+        return "\t"
+    first = next((line for line in text.splitlines() if line.strip()), "")
+    counts = {d: first.count(d) for d in (",", "\t", ";", "|")}
+    best = max(counts, key=lambda d: counts[d])
+    if counts[best] == 0 or (counts[","] and counts[","] >= counts[best]):
+        return ","
+    return best
+
+
+def _excel_cells(
+    data: bytes, file_name: str, sheet: str | int | None
+) -> tuple[list[list[Any]], str, list[str]]:
+    import openpyxl
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many kinds for damaged files
+        raise InputError(
+            f"The Excel workbook could not be opened ({type(exc).__name__})",
+            file=file_name,
+            fix="Open it in Excel, check it is not damaged, and save it again as .xlsx",
+        ) from None
+    try:
+        names = list(book.sheetnames)
+        contents = {n: [list(r) for r in book[n].iter_rows(values_only=True)] for n in names}
+    finally:
+        book.close()
+    used = [n for n in names if any(v not in (None, "") for r in contents[n] for v in r)]
+    notes: list[str] = []
+    listed = ", ".join(repr(n) for n in names)
+    if sheet is None:
+        if not used:
+            raise InputError(
+                "Every sheet in the workbook is empty",
+                file=file_name,
+                fix="Check you chose the right file",
+            )
+        if len(used) > 1:
+            raise InputError(
+                f"The workbook has {len(used)} sheets with data: "
+                + ", ".join(repr(n) for n in used)
+                + ". Which sheet holds the table?",
+                file=file_name,
+                expected="the name of one sheet",
+                fix="Choose the sheet (sheet=...), or save that sheet alone as a CSV file",
+            )
+        chosen = used[0]
+        if len(names) > 1:
+            notes.append(f"Read sheet {chosen!r}; the other sheets are empty.")
+    elif isinstance(sheet, int) and not isinstance(sheet, bool):
+        if not 0 <= sheet < len(names):
+            raise InputError(
+                f"There is no sheet number {sheet} (the first sheet is 0)",
+                file=file_name,
+                expected=f"one of the sheets {listed}",
+            )
+        chosen = names[sheet]
+    else:
+        wanted = str(sheet).strip().casefold()
+        matches = [n for n in names if n.strip().casefold() == wanted]
+        if not matches:
+            raise InputError(
+                f"There is no sheet called {sheet!r}",
+                file=file_name,
+                expected=f"one of the sheets {listed}",
+                fix="Choose one of those sheet names",
+            )
+        chosen = matches[0]
+    return contents[chosen], chosen, notes
+
+
+def _cell_text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, float):
+        return repr(int(value)) if value.is_integer() and abs(value) < 1e15 else repr(value)
+    if hasattr(value, "isoformat"):
+        text = value.isoformat()
+        return text[:10] if text.endswith("T00:00:00") else text
+    return str(value)
+
+
+def _column_letter(i: int) -> str:
+    letters = ""
+    i += 1
+    while i:
+        i, rem = divmod(i - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
+
+
+def _to_raw(
+    cells: list[list[Any]],
+    file_name: str,
+    file_type: str,
+    encoding: str | None,
+    sheet: str | None,
+    notes: list[str],
+) -> RawTable:
+    rows = [[_cell_text(v).strip() for v in r] for r in cells]
+    # Skip title lines above the headings (rows with at most one filled cell).
+    width = max((sum(1 for v in r if v) for r in rows), default=0)
+    start = 0
+    while start < len(rows) and width >= 2 and sum(1 for v in rows[start] if v) <= 1:
+        start += 1
+    if start >= len(rows) or not any(rows[start]):
+        raise InputError(
+            "No column headings were found",
+            file=file_name,
+            expected="a heading row followed by one row per area",
+            fix="Check you chose the right file",
+        )
+    if start:
+        notes.append(
+            f"Skipped {start} title line(s) above the column headings (row 1 to row {start})."
+        )
+    header = rows[start]
+    while header and not header[-1]:
+        header = header[:-1]
+    n_cols = len(header)
+    data_rows: list[list[str]] = []
+    row_numbers: list[int] = []
+    blank_rows: list[int] = []
+    for offset, r in enumerate(rows[start + 1 :]):
+        row_no = start + 2 + offset
+        extra = [v for v in r[n_cols:] if v]
+        if extra:
+            raise InputError(
+                f"This row has more values than there are column headings ({len(header)}); "
+                "often a number written with a comma, such as 1,234, in a file that was "
+                "not quoted",
+                file=file_name,
+                row=row_no,
+                expected="one value per heading",
+                fix="Remove the thousands commas or save the file again from Excel as CSV",
+            )
+        r = (r + [""] * n_cols)[:n_cols]
+        if not any(r):
+            blank_rows.append(row_no)
+            continue
+        data_rows.append(r)
+        row_numbers.append(row_no)
+    names = [h if h else f"unnamed_{_column_letter(i)}" for i, h in enumerate(header)]
+    seen: dict[str, int] = {}
+    for i, h in enumerate(names):
+        key = h.casefold()
+        if key in seen:
+            raise InputError(
+                f"The heading {h!r} appears twice (columns {_column_letter(seen[key])} "
+                f"and {_column_letter(i)})",
+                file=file_name,
+                row=start + 1,
+                column=h,
+                expected="a different heading for every column",
+                fix="Rename or remove one of the two columns",
+            )
+        seen[key] = i
+    if not data_rows:
+        raise InputError(
+            "The file has column headings but no data rows",
+            file=file_name,
+            expected="one row per area (or per area and indicator) below the headings",
+            fix="Check you chose the right file or sheet",
+        )
+    frame = pd.DataFrame(data_rows, columns=names, index=pd.Index(row_numbers, name="row"))
+    frame = frame.astype(str)
+    empty_unnamed = [
+        c for c, h in zip(names, header, strict=True) if not h and not frame[c].str.len().any()
+    ]
+    if empty_unnamed:
+        frame = frame.drop(columns=empty_unnamed)
+    unnamed = [c for c, h in zip(names, header, strict=True) if not h and c not in empty_unnamed]
+    if unnamed:
+        notes.append(
+            "Some columns have no heading and were named "
+            + ", ".join(repr(c) for c in unnamed)
+            + "."
+        )
+    if blank_rows:
+        notes.append(
+            f"Skipped {len(blank_rows)} blank row(s) (rows "
+            + ", ".join(str(r) for r in blank_rows[:10])
+            + (" ..." if len(blank_rows) > 10 else "")
+            + ")."
+        )
+    return RawTable(frame, file_name, file_type, encoding, sheet, tuple(notes))
