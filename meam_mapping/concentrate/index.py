@@ -1,0 +1,658 @@
+"""Composite index of multiple disadvantage: where the domains concentrate.
+
+Each domain rate (homelessness, substance misuse, mental ill health, contact
+with criminal justice) is standardised, the standardised domains are combined
+with weights a workshop can change, and areas are ranked (rank 1 = most
+concentrated). Alongside the score: in how many domains each area is in the top
+fifth (co-occurrence), and, where the rates carry confidence intervals, the
+range of ranks each area plausibly holds.
+
+Standardisation methods (``method=``)
+-------------------------------------
+``'exponential'`` (default)
+    The exponential transformation used to combine domains in the English
+    Indices of Deprivation 2019: rates are ranked, the rank scaled to
+    ``R / N`` (1/N for the lowest rate, 1 for the highest) and transformed to
+    ``X = -23 ln(1 - (R/N)(1 - exp(-100/23)))``, which runs from about 0 to
+    100. It is the default because it is rank based (one extreme rate, common
+    with small counts, cannot swamp the others) and it stretches the top of
+    each domain, so a high rate in one domain is only partly cancelled by a
+    low rate in another: the point of looking for *multiple* disadvantage.
+``'zscore'``
+    ``(rate - mean) / standard deviation``: keeps distances, but sensitive to
+    outliers.
+``'rank'``
+    ``R / N``: robust, but fully compensatory.
+
+Missing values
+--------------
+``missing='exclude'`` (default) leaves out any area with a missing (for
+example suppressed) rate in a domain, listing it in ``excluded_`` with the
+reason: an unknown rate is never treated as zero or as average.
+``missing='impute'`` instead gives the area the mean standardised value of that
+domain (it neither raises nor lowers the area) and flags it in the ``imputed``
+column; areas with no rate in any domain are still excluded.
+
+References
+----------
+McLennan, D., Noble, S., Noble, M., Plunkett, E., Wright, G. and Gutacker, N.
+(2019) *The English Indices of Deprivation 2019: Technical report*. Ministry of
+Housing, Communities and Local Government (combining domains: the exponential
+transformation).
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from collections.abc import Callable, Iterable, Mapping
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+from scipy.stats import rankdata
+
+from meam_mapping.errors import InputError
+from meam_mapping.schema import AREA_COLUMNS, DOMAINS
+
+__all__ = [
+    "STANDARDISERS",
+    "CompositeIndex",
+    "composite_index",
+    "domain_rates",
+    "exponential_transform",
+    "standardise",
+]
+
+Method = Literal["zscore", "rank", "exponential"]
+MissingPolicy = Literal["exclude", "impute"]
+
+_Z95 = 1.959963984540054
+_IOD_SCALE = 23.0
+_CI_SUFFIXES = ("_lower", "_upper")
+
+
+def _rows(positions: np.ndarray) -> int | list[int]:
+    """Spreadsheet row numbers (header = row 1) for 0-based positions."""
+    rows = [int(i) + 2 for i in positions]
+    return rows[0] if len(rows) == 1 else rows
+
+
+# --------------------------------------------------------------------------- rates
+def domain_rates(
+    indicators: pd.DataFrame,
+    level_areas: pd.DataFrame | Iterable[str] | None = None,
+    indicators_by_domain: Mapping[str, str | list[str]] | None = None,
+    *,
+    ci: bool = True,
+) -> pd.DataFrame:
+    """Build the wide per-area frame of domain rates from the tidy indicator table.
+
+    Parameters
+    ----------
+    indicators : DataFrame
+        Tidy indicator table (``schema.INDICATOR_COLUMNS``).
+    level_areas : DataFrame or iterable of str, optional
+        The areas to report (a frame with ``area_code`` or the codes): rows
+        appear in this order, NaN where an area has no data.
+    indicators_by_domain : mapping, optional
+        Column name (usually a domain) -> indicator id, or -> list of indicator
+        ids (then each indicator is its own column). By default one indicator
+        per domain (``context`` excluded): the one known in most areas, ties
+        broken alphabetically.
+    ci : bool, default True
+        Add ``<column>_lower`` / ``<column>_upper`` 95% limits (Byar's method
+        on the count, divided by the denominator).
+
+    Returns
+    -------
+    DataFrame
+        Index ``area_code``; one column per rate (count / denominator, summed
+        over every row of the area and indicator, so periods are pooled). NaN
+        where any contributing count is suppressed or missing, or the
+        denominator is missing or zero: unknown, never zero.
+    """
+    name = "indicator table"
+    if not isinstance(indicators, pd.DataFrame):
+        raise InputError(f"the {name} must be a table", expected="a pandas DataFrame")
+    needed = ["area_code", "indicator", "domain", "count", "denominator"]
+    absent = [c for c in needed if c not in indicators.columns]
+    if absent:
+        raise InputError(
+            f"the {name} has no column {', '.join(absent)}",
+            file=name,
+            column=absent,
+            expected="columns " + ", ".join(needed),
+        )
+    for col in ("count", "denominator"):
+        negative = np.flatnonzero((pd.to_numeric(indicators[col], errors="coerce") < 0).to_numpy())
+        if negative.size:
+            raise InputError(
+                f"{negative.size} {col} value(s) are negative",
+                file=name,
+                row=_rows(negative),
+                column=col,
+                expected="a number of 0 or more, or blank where unknown",
+            )
+    choice = _choose_indicators(indicators, indicators_by_domain)
+    table = indicators[indicators["indicator"].astype(str).isin(set(choice.values()))]
+    count = pd.to_numeric(table["count"], errors="coerce")
+    denominator = pd.to_numeric(table["denominator"], errors="coerce")
+    unknown = count.isna() | denominator.isna()
+    if "suppressed" in table.columns:
+        unknown = unknown | table["suppressed"].fillna(False).astype(bool)
+    tidy = pd.DataFrame(
+        {
+            "area_code": table["area_code"].astype(str).to_numpy(),
+            "indicator": table["indicator"].astype(str).to_numpy(),
+            "count": count.to_numpy(dtype=float),
+            "denominator": denominator.to_numpy(dtype=float),
+            "unknown": unknown.to_numpy(dtype=bool),
+        }
+    )
+    sums = tidy.groupby(["area_code", "indicator"]).agg(
+        count=("count", "sum"), denominator=("denominator", "sum"), unknown=("unknown", "any")
+    )
+    valid = ~sums["unknown"] & (sums["denominator"] > 0)
+    obs = sums["count"].where(valid)
+    den = sums["denominator"].where(valid)
+    parts = {"": obs / den}
+    if ci:
+        lower, upper = _byar_limits(obs.to_numpy(dtype=float))
+        parts["_lower"] = pd.Series(lower, index=obs.index) / den
+        parts["_upper"] = pd.Series(upper, index=obs.index) / den
+    columns: dict[str, pd.Series] = {}
+    for column, indicator in choice.items():
+        for suffix, values in parts.items():
+            wide = values.unstack("indicator")
+            columns[column + suffix] = wide[indicator] if indicator in wide else pd.Series()
+    out = pd.DataFrame(columns)
+    if level_areas is not None:
+        codes = (
+            level_areas["area_code"]
+            if isinstance(level_areas, pd.DataFrame)
+            else pd.Series(list(level_areas))
+        )
+        out = out.reindex(pd.Index(codes.astype(str).unique()))
+    out.index.name = "area_code"
+    return out.astype(float)
+
+
+def _choose_indicators(
+    indicators: pd.DataFrame, chosen: Mapping[str, str | list[str]] | None
+) -> dict[str, str]:
+    """Map output column -> indicator id."""
+    ids = sorted(indicators["indicator"].astype(str).unique())
+    if chosen is not None:
+        out: dict[str, str] = {}
+        for column, value in chosen.items():
+            values = [value] if isinstance(value, str) else list(value)
+            for indicator in values:
+                if indicator not in ids:
+                    raise InputError(
+                        f"indicator {indicator!r} (for {column!r}) is not in the indicator table",
+                        column="indicator",
+                        expected="one of " + ", ".join(ids),
+                    )
+                out[column if isinstance(value, str) else indicator] = indicator
+        return out
+    known = indicators.assign(_known=pd.to_numeric(indicators["count"], errors="coerce").notna())
+    per = known.groupby(["domain", "indicator"])["_known"].sum().reset_index()
+    per = per[per["domain"].isin([d for d in DOMAINS if d != "context"])]
+    per = per.sort_values(["domain", "_known", "indicator"], ascending=[True, False, True])
+    out = {str(d): str(g["indicator"].iloc[0]) for d, g in per.groupby("domain", sort=False)}
+    if not out:
+        raise InputError(
+            "the indicator table has no indicator in a service domain",
+            column="domain",
+            expected="at least one of " + ", ".join(d for d in DOMAINS if d != "context"),
+        )
+    return {d: out[d] for d in DOMAINS if d in out}
+
+
+def _byar_limits(count: np.ndarray, z: float = _Z95) -> tuple[np.ndarray, np.ndarray]:
+    """Byar's approximate 95% limits for a Poisson count (NaN stays NaN)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        lower = count * (1 - 1 / (9 * count) - z / (3 * np.sqrt(count))) ** 3
+        upper = (count + 1) * (1 - 1 / (9 * (count + 1)) + z / (3 * np.sqrt(count + 1))) ** 3
+    lower = np.where(count == 0, 0.0, lower)
+    return lower, upper
+
+
+# ------------------------------------------------------------------- standardise
+def exponential_transform(fraction: np.ndarray | float) -> np.ndarray:
+    """Exponential transformation of a scaled rank (IoD 2019).
+
+    Parameters
+    ----------
+    fraction : array_like
+        Scaled rank ``R / N`` in (0, 1], 1 for the highest rate.
+
+    Returns
+    -------
+    ndarray
+        ``-23 ln(1 - fraction (1 - exp(-100/23)))``: 0 to 100.
+    """
+    fraction = np.asarray(fraction, dtype=float)
+    return -_IOD_SCALE * np.log1p(-fraction * (1.0 - math.exp(-100.0 / _IOD_SCALE)))
+
+
+def _zscore(x: np.ndarray, exact_ties: bool = True) -> np.ndarray:
+    sd = x.std(axis=-1, keepdims=True)
+    centred = x - x.mean(axis=-1, keepdims=True)
+    return np.divide(centred, sd, out=np.zeros_like(centred), where=sd > 0)
+
+
+def _rank_fraction(x: np.ndarray, exact_ties: bool = True) -> np.ndarray:
+    n = x.shape[-1]
+    if exact_ties:
+        return rankdata(x, method="average", axis=-1) / n
+    # Simulated draws are continuous: ordinal ranks (one argsort) are enough and fast.
+    order = np.argsort(x.astype(np.float32), axis=-1)
+    ranks = np.empty(order.shape)
+    np.put_along_axis(ranks, order, np.broadcast_to(np.arange(1.0, n + 1), order.shape), axis=-1)
+    return ranks / n
+
+
+def _exponential(x: np.ndarray, exact_ties: bool = True) -> np.ndarray:
+    return exponential_transform(_rank_fraction(x, exact_ties))
+
+
+#: Standardisation methods by name; each standardises along the last axis.
+STANDARDISERS: dict[str, Callable[..., np.ndarray]] = {
+    "exponential": _exponential,
+    "rank": _rank_fraction,
+    "zscore": _zscore,
+}
+
+
+def _standardiser(method: str) -> Callable[..., np.ndarray]:
+    if method not in STANDARDISERS:
+        raise InputError(
+            f"unknown standardisation method {method!r}",
+            column="method",
+            expected="one of " + ", ".join(sorted(STANDARDISERS)),
+        )
+    return STANDARDISERS[method]
+
+
+def standardise(values: np.ndarray, method: Method = "exponential") -> np.ndarray:
+    """Standardise values (no missing values) along the last axis.
+
+    Parameters
+    ----------
+    values : array_like
+        Rates; higher = more need.
+    method : {'exponential', 'rank', 'zscore'}
+        See the module notes.
+
+    Returns
+    -------
+    ndarray
+        Same shape; higher = more need.
+    """
+    return _standardiser(method)(np.asarray(values, dtype=float))
+
+
+# --------------------------------------------------------------------- validation
+def _rate_columns(frame: pd.DataFrame) -> tuple[list[str], dict[str, tuple[str, str]]]:
+    """Split columns into rates and (lower, upper) pairs for the rates that have them."""
+    names = [str(c) for c in frame.columns]
+    ci_cols = {
+        c
+        for c in names
+        for s in _CI_SUFFIXES
+        if c.endswith(s) and c[: -len(s)] in names and c[: -len(s)] != ""
+    }
+    rates = [c for c in names if c not in ci_cols and c not in AREA_COLUMNS]
+    pairs = {
+        c: (f"{c}_lower", f"{c}_upper")
+        for c in rates
+        if f"{c}_lower" in names and f"{c}_upper" in names
+    }
+    return rates, pairs
+
+
+def _validate_rates(rates: pd.DataFrame, name: str = "domain rates") -> pd.DataFrame:
+    """Return a float frame indexed by area code (rates and CI columns only)."""
+    if not isinstance(rates, pd.DataFrame):
+        raise InputError(f"the {name} must be a table", expected="a pandas DataFrame")
+    frame = rates.set_index("area_code") if "area_code" in rates.columns else rates
+    frame = frame.rename(columns=str)
+    rate_cols, pairs = _rate_columns(frame)
+    if not rate_cols:
+        raise InputError(f"the {name} have no rate columns", expected="one column per domain")
+    keep = rate_cols + [c for pair in pairs.values() for c in pair]
+    frame = frame[keep]
+    codes = pd.Index(frame.index.astype(str), name="area_code")
+    dupes = np.flatnonzero(codes.duplicated(keep=False))
+    if dupes.size:
+        raise InputError(
+            f"{len(set(codes[dupes]))} area codes appear more than once",
+            file=name,
+            row=_rows(dupes),
+            column="area_code",
+            expected="one row per area",
+        )
+    out = {}
+    for col in keep:
+        values = pd.to_numeric(frame[col], errors="coerce")
+        bad = np.flatnonzero(((values.isna() & frame[col].notna()) | (values < 0)).to_numpy())
+        if bad.size:
+            raise InputError(
+                f"{bad.size} value(s) in {col!r} are not rates",
+                file=name,
+                row=_rows(bad),
+                column=col,
+                expected="a number of 0 or more, or blank where unknown",
+            )
+        out[col] = values.to_numpy(dtype=float)
+    result = pd.DataFrame(out, index=codes)
+    if len(result) < 2:
+        raise InputError(
+            f"the {name} have {len(result)} area; an index ranks areas against each other",
+            file=name,
+            expected="at least 2 areas",
+        )
+    return result
+
+
+def _weights(weights: Mapping[str, float] | None, columns: list[str]) -> np.ndarray:
+    """Normalised weights in column order; unnamed columns keep weight 1."""
+    if weights is None:
+        return np.full(len(columns), 1.0 / len(columns))
+    if not isinstance(weights, Mapping):
+        raise InputError("weights must map domain names to numbers", column="weights")
+    unknown = [k for k in weights if k not in columns]
+    if unknown:
+        raise InputError(
+            "weights name domains that are not in the rates: " + ", ".join(map(repr, unknown)),
+            column="weights",
+            expected="names from " + ", ".join(columns),
+        )
+    raw = np.array([weights.get(c, 1.0) for c in columns], dtype=float)
+    if not np.all(np.isfinite(raw)) or np.any(raw < 0):
+        raise InputError("weights must be numbers of 0 or more", column="weights")
+    if raw.sum() == 0:
+        raise InputError(
+            "all weights are zero, so no domain counts",
+            column="weights",
+            fix="Give at least one domain a weight above zero",
+        )
+    return raw / raw.sum()
+
+
+# ------------------------------------------------------------------------- index
+class CompositeIndex:
+    """Composite index of multiple disadvantage with rank uncertainty.
+
+    Parameters
+    ----------
+    method : {'exponential', 'zscore', 'rank'}, default 'exponential'
+        How each domain is standardised (see the module notes for the choice).
+    weights : mapping, optional
+        Domain -> weight (0 or more); domains not named keep weight 1.
+        Normalised to sum to 1. Equal weights by default.
+    n_simulations : int, default 200
+        Draws used for rank ranges where rates have ``_lower``/``_upper``
+        columns (0 to skip).
+    random_state : int, default 0
+        Seed for the draws.
+    missing : {'exclude', 'impute'}, default 'exclude'
+        Missing-value policy (module notes).
+
+    Attributes
+    ----------
+    scores_ : DataFrame
+        ``area_code, score, rank, rank_low, rank_high, co_occurrence, imputed,
+        method`` sorted by rank (1 = most concentrated). ``rank_low`` /
+        ``rank_high`` are the 5th / 95th percentiles of simulated ranks (NA
+        without confidence intervals).
+    standardised_ : DataFrame
+        Standardised domain values (index ``area_code``), cached for
+        :meth:`reweight`.
+    weights_ : dict
+        Normalised weights used.
+    excluded_ : DataFrame
+        ``area_code, reason`` for areas left out.
+    constant_ : list of str
+        Domains with the same rate everywhere (they contribute 0).
+
+    Notes
+    -----
+    Simulation: each rate with limits is drawn from a normal on the log scale
+    with standard error ``(ln upper - ln lower) / (2 x 1.96)`` (a normal on
+    the rate scale, folded at 0, where the lower limit or the rate is 0); every
+    draw is standardised and combined as the observed rates are, and areas
+    re-ranked. Each domain has its own seeded stream, so re-weighting with the
+    same ``random_state`` reuses the same draws.
+
+    Examples
+    --------
+    >>> rates = pd.DataFrame(
+    ...     {"homelessness": [3.0, 1.0, 2.0], "justice": [1.0, 3.0, 2.5]},
+    ...     index=pd.Index(["A", "B", "C"], name="area_code"),
+    ... )
+    >>> model = CompositeIndex(method="zscore").fit(rates)
+    >>> model.scores_["area_code"].tolist()
+    ['C', 'A', 'B']
+    >>> model.reweight({"homelessness": 3})["area_code"].tolist()
+    ['A', 'C', 'B']
+    """
+
+    def __init__(
+        self,
+        method: Method = "exponential",
+        weights: Mapping[str, float] | None = None,
+        n_simulations: int = 200,
+        random_state: int = 0,
+        missing: MissingPolicy = "exclude",
+    ) -> None:
+        self.method = method
+        self.weights = weights
+        self.n_simulations = n_simulations
+        self.random_state = random_state
+        self.missing = missing
+
+    def fit(self, rates: pd.DataFrame, y: None = None) -> CompositeIndex:
+        """Standardise, combine and rank the areas in ``rates``.
+
+        Parameters
+        ----------
+        rates : DataFrame
+            Wide per-area rates (index or column ``area_code``), optionally
+            with ``<col>_lower`` / ``<col>_upper`` columns.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        CompositeIndex
+            ``self``, fitted.
+        """
+        standardiser = _standardiser(self.method)
+        if self.missing not in ("exclude", "impute"):
+            raise InputError(
+                f"unknown missing-value policy {self.missing!r}",
+                column="missing",
+                expected="'exclude' or 'impute'",
+            )
+        sims = self.n_simulations
+        if isinstance(sims, bool) or not isinstance(sims, (int, np.integer)) or sims < 0:
+            raise InputError(
+                f"n_simulations must be a whole number of 0 or more, not {sims!r}",
+                column="n_simulations",
+            )
+        frame = _validate_rates(rates)
+        columns, pairs = _rate_columns(frame)
+        weights = _weights(self.weights, columns)
+        values = frame[columns].to_numpy(dtype=float, copy=True)
+        missing = np.isnan(values)
+        drop = missing.any(axis=1) if self.missing == "exclude" else missing.all(axis=1)
+        reasons = [
+            "no rate for " + ", ".join(c for c, m in zip(columns, row, strict=True) if m)
+            for row in missing[drop]
+        ]
+        self.excluded_ = pd.DataFrame({"area_code": frame.index[drop], "reason": reasons})
+        if drop.sum() > len(frame) - 2:
+            raise InputError(
+                f"only {len(frame) - drop.sum()} areas have rates in every domain",
+                file="domain rates",
+                expected="at least 2 areas with rates",
+                fix="Use missing='impute', fewer domains, or a larger geography level",
+            )
+        kept = frame.loc[~drop]
+        values, missing = values[~drop], missing[~drop]
+        self.constant_ = [
+            c for j, c in enumerate(columns) if np.nanmax(values[:, j]) == np.nanmin(values[:, j])
+        ]
+        if self.constant_:
+            warnings.warn(
+                "these domains have the same rate in every area with a rate and contribute nothing "
+                "to the index: " + ", ".join(self.constant_),
+                UserWarning,
+                stacklevel=2,
+            )
+        standard = np.zeros_like(values)
+        co_occurrence = np.zeros(len(kept), dtype=int)
+        for j, col in enumerate(columns):
+            if col in self.constant_:
+                continue
+            seen = ~missing[:, j]
+            standard[seen, j] = standardiser(values[seen, j])
+            standard[~seen, j] = standard[seen, j].mean()
+            top = rankdata(-values[seen, j], method="min") <= math.ceil(0.2 * seen.sum())
+            co_occurrence[np.flatnonzero(seen)[top]] += 1
+        self.standardised_ = pd.DataFrame(standard, index=kept.index, columns=columns)
+        self._imputed = missing.any(axis=1)
+        self._co_occurrence = co_occurrence
+        self._draw_inputs = (kept, columns, pairs, missing, standardiser)
+        self.weights_ = dict(zip(columns, weights.tolist(), strict=True))
+        self.scores_ = self._scores(weights, with_ranges=True)
+        return self
+
+    def reweight(
+        self, weights: Mapping[str, float] | None, *, ranges: bool = False
+    ) -> pd.DataFrame:
+        """Scores under new weights, reusing the cached standardised values.
+
+        Parameters
+        ----------
+        weights : mapping or None
+            New domain weights (same rules as the ``weights`` parameter).
+        ranges : bool, default False
+            Also re-simulate rank ranges (slower; same draws as ``fit``).
+            Without it ``rank_low`` / ``rank_high`` are NA.
+
+        Returns
+        -------
+        DataFrame
+            Same columns as ``scores_``.
+        """
+        if not hasattr(self, "standardised_"):
+            raise InputError("the index has not been fitted yet", fix="Call fit(rates) first")
+        columns = list(self.standardised_.columns)
+        return self._scores(_weights(weights, columns), with_ranges=ranges)
+
+    # -- internals
+    def _scores(self, weights: np.ndarray, *, with_ranges: bool) -> pd.DataFrame:
+        score = self.standardised_.to_numpy() @ weights
+        rank = rankdata(-score, method="min").astype(int)
+        low = high = np.full(len(score), np.nan)
+        if with_ranges:
+            draws = self._simulated_ranks(weights)
+            if draws is not None:
+                low = np.percentile(draws, 5, axis=0, method="lower")
+                high = np.percentile(draws, 95, axis=0, method="higher")
+        out = pd.DataFrame(
+            {
+                "area_code": self.standardised_.index.astype(str),
+                "score": score,
+                "rank": rank,
+                "rank_low": pd.array(np.round(low), dtype="Int64"),
+                "rank_high": pd.array(np.round(high), dtype="Int64"),
+                "co_occurrence": self._co_occurrence,
+                "imputed": self._imputed,
+                "method": self.method,
+            }
+        )
+        return out.sort_values(["rank", "area_code"], kind="stable").reset_index(drop=True)
+
+    def _simulated_ranks(self, weights: np.ndarray) -> np.ndarray | None:
+        kept, columns, pairs, missing, standardiser = self._draw_inputs
+        active = [c for c in pairs if c not in self.constant_]
+        if self.n_simulations <= 0 or not active:
+            return None
+        n_sims, n = int(self.n_simulations), len(kept)
+        total = np.zeros((n_sims, n))
+        for j, col in enumerate(columns):
+            if weights[j] == 0 or col in self.constant_:
+                continue
+            if col not in pairs:
+                total += weights[j] * self.standardised_[col].to_numpy()
+                continue
+            seen = ~missing[:, j]
+            rng = np.random.default_rng([int(self.random_state), j])
+            x = kept[col].to_numpy(dtype=float)[seen]
+            lo, hi = (kept[c].to_numpy(dtype=float)[seen] for c in pairs[col])
+            draws = _draw_rates(x, lo, hi, rng, n_sims)
+            block = np.empty((n_sims, n))
+            block[:, seen] = standardiser(draws, exact_ties=False)
+            block[:, ~seen] = block[:, seen].mean(axis=1, keepdims=True)
+            total += weights[j] * block
+        order = np.argsort(-total.astype(np.float32), axis=1)
+        ranks = np.empty_like(order)
+        np.put_along_axis(ranks, order, np.broadcast_to(np.arange(1, n + 1), order.shape), axis=1)
+        return ranks
+
+
+def _draw_rates(
+    x: np.ndarray, lower: np.ndarray, upper: np.ndarray, rng: np.random.Generator, n_sims: int
+) -> np.ndarray:
+    """Draw plausible rates from their 95% limits (rows = draws, float32 for speed)."""
+    noise = rng.standard_normal((n_sims, x.size), dtype=np.float32)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        log_scale = (x > 0) & (lower > 0) & (upper > 0)
+        se_log = np.nan_to_num((np.log(upper) - np.log(lower)) / (2 * _Z95))
+        se_lin = np.nan_to_num((upper - lower) / (2 * _Z95))
+    draws = np.empty((n_sims, x.size), dtype=np.float32)
+    log_idx, lin_idx = np.flatnonzero(log_scale), np.flatnonzero(~log_scale)
+    draws[:, log_idx] = x[log_idx] * np.exp(se_log[log_idx] * noise[:, log_idx])
+    draws[:, lin_idx] = np.abs(x[lin_idx] + se_lin[lin_idx] * noise[:, lin_idx])
+    return draws
+
+
+def composite_index(
+    rates: pd.DataFrame,
+    *,
+    method: Method = "exponential",
+    weights: Mapping[str, float] | None = None,
+    n_simulations: int = 200,
+    random_state: int = 0,
+    missing: MissingPolicy = "exclude",
+) -> pd.DataFrame:
+    """Score and rank areas in one call (see :class:`CompositeIndex`).
+
+    Parameters
+    ----------
+    rates : DataFrame
+        Wide per-area domain rates, e.g. from :func:`domain_rates`.
+    method, weights, n_simulations, random_state, missing
+        As for :class:`CompositeIndex`.
+
+    Returns
+    -------
+    DataFrame
+        :attr:`CompositeIndex.scores_`.
+    """
+    return (
+        CompositeIndex(
+            method=method,
+            weights=weights,
+            n_simulations=n_simulations,
+            random_state=random_state,
+            missing=missing,
+        )
+        .fit(rates)
+        .scores_
+    )

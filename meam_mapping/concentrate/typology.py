@@ -1,0 +1,390 @@
+"""Typologies: groups of areas with a similar mix of disadvantage.
+
+Areas are clustered on their standardised domain profiles (z-scores: how many
+standard deviations each domain rate is above or below the mean of all areas)
+with scikit-learn. The number of groups can be chosen automatically: by
+silhouette width for k-means and Ward clustering, by the Bayesian information
+criterion (BIC) for Gaussian mixtures; the scores for every k tried are kept
+in ``selection_`` so a workshop can see how clear the choice was.
+
+Groups are numbered by their mean z-score over the domains, highest first, so
+group 1 is always the highest-need group, whatever order the algorithm found
+them in; each is described in words ("high homelessness and contact with
+criminal justice; low mental ill health") from its mean z-scores.
+"""
+
+from __future__ import annotations
+
+import textwrap
+import warnings
+from collections.abc import Callable
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+from sklearn.cluster import AgglomerativeClustering, KMeans
+from sklearn.metrics import silhouette_score
+from sklearn.mixture import GaussianMixture
+
+from meam_mapping.concentrate.index import _rate_columns, _validate_rates
+from meam_mapping.errors import InputError
+from meam_mapping.schema import DOMAIN_LABELS
+
+__all__ = ["CLUSTER_METHODS", "Typology", "describe_profile", "typologies"]
+
+ClusterMethod = Literal["kmeans", "gmm", "ward"]
+
+#: Largest number of areas Ward clustering accepts (its memory grows with n²).
+WARD_MAX_AREAS = 10_000
+_SILHOUETTE_SAMPLE = 4_000
+
+
+def _kmeans(x: np.ndarray, k: int, seed: int) -> tuple[np.ndarray, float]:
+    labels = KMeans(n_clusters=k, n_init=10, random_state=seed).fit_predict(x)
+    return labels, _silhouette(x, labels, seed)
+
+
+def _gmm(x: np.ndarray, k: int, seed: int) -> tuple[np.ndarray, float]:
+    # Diagonal covariances: 2 parameters per domain and group, so BIC stays usable for a
+    # few dozen areas and small groups cannot give singular covariance matrices.
+    model = GaussianMixture(
+        n_components=k, covariance_type="diag", n_init=3, random_state=seed
+    ).fit(x)
+    return model.predict(x), float(model.bic(x))
+
+
+def _ward(x: np.ndarray, k: int, seed: int) -> tuple[np.ndarray, float]:
+    labels = AgglomerativeClustering(n_clusters=k, linkage="ward").fit_predict(x)
+    return labels, _silhouette(x, labels, seed)
+
+
+def _silhouette(x: np.ndarray, labels: np.ndarray, seed: int) -> float:
+    if len(np.unique(labels)) < 2:
+        return float("nan")
+    sample = _SILHOUETTE_SAMPLE if len(x) > _SILHOUETTE_SAMPLE else None
+    return float(silhouette_score(x, labels, sample_size=sample, random_state=seed))
+
+
+#: Clustering methods by name: (function(x, k, seed) -> (labels, score), criterion, best).
+CLUSTER_METHODS: dict[str, tuple[Callable[..., tuple[np.ndarray, float]], str, str]] = {
+    "kmeans": (_kmeans, "silhouette", "max"),
+    "gmm": (_gmm, "bic", "min"),
+    "ward": (_ward, "silhouette", "max"),
+}
+
+
+def _label(column: str) -> str:
+    return DOMAIN_LABELS.get(column, column.replace("_", " ")).lower()
+
+
+def _join(words: list[str]) -> str:
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
+
+
+def describe_profile(profile: pd.Series, threshold: float = 0.5) -> str:
+    """Describe a mean z-score profile in words.
+
+    Parameters
+    ----------
+    profile : Series
+        Mean z-score per domain (index = domain or indicator name).
+    threshold : float, default 0.5
+        Above ``+threshold`` is "high", below ``-threshold`` is "low"; beyond
+        three times the threshold (1.5 by default) is "very high" / "very low".
+
+    Returns
+    -------
+    str
+        For example ``"High homelessness and contact with criminal justice;
+        low mental ill health"``, ``"Very high in every domain"`` or ``"Close
+        to the average in every domain"``.
+
+    Examples
+    --------
+    >>> describe_profile(pd.Series({"homelessness": 1.2, "justice": 0.8, "mental_health": -0.9}))
+    'High homelessness and contact with criminal justice; low mental ill health'
+    """
+    tiers = {"very high": [], "high": [], "low": [], "very low": []}
+    for column, z in profile.items():
+        if z > 3 * threshold:
+            tiers["very high"].append(column)
+        elif z > threshold:
+            tiers["high"].append(column)
+        elif z < -3 * threshold:
+            tiers["very low"].append(column)
+        elif z < -threshold:
+            tiers["low"].append(column)
+    full = [tier for tier, cols in tiers.items() if len(profile) > 1 and len(cols) == len(profile)]
+    if full:
+        text = f"{full[0]} in every domain"
+    else:
+        parts = [
+            f"{tier} {_join([_label(c) for c in cols])}" for tier, cols in tiers.items() if cols
+        ]
+        text = "; ".join(parts) if parts else "close to the average in every domain"
+    return text[0].upper() + text[1:]
+
+
+class Typology:
+    """Cluster areas on their standardised domain profiles.
+
+    Parameters
+    ----------
+    method : {'kmeans', 'gmm', 'ward'}, default 'kmeans'
+        k-means, Gaussian mixture (diagonal covariances), or Ward hierarchical
+        clustering (at most ``WARD_MAX_AREAS`` areas).
+    n_clusters : 'auto' or int, default 'auto'
+        Number of groups; ``'auto'`` tries 2 to 8 (fewer if there are few
+        distinct profiles) and keeps the best silhouette (k-means, Ward) or
+        lowest BIC (Gaussian mixture).
+    random_state : int, default 0
+        Seed, so the same data always give the same groups.
+    threshold : float, default 0.5
+        z-score beyond which a domain is called "high" or "low".
+
+    Attributes
+    ----------
+    labels_ : Series
+        Group (1 = highest need) per area, index ``area_code``.
+    profiles_ : DataFrame
+        ``cluster, n_areas``, the mean z-score of each domain, ``description``.
+    selection_ : DataFrame
+        ``n_clusters, criterion, score, chosen`` for every k tried (one row
+        when ``n_clusters`` is given).
+    n_clusters_ : int
+        Number of groups used.
+    zscores_ : DataFrame
+        The standardised profiles clustered (index ``area_code``).
+    excluded_ : DataFrame
+        ``area_code, reason`` for areas left out because a rate is missing.
+
+    Notes
+    -----
+    Areas with a missing rate in any domain are left out (listed in
+    ``excluded_``, with a warning): clustering needs every coordinate. A domain
+    with the same rate everywhere carries no information: it is left out of
+    the clustering with a warning and shows as 0 in the profiles.
+    """
+
+    def __init__(
+        self,
+        method: ClusterMethod = "kmeans",
+        n_clusters: int | Literal["auto"] = "auto",
+        random_state: int = 0,
+        threshold: float = 0.5,
+    ) -> None:
+        self.method = method
+        self.n_clusters = n_clusters
+        self.random_state = random_state
+        self.threshold = threshold
+
+    def fit(self, rates: pd.DataFrame, y: None = None) -> Typology:
+        """Standardise the rates, choose k if asked, cluster and describe.
+
+        Parameters
+        ----------
+        rates : DataFrame
+            Wide per-area rates (index or column ``area_code``), e.g. from
+            :func:`meam_mapping.concentrate.index.domain_rates`; confidence
+            interval columns are ignored.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        Typology
+            ``self``, fitted.
+        """
+        if self.method not in CLUSTER_METHODS:
+            raise InputError(
+                f"unknown clustering method {self.method!r}",
+                column="method",
+                expected="one of " + ", ".join(sorted(CLUSTER_METHODS)),
+            )
+        cluster, criterion, best = CLUSTER_METHODS[self.method]
+        frame = _validate_rates(rates, "rates to cluster")
+        columns = _rate_columns(frame)[0]
+        frame = frame[columns]
+        incomplete = frame.isna().any(axis=1)
+        self.excluded_ = pd.DataFrame(
+            {
+                "area_code": frame.index[incomplete],
+                "reason": [
+                    "no rate for " + ", ".join(frame.columns[row.to_numpy()])
+                    for _, row in frame[incomplete].isna().iterrows()
+                ],
+            }
+        )
+        if incomplete.any():
+            warnings.warn(
+                f"{int(incomplete.sum())} areas with a missing rate were left out of the "
+                "typology (see excluded_)",
+                UserWarning,
+                stacklevel=2,
+            )
+        frame = frame.loc[~incomplete]
+        if len(frame) < 3:
+            raise InputError(
+                f"only {len(frame)} areas have a rate in every domain, too few to group",
+                file="rates to cluster",
+                expected="at least 3 areas with every rate known",
+                fix="Use fewer domains or a larger geography level",
+            )
+        sd = frame.std(ddof=0)
+        constant = [c for c in columns if not sd[c] > 0]
+        used = [c for c in columns if c not in constant]
+        if not used:
+            raise InputError(
+                "every domain has the same rate in every area, so there is nothing to group",
+                file="rates to cluster",
+                expected="rates that differ between areas",
+            )
+        if constant:
+            warnings.warn(
+                "these domains have the same rate in every area and were left out of the "
+                "clustering: " + ", ".join(constant),
+                UserWarning,
+                stacklevel=2,
+            )
+        values = frame.to_numpy(dtype=float, copy=True)
+        spread = sd.to_numpy(dtype=float)
+        z = pd.DataFrame(
+            np.where(
+                spread > 0, (values - values.mean(axis=0)) / np.where(spread > 0, spread, 1), 0
+            ),
+            index=frame.index,
+            columns=columns,
+        )
+        self.zscores_ = z
+        x = z[used].to_numpy(dtype=float, copy=True)
+        distinct = len(np.unique(np.round(x, 12), axis=0))
+        ks = self._candidate_ks(len(x), distinct)
+        rows, fits = [], {}
+        for k in ks:
+            labels, score = cluster(x, k, int(self.random_state))
+            fits[k] = labels
+            rows.append({"n_clusters": k, "criterion": criterion, "score": score})
+        selection = pd.DataFrame(rows)
+        scores = selection["score"].fillna(-np.inf if best == "max" else np.inf)
+        chosen = int(selection.loc[scores.idxmax() if best == "max" else scores.idxmin()].iloc[0])
+        selection["chosen"] = selection["n_clusters"] == chosen
+        self.selection_ = selection
+        self.n_clusters_ = chosen
+        self._describe(z, fits[chosen])
+        return self
+
+    def _candidate_ks(self, n_areas: int, distinct: int) -> list[int]:
+        if self.method == "ward" and n_areas > WARD_MAX_AREAS:
+            raise InputError(
+                f"Ward clustering of {n_areas:,} areas needs too much memory",
+                column="method",
+                expected=f"at most {WARD_MAX_AREAS:,} areas for 'ward'",
+                fix="Use method='kmeans' or 'gmm', or a coarser geography level",
+            )
+        if self.n_clusters == "auto":
+            top = min(8, distinct - 1)
+            if top < 2:
+                raise InputError(
+                    f"only {distinct} distinct area profiles, too few to choose a number of groups",
+                    file="rates to cluster",
+                    expected="at least 3 areas with different profiles",
+                )
+            return list(range(2, top + 1))
+        k = self.n_clusters
+        if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 2:
+            raise InputError(
+                f"n_clusters must be 'auto' or a whole number of 2 or more, not {k!r}",
+                column="n_clusters",
+            )
+        if k > distinct:
+            raise InputError(
+                f"{k} groups were asked for but there are only {distinct} distinct area "
+                f"profiles ({n_areas} areas)",
+                file="rates to cluster",
+                column="n_clusters",
+                expected=f"at most {distinct} groups",
+                fix="Ask for fewer groups or use 'auto'",
+            )
+        return [int(k)]
+
+    def _describe(self, z: pd.DataFrame, labels: np.ndarray) -> None:
+        means = z.groupby(labels).mean()
+        sizes = pd.Series(labels).value_counts()
+        order = sorted(means.index, key=lambda g: (-means.loc[g].mean(), -sizes[g], g))
+        relabel = {old: new for new, old in enumerate(order, start=1)}
+        self.labels_ = pd.Series(
+            [relabel[g] for g in labels], index=z.index, name="cluster", dtype="int64"
+        )
+        profiles = means.loc[order].reset_index(drop=True)
+        profiles.insert(0, "n_areas", [int(sizes[g]) for g in order])
+        profiles.insert(0, "cluster", range(1, len(order) + 1))
+        profiles["description"] = [describe_profile(means.loc[g], self.threshold) for g in order]
+        self.profiles_ = profiles
+
+    def profile_figure(self) -> Figure:
+        """Bar chart of each group's mean z-score by domain.
+
+        Returns
+        -------
+        matplotlib.figure.Figure
+            One group of bars per domain, one bar per cluster; dashed lines at
+            the "high" / "low" thresholds.
+        """
+        if not hasattr(self, "profiles_"):
+            raise InputError("the typology has not been fitted yet", fix="Call fit(rates) first")
+        domains = [
+            c for c in self.profiles_.columns if c not in ("cluster", "n_areas", "description")
+        ]
+        k = len(self.profiles_)
+        fig = Figure(figsize=(max(7.0, 2.2 * len(domains)), 4.5), layout="constrained")
+        ax = fig.add_subplot()
+        width = 0.8 / k
+        base = np.arange(len(domains))
+        for i, row in self.profiles_.iterrows():
+            ax.bar(
+                base + (i - (k - 1) / 2) * width,
+                row[domains].to_numpy(dtype=float),
+                width,
+                label=f"Group {row['cluster']} ({row['n_areas']} areas)",
+            )
+        for level in (self.threshold, -self.threshold):
+            ax.axhline(level, color="grey", linestyle="--", linewidth=0.8)
+        ax.axhline(0, color="black", linewidth=0.8)
+        names = [DOMAIN_LABELS.get(d, d.replace("_", " ")) for d in domains]
+        ax.set_xticks(base, [textwrap.fill(n, 16) for n in names])
+        ax.set_ylabel("Mean z-score (0 = average of all areas)")
+        ax.set_title(f"Area typology: {k} groups ({self.method})")
+        fig.legend(loc="outside right upper", fontsize="small")
+        return fig
+
+
+def typologies(
+    rates: pd.DataFrame,
+    *,
+    method: ClusterMethod = "kmeans",
+    n_clusters: int | Literal["auto"] = "auto",
+    random_state: int = 0,
+    threshold: float = 0.5,
+) -> pd.DataFrame:
+    """Group areas by profile in one call (see :class:`Typology`).
+
+    Parameters
+    ----------
+    rates : DataFrame
+        Wide per-area rates.
+    method, n_clusters, random_state, threshold
+        As for :class:`Typology`.
+
+    Returns
+    -------
+    DataFrame
+        ``area_code, cluster, description`` (cluster 1 = highest need).
+    """
+    model = Typology(
+        method=method, n_clusters=n_clusters, random_state=random_state, threshold=threshold
+    ).fit(rates)
+    words = model.profiles_.set_index("cluster")["description"]
+    out = model.labels_.rename("cluster").reset_index()
+    out["description"] = out["cluster"].map(words)
+    return out

@@ -1,0 +1,181 @@
+"""Tests for meam_mapping.concentrate.typology."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from matplotlib.figure import Figure
+from sklearn.metrics import adjusted_rand_score
+
+from meam_mapping.concentrate import typology as typology_module
+from meam_mapping.concentrate.typology import (
+    CLUSTER_METHODS,
+    Typology,
+    describe_profile,
+    typologies,
+)
+from meam_mapping.errors import InputError
+
+DOMAINS4 = ["homelessness", "substance_misuse", "mental_health", "justice"]
+
+
+def planted(seed: int = 0) -> tuple[pd.DataFrame, np.ndarray]:
+    """Three planted groups of areas with distinct domain profiles.
+
+    Group 0 (30 areas): high homelessness and justice.
+    Group 1 (40 areas): high mental health.
+    Group 2 (50 areas): high substance misuse.
+    """
+    rng = np.random.default_rng(seed)
+    centres = np.array([[4.0, 2.0, 2.0, 4.0], [2.0, 2.0, 4.0, 2.0], [2.0, 4.0, 2.0, 2.0]])
+    truth = np.repeat([0, 1, 2], [30, 40, 50])
+    rates = (centres[truth] + rng.normal(0, 0.3, (truth.size, 4))) / 100
+    codes = pd.Index([f"A{i:03d}" for i in range(truth.size)], name="area_code")
+    return pd.DataFrame(rates, columns=DOMAINS4, index=codes), truth
+
+
+@pytest.mark.parametrize("method", sorted(CLUSTER_METHODS))
+def test_recovers_planted_groups(method):
+    rates, truth = planted()
+    model = Typology(method=method).fit(rates)
+    assert model.n_clusters_ == 3
+    assert adjusted_rand_score(truth, model.labels_.to_numpy()) >= 0.9
+    # Group 1 is the highest-need group: the planted homelessness + justice group.
+    assert set(model.labels_.iloc[:30]) == {1}
+    words = dict(zip(model.profiles_["cluster"], model.profiles_["description"], strict=True))
+    assert words[1] == (
+        "Very high homelessness and contact with criminal justice; "
+        "low substance misuse and mental ill health"
+    )
+    assert sorted(words[c] for c in (2, 3)) == [
+        "High mental ill health; low homelessness, substance misuse and contact with "
+        "criminal justice",
+        "High substance misuse; low homelessness, mental ill health and contact with "
+        "criminal justice",
+    ]
+    chosen = model.selection_[model.selection_["chosen"]]
+    assert list(chosen["n_clusters"]) == [3]
+    assert list(model.selection_["n_clusters"]) == list(range(2, 9))
+
+
+def test_selection_criterion_matches_method():
+    rates, _ = planted()
+    assert set(Typology(method="gmm").fit(rates).selection_["criterion"]) == {"bic"}
+    assert set(Typology(method="ward", n_clusters=3).fit(rates).selection_["criterion"]) == {
+        "silhouette"
+    }
+
+
+def test_labels_are_stable_across_runs_and_row_order():
+    rates, _ = planted()
+    first = Typology(n_clusters=3, random_state=7).fit(rates).labels_
+    again = Typology(n_clusters=3, random_state=7).fit(rates).labels_
+    pd.testing.assert_series_equal(first, again)
+    shuffled = rates.sample(frac=1.0, random_state=1)
+    moved = Typology(n_clusters=3, random_state=7).fit(shuffled).labels_
+    pd.testing.assert_series_equal(moved.loc[first.index], first)
+
+
+def test_profiles_frame_shape_and_sizes():
+    rates, _ = planted()
+    profiles = Typology(n_clusters=3).fit(rates).profiles_
+    assert list(profiles.columns) == ["cluster", "n_areas", *DOMAINS4, "description"]
+    assert sorted(profiles["n_areas"]) == [30, 40, 50]
+    # Mean z of each domain over all areas is 0, so size-weighted profile means are 0.
+    weighted = (profiles[DOMAINS4].mul(profiles["n_areas"], axis=0)).sum()
+    np.testing.assert_allclose(weighted, 0.0, atol=1e-9)
+
+
+def test_describe_profile_thresholds_and_wording():
+    profile = pd.Series({"homelessness": 0.51, "justice": 0.5, "mental_health": -0.6})
+    assert describe_profile(profile) == "High homelessness; low mental ill health"
+    assert describe_profile(profile, threshold=0.4) == (
+        "High homelessness and contact with criminal justice; low mental ill health"
+    )
+    assert describe_profile(pd.Series({"a_b": 0.1})) == "Close to the average in every domain"
+    assert describe_profile(pd.Series({"rough_sleeping": 2.0})) == "Very high rough sleeping"
+    assert describe_profile(pd.Series({"homelessness": 1.6, "justice": -1.6})) == (
+        "Very high homelessness; very low contact with criminal justice"
+    )
+    assert describe_profile(pd.Series({"homelessness": 0.6, "justice": 1.4})) == (
+        "High in every domain"
+    )
+
+
+def test_profile_figure_has_one_bar_group_per_cluster():
+    rates, _ = planted()
+    fig = Typology(n_clusters=3).fit(rates).profile_figure()
+    assert isinstance(fig, Figure)
+    ax = fig.axes[0]
+    assert len(ax.containers) == 3
+    assert all(len(bars) == 4 for bars in ax.containers)
+
+
+def test_typologies_function_twin():
+    rates, truth = planted()
+    out = typologies(rates, n_clusters=3)
+    assert list(out.columns) == ["area_code", "cluster", "description"]
+    assert adjusted_rand_score(truth, out["cluster"]) >= 0.9
+    assert out["description"].iloc[0].startswith("Very high homelessness")
+
+
+# ---------------------------------------------------------------- bad inputs
+def test_fewer_areas_than_clusters_is_refused():
+    rates, _ = planted()
+    with pytest.raises(InputError, match="5 groups were asked for but there are only 3"):
+        Typology(n_clusters=5).fit(rates.iloc[[0, 40, 80]])
+    with pytest.raises(InputError, match="too few to group"):
+        Typology().fit(rates.iloc[[0, 40]])
+    twins = rates.iloc[[0, 0, 40]].set_axis(["X", "Y", "Z"]).rename_axis("area_code")
+    with pytest.raises(InputError, match="only 2 distinct area profiles, too few to choose"):
+        Typology().fit(twins)
+
+
+@pytest.mark.parametrize("k", [1, 0, 2.5, "three", True])
+def test_bad_n_clusters(k):
+    rates, _ = planted()
+    with pytest.raises(InputError, match="n_clusters"):
+        Typology(n_clusters=k).fit(rates)
+
+
+def test_unknown_method_lists_the_options():
+    rates, _ = planted()
+    with pytest.raises(InputError, match="gmm, kmeans, ward"):
+        Typology(method="dbscan").fit(rates)
+
+
+def test_constant_data_is_refused_and_constant_domain_dropped():
+    rates, _ = planted()
+    flat = pd.DataFrame(1.0, index=rates.index, columns=DOMAINS4)
+    with pytest.raises(InputError, match="nothing to group"):
+        Typology().fit(flat)
+    with pytest.warns(UserWarning, match="justice"):
+        model = Typology(n_clusters=2).fit(rates.assign(justice=0.02))
+    assert (model.profiles_["justice"] == 0).all()
+
+
+def test_missing_values_are_left_out_with_a_warning():
+    rates, _ = planted()
+    rates.loc["A005", "mental_health"] = np.nan
+    with pytest.warns(UserWarning, match="1 areas with a missing rate"):
+        model = Typology(n_clusters=3).fit(rates)
+    assert "A005" not in model.labels_.index
+    assert model.excluded_.to_dict("records") == [
+        {"area_code": "A005", "reason": "no rate for mental_health"}
+    ]
+
+
+def test_ward_refuses_too_many_areas(monkeypatch):
+    rates, _ = planted()
+    monkeypatch.setattr(typology_module, "WARD_MAX_AREAS", 100)
+    with pytest.raises(InputError, match="Use method='kmeans'"):
+        Typology(method="ward").fit(rates)
+
+
+def test_confidence_interval_columns_are_ignored():
+    rates, truth = planted()
+    with_ci = rates.assign(justice_lower=rates["justice"] * 0.9, justice_upper=rates["justice"])
+    model = Typology(n_clusters=3).fit(with_ci)
+    assert list(model.zscores_.columns) == DOMAINS4
+    assert adjusted_rand_score(truth, model.labels_) >= 0.9
