@@ -1,1 +1,34 @@
-"""geography."""
+"""Geography: area codes and vintages, boundaries, joining and aggregation."""
+
+from meam_mapping.geography.aggregate import (
+    AggregationResult,
+    aggregate_indicators,
+    assign_to_parents,
+    dissolve_areas,
+)
+from meam_mapping.geography.boundaries import BoundaryResult, read_boundaries
+from meam_mapping.geography.codes import (
+    describe_codes,
+    detect_level,
+    detect_vintage,
+    retired_districts,
+    validate_codes,
+)
+from meam_mapping.geography.join import JoinReport, JoinResult, join_indicators
+
+__all__ = [
+    "AggregationResult",
+    "BoundaryResult",
+    "JoinReport",
+    "JoinResult",
+    "aggregate_indicators",
+    "assign_to_parents",
+    "describe_codes",
+    "detect_level",
+    "detect_vintage",
+    "dissolve_areas",
+    "join_indicators",
+    "read_boundaries",
+    "retired_districts",
+    "validate_codes",
+]

@@ -1,0 +1,33 @@
+"""MEAM Mapping: the Streamlit app. Run with ``streamlit run app.py``.
+
+This file only routes between pages and draws the shared sidebar; every
+calculation lives in the ``meam_mapping`` library.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import streamlit as st
+
+from ui.assets import ensure_static_assets
+from ui.sidebar import render_sidebar
+
+st.set_page_config(
+    page_title="MEAM Mapping",
+    page_icon=str(Path(__file__).resolve().parent / "ui" / "icon.png"),
+    layout="wide",
+)
+ensure_static_assets(Path(__file__).resolve().parent / "static")
+
+pages = [
+    st.Page("pages/map.py", title="Map", icon=":material/map:", default=True),
+    st.Page("pages/data.py", title="Data", icon=":material/table:"),
+    st.Page("pages/estimates.py", title="Estimates", icon=":material/functions:"),
+    st.Page("pages/concentration.py", title="Concentration", icon=":material/scatter_plot:"),
+    st.Page("pages/caseload.py", title="Caseload", icon=":material/groups:"),
+    st.Page("pages/export.py", title="Export", icon=":material/download:"),
+]
+navigation = st.navigation(pages)
+render_sidebar()
+navigation.run()

@@ -1,0 +1,147 @@
+"""Data page: see what is loaded, load your own boundaries and tables, read the join report."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from meam_mapping.disclosure import suppress_indicators
+from meam_mapping.errors import EstimationError, InputError
+from meam_mapping.geography.boundaries import read_boundaries
+from meam_mapping.io.indicators import load_indicator_file
+from meam_mapping.loading import add_indicators, dataset_from_boundaries, workbook_sheets
+from meam_mapping.schema import DOMAIN_LABELS
+from ui.cache import demo_dataset
+from ui.state import current_dataset, policy, set_dataset
+from ui.widgets import show_problem
+
+st.title("Data")
+st.caption(
+    "MEAM Mapping works on **aggregated** counts per area (never records about individual people). "
+    "Start with the synthetic Cambridgeshire demo, or load your own boundaries and tables below. "
+    "Nothing you load leaves this computer."
+)
+dataset = current_dataset()
+
+st.subheader("What is loaded now")
+c1, c2, c3 = st.columns(3)
+c1.metric(
+    "Areas",
+    f"{sum(len(dataset.areas[level]) for level in dataset.levels):,}",
+    help="Across all levels: " + ", ".join(dataset.levels),
+)
+c2.metric("Indicators", f"{dataset.indicators['indicator'].nunique():,}")
+c3.metric(
+    "Overlap tables",
+    "yes" if dataset.patterns is not None else "none",
+    help="People seen by each combination of services, for hidden-population estimates.",
+)
+if dataset.label:
+    st.warning(dataset.label, icon=":material/science:")
+catalogue = dataset.catalogue()
+if not catalogue.empty:
+    catalogue = catalogue.assign(domain=catalogue["domain"].map(lambda d: DOMAIN_LABELS.get(d, d)))
+    st.dataframe(
+        catalogue.rename(
+            columns={
+                "indicator": "Id",
+                "indicator_name": "Indicator",
+                "domain": "Domain",
+                "unit": "Unit",
+                "periods": "Periods",
+                "source": "Source",
+                "has_counts": "Has counts",
+            }
+        ),
+        hide_index=True,
+        use_container_width=True,
+    )
+with st.expander("Sources and licences", expanded=False):
+    st.table([{k.capitalize(): v for k, v in s.items()} for s in dataset.sources])
+if dataset.name != demo_dataset().name and st.button(
+    "Go back to the demo", icon=":material/restart_alt:"
+):
+    set_dataset(demo_dataset())
+    st.rerun()
+
+st.subheader("1. Load boundaries")
+st.caption(
+    "GeoJSON, GeoPackage or a zipped Shapefile, in any coordinate system. ONS field names such as "
+    "LSOA21CD/LSOA21NM or LAD23CD are recognised. Loading boundaries starts a new analysis; the demo "
+    "stays one click away."
+)
+boundary_file = st.file_uploader(
+    "Boundary file", type=["geojson", "json", "gpkg", "zip"], key="boundary_upload"
+)
+if boundary_file is not None and st.button("Use these boundaries", type="primary"):
+    try:
+        result = read_boundaries(boundary_file, name=boundary_file.name)
+        new = dataset_from_boundaries(result, name=boundary_file.name)
+    except (InputError, EstimationError) as err:
+        show_problem(err)
+    else:
+        set_dataset(new)
+        st.session_state["last_load_notes"] = list(result.notes)
+        st.session_state.pop("last_join_report", None)
+        st.rerun()
+
+st.subheader("2. Add an indicator table")
+st.caption(
+    "CSV or Excel, either **tidy** (columns area_code, indicator, period, count, denominator), "
+    "**wide** (area_code plus one column per indicator) or a **Fingertips** CSV export as downloaded. "
+    "Suppression marks such as *, c, x, .. and - are kept as 'suppressed', never read as zero."
+)
+table_file = st.file_uploader(
+    "Indicator table", type=["csv", "tsv", "txt", "xlsx"], key="table_upload"
+)
+if table_file is not None:
+    sheets = workbook_sheets(table_file.getvalue())
+    sheet = st.selectbox("Which sheet holds the table?", sheets) if len(sheets) > 1 else None
+    o1, o2, o3 = st.columns(3)
+    layout = o1.selectbox(
+        "Layout",
+        ["auto", "tidy", "wide", "fingertips"],
+        help="Auto recognises the three layouts from the column names.",
+    )
+    period = o2.text_input("Period (if the table has none)", placeholder="e.g. 2024/25")
+    source = o3.text_input(
+        "Source (if the table has none)", placeholder="e.g. Council housing options team"
+    )
+    if st.button("Add this table", type="primary"):
+        try:
+            loaded = load_indicator_file(
+                table_file,
+                name=table_file.name,
+                sheet=sheet,
+                layout=layout,
+                period=period or None,
+                source=source or None,
+            )
+            added = add_indicators(dataset, loaded, file=table_file.name)
+        except (InputError, EstimationError) as err:
+            show_problem(err)
+            st.info("Nothing was changed: the data already loaded is kept.", icon=":material/info:")
+        else:
+            set_dataset(added.dataset)
+            st.session_state["last_join_report"] = added.report
+            st.session_state["last_load_notes"] = list(added.notes)
+            st.rerun()
+
+report = st.session_state.get("last_join_report")
+notes = st.session_state.get("last_load_notes")
+if report is not None or notes:
+    st.subheader("Join report")
+    if report is not None:
+        (st.success if report.ok else st.warning)(report.summary_text())
+        st.dataframe(report.to_frame(), hide_index=True, use_container_width=True)
+    for note in notes or []:
+        st.caption(f"• {note}")
+
+st.subheader("Preview")
+st.caption(
+    f"Counts from 1 to {policy().threshold - 1} are hidden here too, as on every map and export."
+)
+if dataset.indicators.empty:
+    st.info("No indicator table yet: add one above.")
+else:
+    preview = suppress_indicators(dataset.indicators.head(500), policy())
+    st.dataframe(preview, hide_index=True, use_container_width=True)

@@ -1,0 +1,6 @@
+"""estimates page."""
+
+import streamlit as st
+
+st.title("Estimates")
+st.info("This page is being built.")

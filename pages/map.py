@@ -1,0 +1,85 @@
+"""Map page: where is the indicator high? Choose level, indicator and classes."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from meam_mapping.mapping import MapRequest
+from meam_mapping.maps.classify import SCHEMES
+from meam_mapping.maps.style import PALETTES
+from meam_mapping.schema import LEVEL_LABELS
+from ui.maps import show_map
+from ui.state import current_dataset, kept, policy, remember
+from ui.widgets import indicator_picker
+
+st.title("Map")
+st.caption(
+    "Where do the numbers concentrate? Pick an indicator and a level of geography. "
+    "Rates are recomputed from summed counts and populations at every level (never averaged). "
+    "Areas with small counts are hidden to protect people's privacy."
+)
+dataset = current_dataset()
+
+with st.container(border=True):
+    c1, c2, c3 = st.columns([1.2, 2.2, 1])
+    with c1:
+        levels = dataset.levels
+        default_level = "msoa" if "msoa" in levels else levels[0]
+        st.radio(
+            "Level of geography",
+            levels,
+            key=kept("map_level", default_level, levels),
+            format_func=lambda level: LEVEL_LABELS.get(level, level),
+            help="Smaller areas show more detail but more of them are hidden because counts are small.",
+        )
+    with c2:
+        indicator, period = indicator_picker(dataset, key_prefix="map")
+    with c3:
+        schemes = list(SCHEMES)
+        st.selectbox(
+            "Classes",
+            schemes,
+            key=kept("map_scheme", "quantiles", schemes),
+            format_func=lambda s: s.replace("_", " ").capitalize(),
+            help="How values are grouped into colours. Quantiles put the same number of areas in each colour.",
+        )
+        st.slider("Number of colours", 3, 7, key=kept("map_k", 5))
+
+with st.expander("More map options"):
+    o1, o2, o3 = st.columns(3)
+    palettes = ["automatic", *PALETTES]
+    o1.selectbox(
+        "Colours",
+        palettes,
+        key=kept("map_palette", "automatic", palettes),
+        help="Automatic picks a one-sided scale for counts and rates and a two-sided one for signed values.",
+    )
+    o2.checkbox("Show district outlines", key=kept("map_outlines", True))
+    o3.checkbox(
+        "Show a street map underneath (needs internet)",
+        key=kept("map_tiles", False),
+        help="Off by default: the map works with no internet, and nothing is sent to a tile server.",
+    )
+    breaks_text = ""
+    if st.session_state["map_scheme"] == "user_defined":
+        breaks_text = st.text_input(
+            "Your class breaks (upper bounds, separated by commas)", key=kept("map_breaks", "")
+        )
+remember(
+    "map_level", "map_scheme", "map_k", "map_palette", "map_outlines", "map_tiles", "map_breaks"
+)
+
+request = MapRequest(
+    indicator=indicator,
+    period=period,
+    level=st.session_state["map_level"],
+    scheme=st.session_state["map_scheme"],
+    k=st.session_state["map_k"],
+    breaks_text=breaks_text,
+    palette=None
+    if st.session_state["map_palette"] == "automatic"
+    else st.session_state["map_palette"],
+    outlines=st.session_state["map_outlines"],
+    tiles=st.session_state["map_tiles"],
+)
+show_map(dataset, request, policy(), key="main_map")

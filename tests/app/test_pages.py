@@ -1,0 +1,61 @@
+"""AppTest smoke tests: app.py and every page run without an exception."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+APP = str(Path(__file__).resolve().parents[2] / "app.py")
+PAGES = [
+    "pages/map.py",
+    "pages/data.py",
+    "pages/estimates.py",
+    "pages/concentration.py",
+    "pages/caseload.py",
+    "pages/export.py",
+]
+
+
+@pytest.fixture()
+def app():
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def test_app_opens_on_the_demo_map(app):
+    assert app.title[0].value == "Map"
+    # The sidebar says the demo is synthetic.
+    assert any("Synthetic" in w.value for w in app.sidebar.warning)
+    assert not app.error
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_page_runs(app, page):
+    app.switch_page(page).run()
+    assert not app.exception, app.exception
+    assert not app.error, [e.value for e in app.error]
+
+
+def test_choosing_an_indicator_changes_the_map_table(app):
+    before = app.dataframe[0].value.copy()
+    assert len(before) == 76  # MSOAs by default
+    app.selectbox(key="map_indicator").set_value("probation_caseload").run()
+    assert not app.exception
+    after = app.dataframe[0].value
+    assert list(after["Code"]) != list(before["Code"]) or list(after.iloc[:, 4]) != list(
+        before.iloc[:, 4]
+    )
+    # Switching level to LSOA shows 375 rows, with small counts hidden.
+    app.radio(key="map_level").set_value("lsoa").run()
+    lsoa = app.dataframe[0].value
+    assert len(lsoa) == 375
+    assert lsoa["Count"].astype(str).str.startswith("suppressed").any()
+    # The choice survives a trip to another page.
+    app.switch_page("pages/data.py").run()
+    app.switch_page("pages/map.py").run()
+    assert app.selectbox(key="map_indicator").value == "probation_caseload"
+    assert app.radio(key="map_level").value == "lsoa"

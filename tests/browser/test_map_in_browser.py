@@ -1,0 +1,71 @@
+"""A real browser opens the app, sees the demo map drawn, changes the indicator.
+
+Every request the page makes is recorded: none may leave localhost, because
+the map must work in a workshop with no internet.
+"""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import urlparse
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1", ""}
+
+
+def _map_frame(page):
+    page.wait_for_selector("iframe[title*='streamlit_folium']", timeout=90_000)
+    for frame in page.frames:
+        if "streamlit_folium" in frame.url:
+            return frame
+    raise AssertionError("no streamlit-folium frame: " + ", ".join(f.url for f in page.frames))
+
+
+def _legend_text(frame) -> str:
+    frame.wait_for_selector(".meam-legend", timeout=30_000)
+    return frame.inner_text(".meam-legend")
+
+
+def test_demo_map_draws_offline_and_follows_the_indicator(app_url, page, screenshot):
+    page.goto(app_url, wait_until="domcontentloaded")
+    frame = _map_frame(page)
+    # The 76 MSOA polygons (plus district outlines) are drawn as Leaflet paths.
+    frame.wait_for_function(
+        "document.querySelectorAll('path.leaflet-interactive').length >= 76", timeout=60_000
+    )
+    n_paths = frame.evaluate("document.querySelectorAll('path.leaflet-interactive').length")
+    assert n_paths >= 76
+    legend_before = _legend_text(frame)
+    assert "Synthetic" in frame.inner_text("body")
+    screenshot(page, "map-demo")
+
+    # Choose another indicator as a user would: open the box, pick by name.
+    box = page.get_by_role("combobox", name=re.compile("Indicator"))
+    box.click()
+    page.get_by_role("option", name=re.compile("probation", re.I)).click()
+    page.wait_for_function(
+        "([text]) => { const f = [...document.querySelectorAll('iframe')].find(i => (i.title||'').includes('streamlit_folium'));"
+        " const l = f && f.contentDocument && f.contentDocument.querySelector('.meam-legend');"
+        " return l && l.innerText !== text; }",
+        arg=[legend_before],
+        timeout=60_000,
+    )
+    frame = _map_frame(page)
+    legend_after = _legend_text(frame)
+    assert legend_after != legend_before
+    assert "probation" in legend_after.lower()
+    screenshot(page, "map-probation")
+
+    outside = sorted(
+        {
+            u
+            for u in page.requests
+            if urlparse(u).scheme in ("http", "https", "ws", "wss")
+            and urlparse(u).hostname not in LOCAL_HOSTS
+        }
+    )
+    assert not outside, f"requests left localhost: {outside}"
+    assert page.requests, "no requests were recorded"

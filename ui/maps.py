@@ -1,0 +1,60 @@
+"""Draw a map in the app: cached preparation, the map itself, legend and table."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+from streamlit_folium import st_folium
+
+from meam_mapping.dataset import Dataset
+from meam_mapping.disclosure import DisclosurePolicy
+from meam_mapping.errors import EstimationError, InputError
+from meam_mapping.mapping import MapRequest, display_table, interactive_map, suppressed_slice
+from ui.widgets import show_problem
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _slice(
+    token: str,
+    _dataset: Dataset,
+    indicator: str,
+    period: str | None,
+    level: str | None,
+    policy: DisclosurePolicy,
+) -> pd.DataFrame:
+    return suppressed_slice(_dataset, indicator, period, level, policy)
+
+
+def cached_slice(dataset: Dataset, request: MapRequest, policy: DisclosurePolicy) -> pd.DataFrame:
+    """The suppressed indicator slice for ``request``, cached by data content."""
+    return _slice(dataset.token, dataset, request.indicator, request.period, request.level, policy)
+
+
+def show_map(
+    dataset: Dataset, request: MapRequest, policy: DisclosurePolicy, *, key: str, height: int = 620
+) -> pd.DataFrame | None:
+    """Draw the interactive map for ``request`` with its legend and table.
+
+    Returns the suppressed table shown, or None when the map cannot be drawn
+    (the reason is shown to the user).
+    """
+    try:
+        data = cached_slice(dataset, request, policy)
+        fmap = interactive_map(dataset, request, policy, data=data)
+    except (InputError, EstimationError) as err:
+        show_problem(err)
+        return None
+    left, right = st.columns([5, 3])
+    with left:
+        if dataset.label:
+            st.caption(f":material/science: {dataset.label}")
+        st_folium(fmap, height=height, use_container_width=True, returned_objects=[], key=key)
+        st.caption(
+            "Hover over an area to see its name, code, count, population and rate. "
+            f"Grey hatched areas are hidden because fewer than {policy.threshold} people were counted."
+        )
+    with right:
+        table = display_table(data, policy.threshold)
+        st.markdown("**The map as a table**")
+        st.dataframe(table, hide_index=True, use_container_width=True, height=height - 40)
+    return data

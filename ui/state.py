@@ -1,0 +1,68 @@
+"""Session state: the current dataset and choices that survive page changes.
+
+Streamlit forgets a widget's value when a page without that widget runs. The
+helpers here keep each choice in a plain session key, so moving from the Map
+page to the Data page and back shows the same map.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import streamlit as st
+
+from meam_mapping.dataset import Dataset
+from meam_mapping.disclosure import DisclosurePolicy
+from ui.cache import demo_dataset
+
+DATASET = "dataset"
+POLICY = "disclosure_policy"
+_KEPT = "_kept_choices"
+
+
+def current_dataset() -> Dataset:
+    """The dataset this session works on (the demo until the user loads data)."""
+    if DATASET not in st.session_state:
+        st.session_state[DATASET] = demo_dataset()
+    return st.session_state[DATASET]
+
+
+def set_dataset(dataset: Dataset) -> None:
+    """Make ``dataset`` the current one (the previous one is kept for undo)."""
+    if DATASET in st.session_state:
+        st.session_state["previous_dataset"] = st.session_state[DATASET]
+    st.session_state[DATASET] = dataset
+    # Choices that named indicators of the old data may no longer apply.
+    st.session_state[_KEPT] = {}
+
+
+def policy() -> DisclosurePolicy:
+    """The disclosure policy in force for this session."""
+    if POLICY not in st.session_state:
+        st.session_state[POLICY] = DisclosurePolicy()
+    return st.session_state[POLICY]
+
+
+def kept(key: str, default: Any, options: list[Any] | None = None) -> str:
+    """Prepare widget ``key`` so that its value survives page changes.
+
+    Call before creating the widget with ``key=key``; call :func:`remember`
+    after. Returns ``key`` for convenience.
+    """
+    store = st.session_state.setdefault(_KEPT, {})
+    if key not in st.session_state:
+        value = store.get(key, default)
+        if options is not None and value not in options:
+            value = default if default in options else (options[0] if options else None)
+        st.session_state[key] = value
+    elif options is not None and st.session_state[key] not in options:
+        st.session_state[key] = default if default in options else (options[0] if options else None)
+    return key
+
+
+def remember(*keys: str) -> None:
+    """Store the current values of widget ``keys`` for other pages to restore."""
+    store = st.session_state.setdefault(_KEPT, {})
+    for key in keys:
+        if key in st.session_state:
+            store[key] = st.session_state[key]

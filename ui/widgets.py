@@ -1,0 +1,50 @@
+"""Widgets several pages share."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from meam_mapping.dataset import Dataset
+from meam_mapping.errors import EstimationError, InputError
+from meam_mapping.schema import DOMAIN_LABELS
+from ui.state import kept, remember
+
+
+def indicator_picker(
+    dataset: Dataset, *, key_prefix: str, counts_only: bool = False
+) -> tuple[str, str]:
+    """Choose an indicator (by name, grouped by domain) and a period.
+
+    Returns
+    -------
+    tuple of str
+        The indicator id and the period.
+    """
+    catalogue = dataset.catalogue()
+    if counts_only:
+        catalogue = catalogue.loc[catalogue["has_counts"]]
+    ids = catalogue["indicator"].tolist()
+    names = dict(zip(catalogue["indicator"], catalogue["indicator_name"], strict=True))
+    domains = dict(zip(catalogue["indicator"], catalogue["domain"], strict=True))
+    indicator = st.selectbox(
+        "Indicator",
+        ids,
+        key=kept(f"{key_prefix}_indicator", ids[0], ids),
+        format_func=lambda i: f"{names[i]} · {DOMAIN_LABELS.get(domains[i], domains[i])}",
+    )
+    periods = catalogue.set_index("indicator").loc[indicator, "periods"]
+    period = st.selectbox(
+        "Period", periods, index=len(periods) - 1, key=f"{key_prefix}_period_{indicator}"
+    )
+    remember(f"{key_prefix}_indicator")
+    return indicator, period
+
+
+def show_problem(err: Exception) -> None:
+    """Show an input or estimation problem where the user is, without a traceback."""
+    if isinstance(err, InputError):
+        st.error(err.message, icon=":material/error:")
+    elif isinstance(err, EstimationError):
+        st.warning(f"This estimate cannot be made: {err}", icon=":material/warning:")
+    else:  # pragma: no cover - programming errors still surface
+        raise err
