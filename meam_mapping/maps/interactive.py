@@ -1,0 +1,434 @@
+"""Interactive choropleth maps (folium / Leaflet) that work fully offline.
+
+The map loads only Leaflet, from the app's own static folder
+(:mod:`meam_mapping.maps.assets`): no jQuery, Bootstrap, icon fonts, branca
+colour maps (which pull d3 from a CDN) or background tiles unless asked for.
+All areas go into one GeoJSON layer whose style is computed in the browser
+from a class index property, so 35,000 LSOAs stay one layer with two small
+properties per feature (``tip``, the escaped tooltip HTML, and ``k``, the
+class). Names are HTML-escaped before they reach the page.
+"""
+
+from __future__ import annotations
+
+import html
+import io
+import json
+from collections.abc import Sequence
+from os import PathLike
+from typing import TYPE_CHECKING, Any, Literal
+
+import numpy as np
+import pandas as pd
+
+from meam_mapping.errors import InputError
+from meam_mapping.maps import assets
+from meam_mapping.maps.classify import Classification
+from meam_mapping.maps.style import MapData, MapStyle, prepare_map_data
+from meam_mapping.schema import DISPLAY_CRS
+
+if TYPE_CHECKING:
+    import folium
+    import geopandas as gpd
+
+__all__ = ["CANVAS_THRESHOLD", "CATEGORY_COLOURS", "choropleth", "save_standalone_html"]
+
+#: Above this many features the map draws on a canvas instead of SVG.
+CANVAS_THRESHOLD = 5000
+#: Okabe-Ito colours (colour-blind safe) for categorical extra layers.
+CATEGORY_COLOURS = ("#E69F00", "#0072B2", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442")
+
+_CSS = """
+.meam-box {background: rgba(255,255,255,0.93); padding: 6px 9px; border-radius: 4px;
+  box-shadow: 0 1px 4px rgba(0,0,0,0.35); font: 13px/1.35 Arial, Helvetica, sans-serif;
+  color: #222; max-width: 320px;}
+.meam-title {font-size: 16px; font-weight: bold;}
+.meam-label {background: #fff3cd; border: 2px solid #b45309; font-weight: bold; color: #7c2d12;}
+.meam-legend .sw {display: inline-block; width: 18px; height: 12px; margin-right: 6px;
+  vertical-align: middle; border: 1px solid #777;}
+.meam-legend .sw.sup {border: 1.5px dashed #444;
+  background-image: repeating-linear-gradient(45deg, transparent 0 3px, #555 3px 4px);}
+.meam-legend .n {color: #555; font-size: 11px;}
+.leaflet-tooltip.meam-outline-label {background: transparent; border: none; box-shadow: none;
+  font: bold 12px Arial, sans-serif; color: #111;
+  text-shadow: -1px -1px 0 #fff, 1px -1px 0 #fff, -1px 1px 0 #fff, 1px 1px 0 #fff;}
+.leaflet-tooltip.meam-outline-label:before {display: none;}
+"""
+
+
+def _macro_element(script: str, header: str = "") -> Any:
+    """Wrap ``script`` in a folium element (``{map}`` stands for the map variable)."""
+    from branca.element import MacroElement
+    from folium.template import Template
+
+    class _Snippet(MacroElement):
+        _template = Template(
+            "{% macro header(this, kwargs) %}"
+            + header
+            + "{% endmacro %}{% macro script(this, kwargs) %}"
+            + "{% raw %}"
+            + script.replace("{map}", "{% endraw %}{{ this._parent.get_name() }}{% raw %}")
+            + "{% endraw %}{% endmacro %}"
+        )
+
+    return _Snippet()
+
+
+def _control(box_html: str, position: str, css_class: str) -> Any:
+    body = (
+        "(function(){var c = L.control({position: " + json.dumps(position) + "});"
+        "c.onAdd = function(){var d = L.DomUtil.create('div', " + json.dumps(css_class) + ");"
+        "d.innerHTML = " + _js_string(box_html) + ";"
+        "L.DomEvent.disableClickPropagation(d); L.DomEvent.disableScrollPropagation(d);"
+        "return d;}; c.addTo({map});})();"
+    )
+    return _macro_element(body)
+
+
+def _js_string(text: str) -> str:
+    """Quote text as a JavaScript string literal safe inside an HTML ``<script>``."""
+    return json.dumps(text).replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+def _esc(value: object) -> str:
+    return html.escape(str(value), quote=True)
+
+
+def _to_display(gdf: gpd.GeoDataFrame, what: str) -> gpd.GeoDataFrame:
+    """Reproject to EPSG:4326 and round coordinates to 5 decimals (about 1 m)."""
+    import shapely
+
+    if gdf.crs is None:
+        raise InputError(
+            f"The {what} have no coordinate reference system",
+            file=what,
+            expected="boundaries with a CRS (EPSG:27700 for British National Grid)",
+            fix="Set the CRS when reading, e.g. gdf.set_crs('EPSG:27700')",
+        )
+    out = gdf.to_crs(DISPLAY_CRS)
+    geoms = shapely.transform(out.geometry.to_numpy(), lambda xy: np.round(xy, 5))
+    return out.set_geometry(geoms, crs=DISPLAY_CRS)
+
+
+def _fmt_int(s: pd.Series) -> pd.Series:
+    return s.map(lambda v: "" if pd.isna(v) else f"{v:,.0f}")
+
+
+def _tooltips(
+    frame: pd.DataFrame, unit: str, threshold: int | None, extra: Sequence[str]
+) -> pd.Series:
+    """Escaped tooltip HTML per area (vectorised string building)."""
+    values = frame["value"].to_numpy(dtype=float)
+    finite = np.abs(values[np.isfinite(values)])
+    decimals = 2 if finite.size and np.nanmax(finite) < 10 else 1
+    value = frame["value"].map(lambda v: "" if pd.isna(v) else f"{v:,.{decimals}f}")
+    unit_txt = (" " + _esc(unit)) if unit else ""
+    head = "<b>" + frame["area_name"].map(_esc) + "</b><br>" + frame["area_code"].map(_esc)
+    denom = frame["denominator"]
+    denom_line = np.where(denom.notna(), "<br>Denominator: " + _fmt_int(denom), "")
+    shown = "<br>Count: " + _fmt_int(frame["count"]) + denom_line + "<br>Rate: " + value + unit_txt
+    n_text = f"fewer than {int(threshold)}" if threshold is not None else "small numbers"
+    body = np.where(
+        frame["status"] == "suppressed",
+        f"<br><i>suppressed ({n_text})</i>",
+        np.where(frame["status"] == "missing", "<br><i>no data</i>", shown),
+    )
+    tip = head + body
+    for col in extra:
+        tip = tip + "<br>" + _esc(col) + ": " + frame[col].map(_esc)
+    return tip
+
+
+def _style_js(style: MapStyle, k_name: str = "k") -> str:
+    palette = json.dumps(list(style.colours))
+    return (
+        "function(f){var k = f.properties." + k_name + ";"
+        "var s = {color: "
+        + json.dumps(style.edge_colour)
+        + ", weight: "
+        + json.dumps(style.edge_width * 2)
+        + ", opacity: 1, fillOpacity: 0.85,"
+        " fillColor: k >= 0 ? "
+        + palette
+        + "[k] : (k == -2 ? "
+        + json.dumps(style.suppressed_colour)
+        + " : "
+        + json.dumps(style.missing_colour)
+        + ")};"
+        "if (k == -2) {s.color = '#444444'; s.dashArray = '4 3'; s.weight = 1.4;}"
+        "return s;}"
+    )
+
+
+def _legend_html(
+    data: MapData, title: str, unit: str, extra: dict[str, list[tuple[str, str]]]
+) -> str:
+    parts = [f"<div><b>{_esc(title)}</b></div>"]
+    if unit:
+        parts.append(f"<div class='n'>{_esc(unit)}</div>")
+    for row in data.legend.itertuples(index=False):
+        cls = "sw sup" if row.hatch else "sw"
+        parts.append(
+            f"<div><span class='{cls}' style='background-color:{_esc(row.colour)}'></span>"
+            f"{_esc(row.label)} <span class='n'>({row.count})</span></div>"
+        )
+    for layer, cats in extra.items():
+        parts.append(f"<div style='margin-top:4px'><b>{_esc(layer)}</b></div>")
+        parts.extend(
+            f"<div><span class='sw' style='background-color:{c};opacity:0.6'></span>{_esc(n)}</div>"
+            for n, c in cats
+        )
+    return "".join(parts)
+
+
+def _geojson(frame: gpd.GeoDataFrame, props: dict[str, Any]) -> dict[str, Any]:
+    import geopandas as gpd
+
+    slim = gpd.GeoDataFrame(props, geometry=frame.geometry.to_numpy(), crs=frame.crs)
+    return slim.to_geo_dict(drop_id=True)
+
+
+def choropleth(
+    areas: gpd.GeoDataFrame,
+    data: pd.DataFrame,
+    *,
+    classification: Classification | None = None,
+    scheme: str = "quantiles",
+    k: int = 5,
+    breaks: list[float] | None = None,
+    palette: str | None = None,
+    high_contrast: bool = False,
+    title: str = "",
+    unit: str = "",
+    source: str = "",
+    label: str | None = None,
+    attribution: str = "",
+    outlines: gpd.GeoDataFrame | None = None,
+    extra_layers: dict[str, gpd.GeoDataFrame] | None = None,
+    show_extra_layers: bool = False,
+    tiles: bool = False,
+    prefer_canvas: bool | Literal["auto"] = "auto",
+    tooltip_fields: Sequence[str] = (),
+    threshold: int | None = None,
+) -> folium.Map:
+    """Interactive choropleth of one indicator over areas, offline and suppression-safe.
+
+    Parameters
+    ----------
+    areas : geopandas.GeoDataFrame
+        Areas with ``area_code``, ``geometry`` (any CRS) and optionally ``area_name``.
+    data : pandas.DataFrame
+        One indicator and period after disclosure control: ``area_code``,
+        ``count``, ``denominator``, ``value``, ``suppressed``[, ``area_name``].
+    classification : Classification, optional
+        Breaks to reuse; otherwise computed with ``scheme``, ``k``, ``breaks``.
+    scheme, k, breaks
+        See :func:`meam_mapping.maps.classify.classify`.
+    palette : str, optional
+        Palette name (see :data:`meam_mapping.maps.style.PALETTES`); by
+        default chosen from the data (diverging when values straddle 0).
+    high_contrast : bool, default False
+        Darker, thicker boundaries and a high-contrast palette.
+    title, unit, source : str
+        Legend title, unit of the value (e.g. ``"per 1,000 adults"``) and data source.
+    label : str, optional
+        Text shown in a prominent box, e.g. "Synthetic demonstration data".
+    attribution : str
+        Attribution line (e.g. the ONS Open Government Licence statement).
+    outlines : geopandas.GeoDataFrame, optional
+        Larger areas (districts) drawn as unfilled outlines with their names
+        (``area_name`` column).
+    extra_layers : dict of str to geopandas.GeoDataFrame, optional
+        Categorical layers (hotspots, focus zones) each with a ``category``
+        column, switchable in a layer control.
+    show_extra_layers : bool, default False
+        Whether extra layers are switched on when the map opens.
+    tiles : bool, default False
+        Add an OpenStreetMap background. Off by default: it needs internet.
+    prefer_canvas : bool or "auto", default "auto"
+        Draw on a canvas (faster for many areas); ``"auto"`` uses SVG below
+        :data:`CANVAS_THRESHOLD` features.
+    tooltip_fields : sequence of str
+        Further columns (of the areas or data) to show in tooltips.
+    threshold : int, optional
+        Disclosure threshold N for "suppressed (fewer than N)"; by default
+        read from the suppressed frame.
+
+    Returns
+    -------
+    folium.Map
+        The map. ``map.meam_map_data`` holds the :class:`~meam_mapping.maps.style.MapData`
+        (classification, colours, legend table) for showing the legend as text.
+
+    Raises
+    ------
+    ValueError
+        If ``data`` has not been through the disclosure policy.
+    InputError
+        For missing columns, duplicate areas or areas without a CRS.
+    """
+    import folium
+
+    prepared = prepare_map_data(
+        areas,
+        data,
+        classification=classification,
+        scheme=scheme,
+        k=k,
+        breaks=breaks,
+        palette=palette,
+        high_contrast=high_contrast,
+        threshold=threshold,
+        extra_columns=list(tooltip_fields),
+    )
+    frame = _to_display(prepared.frame, "areas")
+    n = len(frame)
+    canvas = n > CANVAS_THRESHOLD if prefer_canvas == "auto" else bool(prefer_canvas)
+    west, south, east, north = frame.total_bounds
+    fmap = folium.Map(
+        location=[(south + north) / 2, (west + east) / 2],
+        zoom_start=10,
+        tiles=None,
+        prefer_canvas=canvas,
+        control_scale=True,
+        zoom_snap=0.25,
+    )
+    fmap.default_js = assets.local_js()
+    fmap.default_css = assets.local_css()
+    fmap.get_root().header.add_child(folium.Element(f"<style>{_CSS}</style>"), name="meam_css")
+    if tiles:
+        folium.TileLayer("OpenStreetMap", name="OpenStreetMap background", control=True).add_to(
+            fmap
+        )
+
+    status = frame["status"].to_numpy()
+    kcode = np.where(status == "suppressed", -2, frame["class_index"].to_numpy()).astype(int)
+    tips = _tooltips(frame, unit, prepared.threshold, tooltip_fields)
+    style_js = _style_js(prepared.style)
+    on_each = (
+        "function(feature, layer){layer.bindTooltip(feature.properties.tip, {sticky: true});"
+        "layer.on({mouseover: function(e){e.target.setStyle({weight: 3, color: '#000000'});"
+        "if (e.target.bringToFront) {e.target.bringToFront();}},"
+        "mouseout: function(e){e.target.setStyle((" + style_js + ")(e.target.feature));}});}"
+    )
+    folium.GeoJson(
+        _geojson(frame, {"tip": tips.to_numpy(), "k": kcode}),
+        name=title or "Indicator",
+        control=bool(outlines is not None or extra_layers or tiles),
+        on_each_feature=folium.JsCode(on_each),
+        style=folium.JsCode(style_js),
+    ).add_to(fmap)
+
+    legend_extra: dict[str, list[tuple[str, str]]] = {}
+    for i, (layer_name, layer) in enumerate((extra_layers or {}).items()):
+        legend_extra[layer_name] = _add_category_layer(
+            fmap, layer_name, layer, i, show_extra_layers
+        )
+    if outlines is not None:
+        _add_outlines(fmap, outlines, prepared.style)
+    if outlines is not None or extra_layers or tiles:
+        folium.LayerControl(collapsed=False).add_to(fmap)
+
+    title_html = f"<div class='meam-title'>{_esc(title)}</div>" if title else ""
+    if source:
+        title_html += f"<div class='n'>Source: {_esc(source)}</div>"
+    if title_html:
+        _control(title_html, "topright", "meam-box").add_to(fmap)
+    if label:
+        _control(_esc(label), "bottomleft", "meam-box meam-label").add_to(fmap)
+    legend = _legend_html(prepared, title or "Legend", unit, legend_extra)
+    _control(legend, "bottomright", "meam-box meam-legend").add_to(fmap)
+    attribution_js = "{map}.attributionControl.setPrefix('Leaflet');"
+    if attribution:
+        attribution_js += (
+            "{map}.attributionControl.addAttribution(" + _js_string(_esc(attribution)) + ");"
+        )
+    _macro_element(attribution_js).add_to(fmap)
+    fmap.fit_bounds([[south, west], [north, east]])
+    fmap.meam_map_data = prepared
+    return fmap
+
+
+def _add_category_layer(
+    fmap: folium.Map, name: str, layer: gpd.GeoDataFrame, index: int, show: bool
+) -> list[tuple[str, str]]:
+    import folium
+
+    if "category" not in layer.columns:
+        raise InputError(
+            f"The map layer {name!r} has no 'category' column",
+            file=name,
+            column="category",
+            expected="a column 'category' naming each feature's class (e.g. 'hot spot')",
+        )
+    shown = _to_display(layer, name)
+    cats = pd.Series(shown["category"].astype(str))
+    levels = list(dict.fromkeys(cats))
+    palette = {
+        c: CATEGORY_COLOURS[(i + index) % len(CATEGORY_COLOURS)] for i, c in enumerate(levels)
+    }
+    tip = "<b>" + _esc(name) + "</b><br>" + cats.map(_esc)
+    if "area_name" in shown.columns:
+        tip = tip + "<br>" + shown["area_name"].astype(str).map(_esc)
+    props = {"tip": tip.to_numpy(), "c": cats.map(palette).to_numpy()}
+    style = (
+        "function(f){return {color: f.properties.c, weight: 2.5, opacity: 0.95,"
+        " fillColor: f.properties.c, fillOpacity: 0.35};}"
+    )
+    folium.GeoJson(
+        _geojson(shown, props),
+        name=name,
+        show=show,
+        style=folium.JsCode(style),
+        on_each_feature=folium.JsCode(
+            "function(f, l){l.bindTooltip(f.properties.tip, {sticky: true});}"
+        ),
+    ).add_to(fmap)
+    return list(palette.items())
+
+
+def _add_outlines(fmap: folium.Map, outlines: gpd.GeoDataFrame, style: MapStyle) -> None:
+    import folium
+    from folium.map import CustomPane
+
+    shown = _to_display(outlines, "outlines")
+    names = shown["area_name"] if "area_name" in shown.columns else shown.get("area_code")
+    names = pd.Series([""] * len(shown)) if names is None else names.astype(str)
+    CustomPane("meam-outlines", z_index=450, pointer_events=False).add_to(fmap)
+    folium.GeoJson(
+        _geojson(shown, {"name": names.map(_esc).to_numpy()}),
+        name="District outlines",
+        pane="meam-outlines",
+        interactive=False,
+        style=folium.JsCode(
+            "function(f){return {color: "
+            + json.dumps(style.outline_colour)
+            + ", weight: "
+            + json.dumps(style.outline_width * 1.5)
+            + ", fill: false, opacity: 0.9};}"
+        ),
+        on_each_feature=folium.JsCode(
+            "function(f, l){if (f.properties.name) {l.bindTooltip(f.properties.name,"
+            " {permanent: true, direction: 'center', className: 'meam-outline-label'});}}"
+        ),
+    ).add_to(fmap)
+
+
+def save_standalone_html(fmap: folium.Map, path_or_buffer: str | PathLike[str] | io.IOBase) -> None:
+    """Write the map as one HTML file that opens offline (Leaflet inlined).
+
+    Parameters
+    ----------
+    fmap : folium.Map
+        A map from :func:`choropleth`.
+    path_or_buffer : str, path-like or file object
+        Where to write; text or binary file objects are accepted.
+    """
+    page = assets.inline_assets_html(fmap.get_root().render())
+    if isinstance(path_or_buffer, (str, PathLike)):
+        with open(path_or_buffer, "w", encoding="utf-8") as handle:
+            handle.write(page)
+    elif isinstance(path_or_buffer, io.TextIOBase):
+        path_or_buffer.write(page)
+    else:
+        path_or_buffer.write(page.encode("utf-8"))  # type: ignore[attr-defined]
