@@ -53,7 +53,7 @@ if not catalogue.empty:
             }
         ),
         hide_index=True,
-        use_container_width=True,
+        width="stretch",
     )
 with st.expander("Sources and licences", expanded=False):
     st.table([{k.capitalize(): v for k, v in s.items()} for s in dataset.sources])
@@ -132,7 +132,7 @@ if report is not None or notes:
     st.subheader("Join report")
     if report is not None:
         (st.success if report.ok else st.warning)(report.summary_text())
-        st.dataframe(report.to_frame(), hide_index=True, use_container_width=True)
+        st.dataframe(report.to_frame(), hide_index=True, width="stretch")
     for note in notes or []:
         st.caption(f"• {note}")
 
@@ -144,4 +144,4 @@ if dataset.indicators.empty:
     st.info("No indicator table yet: add one above.")
 else:
     preview = suppress_indicators(dataset.indicators.head(500), policy())
-    st.dataframe(preview, hide_index=True, use_container_width=True)
+    st.dataframe(preview, hide_index=True, width="stretch")

@@ -56,5 +56,5 @@ def show_map(
     with right:
         table = display_table(data, policy.threshold)
         st.markdown("**The map as a table**")
-        st.dataframe(table, hide_index=True, use_container_width=True, height=height - 40)
+        st.dataframe(table, hide_index=True, width="stretch", height=height - 40)
     return data

@@ -59,3 +59,19 @@ def test_choosing_an_indicator_changes_the_map_table(app):
     app.switch_page("pages/map.py").run()
     assert app.selectbox(key="map_indicator").value == "probation_caseload"
     assert app.radio(key="map_level").value == "lsoa"
+
+
+def test_estimates_page_follows_the_model_choice(app):
+    app.switch_page("pages/estimates.py").run()
+    assert not app.exception
+    first = [m.value for m in app.metric]
+    assert first and first[0].replace(",", "").isdigit()
+    app.selectbox(key="est_model").set_value("Lists independent").run()
+    assert not app.exception
+    independent = [m.value for m in app.metric]
+    assert independent[0] != first[0]  # the estimate changes with the model
+    # Dropping a list changes the estimate too.
+    lists = app.multiselect(key="est_lists").value
+    app.multiselect(key="est_lists").set_value(lists[:3]).run()
+    assert not app.exception
+    assert [m.value for m in app.metric][0] != independent[0]
