@@ -64,14 +64,18 @@ class InputError(ValueError):
         if self.file:
             parts.append(str(self.file))
         if self.row is not None:
-            if isinstance(self.row, (list, tuple)):
+            if isinstance(self.row, (list, tuple)) and len(self.row) == 1:
+                parts.append(f"row {self.row[0]}")
+            elif isinstance(self.row, (list, tuple)):
                 shown = ", ".join(str(r) for r in list(self.row)[:10])
                 more = "" if len(self.row) <= 10 else f" and {len(self.row) - 10} more"
                 parts.append(f"rows {shown}{more}")
             else:
                 parts.append(f"row {self.row}")
         if self.column is not None:
-            if isinstance(self.column, (list, tuple)):
+            if isinstance(self.column, (list, tuple)) and len(self.column) == 1:
+                parts.append(f"column {self.column[0]!r}")
+            elif isinstance(self.column, (list, tuple)):
                 parts.append("columns " + ", ".join(repr(c) for c in self.column))
             else:
                 parts.append(f"column {self.column!r}")

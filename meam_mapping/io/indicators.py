@@ -36,6 +36,7 @@ from meam_mapping.io.layouts import (
     wide_rows,
 )
 from meam_mapping.io.read import RawTable, read_table
+from meam_mapping.io.safety import guard_loader
 from meam_mapping.io.validate import GSS_PATTERN, validate_indicator_table
 from meam_mapping.io.values import UNIT_MULTIPLIERS, guess_unit, normalize_unit
 from meam_mapping.schema import DOMAIN_LABELS, DOMAINS, INDICATOR_COLUMNS
@@ -356,6 +357,7 @@ def to_indicator_table(
     return LoadResult(table, layout, tuple(notes), file or "")
 
 
+@guard_loader(expected="a CSV file or an Excel workbook (.xlsx) with an area code column")
 def load_indicator_file(
     path_or_buffer: str | os.PathLike[str] | IO[bytes] | bytes,
     *,

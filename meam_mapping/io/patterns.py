@@ -18,6 +18,8 @@ import pandas as pd
 
 from meam_mapping.errors import InputError
 from meam_mapping.estimate.patterns import validate_patterns
+from meam_mapping.io.archives import check_workbook
+from meam_mapping.io.safety import check_file_size, guard_loader
 
 __all__ = ["PATTERN_SUFFIXES", "read_patterns"]
 
@@ -56,6 +58,7 @@ def _tidy_headers(frame: pd.DataFrame, name: str) -> pd.DataFrame:
     return frame.iloc[:last].reset_index(drop=True)
 
 
+@guard_loader(expected="a pattern table saved as CSV or Excel (.xlsx)", name_arg="file_name")
 def read_patterns(
     source: str | os.PathLike[str] | IO[bytes],
     *,
@@ -108,11 +111,17 @@ def read_patterns(
             expected=f"one of {', '.join(PATTERN_SUFFIXES)}",
             fix="Save the table as CSV or Excel (.xlsx)",
         )
-    target = path if path is not None else source
+    if path is not None:
+        check_file_size(path.stat().st_size, name)
+    data = path.read_bytes() if path is not None else source.read()
+    data = data.encode("utf-8") if isinstance(data, str) else bytes(data)
+    check_file_size(len(data), name)
+    target = io.BytesIO(data)
     try:
         if suffix == ".csv":
             frame = _read_csv(target)
         else:
+            check_workbook(data, name)
             frame = pd.read_excel(target, sheet_name=sheet, engine="openpyxl")
     except InputError:
         raise
@@ -140,7 +149,7 @@ def _read_csv(target: Path | IO[bytes]) -> pd.DataFrame:
     if isinstance(raw, str):
         raw = raw.encode("utf-8")
     try:
-        text = raw.decode("utf-8-sig")
+        text = raw.decode("utf-16" if raw.startswith((b"\xff\xfe", b"\xfe\xff")) else "utf-8-sig")
     except UnicodeDecodeError:
         text = raw.decode("cp1252", errors="replace")
     return pd.read_csv(io.StringIO(text), skipinitialspace=True, skip_blank_lines=False)

@@ -26,6 +26,8 @@ from typing import IO, Any
 import pandas as pd
 
 from meam_mapping.errors import InputError
+from meam_mapping.io.archives import check_workbook
+from meam_mapping.io.safety import MAX_CELL_CHARS, check_file_size, guard_loader
 
 __all__ = ["RawTable", "read_table", "source_name", "SUPPORTED_EXTENSIONS"]
 
@@ -99,6 +101,7 @@ def source_name(source: Any, name: str | None = None) -> str:
     return "the uploaded file"
 
 
+@guard_loader(expected=_ACCEPTED)
 def read_table(
     source: str | os.PathLike[str] | IO[bytes] | IO[str] | bytes,
     *,
@@ -166,7 +169,7 @@ def read_table(
         delimiter = _pick_delimiter(text, ext)
         if ext == ".csv" and delimiter != ",":
             notes.append(f"Read as {_DELIMITER_NAMES[delimiter]}-separated text.")
-        cells = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+        cells = _csv_cells(text, delimiter, file_name)
         file_type = "csv" if delimiter != "\t" else "tsv"
         return _to_raw(cells, file_name, file_type, encoding, None, notes)
     what = looks_like[1] if looks_like else "a text file"
@@ -184,6 +187,7 @@ _DELIMITER_NAMES = {",": "comma", "\t": "tab", ";": "semicolon", "|": "pipe"}
 
 def _read_bytes(source: Any, file_name: str) -> bytes:
     if isinstance(source, (bytes, bytearray)):
+        check_file_size(len(source), file_name)
         return bytes(source)
     if isinstance(source, (str, os.PathLike)):
         path = Path(source)
@@ -193,6 +197,7 @@ def _read_bytes(source: Any, file_name: str) -> bytes:
                 file=str(path),
                 fix="Check the folder and the spelling of the file name",
             )
+        check_file_size(path.stat().st_size, file_name)
         return path.read_bytes()
     if hasattr(source, "getvalue"):
         data = source.getvalue()
@@ -205,9 +210,9 @@ def _read_bytes(source: Any, file_name: str) -> bytes:
         data = source.read()
     else:
         raise TypeError(f"Cannot read {type(source).__name__}; give a path or an open file")
-    if isinstance(data, str):
-        return data.encode("utf-8")
-    return bytes(data)
+    data = data.encode("utf-8") if isinstance(data, str) else bytes(data)
+    check_file_size(len(data), file_name)
+    return data
 
 
 def _sniff(data: bytes) -> tuple[str, str] | None:
@@ -283,6 +288,29 @@ def _decode(data: bytes, file_name: str) -> tuple[str, str, list[str]]:
     return text, "cp1252", notes
 
 
+def _csv_cells(text: str, delimiter: str, file_name: str) -> list[list[str]]:
+    """Split text into cells, explaining the csv module's errors (huge cells)."""
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    cells: list[list[str]] = []
+    try:
+        for row in reader:
+            cells.append(row)
+    except csv.Error as exc:
+        raise InputError(
+            f"A value starting in this row is longer than {MAX_CELL_CHARS:,} characters; "
+            'usually a quote mark (") that is opened but never closed, so the rest of '
+            "the file is read as one value"
+            if "field larger" in str(exc)
+            else f"The text could not be split into cells ({exc})",
+            file=file_name,
+            row=len(cells) + 1,
+            expected="each value on one line, with quote marks in pairs",
+            fix="Open the file in a text editor, find the stray quote mark in this row "
+            "and remove it (or save the file again from Excel as CSV)",
+        ) from None
+    return cells
+
+
 def _pick_delimiter(text: str, ext: str) -> str:
     if ext in {".tsv", ".tab"}:
         return "\t"
@@ -299,6 +327,7 @@ def _excel_cells(
 ) -> tuple[list[list[Any]], str, list[str]]:
     import openpyxl
 
+    check_workbook(data, file_name)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")

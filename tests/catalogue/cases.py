@@ -1,0 +1,782 @@
+"""The bad-input catalogue: files people really send, and what MEAM Mapping says.
+
+Each :class:`Case` builds the bytes of one bad file, names the loader it goes
+to, and lists the words its message must contain (the file name, the row and
+column where there is one, and the fix). The tests in this folder assert them;
+``scripts/bad_input_catalogue.py`` prints them as a Markdown table for the
+README's troubleshooting section.
+"""
+
+from __future__ import annotations
+
+import io
+import tempfile
+import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from meam_mapping.errors import InputError
+
+__all__ = ["CASES", "Case", "run_case"]
+
+X0, Y0 = 545_000, 258_000
+
+
+@dataclass(frozen=True)
+class Case:
+    """One bad file and the message it must produce."""
+
+    id: str
+    format: str  # csv, xlsx, geojson, gpkg, zip, patterns, fingertips
+    what_user_did: str
+    build: Callable[[], bytes]
+    file_name: str
+    loader: str  # indicators, patterns, boundaries
+    expected: tuple[str, ...]
+    kwargs: dict = field(default_factory=dict)
+
+
+def _load(case: Case, data: bytes) -> object:
+    if case.loader == "indicators":
+        from meam_mapping.io.indicators import load_indicator_file
+
+        return load_indicator_file(data, name=case.file_name, **case.kwargs)
+    if case.loader == "patterns":
+        from meam_mapping.io.patterns import read_patterns
+
+        return read_patterns(io.BytesIO(data), file_name=case.file_name, **case.kwargs)
+    from meam_mapping.geography.boundaries import read_boundaries
+
+    return read_boundaries(io.BytesIO(data), name=case.file_name, **case.kwargs)
+
+
+def run_case(case: Case) -> str:
+    """Load the case's file and return the InputError message it must raise."""
+    try:
+        _load(case, case.build())
+    except InputError as err:
+        return err.message
+    raise AssertionError(f"{case.id}: the file was accepted")
+
+
+# --- builders --------------------------------------------------------------------------
+
+
+def _text(text: str, encoding: str = "utf-8") -> Callable[[], bytes]:
+    return lambda: text.encode(encoding)
+
+
+def _xlsx(sheets: dict[str, list[list[object]]]) -> bytes:
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    book.remove(book.active)
+    for name, rows in sheets.items():
+        sheet = book.create_sheet(name)
+        for row in rows:
+            sheet.append(row)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+_GOOD_ROWS = [["area_code", "homeless_households"], ["E01000001", 4], ["E01000002", 7]]
+
+
+def _zip(members: dict[str, bytes]) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, data in members.items():
+            zf.writestr(name, data)
+    return buffer.getvalue()
+
+
+def _layer(points: bool = False, code_field: str = "LSOA11CD"):
+    import geopandas as gpd
+    from shapely.geometry import Point, box
+
+    geoms = (
+        [Point(X0, Y0), Point(X0 + 10, Y0)]
+        if points
+        else [box(X0, Y0, X0 + 1000, Y0 + 1000), box(X0 + 1000, Y0, X0 + 2000, Y0 + 1000)]
+    )
+    return gpd.GeoDataFrame(
+        {code_field: ["E01000001", "E01000002"], "LSOA11NM": ["Cambridge 001A", "Cambridge 001B"]},
+        geometry=geoms,
+        crs="EPSG:27700",
+    )
+
+
+def _geojson(**kw) -> bytes:
+    return _layer(**kw).to_crs("EPSG:4326").to_json().encode()
+
+
+def _gpkg(layers: tuple[str, ...] = ("lsoa",), crs: bool = True) -> bytes:
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "b.gpkg"
+        for name in layers:
+            layer = _layer() if crs else _layer().set_crs(None, allow_override=True)
+            layer.to_file(path, layer=name, driver="GPKG")
+        return path.read_bytes()
+
+
+def _shapefile(stem: str = "lsoa", drop: tuple[str, ...] = ()) -> dict[str, bytes]:
+    with tempfile.TemporaryDirectory() as tmp:
+        _layer().to_file(Path(tmp) / f"{stem}.shp")
+        return {p.name: p.read_bytes() for p in sorted(Path(tmp).iterdir()) if p.suffix not in drop}
+
+
+def _bad_crc_zip() -> bytes:
+    data = bytearray(_zip(_shapefile()))
+    data[45] ^= 0xFF  # inside the first member's compressed bytes
+    return bytes(data)
+
+
+def _billion_laughs_xlsx() -> bytes:
+    good = _xlsx({"Sheet1": _GOOD_ROWS})
+    bomb = (
+        b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
+        b'<!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">]>'
+        b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+        b'<sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>&lol2;</t></is></c></row>'
+        b"</sheetData></worksheet>"
+    )
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(good)) as src, zipfile.ZipFile(out, "w") as dst:
+        for item in src.infolist():
+            dst.writestr(item, bomb if item.filename.endswith("sheet1.xml") else src.read(item))
+    return out.getvalue()
+
+
+def _zip_bomb(inner: str) -> Callable[[], bytes]:
+    return lambda: _zip({inner: b"\x00" * (8 * 1024**2)})
+
+
+_FT_HEAD = (
+    "Indicator ID,Indicator Name,Area Code,Area Name,Area Type,Sex,Age,Category Type,"
+    "Category,Time period,Value,Lower CI 95.0 limit,Upper CI 95.0 limit,Count,Denominator,"
+    "Value note\n"
+)
+_FT_ROW = "93015,Adults in treatment,E07000008,Cambridge,District,Persons,18+ yrs,,,2022/23,{v},1,2,{c},1000,\n"
+
+# --- the catalogue ----------------------------------------------------------------------
+
+CASES: list[Case] = [
+    # CSV indicator files
+    Case(
+        "csv-empty",
+        "csv",
+        "Uploaded an empty CSV file",
+        _text(""),
+        "homeless.csv",
+        "indicators",
+        ("homeless.csv", "The file is empty", "Check you chose the right file"),
+    ),
+    Case(
+        "csv-headings-only",
+        "csv",
+        "Saved only the heading row",
+        _text("area_code,homeless_households\n"),
+        "homeless.csv",
+        "indicators",
+        ("homeless.csv", "column headings but no data rows", "Check you chose the right file"),
+    ),
+    Case(
+        "csv-is-pdf",
+        "csv",
+        "Renamed a PDF report to .csv",
+        lambda: b"%PDF-1.7\n1 0 obj",
+        "report.csv",
+        "indicators",
+        ("report.csv", "look like a PDF document", "ask for the CSV"),
+    ),
+    Case(
+        "csv-is-xlsx",
+        "csv",
+        "Renamed an Excel workbook to .csv",
+        lambda: _xlsx({"Sheet1": _GOOD_ROWS}),
+        "data.csv",
+        "indicators",
+        ("data.csv", "look like an Excel workbook (.xlsx)", "Check you chose the right file"),
+    ),
+    Case(
+        "csv-is-geojson",
+        "csv",
+        "Loaded a GeoJSON map file as indicator data",
+        lambda: _geojson(),
+        "lsoa.csv",
+        "indicators",
+        ("lsoa.csv", "GeoJSON map file", "load it as boundaries"),
+    ),
+    Case(
+        "csv-is-webpage",
+        "csv",
+        "Saved the web page instead of the download",
+        _text("<!DOCTYPE html><html><body>Download</body></html>"),
+        "export.csv",
+        "indicators",
+        ("export.csv", "web page", "save the table itself"),
+    ),
+    Case(
+        "csv-is-zip",
+        "csv",
+        "Uploaded a zip archive named .csv",
+        lambda: _zip({"a.csv": b"x"}),
+        "bundle.csv",
+        "indicators",
+        ("bundle.csv", "zip archive", "unzip it first"),
+    ),
+    Case(
+        "csv-wrong-extension",
+        "csv",
+        "Uploaded a Numbers spreadsheet",
+        _text("area_code,x\n"),
+        "data.numbers",
+        "indicators",
+        ("data.numbers", "Files ending '.numbers' cannot be read", "Save As > 'CSV UTF-8'"),
+    ),
+    Case(
+        "csv-duplicate-heading",
+        "csv",
+        "Has two columns with the same heading",
+        _text("area_code,count,Count\nE01000001,1,2\n"),
+        "dup.csv",
+        "indicators",
+        (
+            "dup.csv",
+            "row 1",
+            "column 'Count'",
+            "appears twice (columns B and C)",
+            "Rename or remove one",
+        ),
+    ),
+    Case(
+        "csv-thousands-comma",
+        "csv",
+        "Wrote 1,234 without quotes",
+        _text("area_code,homeless_households\nE01000001,4\nE01000002,1,234\n"),
+        "homeless.csv",
+        "indicators",
+        (
+            "homeless.csv",
+            "row 3",
+            "more values than there are column headings",
+            "Remove the thousands commas",
+        ),
+    ),
+    Case(
+        "csv-unclosed-quote",
+        "csv",
+        "Left a quote mark unclosed, so one cell swallowed the file",
+        _text('area_code,homeless_households\nE01000001,"4\n' + "E01000002,5\n" * 20_000),
+        "homeless.csv",
+        "indicators",
+        (
+            "homeless.csv",
+            "row 2",
+            "longer than 131,072 characters",
+            "quote mark",
+            "find the stray quote mark in this row",
+        ),
+    ),
+    Case(
+        "csv-blank-area-code",
+        "csv",
+        "Left an area code blank",
+        _text("area_code,homeless_households\nE01000001,4\n,7\n"),
+        "homeless.csv",
+        "indicators",
+        (
+            "homeless.csv",
+            "rows 3",
+            "column 'area_code'",
+            "have no area code",
+            "Fill in the area code",
+        ),
+    ),
+    Case(
+        "csv-text-in-count",
+        "csv",
+        "Wrote a word in a number column",
+        _text("area_code,homeless_households\nE01000001,4\nE01000002,twelve\n"),
+        "homeless.csv",
+        "indicators",
+        (
+            "homeless.csv",
+            "rows 3",
+            "column 'homeless_households'",
+            "'twelve'",
+            "leave them blank if the value is unknown",
+        ),
+    ),
+    Case(
+        "csv-negative-count",
+        "csv",
+        "Entered a negative count",
+        _text(
+            "area_code,indicator,count\nE01000001,rough_sleeping,4\nE01000002,rough_sleeping,-3\n"
+        ),
+        "tidy.csv",
+        "indicators",
+        ("tidy.csv", "rows 3", "column 'count'", "negative", "Correct the value"),
+    ),
+    Case(
+        "csv-no-area-column",
+        "csv",
+        "The table has no area code column",
+        _text("ward,homeless_households\nAbbey,4\n"),
+        "homeless.csv",
+        "indicators",
+        (
+            "homeless.csv",
+            "'ward'",
+            "could not be recognised",
+            "Rename the area code column to area_code",
+        ),
+    ),
+    Case(
+        "csv-unknown-domain",
+        "csv",
+        "Put an unknown word in the domain column",
+        _text("area_code,indicator,domain,count\nE01000001,rough_sleeping,weather,4\n"),
+        "tidy.csv",
+        "indicators",
+        ("tidy.csv", "rows 2", "column 'domain'", "'weather'", "Use one of the listed domains"),
+    ),
+    Case(
+        "csv-unknown-unit",
+        "csv",
+        "Put an unknown unit in the unit column",
+        _text("area_code,indicator,value,unit\nE01000001,rough_sleeping,4,bananas\n"),
+        "tidy.csv",
+        "indicators",
+        ("tidy.csv", "rows 2", "column 'unit'", "'bananas'", "per 1,000"),
+    ),
+    Case(
+        "csv-utf16-no-bom",
+        "csv",
+        "Saved as UTF-16 without a byte-order mark",
+        _text("area_code,homeless_households\nE01000001,4\n", "utf-16-le"),
+        "unicode.csv",
+        "indicators",
+        ("unicode.csv", "binary (non-text) file", "Save As > 'CSV UTF-8'"),
+    ),
+    Case(
+        "csv-too-large",
+        "csv",
+        "Uploaded a file over 200 MB",
+        lambda: b"a" * (201 * 1024**2),
+        "huge.csv",
+        "indicators",
+        (
+            "huge.csv",
+            "201.0 MB",
+            "larger than the 200.0 MB",
+            "Keep only the rows and columns for your area",
+        ),
+    ),
+    # Excel workbooks
+    Case(
+        "xlsx-truncated",
+        "xlsx",
+        "Uploaded a workbook cut short by an email gateway",
+        lambda: _xlsx({"Sheet1": _GOOD_ROWS})[:3000],
+        "cut.xlsx",
+        "indicators",
+        ("cut.xlsx", "damaged zip archive", "Check you chose the right file"),
+    ),
+    Case(
+        "xlsx-several-sheets",
+        "xlsx",
+        "Uploaded a workbook with data on two sheets",
+        lambda: _xlsx({"2023": _GOOD_ROWS, "2024": _GOOD_ROWS}),
+        "years.xlsx",
+        "indicators",
+        ("years.xlsx", "2 sheets with data: '2023', '2024'", "Choose the sheet"),
+    ),
+    Case(
+        "xlsx-missing-sheet",
+        "xlsx",
+        "Asked for a sheet that is not there",
+        lambda: _xlsx({"Data": _GOOD_ROWS}),
+        "book.xlsx",
+        "indicators",
+        ("book.xlsx", "no sheet called 'Summary'", "one of the sheets 'Data'"),
+        {"sheet": "Summary"},
+    ),
+    Case(
+        "xlsx-all-empty",
+        "xlsx",
+        "Uploaded a workbook with no data",
+        lambda: _xlsx({"Sheet1": []}),
+        "blank.xlsx",
+        "indicators",
+        ("blank.xlsx", "Every sheet in the workbook is empty", "Check you chose the right file"),
+    ),
+    Case(
+        "xlsx-old-xls",
+        "xlsx",
+        "Uploaded an old .xls (or password-protected) workbook",
+        lambda: b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 600,
+        "old.xlsx",
+        "indicators",
+        ("old.xlsx", "old-style Excel .xls", "save it as .xlsx without a password"),
+    ),
+    Case(
+        "xlsx-billion-laughs",
+        "xlsx",
+        "A workbook hiding an XML entity bomb",
+        _billion_laughs_xlsx,
+        "lol.xlsx",
+        "indicators",
+        ("lol.xlsx", "could not be opened", "save it again as .xlsx"),
+    ),
+    Case(
+        "xlsx-zip-bomb",
+        "xlsx",
+        "A workbook compressed like a zip bomb",
+        _zip_bomb("xl/worksheets/sheet1.xml"),
+        "bomb.xlsx",
+        "indicators",
+        ("bomb.xlsx", "'xl/worksheets/sheet1.xml'", "zip bomb", "at most 100 to 1"),
+    ),
+    # GeoJSON boundaries
+    Case(
+        "geojson-deep-nesting",
+        "geojson",
+        "A GeoJSON nested thousands of levels deep",
+        lambda: b'{"type": "FeatureCollection", "features": ' + b"[" * 5000 + b"]" * 5000 + b"}",
+        "deep.geojson",
+        "boundaries",
+        ("deep.geojson", "nested more than 64 levels", "Export the boundaries again"),
+    ),
+    Case(
+        "geojson-is-csv",
+        "geojson",
+        "Renamed a CSV of coordinates to .geojson",
+        _text("WKT,LSOA11CD\n"),
+        "areas.geojson",
+        "boundaries",
+        ("areas.geojson", "contents look like text", "Check you chose the right file"),
+    ),
+    Case(
+        "geojson-is-vrt",
+        "geojson",
+        "A .geojson that is really a GDAL VRT pointing at other files",
+        _text(
+            '<OGRVRTDataSource><OGRVRTLayer name="x"><SrcDataSource>/etc/passwd</SrcDataSource></OGRVRTLayer></OGRVRTDataSource>'
+        ),
+        "areas.geojson",
+        "boundaries",
+        ("areas.geojson", "contents look like an XML file", "Check you chose the right file"),
+    ),
+    Case(
+        "geojson-truncated",
+        "geojson",
+        "A GeoJSON download that stopped half way",
+        lambda: _geojson()[:200],
+        "half.geojson",
+        "boundaries",
+        ("half.geojson", "could not be read as a map layer", "Unterminated", "export it again"),
+    ),
+    Case(
+        "geojson-points",
+        "geojson",
+        "Loaded points (e.g. hostels) instead of area outlines",
+        lambda: _geojson(points=True),
+        "hostels.geojson",
+        "boundaries",
+        ("hostels.geojson", "points or lines, not area outlines", "polygon boundaries"),
+    ),
+    Case(
+        "geojson-no-code-field",
+        "geojson",
+        "The areas have no recognisable code field",
+        lambda: _geojson(code_field="ref"),
+        "areas.geojson",
+        "boundaries",
+        ("areas.geojson", "no area code field", "code_field=", "ref"),
+    ),
+    # GeoPackage boundaries
+    Case(
+        "gpkg-truncated",
+        "gpkg",
+        "A GeoPackage copied only in part",
+        lambda: _gpkg()[:4096],
+        "cut.gpkg",
+        "boundaries",
+        ("cut.gpkg", "GeoPackage could not be opened", "copy or export it again"),
+    ),
+    Case(
+        "gpkg-two-layers",
+        "gpkg",
+        "A GeoPackage with two map layers and none chosen",
+        lambda: _gpkg(("lsoa", "msoa")),
+        "two.gpkg",
+        "boundaries",
+        ("two.gpkg", "2 map layers: lsoa, msoa", "layer='<name>'"),
+    ),
+    Case(
+        "gpkg-missing-layer",
+        "gpkg",
+        "Asked for a layer the GeoPackage does not have",
+        lambda: _gpkg(),
+        "one.gpkg",
+        "boundaries",
+        ("one.gpkg", "no layer called 'wards'", "one of: lsoa"),
+        {"layer": "wards"},
+    ),
+    Case(
+        "gpkg-not-sqlite",
+        "gpkg",
+        "Renamed a text file to .gpkg",
+        _text("area_code,name\n"),
+        "fake.gpkg",
+        "boundaries",
+        (
+            "fake.gpkg",
+            "says a GeoPackage, but the contents look like text",
+            "Check you chose the right file",
+        ),
+    ),
+    Case(
+        "gpkg-no-crs",
+        "gpkg",
+        "A GeoPackage layer with no coordinate system",
+        lambda: _gpkg(crs=False),
+        "nocrs.gpkg",
+        "boundaries",
+        ("nocrs.gpkg", "no coordinate reference system", "assume_crs='EPSG:27700'"),
+    ),
+    # Zipped shapefiles
+    Case(
+        "zip-traversal",
+        "zip",
+        "A zip whose member climbs out of the folder (../)",
+        lambda: _zip({"../evil.shp": b"x"}),
+        "evil.zip",
+        "boundaries",
+        ("evil.zip", "unsafe path '../evil.shp'", "Re-create the zip"),
+    ),
+    Case(
+        "zip-absolute-path",
+        "zip",
+        "A zip whose member has an absolute path",
+        lambda: _zip({"/etc/cron.d/evil.shp": b"x"}),
+        "evil.zip",
+        "boundaries",
+        ("evil.zip", "unsafe path '/etc/cron.d/evil.shp'", "Re-create the zip"),
+    ),
+    Case(
+        "zip-bomb",
+        "zip",
+        "A zip bomb (tiny file, gigabytes inside)",
+        _zip_bomb("lsoa.dbf"),
+        "bomb.zip",
+        "boundaries",
+        ("bomb.zip", "'lsoa.dbf'", "zip bomb", "at most 100 to 1"),
+    ),
+    Case(
+        "zip-too-many-members",
+        "zip",
+        "A zip with thousands of files",
+        lambda: _zip({f"f{i}.txt": b"" for i in range(1001)}),
+        "many.zip",
+        "boundaries",
+        ("many.zip", "1,001 files", "Zip only the files you need"),
+    ),
+    Case(
+        "zip-missing-dbf",
+        "zip",
+        "Zipped the .shp without its .dbf",
+        lambda: _zip(_shapefile(drop=(".dbf",))),
+        "lsoa.zip",
+        "boundaries",
+        ("lsoa.zip", "missing its .dbf", "Zip all the files that share the shapefile's name"),
+    ),
+    Case(
+        "zip-two-shapefiles",
+        "zip",
+        "Zipped two shapefiles together",
+        lambda: _zip(_shapefile("lsoa") | _shapefile("msoa")),
+        "both.zip",
+        "boundaries",
+        ("both.zip", "2 shapefiles: lsoa, msoa", "layer='<name>'"),
+    ),
+    Case(
+        "zip-no-layer",
+        "zip",
+        "A zip with no map layer in it",
+        lambda: _zip({"readme.txt": b"hello"}),
+        "docs.zip",
+        "boundaries",
+        ("docs.zip", "no boundary layer was found", "zipped Shapefile"),
+    ),
+    Case(
+        "zip-damaged",
+        "zip",
+        "A zip damaged in transit (bad checksum)",
+        _bad_crc_zip,
+        "lsoa.zip",
+        "boundaries",
+        ("lsoa.zip", "zip file is damaged", "Download or copy the zip file again"),
+    ),
+    Case(
+        "zip-no-prj",
+        "zip",
+        "Zipped a shapefile without its .prj",
+        lambda: _zip(_shapefile(drop=(".prj",))),
+        "noprj.zip",
+        "boundaries",
+        ("noprj.zip", "no coordinate reference system", "include its .prj file"),
+    ),
+    # Pattern (overlap) tables
+    Case(
+        "patterns-no-count",
+        "patterns",
+        "The count column is missing",
+        _text("housing,drugs,people\n1,0,30\n0,1,20\n"),
+        "overlap.csv",
+        "patterns",
+        (
+            "overlap.csv",
+            "column 'count'",
+            "no 'count' column",
+            "Rename the column holding the numbers",
+        ),
+    ),
+    Case(
+        "patterns-not-binary",
+        "patterns",
+        "Wrote 2 in a list column",
+        _text("housing,drugs,count\n1,0,30\n0,2,20\n"),
+        "overlap.csv",
+        "patterns",
+        ("overlap.csv", "row 3", "column 'drugs'", "other than 0 and 1", "Correct those cells"),
+    ),
+    Case(
+        "patterns-blank-count",
+        "patterns",
+        "Left a count blank",
+        _text("housing,drugs,count\n1,0,30\n0,1,\n"),
+        "overlap.csv",
+        "patterns",
+        (
+            "overlap.csv",
+            "row 3",
+            "column 'count'",
+            "blank or not a number",
+            "Fill in the number of people",
+        ),
+    ),
+    Case(
+        "patterns-no-heading",
+        "patterns",
+        "A column has no heading",
+        _text("housing,,count\n1,0,30\n0,1,20\n"),
+        "overlap.csv",
+        "patterns",
+        ("overlap.csv", "row 1", "have no heading", "Type a heading or delete the empty column"),
+    ),
+    Case(
+        "patterns-repeated-heading",
+        "patterns",
+        "The same heading twice",
+        _text("housing,Count,count\n1,0,30\n0,1,20\n"),
+        "overlap.csv",
+        "patterns",
+        ("overlap.csv", "row 1", "'count'", "appear more than once", "each heading once"),
+    ),
+    Case(
+        "patterns-negative-count",
+        "patterns",
+        "Entered a negative count",
+        _text("housing,drugs,count\n1,0,30\n0,1,-2\n"),
+        "overlap.csv",
+        "patterns",
+        ("overlap.csv", "row 3", "column 'count'", "negative", "0 or more"),
+    ),
+    Case(
+        "patterns-all-zero-row",
+        "patterns",
+        "Included a row of people on none of the lists",
+        _text("housing,drugs,count\n1,0,30\n0,0,99\n"),
+        "overlap.csv",
+        "patterns",
+        ("overlap.csv", "row 3", "none of the lists", "Remove those rows"),
+    ),
+    Case(
+        "patterns-empty",
+        "patterns",
+        "Uploaded an empty file",
+        _text(""),
+        "overlap.csv",
+        "patterns",
+        ("overlap.csv", "the file is empty", "heading row"),
+    ),
+    Case(
+        "patterns-wrong-type",
+        "patterns",
+        "Uploaded a Word document",
+        _text("x"),
+        "overlap.docx",
+        "patterns",
+        ("overlap.docx", "cannot read a '.docx' file", "Save the table as CSV or Excel"),
+    ),
+    Case(
+        "patterns-damaged-xlsx",
+        "patterns",
+        "An Excel pattern table cut short",
+        lambda: _xlsx({"Sheet1": [["a", "b", "count"], [1, 0, 3]]})[:2000],
+        "overlap.xlsx",
+        "patterns",
+        ("overlap.xlsx", "could not be read as XLSX", "not damaged"),
+    ),
+    # Fingertips exports
+    Case(
+        "fingertips-text-value",
+        "fingertips",
+        "A Fingertips export edited by hand: a word in Value",
+        _text(
+            _FT_HEAD
+            + _FT_ROW.format(v="12.5", c="25")
+            + _FT_ROW.replace("E07000008", "E07000009").format(v="high", c="30")
+        ),
+        "fingertips.csv",
+        "indicators",
+        (
+            "fingertips.csv",
+            "rows 3",
+            "column 'Value'",
+            "'high'",
+            "leave them blank if the value is unknown",
+        ),
+    ),
+    Case(
+        "fingertips-only-breakdowns",
+        "fingertips",
+        "Exported only the breakdown rows (by deprivation decile)",
+        _text(
+            _FT_HEAD
+            + _FT_ROW.replace(",,,2022", ",IMD decile,Most deprived,2022").format(v="12.5", c="25")
+        ),
+        "fingertips.csv",
+        "indicators",
+        (
+            "fingertips.csv",
+            "No rows are left once breakdowns are set aside",
+            "Ask for breakdowns to be kept",
+        ),
+    ),
+    Case(
+        "fingertips-missing-headings",
+        "fingertips",
+        "Deleted the Time period column from an export",
+        _text("Indicator ID,Area Code,Value\n93015,E07000008,12.5\n"),
+        "fingertips.csv",
+        "indicators",
+        ("fingertips.csv", "missing 'time period'", "Download the data again from Fingertips"),
+        {"layout": "fingertips"},
+    ),
+]
