@@ -1,6 +1,142 @@
-"""concentration page."""
+"""Concentration page: where do the domains pile up, which areas are alike, where are the hot spots?"""
+
+from __future__ import annotations
 
 import streamlit as st
+from streamlit_folium import st_folium
+
+from meam_mapping.concentration import category_layer, score_map_data
+from meam_mapping.errors import EstimationError, InputError
+from meam_mapping.maps.interactive import choropleth
+from meam_mapping.schema import DOMAIN_LABELS, LEVEL_LABELS
+from ui.cache import domain_rates_cached, hotspots_cached, index_model_cached, typology_cached
+from ui.state import current_dataset, kept, policy, remember
+from ui.widgets import show_problem
 
 st.title("Concentration")
-st.info("This page is being built.")
+st.caption(
+    "Where do homelessness, substance misuse, mental ill health and justice contact pile up on the same streets? "
+    "Move the weights to ask 'what if we weighted justice contact more?'."
+)
+dataset = current_dataset()
+if dataset.label:
+    st.caption(f":material/science: {dataset.label}")
+
+levels = [lv for lv in dataset.levels if lv != "lad"] or dataset.levels
+level = st.radio("Level of geography", levels, horizontal=True, key=kept("conc_level", levels[0], levels),
+                 format_func=lambda lv: LEVEL_LABELS.get(lv, lv))
+remember("conc_level")
+try:
+    rates = domain_rates_cached(dataset.token, dataset, level)
+except (InputError, EstimationError) as err:
+    show_problem(err)
+    st.stop()
+domains = [c for c in rates.columns if not c.endswith(("_lower", "_upper"))]
+if len(rates) < 3:
+    st.warning("There are too few areas at this level to compare. Choose a finer level or load more areas.")
+    st.stop()
+
+tab_index, tab_types, tab_hot = st.tabs(["Composite index", "Typologies", "Hot spots"])
+
+with tab_index:
+    st.markdown(
+        "Each domain's rate is ranked and spread on the exponential scale used by the English Indices of "
+        "Deprivation, so a very high rate in one domain is not cancelled by a low rate in another; the "
+        "domains are then combined with the weights below (equal by default)."
+    )
+    method = st.selectbox("How each domain is scaled", ["exponential", "zscore", "rank"],
+                          key=kept("conc_method", "exponential"),
+                          format_func={"exponential": "Exponential of ranks (Indices of Deprivation)",
+                                       "zscore": "z-scores", "rank": "Ranks"}.get)
+    cols = st.columns(len(domains))
+    weights = {}
+    for col, domain in zip(cols, domains, strict=True):
+        weights[domain] = col.slider(DOMAIN_LABELS.get(domain, domain), 0.0, 3.0, step=0.25,
+                                     key=kept(f"conc_w_{domain}", 1.0))
+    remember("conc_method", *[f"conc_w_{d}" for d in domains])
+    if not any(weights.values()):
+        st.warning("At least one weight must be above zero.")
+        st.stop()
+    model = index_model_cached(dataset.token, rates, level, method)
+    try:
+        scores = model.reweight(weights)
+    except InputError as err:
+        show_problem(err)
+        st.stop()
+    data = score_map_data(scores.dropna(subset=["score"]), name="Composite index of multiple disadvantage")
+    fmap = choropleth(dataset.areas[level], data, title="Composite index (higher = more concentrated)",
+                      unit="index score", label=dataset.label, threshold=policy().threshold,
+                      outlines=dataset.areas.get("lad") if level != "lad" else None)
+    left, right = st.columns([5, 3])
+    with left:
+        st_folium(fmap, height=560, use_container_width=True, returned_objects=[], key="conc_map")
+    with right:
+        names = dataset.areas[level].set_index("area_code")["area_name"]
+        top = scores.sort_values("rank").head(25)
+        st.markdown("**Highest-ranked areas**")
+        st.dataframe(
+            top.assign(area=top["area_code"].map(names))[["rank", "area", "score", "co_occurrence"]].rename(
+                columns={"rank": "Rank", "area": "Area", "score": "Score",
+                         "co_occurrence": "Domains in the top fifth"}),
+            hide_index=True, width="stretch", height=520)
+    if model.excluded_ is not None and len(model.excluded_):
+        st.caption(f"{len(model.excluded_)} areas left out because a domain rate is unknown (suppressed or missing).")
+    st.caption("'Domains in the top fifth' counts in how many domains an area is among the highest 20%: "
+               "the co-occurrence that defines multiple disadvantage.")
+
+with tab_types:
+    st.markdown("Areas are grouped by the *shape* of their profile across domains (standardised rates), so each "
+                "group can be described in words.")
+    t1, t2 = st.columns(2)
+    t_method = t1.selectbox("Method", ["kmeans", "gmm", "ward"], key=kept("conc_tmethod", "kmeans"),
+                            format_func={"kmeans": "k-means", "gmm": "Gaussian mixture", "ward": "Ward"}.get)
+    t_k = t2.selectbox("Number of groups", ["automatic", 2, 3, 4, 5, 6], key=kept("conc_k", "automatic"),
+                       help="Automatic picks the number with the best silhouette (or BIC for Gaussian mixtures).")
+    remember("conc_tmethod", "conc_k")
+    try:
+        typology = typology_cached(dataset.token, rates, level, t_method, "auto" if t_k == "automatic" else int(t_k))
+    except (InputError, EstimationError) as err:
+        show_problem(err)
+    else:
+        profiles = typology.profiles_
+        st.dataframe(profiles, hide_index=True, width="stretch")
+        labels = typology.labels_.map(lambda c: f"Group {c}: " + profiles.set_index("cluster").loc[c, "description"])
+        layer = category_layer(dataset.areas[level], labels)
+        tmap = choropleth(dataset.areas[level], data, title="Composite index", unit="index score",
+                          label=dataset.label, extra_layers={"Typology groups": layer}, show_extra_layers=True,
+                          threshold=policy().threshold)
+        c1, c2 = st.columns([3, 2])
+        with c1:
+            st_folium(tmap, height=480, use_container_width=True, returned_objects=[], key="type_map")
+        with c2:
+            st.pyplot(typology.profile_figure(), width="stretch")
+        st.caption("How many groups was chosen: " + ", ".join(
+            f"{int(r.n_clusters)}: {r.score:.2f}" for r in typology.selection_.itertuples()) + " (score used: "
+            + str(typology.selection_["criterion"].iloc[0]) + ")")
+
+with tab_hot:
+    h1, h2 = st.columns(2)
+    statistic = h1.selectbox("Statistic", ["gi_star", "local_moran"], key=kept("conc_stat", "gi_star"),
+                             format_func={"gi_star": "Getis-Ord Gi* (hot and cold spots)",
+                                          "local_moran": "Local Moran's I (clusters and outliers)"}.get)
+    permutations = h2.selectbox("Permutations", [999, 9999], key=kept("conc_perm", 999),
+                                help="More permutations give finer p-values (needed with few areas).")
+    remember("conc_stat", "conc_perm")
+    try:
+        spots = hotspots_cached(dataset.token, dataset, level, tuple(sorted(weights.items())), method, statistic,
+                                permutations, scores.dropna(subset=["score"]))
+    except (InputError, EstimationError) as err:
+        show_problem(err)
+    else:
+        result = spots.result_
+        significant = [c for c in result["category"].unique() if c != "Not significant"]
+        st.info(spots.explain())
+        for warning in spots.warnings_:
+            st.warning(warning)
+        layer = category_layer(dataset.areas[level], result.set_index("area_code")["category"], keep=significant)
+        hmap = choropleth(dataset.areas[level], data, title="Composite index", unit="index score",
+                          label=dataset.label, extra_layers={"Significant areas": layer},
+                          show_extra_layers=True, threshold=policy().threshold)
+        st_folium(hmap, height=520, use_container_width=True, returned_objects=[], key="hot_map")
+        counts = result["category"].value_counts()
+        st.caption(" · ".join(f"{k}: {v}" for k, v in counts.items()))
