@@ -9,7 +9,15 @@ from meam_mapping.errors import EstimationError, InputError
 from meam_mapping.geography.boundaries import read_boundaries
 from meam_mapping.io.indicators import load_indicator_file
 from meam_mapping.loading import add_indicators, dataset_from_boundaries, workbook_sheets
-from meam_mapping.schema import DOMAIN_LABELS
+from meam_mapping.schema import DOMAIN_LABELS, LEVEL_LABELS
+from meam_mapping.sources import (
+    STARTER_INDICATORS,
+    available_layouts,
+    fetch_boundaries,
+    fetch_indicator,
+    import_table,
+    resolve_starter_indicators,
+)
 from ui.cache import demo_dataset
 from ui.state import current_dataset, policy, set_dataset
 from ui.widgets import show_problem
@@ -124,6 +132,78 @@ if table_file is not None:
             set_dataset(added.dataset)
             st.session_state["last_join_report"] = added.report
             st.session_state["last_load_notes"] = list(added.notes)
+            st.rerun()
+
+st.subheader("3. Add public data")
+st.caption(
+    "National statistics as partnerships download them, or fetched directly when this computer is online. "
+    "Every download is kept in a local cache with its address, date and licence, so it works offline next time."
+)
+tab_file, tab_fingertips, tab_ons = st.tabs(
+    ["A national statistics table (file)", "Fingertips indicator (online)", "ONS boundaries (online)"]
+)
+with tab_file:
+    layouts = available_layouts()
+    layout_names = {
+        "mhclg_homelessness_a1": "MHCLG homelessness live table A1 (initial assessments)",
+        "ndtms_adult_treatment": "NDTMS adult treatment table",
+        "ocu_prevalence": "Opiate and crack cocaine use prevalence estimates",
+        "moj_proven_reoffending_la": "MoJ proven reoffending by local authority",
+    }
+    national = st.file_uploader("Table as downloaded (Excel or CSV)", type=["xlsx", "csv"], key="national_upload")
+    chosen_layout = st.selectbox("Which publication is it?", layouts, format_func=lambda n: layout_names.get(n, n))
+    if national is not None and st.button("Add this publication"):
+        try:
+            loaded = import_table(national, chosen_layout, name=national.name)
+            added = add_indicators(dataset, loaded, file=national.name)
+        except (InputError, EstimationError) as err:
+            show_problem(err)
+        else:
+            set_dataset(added.dataset)
+            st.session_state["last_join_report"] = added.report
+            st.session_state["last_load_notes"] = list(added.notes)
+            st.rerun()
+with tab_fingertips:
+    starters = {s.key: s for s in STARTER_INDICATORS}
+    key = st.selectbox(
+        "Starter indicator", list(starters), format_func=lambda k: k.replace("_", " ").capitalize(),
+        help="Resolved to a Fingertips indicator id online, from Fingertips' own list of indicators.",
+    )
+    area_type = st.selectbox("Areas", [501, 502], format_func={501: "Districts and unitary authorities",
+                                                              502: "Counties and unitary authorities"}.get)
+    if st.button("Fetch from Fingertips"):
+        try:
+            with st.spinner("Asking Fingertips…"):
+                found = resolve_starter_indicators(area_type_id=area_type, starters=[starters[key]])
+                ids = found["indicator_id"].dropna().astype(int).tolist() if "indicator_id" in found else []
+                if not ids:
+                    raise InputError(f"Fingertips has no indicator matching {key!r} for these areas")
+                loaded = fetch_indicator(ids[0], area_type, domain=starters[key].domain)
+                added = add_indicators(dataset, loaded, file=f"Fingertips indicator {ids[0]}")
+        except (InputError, EstimationError) as err:
+            show_problem(err)
+        else:
+            set_dataset(added.dataset)
+            st.session_state["last_join_report"] = added.report
+            st.session_state["last_load_notes"] = list(added.notes)
+            st.rerun()
+with tab_ons:
+    codes_text = st.text_input("Local authority codes (comma separated)", placeholder="E07000008, E07000012")
+    ons_level = st.selectbox("Boundaries", ["lsoa", "msoa", "lad"], format_func=lambda lv: LEVEL_LABELS.get(lv, lv))
+    if st.button("Fetch boundaries from ONS"):
+        codes = [c.strip().upper() for c in codes_text.replace(";", ",").split(",") if c.strip()]
+        try:
+            if not codes:
+                raise InputError("type at least one local authority code", expected="codes such as E07000008")
+            with st.spinner("Asking the ONS Open Geography Portal…"):
+                result = fetch_boundaries(ons_level, codes)
+                new = dataset_from_boundaries(result, name="ONS boundaries: " + ", ".join(codes))
+        except (InputError, EstimationError) as err:
+            show_problem(err)
+        else:
+            set_dataset(new)
+            st.session_state["last_load_notes"] = list(result.notes)
+            st.session_state.pop("last_join_report", None)
             st.rerun()
 
 report = st.session_state.get("last_join_report")

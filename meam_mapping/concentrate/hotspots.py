@@ -1,0 +1,546 @@
+"""Hotspots: clusters of high (or low) values that are unlikely to be chance.
+
+Two local statistics are offered, chosen by name:
+
+``gi_star``
+    Getis-Ord Gi* (Getis and Ord 1992; Ord and Getis 1995). For each area it
+    compares the total of the area and its neighbours with what a random
+    arrangement of the same values would give. A *hot spot* is a group of
+    neighbouring areas with high values; a *cold spot* one with low values.
+``local_moran``
+    Local Moran's I (Anselin 1995). It says whether an area is like its
+    neighbours (High-High, Low-Low clusters) or unlike them (High-Low,
+    Low-High outliers).
+
+Significance comes from conditional permutation (the area's value is held and
+its neighbours' values are drawn at random from the other areas, ``permutations``
+times), giving a folded pseudo p-value per area. Because hundreds of areas are
+tested at once, the p-values are adjusted by the Benjamini-Hochberg false
+discovery rate (FDR) procedure: with ``alpha=0.05``, at most about 5% of the
+areas called significant are expected to be false alarms.
+
+A global Moran's I (is the map as a whole clustered?) is reported alongside.
+
+References
+----------
+Anselin, L. (1995). Local indicators of spatial association - LISA.
+Geographical Analysis 27(2), 93-115.
+Benjamini, Y. and Hochberg, Y. (1995). Controlling the false discovery rate.
+JRSS B 57(1), 289-300.
+Ord, J. K. and Getis, A. (1995). Local spatial autocorrelation statistics.
+Geographical Analysis 27(4), 286-306.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import esda
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+from statsmodels.stats.multitest import multipletests
+
+from meam_mapping.concentrate.weights import SpatialWeights, build_weights, check_areas
+from meam_mapping.errors import EstimationError, InputError
+
+__all__ = [
+    "HOTSPOT_STATISTICS",
+    "HotspotStatistic",
+    "GI_STAR_CATEGORIES",
+    "LISA_CATEGORIES",
+    "GlobalMoran",
+    "Hotspots",
+    "find_hotspots",
+]
+
+HotspotStatistic = Literal["gi_star", "local_moran"]
+GI_STAR_CATEGORIES: tuple[str, ...] = ("Hot spot", "Cold spot", "Not significant")
+LISA_CATEGORIES: tuple[str, ...] = (
+    "High-High",
+    "Low-Low",
+    "High-Low",
+    "Low-High",
+    "Not significant",
+)
+_LISA_QUADRANT = {1: "High-High", 2: "Low-High", 3: "Low-Low", 4: "High-Low"}
+_METHOD = {"gi_star": "Getis-Ord Gi*", "local_moran": "Local Moran's I"}
+_PARALLEL_FROM = 2000  # below this many areas, one core is faster than several
+
+
+@dataclass(frozen=True)
+class GlobalMoran:
+    """Global Moran's I, which says whether the map as a whole is clustered.
+
+    Attributes
+    ----------
+    estimate : float
+        Moran's I. Near 0: no pattern; positive: similar values sit together;
+        negative: neighbours tend to differ.
+    expected : float
+        Its expected value with no spatial pattern, -1 / (n - 1).
+    z : float
+        Standardised I from the permutations.
+    p_value : float
+        Folded pseudo p-value from ``permutations`` random rearrangements.
+    permutations : int
+        Number of random rearrangements.
+    method : str
+        "Global Moran's I (permutation)".
+    """
+
+    estimate: float
+    expected: float
+    z: float
+    p_value: float
+    permutations: int
+    method: str = "Global Moran's I (permutation)"
+
+
+def _seed(random_state: Any) -> int:
+    """An integer seed for esda (which needs an int) from a random_state."""
+    if random_state is None:
+        return int(np.random.default_rng().integers(2**31 - 1))
+    if isinstance(random_state, np.random.Generator):
+        return int(random_state.integers(2**31 - 1))
+    if isinstance(random_state, (int, np.integer)) and not isinstance(random_state, bool):
+        return int(random_state)
+    raise InputError(
+        f"random_state must be a whole number, a numpy Generator or None, got {random_state!r}"
+    )
+
+
+def _values(areas: gpd.GeoDataFrame, values: pd.Series | str) -> pd.Series:
+    """Values as floats indexed by area_code, in the areas' order (NaN where absent)."""
+    codes = areas["area_code"].astype(str)
+    if isinstance(values, str):
+        if values not in areas.columns:
+            raise InputError(
+                f"the areas table has no column {values!r}",
+                file="areas",
+                column=values,
+                expected="the name of a numeric column, or a Series indexed by area_code",
+            )
+        raw = pd.Series(areas[values].to_numpy(), index=codes.to_numpy())
+    elif isinstance(values, pd.Series):
+        raw = values.copy()
+        raw.index = raw.index.astype(str)
+        if raw.index.duplicated().any():
+            dups = sorted(set(raw.index[raw.index.duplicated()]))[:5]
+            raise InputError(
+                f"values are given more than once for areas {', '.join(dups)}",
+                column=str(values.name) if values.name is not None else None,
+                expected="one value per area_code",
+            )
+        raw = raw.reindex(codes.to_numpy())
+    else:
+        raise InputError(
+            f"values must be a column name or a pandas Series, got {type(values).__name__}",
+            expected="a Series indexed by area_code",
+        )
+    try:
+        return pd.to_numeric(raw, errors="raise").astype(float)
+    except (TypeError, ValueError):
+        raise InputError(
+            "values are not all numbers",
+            column=values if isinstance(values, str) else None,
+            expected="numbers (blank where unknown)",
+        ) from None
+
+
+def _gi_star(
+    y: np.ndarray, weights: SpatialWeights, permutations: int, seed: int, n_jobs: int
+) -> tuple[pd.DataFrame, list[str]]:
+    notes: list[str] = []
+    if y.min() < 0:
+        # Gi* is written for non-negative values; its z-score and permutation
+        # p-value are unchanged by adding a constant, so shift to make it valid.
+        y = y - y.min() + 1.0
+        notes.append(
+            "Some values are negative; Gi* was computed after adding a constant "
+            "(z-scores and p-values are unchanged, the raw statistic is not)."
+        )
+    # Binary weights with a self-weight of 1 give the z-score of Ord and Getis
+    # (1995); esda's row-standardised variance does not. Permutation p-values
+    # are the same either way (the statistic is monotone in the local sum).
+    stat = esda.G_Local(
+        y,
+        weights.binary,
+        transform="B",
+        star=True,
+        permutations=permutations,
+        keep_simulations=False,
+        n_jobs=n_jobs,
+        seed=seed,
+    )
+    z = np.asarray(stat.Zs, dtype=float)
+    frame = pd.DataFrame({"statistic": np.asarray(stat.Gs, dtype=float), "z": z})
+    frame["p_value"] = np.asarray(stat.p_sim, dtype=float)
+    frame["_label"] = np.where(z > 0, "Hot spot", "Cold spot")
+    return frame, notes
+
+
+def _local_moran(
+    y: np.ndarray, weights: SpatialWeights, permutations: int, seed: int, n_jobs: int
+) -> tuple[pd.DataFrame, list[str]]:
+    stat = esda.Moran_Local(
+        y,
+        weights.graph,
+        transformation="r",
+        permutations=permutations,
+        keep_simulations=True,
+        n_jobs=n_jobs,
+        seed=seed,
+    )
+    frame = pd.DataFrame(
+        {"statistic": np.asarray(stat.Is, dtype=float), "z": np.asarray(stat.z_sim, dtype=float)}
+    )
+    frame["p_value"] = np.asarray(stat.p_sim, dtype=float)
+    frame["_label"] = [_LISA_QUADRANT.get(int(q), "Not significant") for q in stat.q]
+    return frame, []
+
+
+_STATISTICS: dict[str, Callable[..., tuple[pd.DataFrame, list[str]]]] = {
+    "gi_star": _gi_star,
+    "local_moran": _local_moran,
+}
+#: Valid ``statistic`` names.
+HOTSPOT_STATISTICS: tuple[str, ...] = tuple(_STATISTICS)
+
+
+def _global_moran(
+    y: np.ndarray, weights: SpatialWeights, permutations: int, seed: int
+) -> GlobalMoran:
+    stat = esda.Moran(y, weights.graph, transformation="r", permutations=0)
+    sparse = weights.graph.sparse
+    z = y - y.mean()
+    scale = len(y) / sparse.sum() / (z @ z)
+    rng = np.random.default_rng(seed)
+    sims = np.empty(permutations)
+    for i in range(permutations):
+        zp = rng.permutation(z)
+        sims[i] = scale * (zp @ (sparse @ zp))
+    larger = int((sims >= stat.I).sum())
+    larger = min(larger, permutations - larger)
+    spread = sims.std()
+    return GlobalMoran(
+        estimate=float(stat.I),
+        expected=float(stat.EI),
+        z=float((stat.I - sims.mean()) / spread) if spread > 0 else float("nan"),
+        p_value=(larger + 1.0) / (permutations + 1.0),
+        permutations=permutations,
+    )
+
+
+class Hotspots:
+    """Find statistically significant hot and cold spots among areas.
+
+    Parameters
+    ----------
+    statistic : {"gi_star", "local_moran"}, default "gi_star"
+        Local statistic (see the module notes).
+    weights : str or SpatialWeights, default "queen"
+        A neighbour rule for :func:`build_weights` or weights already built.
+    permutations : int, default 999
+        Random rearrangements per area. The smallest possible p-value is
+        1 / (permutations + 1); with FDR over many areas, use at least 999.
+    alpha : float, default 0.05
+        Significance level (the false discovery rate when ``fdr`` is True).
+    fdr : bool, default True
+        Adjust p-values for testing many areas at once (Benjamini-Hochberg).
+    missing : {"exclude", "refuse"}, default "exclude"
+        What to do with areas that have no value: leave them out (with a note
+        in ``warnings_``; weights are rebuilt on the remaining areas) or raise.
+    n_jobs : int, optional
+        Cores for the permutations; by default one core below 2,000 areas
+        (where starting more costs more than it saves), all cores above.
+    random_state : int, numpy Generator or None, default 0
+        Seed for the permutations; a fixed seed gives repeatable results.
+
+    Attributes
+    ----------
+    result_ : pandas.DataFrame
+        One row per analysed area: ``area_code, value, statistic, z, p_value,
+        p_fdr, significant, category, method``. ``p_fdr`` is the FDR-adjusted
+        p-value (q-value); ``significant`` compares it (or ``p_value`` when
+        ``fdr`` is False) with ``alpha``.
+    global_ : GlobalMoran
+        Global Moran's I for the whole map.
+    weights_ : SpatialWeights
+        The neighbour relations used.
+    excluded_ : tuple of str
+        Area codes left out for having no value.
+    warnings_ : list of str
+        Plain-English notes (islands, exclusions, shifted values, ...).
+
+    Examples
+    --------
+    >>> hs = Hotspots(statistic="gi_star").fit(areas, "known_rate")  # doctest: +SKIP
+    >>> hs.result_.query("significant")  # doctest: +SKIP
+    """
+
+    def __init__(
+        self,
+        statistic: str = "gi_star",
+        *,
+        weights: str | SpatialWeights = "queen",
+        permutations: int = 999,
+        alpha: float = 0.05,
+        fdr: bool = True,
+        missing: Literal["exclude", "refuse"] = "exclude",
+        n_jobs: int | None = None,
+        random_state: int | np.random.Generator | None = 0,
+    ) -> None:
+        self.statistic = statistic
+        self.weights = weights
+        self.permutations = permutations
+        self.alpha = alpha
+        self.fdr = fdr
+        self.missing = missing
+        self.n_jobs = n_jobs
+        self.random_state = random_state
+
+    def _check_params(self) -> str:
+        key = str(self.statistic).lower().strip()
+        if key not in _STATISTICS:
+            raise InputError(
+                f"unknown hotspot statistic {self.statistic!r}",
+                expected="one of " + ", ".join(repr(s) for s in HOTSPOT_STATISTICS),
+            )
+        if not isinstance(self.permutations, (int, np.integer)) or self.permutations < 99:
+            raise InputError(
+                f"permutations must be a whole number of at least 99, got {self.permutations!r}",
+                fix="Use 999 (the default) for reliable p-values",
+            )
+        if not 0 < float(self.alpha) < 1:
+            raise InputError(f"alpha must be between 0 and 1, got {self.alpha!r}")
+        if self.missing not in ("exclude", "refuse"):
+            raise InputError(
+                f"unknown missing-value rule {self.missing!r}", expected="'exclude' or 'refuse'"
+            )
+        return key
+
+    def _weights_for(self, areas: gpd.GeoDataFrame, notes: list[str]) -> SpatialWeights:
+        given = self.weights
+        if isinstance(given, SpatialWeights):
+            if set(given.area_codes) == set(areas["area_code"].astype(str)):
+                return given
+            notes.append("Weights rebuilt for the areas that have a value.")
+            return build_weights(
+                areas,
+                given.kind,
+                k=given.k,
+                threshold=given.threshold,
+                island_neighbours=given.island_neighbours,
+            )
+        if isinstance(given, str):
+            return build_weights(areas, given)
+        raise InputError(
+            f"weights must be a neighbour rule name or SpatialWeights, got {type(given).__name__}"
+        )
+
+    def fit(self, areas: gpd.GeoDataFrame, values: pd.Series | str) -> Hotspots:
+        """Compute the local statistic, permutation p-values and FDR for each area.
+
+        Parameters
+        ----------
+        areas : geopandas.GeoDataFrame
+            Areas with ``area_code`` and ``geometry`` (EPSG:27700).
+        values : pandas.Series or str
+            One number per area: a Series indexed by ``area_code`` or the name
+            of a column of ``areas``. Use rates, not counts, when areas differ
+            in population.
+
+        Returns
+        -------
+        Hotspots
+            This estimator, fitted.
+
+        Raises
+        ------
+        InputError
+            Unknown statistic, bad parameters, unusable areas or values.
+        EstimationError
+            Too few areas with values, all values equal, or no area has a
+            neighbour.
+        """
+        key = self._check_params()
+        check_areas(areas)
+        notes: list[str] = []
+        y_all = _values(areas, values)
+        if isinstance(values, pd.Series):
+            extra = set(values.index.astype(str)) - set(y_all.index)
+            if extra:
+                notes.append(f"{len(extra)} value(s) for area codes not in the areas were ignored.")
+        absent = y_all.index[y_all.isna()]
+        if len(absent) and self.missing == "refuse":
+            raise InputError(
+                f"{len(absent)} areas have no value: {', '.join(list(absent)[:5])}",
+                column=values if isinstance(values, str) else None,
+                fix="Supply the values, or choose missing='exclude' to leave these areas out",
+            )
+        if len(absent):
+            notes.append(
+                f"{len(absent)} area(s) with no value were left out: {', '.join(list(absent)[:10])}"
+                + (" ..." if len(absent) > 10 else "")
+                + "."
+            )
+        kept = areas[areas["area_code"].astype(str).isin(y_all.dropna().index)]
+        if len(kept) < 3:
+            raise EstimationError(
+                f"only {len(kept)} area(s) have a value; hotspots need at least 3 "
+                "(and are only meaningful with many more, say 30)."
+            )
+        y_series = y_all.dropna()
+        if np.ptp(y_series.to_numpy()) == 0:
+            raise EstimationError(
+                f"every area has the same value ({y_series.iloc[0]:g}), so there is no "
+                "pattern of high and low values to find."
+            )
+        weights = self._weights_for(kept, notes)
+        notes.extend(weights.warnings)
+        lonely = weights.graph.cardinalities == 0
+        if lonely.all():
+            raise EstimationError(
+                "no area has a neighbour, so hotspots cannot be computed. Use a "
+                "neighbour rule that links areas (for example weights='knn')."
+            )
+        if len(kept) < 30:
+            notes.append(
+                f"Only {len(kept)} areas: permutation tests have little power, so few or no "
+                "areas may show as significant even where a pattern exists."
+            )
+        order = list(weights.area_codes)
+        y = y_series.reindex(order).to_numpy(dtype=float)
+        n_jobs = self.n_jobs or (1 if len(y) < _PARALLEL_FROM else -1)
+        seed = _seed(self.random_state)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            frame, stat_notes = _STATISTICS[key](y, weights, int(self.permutations), seed, n_jobs)
+            self.global_ = _global_moran(y, weights, int(self.permutations), seed)
+        notes.extend(stat_notes)
+        frame.loc[lonely.reindex(order).to_numpy(), "p_value"] = np.nan
+        frame.insert(0, "value", y)
+        frame.insert(0, "area_code", pd.array(order, dtype="str"))
+        frame["p_fdr"] = self._adjust(frame["p_value"].to_numpy(), notes)
+        test = frame["p_fdr"] if self.fdr else frame["p_value"]
+        frame["significant"] = (test <= self.alpha).fillna(False).astype(bool)
+        frame["category"] = frame["_label"].where(frame["significant"], "Not significant")
+        frame["method"] = _METHOD[key] + (" with FDR" if self.fdr else "")
+        cols = ["area_code", "value", "statistic", "z", "p_value", "p_fdr", "significant"]
+        self.result_ = frame[[*cols, "category", "method"]]
+        self.weights_ = weights
+        self.excluded_ = tuple(str(c) for c in absent)
+        self.warnings_ = notes
+        self.statistic_ = key
+        return self
+
+    def _adjust(self, p: np.ndarray, notes: list[str]) -> np.ndarray:
+        """Benjamini-Hochberg adjusted p-values over the areas that were tested."""
+        out = np.full(len(p), np.nan)
+        tested = ~np.isnan(p)
+        out[tested] = multipletests(p[tested], alpha=self.alpha, method="fdr_bh")[1]
+        smallest = 1.0 / (self.permutations + 1)
+        coarse = smallest > self.alpha / tested.sum()
+        if self.fdr and coarse and (out[tested] > self.alpha).all() and (p <= self.alpha).any():
+            notes.append(
+                f"With {self.permutations} permutations the smallest possible p-value is "
+                f"{smallest:.4f}; after the false discovery rate adjustment over "
+                f"{int(tested.sum())} areas no area reached significance, though some did "
+                "before it. More permutations (for example 9999) give finer p-values."
+            )
+        return out
+
+    def explain(self) -> str:
+        """Describe in plain English what the results mean.
+
+        Returns
+        -------
+        str
+            A few paragraphs suitable for a report; includes counts when fitted.
+        """
+        key = getattr(self, "statistic_", str(self.statistic))
+        level = f"{float(self.alpha):.0%}"
+        if key == "local_moran":
+            text = (
+                "Local Moran's I asks, for each area, whether it is similar to its "
+                "neighbours. 'High-High' areas have high values and are surrounded by "
+                "high values (a cluster of concern); 'Low-Low' the reverse. 'High-Low' "
+                "and 'Low-High' are outliers: areas that differ sharply from those around them."
+            )
+        else:
+            text = (
+                "A hot spot is an area that, together with its neighbours, has higher "
+                "values than a random arrangement of the same values across the map would "
+                "give. It marks a cluster of neighbouring areas, not a single high area. "
+                "A cold spot is the same for low values."
+            )
+        text += (
+            f"\n\nEach area was tested by shuffling the other areas' values "
+            f"{self.permutations} times. "
+        )
+        if self.fdr:
+            text += (
+                "Because every area is tested at once, some would look significant by "
+                "chance alone. The false discovery rate (FDR) adjustment controls this: "
+                f"of the areas marked significant, no more than about {level} are "
+                "expected to be false alarms."
+            )
+        else:
+            text += (
+                f"Areas are marked significant at the {level} level without adjusting "
+                "for testing many areas at once, so some will be false alarms."
+            )
+        if hasattr(self, "result_"):
+            counts = self.result_["category"].value_counts()
+            names = LISA_CATEGORIES if key == "local_moran" else GI_STAR_CATEGORIES
+            shown = ", ".join(f"{name}: {int(counts.get(name, 0))}" for name in names)
+            g = self.global_
+            text += (
+                f"\n\nOf {len(self.result_)} areas: {shown}. Across the whole map, "
+                f"Moran's I is {g.estimate:.2f} (p = {g.p_value:.3f}); "
+                + (
+                    "similar values tend to sit together."
+                    if g.p_value <= self.alpha and g.estimate > g.expected
+                    else "there is no clear overall clustering."
+                )
+            )
+        text += (
+            "\n\nA significant result shows where values cluster, not why; check "
+            "whether differences in recording between services could explain it."
+        )
+        return text
+
+
+def find_hotspots(
+    areas: gpd.GeoDataFrame,
+    values: pd.Series | str,
+    statistic: str = "gi_star",
+    **kwargs: Any,
+) -> pd.DataFrame:
+    """Find hot and cold spots in one call (see :class:`Hotspots`).
+
+    Parameters
+    ----------
+    areas : geopandas.GeoDataFrame
+        Areas with ``area_code`` and ``geometry``.
+    values : pandas.Series or str
+        One number per area (Series indexed by ``area_code``, or a column name).
+    statistic : {"gi_star", "local_moran"}, default "gi_star"
+        Local statistic.
+    **kwargs
+        Other :class:`Hotspots` parameters (``weights``, ``permutations``,
+        ``alpha``, ``fdr``, ``missing``, ``n_jobs``, ``random_state``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        :attr:`Hotspots.result_`; the notes are in ``.attrs["warnings"]``.
+    """
+    model = Hotspots(statistic, **kwargs).fit(areas, values)
+    result = model.result_.copy()
+    result.attrs["warnings"] = list(model.warnings_)
+    return result

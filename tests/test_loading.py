@@ -1,0 +1,113 @@
+"""Offline, a user loads a Fingertips export and an MHCLG-style workbook for the
+demo districts, sees them joined with a join report, and maps them."""
+
+from __future__ import annotations
+
+import io
+
+import openpyxl
+import pytest
+
+from meam_mapping.errors import InputError
+from meam_mapping.io.indicators import load_indicator_file
+from meam_mapping.loading import add_indicators, dataset_from_files, workbook_sheets
+from meam_mapping.mapping import MapRequest, interactive_map, suppressed_slice
+from meam_mapping.sources.tables import import_table
+
+HEADER = (
+    "Indicator ID,Indicator Name,Parent Code,Parent Name,Area Code,Area Name,Area Type,Sex,Age,"
+    "Category Type,Category,Time period,Value,Lower CI 95.0 limit,Upper CI 95.0 limit,"
+    "Lower CI 99.8 limit,Upper CI 99.8 limit,Count,Denominator,Value note,Recent Trend,"
+    "Compared to England value or percentiles,Compared to Region value or percentiles,"
+    "Time period Sortable,New data,Compared to goal"
+)
+DISTRICTS = {
+    "E07000008": ("Cambridge", 812, 118000),
+    "E07000009": ("East Cambridgeshire", 301, 71000),
+    "E07000010": ("Fenland", 455, 82000),
+    "E07000011": ("Huntingdonshire", 610, 143000),
+    "E07000012": ("South Cambridgeshire", 3, 130000),
+}
+
+
+def fingertips_csv() -> bytes:
+    rows = [HEADER]
+    for code, (name, count, denominator) in DISTRICTS.items():
+        value = 1000 * count / denominator
+        rows.append(
+            f"93736,Homelessness - households owed a duty under the Homelessness Reduction Act,"
+            f"E12000006,East of England region,{code},{name},Districts & UAs (from Apr 2023),Persons,"
+            f"18+ yrs,,,2023/24,{value:.2f},{value * 0.9:.2f},{value * 1.1:.2f},,,{count},{denominator},,,"
+            f"Similar,Similar,20230000,,"
+        )
+    return ("\n".join(rows) + "\n").encode()
+
+
+def mhclg_workbook() -> bytes:
+    book = openpyxl.Workbook()
+    book.active.title = "Contents"
+    ws = book.create_sheet("A1")
+    ws["A1"] = "Table A1: Statutory homelessness initial assessments, January to March 2024 (provisional)"
+    heads = ["ONS Code", "Local Authority", "Total initial assessments", "Total owed a prevention or relief duty",
+             "Threatened with homelessness within 56 days - Prevention duty owed", "Homeless - Relief duty owed",
+             "Not threatened with homelessness within 56 days - no duty owed", "Number of households in area (000s)"]
+    for j, head in enumerate(heads, start=1):
+        ws.cell(3, j, head)
+    for i, (code, (name, count, denominator)) in enumerate(DISTRICTS.items(), start=4):
+        values = [code, name, count + 50, count, count // 2, count - count // 2, 50, denominator / 2000]
+        for j, value in enumerate(values, start=1):
+            ws.cell(i, j, value)
+    ws.cell(4 + len(DISTRICTS), 2, "Rest of England")
+    ws.cell(4 + len(DISTRICTS), 3, 100000)
+    ws.cell(6 + len(DISTRICTS), 1, "Source: H-CLIC")
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def test_fingertips_export_joins_to_demo_districts_and_maps(demo_dataset):
+    loaded = load_indicator_file(fingertips_csv(), name="fingertips.csv")
+    added = add_indicators(demo_dataset, loaded)
+    assert added.report.ok, added.report.summary_text()
+    assert added.report.matched == 5
+    indicator = loaded.table["indicator"].iloc[0]
+    data = suppressed_slice(added.dataset, indicator, None, "lad")
+    assert len(data) == 5
+    # South Cambridgeshire's count of 3 is hidden, and so is one more district.
+    assert data["suppressed"].sum() >= 2
+    html = interactive_map(added.dataset, MapRequest(indicator=indicator, level="lad"))._repr_html_()
+    assert "Cambridge" in html
+    assert any(s.get("table") == "fingertips.csv" for s in added.dataset.sources)
+
+
+def test_mhclg_workbook_joins_and_maps(demo_dataset):
+    data = mhclg_workbook()
+    assert workbook_sheets(data) == ["A1"]  # the empty Contents sheet is not offered
+    loaded = import_table(data, "mhclg_homelessness_a1", name="homelessness-live-table-a1.xlsx")
+    added = add_indicators(demo_dataset, loaded)
+    assert added.report.ok, added.report.summary_text()
+    owed = suppressed_slice(added.dataset, "homelessness_duty_owed", loaded.table["period"].iloc[0], "lad")
+    assert len(owed) == 5
+    assert any("Rest of England" in note for note in loaded.notes)
+
+
+def test_codes_matching_nothing_give_a_clear_message(demo_dataset):
+    text = b"area_code,rough_sleepers\nE06000001,4\nE06000002,9\n"
+    loaded = load_indicator_file(text, name="hartlepool.csv")
+    with pytest.raises(InputError) as err:
+        add_indicators(demo_dataset, loaded)
+    assert "hartlepool.csv" in err.value.message
+
+
+def test_boundaries_and_table_from_files(tmp_path, demo):
+    lsoa = demo.areas["lsoa"].rename(columns={"area_code": "LSOA11CD", "area_name": "LSOA11NM"})
+    path = tmp_path / "lsoa.geojson"
+    lsoa.to_crs(4326).to_file(path)
+    table = tmp_path / "probation.csv"
+    rows = demo.indicators.query("indicator == 'probation_caseload'")[["area_code", "count"]]
+    rows.rename(columns={"count": "probation"}).to_csv(table, index=False)
+    dataset = dataset_from_files(path, [table])
+    assert dataset.levels[0] == "lsoa"
+    assert len(dataset.areas["lsoa"]) == 375
+    data = suppressed_slice(dataset, "probation", None, None)
+    assert len(data) == 375
