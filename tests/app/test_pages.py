@@ -75,3 +75,32 @@ def test_estimates_page_follows_the_model_choice(app):
     app.multiselect(key="est_lists").set_value(lists[:3]).run()
     assert not app.exception
     assert [m.value for m in app.metric][0] != independent[0]
+
+
+def test_concentration_page_follows_weights_and_groups(app):
+    app.switch_page("pages/concentration.py").run()
+    assert not app.exception
+    top = app.dataframe[0].value
+    assert list(top.columns) == ["Rank", "Area", "Score", "Domains in the top fifth"]
+    before = top["Score"].tolist()
+    app.slider(key="conc_w_justice").set_value(3.0).run()
+    assert not app.exception
+    after = app.dataframe[0].value["Score"].tolist()
+    assert after != before  # moving a weight changes the index
+    # Asking for three groups gives a profile table with three rows.
+    app.selectbox(key="conc_k").set_value(3).run()
+    assert not app.exception
+    profiles = app.dataframe[1].value
+    assert len(profiles) == 3
+    assert profiles["description"].str.len().gt(0).all()
+
+
+def test_caseload_page_follows_the_coordinator_ratio(app):
+    app.switch_page("pages/caseload.py").run()
+    assert not app.exception
+    people, coordinators_8 = app.metric[0].value, app.metric[1].value
+    n_people = int(people.replace(",", ""))
+    assert int(coordinators_8) == -(-n_people // 8)
+    app.radio(key="case_ratio").set_value(10).run()
+    assert int(app.metric[1].value) == -(-n_people // 10)
+    assert "coordinator" in app.code[0].value.lower()

@@ -289,7 +289,7 @@ CASES: list[Case] = [
         "indicators",
         (
             "homeless.csv",
-            "rows 3",
+            "row 3",
             "column 'area_code'",
             "have no area code",
             "Fill in the area code",
@@ -304,7 +304,7 @@ CASES: list[Case] = [
         "indicators",
         (
             "homeless.csv",
-            "rows 3",
+            "row 3",
             "column 'homeless_households'",
             "'twelve'",
             "leave them blank if the value is unknown",
@@ -319,7 +319,7 @@ CASES: list[Case] = [
         ),
         "tidy.csv",
         "indicators",
-        ("tidy.csv", "rows 3", "column 'count'", "negative", "Correct the value"),
+        ("tidy.csv", "row 3", "column 'count'", "negative", "Correct the value"),
     ),
     Case(
         "csv-no-area-column",
@@ -342,7 +342,7 @@ CASES: list[Case] = [
         _text("area_code,indicator,domain,count\nE01000001,rough_sleeping,weather,4\n"),
         "tidy.csv",
         "indicators",
-        ("tidy.csv", "rows 2", "column 'domain'", "'weather'", "Use one of the listed domains"),
+        ("tidy.csv", "row 2", "column 'domain'", "'weather'", "Use one of the listed domains"),
     ),
     Case(
         "csv-unknown-unit",
@@ -351,7 +351,7 @@ CASES: list[Case] = [
         _text("area_code,indicator,value,unit\nE01000001,rough_sleeping,4,bananas\n"),
         "tidy.csv",
         "indicators",
-        ("tidy.csv", "rows 2", "column 'unit'", "'bananas'", "per 1,000"),
+        ("tidy.csv", "row 2", "column 'unit'", "'bananas'", "per 1,000"),
     ),
     Case(
         "csv-utf16-no-bom",
@@ -747,7 +747,7 @@ CASES: list[Case] = [
         "indicators",
         (
             "fingertips.csv",
-            "rows 3",
+            "row 3",
             "column 'Value'",
             "'high'",
             "leave them blank if the value is unknown",

@@ -1,0 +1,240 @@
+"""The evidence pack for a funding bid: one folder and a zip of it.
+
+:func:`build_pack` runs (or reuses) :func:`meam_mapping.analysis.run_analysis`
+and writes:
+
+``report.pdf`` / ``report.docx``
+    The report (same content; the DOCX is editable).
+``tables.xlsx``
+    One tidy sheet per table plus an About sheet.
+``areas.gpkg``
+    Areas with results, districts, focus zones and the indicators, for QGIS.
+``map.html``
+    Offline interactive map with switchable hot-spot and focus-zone layers.
+``<table>.csv`` and ``README.txt``
+    Each table as CSV, and an About note.
+``maps/*.png``
+    The report's map images.
+
+Every table has been through the disclosure policy (the writers refuse any
+that has not) and every file carries the dataset's label (e.g. "Synthetic
+demonstration data") when it has one: CSVs in a ``data_label`` column.
+"""
+
+from __future__ import annotations
+
+import os
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+
+from meam_mapping.analysis import AnalysisResults, AnalysisSettings, run_analysis
+from meam_mapping.dataset import Dataset
+from meam_mapping.disclosure import DEFAULT_POLICY, DisclosurePolicy, carry_mark
+from meam_mapping.export.content import build_content
+from meam_mapping.export.figures import draw_pack_maps, index_slice, published_slice
+from meam_mapping.export.report_docx import write_docx
+from meam_mapping.export.report_pdf import write_pdf
+from meam_mapping.export.tables import about_text, write_csv, write_geopackage, write_xlsx
+
+__all__ = ["PackResult", "build_pack", "pack_layers"]
+
+
+@dataclass(frozen=True)
+class PackResult:
+    """Where the pack was written.
+
+    Attributes
+    ----------
+    folder : Path
+        The pack folder.
+    zip_path : Path
+        The zip of the folder, beside it.
+    files : tuple of Path
+        Every file in the folder.
+    """
+
+    folder: Path
+    zip_path: Path
+    files: tuple[Path, ...]
+
+
+def _labelled(frame: pd.DataFrame, label: str | None) -> pd.DataFrame:
+    return frame.assign(data_label=label) if label else frame
+
+
+def _hidden_frame(value: pd.Series) -> pd.Series:
+    return value.map(lambda v: "suppressed" if pd.isna(v) else f"{v:,.1f}")
+
+
+def pack_layers(dataset: Dataset, results: AnalysisResults) -> dict[str, pd.DataFrame]:
+    """GeoPackage layers: areas with results, districts, focus zones, indicators.
+
+    Each layer is built from suppressed tables only and carries their mark.
+    """
+    tables = results.tables
+    layers: dict[str, pd.DataFrame] = {}
+    level = results.settings.level
+    if "area_estimates" in tables:
+        base = tables["area_estimates"]
+        merged = results.areas[["area_code", "geometry"]].merge(base, on="area_code", how="left")
+        if "index_by_area" in tables:
+            idx = tables["index_by_area"][["area_code", "score", "rank", "co_occurrence"]]
+            merged = merged.merge(idx, on="area_code", how="left")
+        if "hotspots" in tables:
+            hot = tables["hotspots"][["area_code", "z", "p_fdr", "category"]]
+            merged = merged.merge(hot.rename(columns={"category": "hotspot"}), on="area_code",
+                                  how="left")  # fmt: skip
+        if results.zone_assignment is not None:
+            zones = results.zone_assignment.astype({"area_code": str})
+            merged = merged.merge(zones, on="area_code", how="left")
+        layers[f"{level}_results"] = carry_mark(
+            base, gpd.GeoDataFrame(merged, crs=results.areas.crs)
+        )
+    if "hidden_by_district" in tables and "lad" in dataset.areas:
+        hidden = tables["hidden_by_district"]
+        lad = dataset.areas["lad"][["area_code", "geometry"]]
+        merged = lad.merge(hidden.drop(columns=["area_name"]), on="area_code", how="inner")
+        layers["districts"] = carry_mark(hidden, merged)
+    if "focus_zones" in tables and results.zone_geometry is not None:
+        zone_table = tables["focus_zones"]
+        merged = results.zone_geometry[["zone", "geometry"]].merge(zone_table, on="zone")
+        layers["focus_zones"] = carry_mark(zone_table, merged.sort_values("priority"))
+    layers["indicators"] = tables["indicators"]
+    return layers
+
+
+def _html_map(
+    dataset: Dataset, results: AnalysisResults, policy: DisclosurePolicy, path: Path
+) -> None:
+    from meam_mapping.maps.interactive import choropleth, save_standalone_html
+
+    level = results.settings.level
+    data = published_slice(dataset, results, results.settings.known_indicator)
+    if data.empty and results.scores is not None:
+        data = index_slice(results, dataset).assign(
+            area_name=lambda f: f["area_code"].map(
+                results.areas.set_index("area_code")["area_name"]
+            )
+        )
+    if data.empty:
+        return
+    extra_cols: list[str] = []
+    tables = results.tables
+    merged = data
+    if "index_by_area" in tables:
+        idx = tables["index_by_area"].set_index("area_code")
+        merged = merged.assign(
+            **{"Index score": merged["area_code"].map(idx["score"].round(1)).astype(str)}
+        )
+        extra_cols.append("Index score")
+    if "hotspots" in tables:
+        hot = tables["hotspots"].set_index("area_code")["category"]
+        merged = merged.assign(**{"Hot spot": merged["area_code"].map(hot).fillna("not tested")})
+        extra_cols.append("Hot spot")
+    if "area_estimates" in tables:
+        est = tables["area_estimates"].set_index("area_code")["estimated_people"]
+        merged = merged.assign(**{"Estimated people": _hidden_frame(merged["area_code"].map(est))})
+        extra_cols.append("Estimated people")
+    merged = carry_mark(data, merged)
+    layers: dict[str, gpd.GeoDataFrame] = {}
+    if results.hotspots is not None:
+        hot = results.hotspots[results.hotspots["category"] != "Not significant"]
+        shapes = results.areas.merge(hot[["area_code", "category"]], on="area_code")
+        layers["Hot and cold spots (index)"] = shapes[
+            ["area_code", "area_name", "category", "geometry"]
+        ]
+    if results.zone_geometry is not None:
+        zones = results.zone_geometry.copy()
+        zones["category"] = zones["label"]
+        layers["Focus zones"] = zones[["category", "geometry"]]
+    name = (
+        str(data["indicator_name"].iloc[0])
+        if "indicator_name" in data
+        else results.settings.known_indicator
+    )
+    fmap = choropleth(
+        dataset.areas[level], merged, title=f"{name} ({data['period'].iloc[0]})",
+        unit=str(data["unit"].iloc[0]), source=str(data["source"].iloc[0]), label=dataset.label,
+        attribution="; ".join(str(s["attribution"]) for s in dataset.sources if s.get("attribution")),
+        outlines=dataset.areas.get("lad"), extra_layers=layers, tooltip_fields=extra_cols,
+        threshold=policy.threshold,
+    )  # fmt: skip
+    save_standalone_html(fmap, path)
+
+
+def _zip(folder: Path, zip_path: Path) -> None:
+    tmp = zip_path.with_name(f".{zip_path.name}.part")
+    with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for file in sorted(p for p in folder.rglob("*") if p.is_file()):
+            archive.write(file, Path(folder.name) / file.relative_to(folder))
+    os.replace(tmp, zip_path)
+
+
+def build_pack(
+    dataset: Dataset,
+    out_dir: str | os.PathLike[str],
+    *,
+    policy: DisclosurePolicy = DEFAULT_POLICY,
+    settings: AnalysisSettings | None = None,
+    results: AnalysisResults | None = None,
+) -> PackResult:
+    """Build the evidence pack: a folder of reports, tables and maps, and a zip.
+
+    Parameters
+    ----------
+    dataset : Dataset
+        The data to analyse.
+    out_dir : path-like
+        Folder to write (created if needed); the zip is written beside it
+        with the same name and ``.zip``.
+    policy : DisclosurePolicy
+        Small-number policy for every table, map and report.
+    settings : AnalysisSettings, optional
+        Analysis choices (defaults when None).
+    results : AnalysisResults, optional
+        Results already computed (e.g. by the app) for this dataset and
+        policy; the analysis is run when None.
+
+    Returns
+    -------
+    PackResult
+    """
+    folder = Path(out_dir)
+    folder.mkdir(parents=True, exist_ok=True)
+    if results is None:
+        results = run_analysis(dataset, policy=policy, settings=settings or AnalysisSettings())
+    policy = results.policy
+    label = dataset.label
+    maps = draw_pack_maps(dataset, results, policy, folder / "maps")
+    content = build_content(dataset, results, maps)
+    write_pdf(content, folder / "report.pdf")
+    write_docx(content, folder / "report.docx")
+    tables = results.tables
+    notes = {"Dataset": dataset.name, "Produced": content.date}
+    for key, reason in results.unavailable.items():
+        notes[f"Not available ({key})"] = reason
+    write_xlsx(tables, folder / "tables.xlsx", notes=notes, label=label)
+    write_geopackage(pack_layers(dataset, results), folder / "areas.gpkg", notes=notes, label=label)
+    _html_map(dataset, results, policy, folder / "map.html")
+    for name, frame in tables.items():
+        write_csv(_labelled(frame, label), folder / f"{name}.csv", what=name)
+    readme = about_text(tables, label=label, notes=notes)
+    readme += "\nFiles\n" + "\n".join(
+        f"{name}: {what}" for name, what in (
+            ("report.pdf / report.docx", "the report (the DOCX can be edited)"),
+            ("tables.xlsx", "every table, one sheet each"),
+            ("areas.gpkg", "areas with results, districts and focus zones (opens in QGIS)"),
+            ("map.html", "interactive map; works offline in any browser"),
+            ("*.csv", "each table as CSV"),
+            ("maps/*.png", "the report's maps"),
+        )
+    ) + "\n"  # fmt: skip
+    (folder / "README.txt").write_text(readme, encoding="utf-8")
+    zip_path = folder.with_name(folder.name + ".zip")
+    _zip(folder, zip_path)
+    files = tuple(sorted(p for p in folder.rglob("*") if p.is_file()))
+    return PackResult(folder=folder, zip_path=zip_path, files=files)
