@@ -104,3 +104,24 @@ def test_caseload_page_follows_the_coordinator_ratio(app):
     app.radio(key="case_ratio").set_value(10).run()
     assert int(app.metric[1].value) == -(-n_people // 10)
     assert "coordinator" in app.code[0].value.lower()
+
+
+def test_export_page_makes_a_map_and_the_pack(app):
+    app.switch_page("pages/export.py").run()
+    assert not app.exception
+    assert "Counts of 1 to 4" in app.info[0].value
+    make = next(b for b in app.button if "Make the map" in b.label)
+    make.click().run()
+    assert not app.exception
+    assert app.session_state["export_map"][0] == "png"
+    assert app.session_state["export_map"][1][:8] == b"\x89PNG\r\n\x1a\n"
+    build = next(b for b in app.button if "evidence pack" in b.label)
+    build.click().run(timeout=300)
+    assert not app.exception, app.exception
+    zip_bytes, files, pdf = app.session_state["export_pack"]
+    assert zip_bytes[:2] == b"PK"
+    assert {"report.pdf", "report.docx", "tables.xlsx", "areas.gpkg", "map.html"} <= set(files)
+    assert pdf[:4] == b"%PDF"
+    # Changing the policy is recorded for the session.
+    app.number_input[0].set_value(10).run()
+    assert "Counts of 1 to 9" in app.info[0].value
