@@ -20,8 +20,25 @@ POLICY = "disclosure_policy"
 _KEPT = "_kept_choices"
 
 
+def _use_the_router() -> None:
+    """Make a deep link (``/estimates``) go through ``app.py``'s router.
+
+    Streamlit starts each server process in its old multipage mode when a
+    ``pages/`` folder exists, until some session calls ``st.navigation``. If the
+    very first visitor opens a page's address directly, that page would run
+    without ``app.py`` (no sidebar, no offline assets). Switching the mode off
+    and rerunning sends the request through the router instead.
+    """
+    from streamlit.runtime.pages_manager import PagesManager
+
+    if PagesManager.uses_pages_directory:
+        PagesManager.uses_pages_directory = False
+        st.rerun()
+
+
 def current_dataset() -> Dataset:
     """The dataset this session works on (the demo until the user loads data)."""
+    _use_the_router()
     if DATASET not in st.session_state:
         st.session_state[DATASET] = demo_dataset()
     return st.session_state[DATASET]
