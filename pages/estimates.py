@@ -141,6 +141,13 @@ with tab_hidden:
                 ],
                 hide_index=True,
                 width="stretch",
+                column_config={
+                    **{
+                        c: st.column_config.NumberColumn(format="%.0f")
+                        for c in ["Seen", "Estimated total", "95% lower", "95% upper", "Hidden"]
+                    },
+                    "Hidden share": st.column_config.NumberColumn(format="percent"),
+                },
             )
             for warning in est.get("warnings", []):
                 if isinstance(warning, str) and warning:
