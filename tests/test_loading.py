@@ -47,14 +47,32 @@ def mhclg_workbook() -> bytes:
     book = openpyxl.Workbook()
     book.active.title = "Contents"
     ws = book.create_sheet("A1")
-    ws["A1"] = "Table A1: Statutory homelessness initial assessments, January to March 2024 (provisional)"
-    heads = ["ONS Code", "Local Authority", "Total initial assessments", "Total owed a prevention or relief duty",
-             "Threatened with homelessness within 56 days - Prevention duty owed", "Homeless - Relief duty owed",
-             "Not threatened with homelessness within 56 days - no duty owed", "Number of households in area (000s)"]
+    ws["A1"] = (
+        "Table A1: Statutory homelessness initial assessments, January to March 2024 (provisional)"
+    )
+    heads = [
+        "ONS Code",
+        "Local Authority",
+        "Total initial assessments",
+        "Total owed a prevention or relief duty",
+        "Threatened with homelessness within 56 days - Prevention duty owed",
+        "Homeless - Relief duty owed",
+        "Not threatened with homelessness within 56 days - no duty owed",
+        "Number of households in area (000s)",
+    ]
     for j, head in enumerate(heads, start=1):
         ws.cell(3, j, head)
     for i, (code, (name, count, denominator)) in enumerate(DISTRICTS.items(), start=4):
-        values = [code, name, count + 50, count, count // 2, count - count // 2, 50, denominator / 2000]
+        values = [
+            code,
+            name,
+            count + 50,
+            count,
+            count // 2,
+            count - count // 2,
+            50,
+            denominator / 2000,
+        ]
         for j, value in enumerate(values, start=1):
             ws.cell(i, j, value)
     ws.cell(4 + len(DISTRICTS), 2, "Rest of England")
@@ -75,7 +93,9 @@ def test_fingertips_export_joins_to_demo_districts_and_maps(demo_dataset):
     assert len(data) == 5
     # South Cambridgeshire's count of 3 is hidden, and so is one more district.
     assert data["suppressed"].sum() >= 2
-    html = interactive_map(added.dataset, MapRequest(indicator=indicator, level="lad"))._repr_html_()
+    html = interactive_map(
+        added.dataset, MapRequest(indicator=indicator, level="lad")
+    )._repr_html_()
     assert "Cambridge" in html
     assert any(s.get("table") == "fingertips.csv" for s in added.dataset.sources)
 
@@ -86,7 +106,9 @@ def test_mhclg_workbook_joins_and_maps(demo_dataset):
     loaded = import_table(data, "mhclg_homelessness_a1", name="homelessness-live-table-a1.xlsx")
     added = add_indicators(demo_dataset, loaded)
     assert added.report.ok, added.report.summary_text()
-    owed = suppressed_slice(added.dataset, "homelessness_duty_owed", loaded.table["period"].iloc[0], "lad")
+    owed = suppressed_slice(
+        added.dataset, "homelessness_duty_owed", loaded.table["period"].iloc[0], "lad"
+    )
     assert len(owed) == 5
     assert any("Rest of England" in note for note in loaded.notes)
 

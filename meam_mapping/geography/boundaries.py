@@ -24,6 +24,13 @@ import shapely
 
 from meam_mapping.errors import InputError
 from meam_mapping.geography.codes import detect_level, is_gss_code, normalise_codes
+from meam_mapping.io.archives import check_zip, extract_zip
+from meam_mapping.io.safety import (
+    check_file_size,
+    check_json_depth,
+    check_map_file_start,
+    guard_loader,
+)
 from meam_mapping.schema import LEVELS, STORAGE_CRS
 
 __all__ = ["BoundaryResult", "read_boundaries"]
@@ -39,7 +46,6 @@ _CODE_FIELDS: tuple[tuple[str, str, str], ...] = (
 )
 _GENERIC_CODES = ("area_code", "areacode", "code", "gss_code", "geo_code")
 _GENERIC_NAMES = ("area_name", "areaname", "name")
-_MAX_UNZIPPED_BYTES = 2 * 1024**3
 _KEEP_IN_ZIP = {".shp", ".shx", ".dbf", ".prj", ".cpg", ".gpkg", ".geojson", ".json"}
 
 
@@ -90,6 +96,7 @@ def _materialise(source: object, name: str | None, workdir: Path) -> tuple[Path,
                 file=str(path),
                 fix="Check the path and file name",
             )
+        check_file_size(path.stat().st_size, name or path.name)
         return path, name or path.name
     if isinstance(source, (bytes, bytearray)):
         data = bytes(source)
@@ -103,6 +110,7 @@ def _materialise(source: object, name: str | None, workdir: Path) -> tuple[Path,
             expected="a file path or an uploaded file",
         )
     display = name or getattr(source, "name", None) or "uploaded boundaries"
+    check_file_size(len(data), str(display))
     suffix = Path(str(display)).suffix.lower()
     if suffix not in {".zip", ".gpkg", ".geojson", ".json"}:
         suffix = _sniff_suffix(data[:16])
@@ -117,37 +125,17 @@ def _unzip(path: Path, workdir: Path, display: str) -> Path:
     out.mkdir(exist_ok=True)
     try:
         archive = zipfile.ZipFile(path)
-    except zipfile.BadZipFile as exc:
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
         raise InputError("the zip file is damaged or not a zip file", file=display) from exc
     with archive:
-        members = [m for m in archive.infolist() if not m.is_dir()]
-        if sum(m.file_size for m in members) > _MAX_UNZIPPED_BYTES:
-            raise InputError(
-                "the zip file unpacks to more than 2 GB",
-                file=display,
-                fix="Send only the boundary layer you need",
-            )
-        for member in members:
-            parts = PurePosixPath(member.filename.replace("\\", "/")).parts
-            if (
-                not parts
-                or member.filename.startswith(("/", "\\"))
-                or ".." in parts
-                or ":" in parts[0]
-            ):
-                raise InputError(
-                    f"the zip file contains an unsafe path {member.filename!r}",
-                    file=display,
-                    fix="Re-create the zip from the boundary files only",
-                )
-            if PurePosixPath(*parts).suffix.lower() not in _KEEP_IN_ZIP or parts[-1].startswith(
-                "."
-            ):
-                continue
-            target = out.joinpath(*parts)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            with archive.open(member) as src, open(target, "wb") as dst:
-                dst.write(src.read())
+        members = check_zip(archive, display)  # traversal, size, member count, zip bomb
+        wanted = [
+            m
+            for m in members
+            if PurePosixPath(m.filename.replace("\\", "/")).suffix.lower() in _KEEP_IN_ZIP
+            and not PurePosixPath(m.filename.replace("\\", "/")).name.startswith(".")
+        ]
+        extract_zip(archive, wanted, out, display)
     return out
 
 
@@ -195,7 +183,11 @@ def _choose_layer(path: Path, layer: str | None, display: str) -> str | None:
     try:
         listed = pyogrio.list_layers(path)
     except Exception as exc:  # pyogrio raises its own DataSourceError
-        raise InputError(f"the GeoPackage could not be opened ({exc})", file=display) from exc
+        raise InputError(
+            f"the GeoPackage could not be opened ({exc})",
+            file=display,
+            fix="It may be incomplete or damaged: copy or export it again",
+        ) from exc
     spatial = [str(n) for n, g in listed if g is not None]
     if layer is not None:
         if layer not in [str(n) for n, _ in listed]:
@@ -263,7 +255,9 @@ def _polygonal(geom: object) -> object:
     return None
 
 
-def _clean_geometries(gdf: gpd.GeoDataFrame, notes: list[str]) -> gpd.GeoDataFrame:
+def _clean_geometries(
+    gdf: gpd.GeoDataFrame, notes: list[str], file: str | None = None
+) -> gpd.GeoDataFrame:
     geoms = gdf.geometry.to_numpy()
     missing = shapely.is_missing(geoms) | shapely.is_empty(geoms)
     if missing.any():
@@ -286,6 +280,7 @@ def _clean_geometries(gdf: gpd.GeoDataFrame, notes: list[str]) -> gpd.GeoDataFra
     if not_poly.all() and len(gdf):
         raise InputError(
             "the layer holds points or lines, not area outlines",
+            file=file,
             expected="polygon boundaries such as LSOA or district outlines",
         )
     if not_poly.any():
@@ -298,6 +293,7 @@ def _clean_geometries(gdf: gpd.GeoDataFrame, notes: list[str]) -> gpd.GeoDataFra
     return out.loc[~missing & ~not_poly]
 
 
+@guard_loader(expected="GeoJSON, a GeoPackage or a zipped Shapefile")
 def read_boundaries(
     path_or_buffer: str | os.PathLike | bytes | IO[bytes],
     *,
@@ -344,6 +340,9 @@ def read_boundaries(
         path, display = _materialise(path_or_buffer, name, workdir)
         if path.suffix.lower() == ".zip":
             path, layer = _pick_dataset(_unzip(path, workdir, display), layer, display)
+        check_map_file_start(path, display)
+        if path.suffix.lower() in {".geojson", ".json"}:
+            check_json_depth(path.read_bytes(), display)
         chosen_layer = _choose_layer(path, layer, display)
         try:
             raw = gpd.read_file(path, layer=chosen_layer, engine="pyogrio")
@@ -352,6 +351,7 @@ def read_boundaries(
                 f"the file could not be read as a map layer ({exc})",
                 file=display,
                 expected="GeoJSON, a GeoPackage or a zipped Shapefile",
+                fix="Check the file is complete (not cut short); export it again from QGIS",
             ) from exc
     if chosen_layer and path.suffix.lower() == ".gpkg":
         notes.append(f"Read layer {chosen_layer!r}.")
@@ -441,7 +441,7 @@ def read_boundaries(
     not_gss = [c for c in areas["area_code"].unique() if not is_gss_code(c)]
     if not_gss and level != "custom":
         notes.append(f"{len(not_gss)} code(s) are not GSS codes: {_first(not_gss)}.")
-    areas = _clean_geometries(areas, notes)
+    areas = _clean_geometries(areas, notes, display)
     if areas.empty:
         raise InputError(
             "no usable areas are left in the layer",

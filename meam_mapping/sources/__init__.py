@@ -1,7 +1,11 @@
 """Optional online sources (Fingertips, ONS), national statistics tables, and the download cache."""
 
 from meam_mapping.sources.cache import SourceCache, SourceError
-from meam_mapping.sources.fingertips import STARTER_INDICATORS, fetch_indicator, resolve_starter_indicators
+from meam_mapping.sources.fingertips import (
+    STARTER_INDICATORS,
+    fetch_indicator,
+    resolve_starter_indicators,
+)
 from meam_mapping.sources.http import SourceClient
 from meam_mapping.sources.ons import fetch_boundaries, fetch_lookup
 from meam_mapping.sources.tables import available_layouts, import_table
