@@ -11,13 +11,24 @@ Cormack 1989). Fits use statsmodels' Poisson GLM; ``AIC = -2 loglik + 2 p``
 with the full Poisson log-likelihood (including ``log y!``) as R's ``glm``
 reports it, and ``BIC = -2 loglik + log(observed people) p``.
 
-Confidence intervals are by profile likelihood on the hidden cell (Cormack
-1992): the intercept is fixed at ``t`` (an offset), the other parameters are
-re-fitted, and the interval is the set of ``t`` where the deviance rises by
-less than ``chi2_1(1 - alpha)`` (3.841 for 95%) above its minimum; the limits
-are ``observed + exp(t)``. A parametric bootstrap (quantiles of the
-prediction error of re-fitted estimates on tables drawn from the fitted
-model) is the alternative.
+Confidence intervals are by profile likelihood for N (Cormack 1992), as in
+Rcapture's ``closedpCI.t`` (Baillargeon & Rivest 2007). For a candidate
+``N >= observed`` the hidden cell is treated as seen, with count
+``N - observed``, the model is re-fitted to the complete ``2**k`` table, and
+the profile log-likelihood of ``N`` is the multinomial log-likelihood of that
+complete table at its maximum: the complete-table Poisson log-likelihood (with
+``log y!``, so ``-log (N - observed)!`` enters) plus ``log N! - N log N + N``,
+which turns the Poisson likelihood into the multinomial one given ``N``
+(Rcapture adds the same term as its "terme correctif", written as
+``ct = log(n0^n0 N! / (N^N n0!))`` next to the deviance). The 95% interval
+is ``{N : 2 (max - profile(N)) <= chi2_1(0.95) = 3.841}``; its lower limit is
+``observed`` when even ``N = observed`` is inside. Unlike profiling the
+expected hidden count, this counts the chance variation of the hidden count
+itself. ``N`` is treated as continuous (``gammaln`` for the factorials, root
+finding for the limits) where Rcapture searches a grid / root-finds to a
+tolerance of 1e-4, so limits agree to well within one person. A parametric
+bootstrap (quantiles of the prediction error of re-fitted estimates on tables
+drawn from the fitted model) is the alternative.
 
 References
 ----------
@@ -54,7 +65,7 @@ __all__ = [
 #: A coefficient beyond this size means the maximum likelihood estimate does
 #: not exist (a term is being driven to plus or minus infinity).
 COEF_LIMIT = 15.0
-PROFILE_METHOD = "profile likelihood"
+PROFILE_METHOD = "profile likelihood for N (Cormack 1992)"
 BOOTSTRAP_METHOD = "parametric bootstrap (prediction error)"
 
 
@@ -332,7 +343,7 @@ def _newton(X: np.ndarray, y: np.ndarray, offset: float, beta: np.ndarray) -> np
 def profile_interval(
     y: np.ndarray, lists: Sequence[str], fit: LoglinearFit, alpha: float = 0.05
 ) -> tuple[float, float]:
-    """Profile-likelihood interval for the population size.
+    """Profile-likelihood interval for the population size N (Cormack 1992).
 
     Parameters
     ----------
@@ -348,8 +359,8 @@ def profile_interval(
     Returns
     -------
     tuple of float
-        ``(lower, upper)``; ``upper`` is ``inf`` when the deviance never rises
-        far enough (the data put no upper limit on the hidden number).
+        ``(lower, upper)``; see :func:`profile_interval_design` (``upper`` is
+        ``inf`` when the data put no upper limit on the hidden number).
     """
     X = design_matrix(lists, fit.terms)
     return profile_interval_design(X, y, fit.coef, fit.observed, alpha)
@@ -358,51 +369,98 @@ def profile_interval(
 def profile_interval_design(
     X: np.ndarray, y: np.ndarray, coef: np.ndarray, observed: float, alpha: float = 0.05
 ) -> tuple[float, float]:
-    """Profile-likelihood interval when the hidden cell's log-mean is ``coef[0]``.
+    """Profile-likelihood interval for N when the hidden cell's design row is ``[1, 0, ...]``.
+
+    For a candidate hidden count ``n0`` the hidden cell is appended to the
+    table with count ``n0`` and design row ``[1, 0, ..., 0]`` (its log-mean is
+    the intercept), the Poisson model is re-fitted to the completed table by
+    Newton's method (warm-started from the previous candidate), and the
+    profile log-likelihood of ``N = observed + n0`` is
+
+    ``sum xlogy(y, mu) - sum mu - log n0! + log N! - N log N + N``
+
+    over all cells, the hidden one included (the ``log y!`` of the observed
+    cells is constant and dropped). The last three terms turn the Poisson
+    likelihood of the completed stratum into its multinomial likelihood given
+    ``N`` (Cormack 1992; Rcapture's ``closedpCI.t``). With several strata
+    in one design (``mse_strata`` pooled models) only the reference stratum's
+    hidden cell is completed; the other strata stay Poisson.
 
     Parameters
     ----------
     X : numpy.ndarray
-        Design of the observed cells, intercept first; the hidden cell (of
-        interest) has the linear predictor ``coef[0]`` alone.
+        Design of the observed cells, intercept first; the hidden cell of
+        interest has the linear predictor ``coef[0]`` alone.
     y : numpy.ndarray
         Observed cell counts.
     coef : numpy.ndarray
-        Maximum likelihood coefficients.
+        Maximum likelihood coefficients of the incomplete table.
     observed : float
-        People seen (added to the hidden-cell limits).
+        People seen in the stratum whose hidden cell is profiled.
     alpha : float
         One minus the confidence level.
 
     Returns
     -------
     tuple of float
-        ``(lower, upper)`` for ``observed + exp(coef[0])``.
+        ``(lower, upper)`` for N; ``lower`` is ``observed`` when the profile
+        never falls far enough below its maximum towards ``N = observed``, and
+        ``upper`` is ``inf`` when it never does going up (the data put no
+        upper limit on the hidden number).
     """
     y = np.asarray(y, dtype=float)
-    Xr = X[:, 1:]
-    rest = np.asarray(coef[1:], dtype=float)
-    t_hat = float(coef[0])
-    base = _deviance(y, np.exp(t_hat + Xr @ _newton(Xr, y, t_hat, rest)))
-    crit = stats.chi2.ppf(1 - alpha, 1)
+    X = np.asarray(X, dtype=float)
+    Xc = np.vstack([X, np.eye(1, X.shape[1])])
+    observed = float(observed)
+    hidden_hat = float(np.exp(coef[0]))
+    crit = float(stats.chi2.ppf(1 - alpha, 1))
+    # At n0 = the Poisson estimate of the hidden count, the completed table's
+    # maximum likelihood coefficients are exactly ``coef``: a warm start.
+    start = {"beta": np.asarray(coef, dtype=float).copy()}
 
-    def excess(t: float) -> float:
+    def profile(n0: float) -> float:
+        n0 = max(float(n0), 0.0)
+        yc = np.append(y, n0)
         with np.errstate(over="ignore", invalid="ignore"):
-            beta = _newton(Xr, y, t, rest)
-            return _deviance(y, np.exp(t + Xr @ beta)) - base - crit
+            beta = _newton(Xc, yc, 0.0, start["beta"])
+            mu = np.exp(Xc @ beta)
+        if np.all(np.isfinite(beta)):
+            start["beta"] = beta
+        n = observed + n0
+        value = (
+            np.sum(special.xlogy(yc, mu) - mu)
+            - special.gammaln(n0 + 1)
+            + special.gammaln(n + 1)
+            - special.xlogy(n, n)
+            + n
+        )
+        return float(value) if np.isfinite(value) else -np.inf
 
-    def limit(direction: int) -> float:
-        step, inner = 0.25, t_hat
-        while step <= 32:
-            outer = t_hat + direction * step
-            if excess(outer) > 0:
-                a, b = sorted((inner, outer))
-                return float(optimize.brentq(excess, a, b, xtol=1e-8))
-            inner, step = outer, step * 2
-        return float(direction * np.inf)
+    # The multinomial maximum lies a little below the Poisson estimate
+    # (Rcapture searches (n, 3 N)); bracket generously.
+    best = optimize.minimize_scalar(
+        lambda n0: -profile(n0), bounds=(0.0, 3.0 * hidden_hat + 10.0), method="bounded",
+        options={"xatol": 1e-6},
+    )  # fmt: skip
+    n0_max = float(best.x)
+    top = max(-float(best.fun), profile(n0_max))
+    start["beta"] = np.asarray(coef, dtype=float).copy()
 
-    t_low, t_high = limit(-1), limit(+1)
-    return observed + float(np.exp(t_low)), observed + float(np.exp(t_high))
+    def excess(n0: float) -> float:
+        return 2.0 * (top - profile(n0)) - crit
+
+    if excess(0.0) <= 0:
+        low = observed
+    else:
+        low = observed + float(optimize.brentq(excess, 0.0, n0_max, xtol=1e-8))
+    inner, step, high = n0_max, max(n0_max, 1.0), float(np.inf)
+    for _ in range(60):
+        outer = inner + step
+        if excess(outer) > 0:
+            high = observed + float(optimize.brentq(excess, inner, outer, xtol=1e-8))
+            break
+        inner, step = outer, step * 2
+    return low, high
 
 
 def bootstrap_interval(
