@@ -50,8 +50,7 @@ from meam_mapping.disclosure import (
     suppress_indicators,
 )
 from meam_mapping.errors import EstimationError, InputError
-from meam_mapping.mapping import indicator_all_levels, parent_lookup
-from meam_mapping.schema import INDICATOR_COLUMNS
+from meam_mapping.mapping import every_indicator_all_levels, parent_lookup
 
 __all__ = ["AnalysisResults", "AnalysisSettings", "run_analysis"]
 
@@ -199,28 +198,6 @@ def _attempt(name: str, unavailable: dict[str, str], func: Callable[[], _T]) -> 
         return None
 
 
-def _all_levels(dataset: Dataset, period: str | None) -> pd.DataFrame:
-    """Every indicator at its own and each coarser level, unsuppressed."""
-    frames = []
-    for indicator in dict.fromkeys(dataset.indicators["indicator"].astype(str)):
-        try:
-            table, _ = indicator_all_levels(dataset, indicator, period)
-        except InputError:
-            if period is None:
-                raise
-            continue  # this indicator has no data for the chosen period
-        frames.append(table)
-    if not frames:
-        raise InputError("there are no indicators to analyse", expected="an indicator table")
-    table = pd.concat(frames, ignore_index=True)
-    keep = [*INDICATOR_COLUMNS, "indicator_name", "level"]
-    if "indicator_name" not in table:
-        table["indicator_name"] = table["indicator"]
-    table = table[keep].copy()
-    table["suppressed"] = table["suppressed"].fillna(False).astype(bool)
-    return table
-
-
 def _names(dataset: Dataset) -> pd.Series:
     parts = [a.set_index("area_code")["area_name"] for a in dataset.areas.values()]
     names = pd.concat(parts) if parts else pd.Series(dtype=str)
@@ -275,7 +252,7 @@ def run_analysis(
     names = _names(dataset)
     unavailable: dict[str, str] = {}
     notes: list[str] = []
-    raw = _all_levels(dataset, settings.period)
+    raw = every_indicator_all_levels(dataset, settings.period)
     published = suppress_indicators(raw, policy, parent_of=parent_lookup(dataset))
     tables: dict[str, pd.DataFrame] = {"indicators": published}
 

@@ -22,7 +22,7 @@ from meam_mapping.concentrate.typology import Typology
 from meam_mapping.dataset import Dataset
 from meam_mapping.disclosure import mark_no_counts
 from meam_mapping.errors import InputError
-from meam_mapping.mapping import indicator_all_levels
+from meam_mapping.mapping import every_indicator_all_levels
 
 __all__ = [
     "category_layer",
@@ -37,16 +37,14 @@ __all__ = [
 
 def indicators_at_level(dataset: Dataset, level: str, period: str | None = None) -> pd.DataFrame:
     """Every indicator with counts, added up to ``level`` (unsuppressed: for estimators only)."""
-    frames = []
-    for indicator in dict.fromkeys(dataset.indicators["indicator"].astype(str)):
-        try:
-            table, _ = indicator_all_levels(dataset, indicator, period)
-        except InputError:
-            continue
-        frames.append(table.loc[table["level"] == level])
-    if not frames:
-        raise InputError(f"no indicator can be shown at level {level!r}", expected="one of " + ", ".join(dataset.levels))
-    return pd.concat(frames, ignore_index=True)
+    table = every_indicator_all_levels(dataset, period)
+    part = table.loc[table["level"] == level]
+    if part.empty:
+        raise InputError(
+            f"no indicator can be shown at level {level!r}",
+            expected="one of " + ", ".join(dataset.levels),
+        )
+    return part.reset_index(drop=True)
 
 
 def level_domain_rates(dataset: Dataset, level: str, period: str | None = None) -> pd.DataFrame:
@@ -67,14 +65,20 @@ def level_domain_rates(dataset: Dataset, level: str, period: str | None = None) 
     return domain_rates(counted, dataset.areas[level], ci=True)
 
 
-def fit_index(rates: pd.DataFrame, *, method: str = "exponential", random_state: int = 0) -> CompositeIndex:
+def fit_index(
+    rates: pd.DataFrame, *, method: str = "exponential", random_state: int = 0
+) -> CompositeIndex:
     """Fit the composite index once; move weights later with ``reweight``."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        return CompositeIndex(method=method, n_simulations=200, random_state=random_state).fit(rates)  # type: ignore[arg-type]
+        return CompositeIndex(method=method, n_simulations=200, random_state=random_state).fit(
+            rates
+        )  # type: ignore[arg-type]
 
 
-def fit_typology(rates: pd.DataFrame, *, method: str = "kmeans", n_clusters: int | str = "auto") -> Typology:
+def fit_typology(
+    rates: pd.DataFrame, *, method: str = "kmeans", n_clusters: int | str = "auto"
+) -> Typology:
     """Group areas with similar domain profiles (seeded)."""
     columns = [c for c in rates.columns if not c.endswith(("_lower", "_upper"))]
     with warnings.catch_warnings():
@@ -115,7 +119,9 @@ def score_map_data(scores: pd.DataFrame, *, name: str, unit: str = "index score"
     return mark_no_counts(out)
 
 
-def category_layer(areas: gpd.GeoDataFrame, categories: pd.Series, *, keep: list[str] | None = None) -> gpd.GeoDataFrame:
+def category_layer(
+    areas: gpd.GeoDataFrame, categories: pd.Series, *, keep: list[str] | None = None
+) -> gpd.GeoDataFrame:
     """Areas with a ``category`` column for a switchable map layer.
 
     Parameters

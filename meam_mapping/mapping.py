@@ -28,11 +28,15 @@ from meam_mapping.geography.aggregate import aggregate_indicators
 from meam_mapping.schema import INDICATOR_COLUMNS, LEVELS
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     import folium
+    import geopandas as gpd
     from matplotlib.figure import Figure
 
 __all__ = [
     "MapRequest",
+    "every_indicator_all_levels",
     "display_table",
     "indicator_all_levels",
     "interactive_map",
@@ -190,6 +194,28 @@ def indicator_all_levels(
     return combined, native
 
 
+def every_indicator_all_levels(dataset: Dataset, period: str | None = None) -> pd.DataFrame:
+    """Every indicator at its own and each coarser level (unsuppressed: for estimators only)."""
+    frames = []
+    for indicator in dict.fromkeys(dataset.indicators["indicator"].astype(str)):
+        try:
+            table, _ = indicator_all_levels(dataset, indicator, period)
+        except InputError:
+            if period is None:
+                raise
+            continue  # this indicator has no data for the chosen period
+        frames.append(table)
+    if not frames:
+        raise InputError("there are no indicators to analyse", expected="an indicator table")
+    table = pd.concat(frames, ignore_index=True)
+    keep = [*INDICATOR_COLUMNS, "indicator_name", "level"]
+    if "indicator_name" not in table:
+        table["indicator_name"] = table["indicator"]
+    table = table[keep].copy()
+    table["suppressed"] = table["suppressed"].fillna(False).astype(bool)
+    return table
+
+
 def suppressed_slice(
     dataset: Dataset,
     indicator: str,
@@ -253,16 +279,32 @@ def interactive_map(
     policy: DisclosurePolicy = DEFAULT_POLICY,
     *,
     data: pd.DataFrame | None = None,
+    display_areas: Mapping[str, gpd.GeoDataFrame] | None = None,
 ) -> folium.Map:
-    """The interactive (folium) map for ``request``."""
+    """The interactive (folium) map for ``request``.
+
+    The areas are drawn from a lighter copy of their geometry (edges
+    simplified together, coordinates rounded; see
+    :func:`meam_mapping.maps.simplify.simplify_for_display`); classes come
+    from the data alone, so they are the same as on the full geometry.
+    ``display_areas`` (level -> lightened areas, e.g. cached by the app)
+    skips that work for the levels it holds.
+    """
     from meam_mapping.maps.interactive import choropleth
+    from meam_mapping.maps.simplify import simplify_for_display
+
+    def shown(lvl: str) -> gpd.GeoDataFrame:
+        if display_areas is not None and lvl in display_areas:
+            return display_areas[lvl]
+        return simplify_for_display(dataset.areas[lvl], level=lvl)
 
     if data is None:
         data = suppressed_slice(dataset, request.indicator, request.period, request.level, policy)
     level = str(data["level"].iloc[0]) if len(data) else (request.level or "lsoa")
     title, unit, period, source = _title(dataset, request, data)
+    outlines = _outlines(dataset, request, level)
     return choropleth(
-        dataset.areas[level],
+        shown(level),
         data,
         scheme=request.scheme,
         k=request.k,
@@ -274,7 +316,7 @@ def interactive_map(
         source=source,
         label=dataset.label,
         attribution=_attribution(dataset),
-        outlines=_outlines(dataset, request, level),
+        outlines=None if outlines is None else shown("lad"),
         tiles=request.tiles,
         threshold=policy.threshold,
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import geopandas as gpd
 import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
@@ -10,6 +11,7 @@ from meam_mapping.dataset import Dataset
 from meam_mapping.disclosure import DisclosurePolicy
 from meam_mapping.errors import EstimationError, InputError
 from meam_mapping.mapping import MapRequest, display_table, interactive_map, suppressed_slice
+from meam_mapping.maps.simplify import simplify_for_display
 from ui.widgets import show_problem
 
 
@@ -23,6 +25,19 @@ def _slice(
     policy: DisclosurePolicy,
 ) -> pd.DataFrame:
     return suppressed_slice(_dataset, indicator, period, level, policy)
+
+
+@st.cache_resource(show_spinner=False, max_entries=16)
+def _display_areas(token: str, _dataset: Dataset, level: str) -> gpd.GeoDataFrame:
+    # A resource, not data: the lightened areas are large and only read, so
+    # every rerun shares one copy instead of unpickling its own.
+    return simplify_for_display(_dataset.areas[level], level=level)
+
+
+def cached_display_areas(dataset: Dataset, level: str) -> dict[str, gpd.GeoDataFrame]:
+    """Areas lightened for drawing (``level`` and districts), cached by data content."""
+    levels = [lvl for lvl in dict.fromkeys((level, "lad")) if lvl in dataset.areas]
+    return {lvl: _display_areas(dataset.token, dataset, lvl) for lvl in levels}
 
 
 def cached_slice(dataset: Dataset, request: MapRequest, policy: DisclosurePolicy) -> pd.DataFrame:
@@ -40,7 +55,9 @@ def show_map(
     """
     try:
         data = cached_slice(dataset, request, policy)
-        fmap = interactive_map(dataset, request, policy, data=data)
+        level = str(data["level"].iloc[0]) if len(data) else (request.level or "lsoa")
+        shown = cached_display_areas(dataset, level)
+        fmap = interactive_map(dataset, request, policy, data=data, display_areas=shown)
     except (InputError, EstimationError) as err:
         show_problem(err)
         return None

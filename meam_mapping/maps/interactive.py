@@ -31,10 +31,18 @@ if TYPE_CHECKING:
     import folium
     import geopandas as gpd
 
-__all__ = ["CANVAS_THRESHOLD", "CATEGORY_COLOURS", "choropleth", "save_standalone_html"]
+__all__ = [
+    "CANVAS_THRESHOLD",
+    "CATEGORY_COLOURS",
+    "PACK_THRESHOLD",
+    "choropleth",
+    "save_standalone_html",
+]
 
 #: Above this many features the map draws on a canvas instead of SVG.
 CANVAS_THRESHOLD = 5000
+#: Above this many features the areas are sent gzip-compressed (inflated by the browser).
+PACK_THRESHOLD = 2000
 #: Okabe-Ito colours (colour-blind safe) for categorical extra layers.
 CATEGORY_COLOURS = ("#E69F00", "#0072B2", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442")
 
@@ -311,13 +319,17 @@ def choropleth(
         "if (e.target.bringToFront) {e.target.bringToFront();}},"
         "mouseout: function(e){e.target.setStyle((" + style_js + ")(e.target.feature));}});}"
     )
-    folium.GeoJson(
-        _geojson(frame, {"tip": tips.to_numpy(), "k": kcode}),
+    props = {"tip": tips.to_numpy(), "k": kcode}
+    packed = n > PACK_THRESHOLD  # large maps: compressed features, inflated in the browser
+    layer = folium.GeoJson(
+        {"type": "FeatureCollection", "features": []} if packed else _geojson(frame, props),
         name=title or "Indicator",
         control=bool(outlines is not None or extra_layers or tiles),
         on_each_feature=folium.JsCode(on_each),
         style=folium.JsCode(style_js),
     ).add_to(fmap)
+    if packed:
+        _packed_data(layer, frame, props).add_to(fmap)
 
     legend_extra: dict[str, list[tuple[str, str]]] = {}
     for i, (layer_name, layer) in enumerate((extra_layers or {}).items()):
@@ -347,6 +359,49 @@ def choropleth(
     fmap.fit_bounds([[south, west], [north, east]])
     fmap.meam_map_data = prepared
     return fmap
+
+
+# Rebuilds GeoJSON from maps.simplify.pack_features output (integer deltas + offsets).
+_UNPACK_JS = (
+    "function(p){var f = Math.pow(10, p.d), c = p.c, r = p.r, q = p.p, g = p.g,"
+    " keys = Object.keys(p.props), out = [];"
+    "for (var i = 0; i < g.length - 1; i++) {var polys = [];"
+    "for (var j = g[i]; j < g[i + 1]; j++) {var rings = [];"
+    "for (var k = q[j]; k < q[j + 1]; k++) {var ring = [], x = 0, y = 0;"
+    "for (var m = r[k]; m < r[k + 1]; m++) {if (m === r[k]) {x = c[2 * m]; y = c[2 * m + 1];}"
+    " else {x += c[2 * m]; y += c[2 * m + 1];} ring.push([x / f, y / f]);}"
+    "rings.push(ring);} polys.push(rings);}"
+    "var props = {}; for (var t = 0; t < keys.length; t++) {props[keys[t]] = p.props[keys[t]][i];}"
+    "out.push({type: 'Feature', properties: props,"
+    " geometry: {type: 'MultiPolygon', coordinates: polys}});}"
+    "return {type: 'FeatureCollection', features: out};}"
+)
+
+
+def _packed_data(layer: Any, frame: gpd.GeoDataFrame, props: dict[str, Any]) -> Any:
+    """Script adding gzip-packed features to ``layer`` (see ``maps.simplify.pack_features``).
+
+    When drawn, ``window.meamMapDrawn`` holds the time and number of features.
+    """
+    from meam_mapping.maps.simplify import pack_features
+
+    name = layer.get_name()
+    script = (
+        "(function(){var b64 = " + json.dumps(pack_features(frame.geometry.to_numpy(), props)) + ";"
+        "if (typeof DecompressionStream === 'undefined') {{map}.getContainer().insertAdjacentHTML("
+        "'beforeend', '<div class=\"meam-box\" style=\"position:absolute;top:40%;left:20%;"
+        'z-index:1000">This browser is too old to draw this many areas: please use a browser '
+        "released in 2023 or later.</div>'); return;}"
+        "var bin = atob(b64), bytes = new Uint8Array(bin.length);"
+        "for (var i = 0; i < bin.length; i++) {bytes[i] = bin.charCodeAt(i);}"
+        "new Response(new Blob([bytes]).stream().pipeThrough(new DecompressionStream('gzip')))"
+        ".json().then(function(packed){" + name + ".addData((" + _UNPACK_JS + ")(packed));"
+        "requestAnimationFrame(function(){requestAnimationFrame(function(){"
+        "window.meamMapDrawn = {time: performance.now(), features: "
+        + name
+        + ".getLayers().length};});});});})();"
+    )
+    return _macro_element(script)
 
 
 def _add_category_layer(
