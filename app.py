@@ -12,6 +12,8 @@ import streamlit as st
 
 from ui.assets import ensure_static_assets
 from ui.sidebar import render_sidebar
+from ui.state import ROUTED
+from ui.workspace import autosave_session, recovery_offer
 
 st.set_page_config(
     page_title="MEAM Mapping",
@@ -19,6 +21,7 @@ st.set_page_config(
     layout="wide",
 )
 ensure_static_assets(Path(__file__).resolve().parent / "static")
+st.session_state[ROUTED] = True
 
 pages = [
     st.Page("pages/map.py", title="Map", icon=":material/map:", default=True),
@@ -27,7 +30,11 @@ pages = [
     st.Page("pages/concentration.py", title="Concentration", icon=":material/scatter_plot:"),
     st.Page("pages/caseload.py", title="Caseload", icon=":material/groups:"),
     st.Page("pages/export.py", title="Export", icon=":material/download:"),
+    st.Page("pages/workspace.py", title="Workspace", icon=":material/save:"),
+    st.Page("pages/presenter.py", title="Presenter", icon=":material/co_present:"),
 ]
 navigation = st.navigation(pages)
 render_sidebar()
+recovery_offer()  # offers an earlier autosave, once per session
 navigation.run()
+autosave_session()  # saves a recovery copy, only when something changed

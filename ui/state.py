@@ -17,6 +17,8 @@ from ui.cache import demo_dataset
 
 DATASET = "dataset"
 POLICY = "disclosure_policy"
+#: Set by app.py on every run, so pages know the router is in charge.
+ROUTED = "_routed_by_app"
 _KEPT = "_kept_choices"
 
 
@@ -29,6 +31,9 @@ def _use_the_router() -> None:
     without ``app.py`` (no sidebar, no offline assets). Switching the mode off
     and rerunning sends the request through the router instead.
     """
+    if st.session_state.get(ROUTED):
+        return
+    st.session_state[ROUTED] = True  # at most one extra run per session
     from streamlit.runtime.pages_manager import PagesManager
 
     if PagesManager.uses_pages_directory:

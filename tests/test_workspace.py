@@ -1,0 +1,427 @@
+"""Workspaces: exact round trips, damaged files, and no lost work.
+
+Issue 7 (save and reopen an analysis) and issue 9 item 4 (no lost work): a
+saved workspace reopens identical; a truncated, edited or newer file gives a
+clear message; a save killed with SIGKILL at random moments leaves the old or
+the new file, never a corrupt one; full disks and read-only folders are
+explained and lose nothing.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import errno
+import hashlib
+import os
+import random
+import signal
+import sqlite3
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyogrio
+import pytest
+from geopandas.testing import assert_geodataframe_equal
+from workshop_data import grid_dataset
+
+from meam_mapping import workspace as ws_module
+from meam_mapping.errors import InputError
+from meam_mapping.notes import AreaNote, add_note
+from meam_mapping.scenarios import Scenario
+from meam_mapping.workspace import (
+    FORMAT_VERSION,
+    Workspace,
+    autosave,
+    list_recovery_files,
+    load_workspace,
+    load_workspace_bytes,
+    prune_recovery_files,
+    recovery_folder,
+    remove_recovery_file,
+    save_workspace,
+    workspace_bytes,
+    workspace_home,
+)
+
+
+@pytest.fixture(scope="module")
+def dataset():
+    return grid_dataset(6, seed=1)
+
+
+@pytest.fixture()
+def workspace(dataset):
+    notes = add_note(None, AreaNote("E01000000", "New hostel opened here in 2024", author="Sam"))
+    notes = add_note(notes, AreaNote("E01000007", "Outreach team visits on Tuesdays\nsecond line"))
+    return Workspace(
+        dataset=dataset,
+        settings={
+            "disclosure": {"threshold": 10, "round_to": None},
+            "choices": {"map_level": "msoa", "map_k": 5, "map_outlines": True},
+            "unicode": "Café – ünïcode",
+        },
+        scenarios=(
+            Scenario("Equal weights"),
+            Scenario(
+                "Justice double",
+                weights={"justice": 2.0, "homelessness": 1.0},
+                threshold=10,
+                coordinator_ratio=10,
+                lists=("housing", "probation"),
+                model="chapman",
+                indicator="probation_caseload",
+                palette="viridis",
+                high_contrast=True,
+                description="What if contact with criminal justice counted twice?",
+            ),
+        ),
+        notes=notes,
+    )
+
+
+def sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def assert_same_workspace(got: Workspace, want: Workspace) -> None:
+    assert set(got.dataset.areas) == set(want.dataset.areas)
+    for level, areas in want.dataset.areas.items():
+        assert_geodataframe_equal(got.dataset.areas[level], areas, check_less_precise=False)
+    pd.testing.assert_frame_equal(got.dataset.indicators, want.dataset.indicators)
+    pd.testing.assert_frame_equal(got.dataset.patterns, want.dataset.patterns)
+    for attribute in ("name", "label", "sources", "notes"):
+        assert getattr(got.dataset, attribute) == getattr(want.dataset, attribute)
+    assert got.dataset.token == want.dataset.token
+    assert got.settings == want.settings
+    assert got.scenarios == want.scenarios
+    pd.testing.assert_frame_equal(got.notes, want.notes)
+
+
+# ------------------------------------------------------------------ round trip
+def test_round_trip_is_exact(workspace, tmp_path):
+    path = save_workspace(workspace, tmp_path / "analysis.gpkg")
+    got = load_workspace(path)
+    assert_same_workspace(got, workspace)
+    assert got.saved_at  # stamped on save
+    # QGIS sees ordinary layers: areas per level, attribute tables and meta.
+    layers = {row[0] for row in pyogrio.list_layers(path)}
+    assert layers == {
+        "areas_lsoa",
+        "areas_msoa",
+        "areas_lad",
+        "indicators",
+        "patterns",
+        "area_notes",
+        "meta",
+    }
+
+
+def test_saving_a_reopened_workspace_again_gives_the_same_content(workspace, tmp_path):
+    first = load_workspace(save_workspace(workspace, tmp_path / "a.gpkg"))
+    second = load_workspace(save_workspace(first, tmp_path / "b.gpkg"))
+    assert_same_workspace(second, workspace)
+    assert second.saved_at == first.saved_at
+
+
+def test_bytes_round_trip_for_download_and_upload(workspace, tmp_path, monkeypatch):
+    monkeypatch.setenv("MEAM_MAPPING_HOME", str(tmp_path / "home"))
+    data = workspace_bytes(workspace)
+    assert data[:16] == b"SQLite format 3\x00"
+    assert_same_workspace(load_workspace_bytes(data, "upload.gpkg"), workspace)
+    # Temporary files are removed and stay inside the home folder.
+    assert list((tmp_path / "home" / "tmp").iterdir()) == []
+    with pytest.raises(InputError, match="empty"):
+        load_workspace_bytes(b"", "empty.gpkg")
+
+
+def test_workspace_without_patterns_or_notes(dataset, tmp_path):
+    plain = Workspace(dataclasses.replace(dataset, patterns=None))
+    got = load_workspace(save_workspace(plain, tmp_path / "plain.gpkg"))
+    assert got.dataset.patterns is None
+    assert got.notes is None
+    assert got.scenarios == ()
+
+
+def test_settings_that_cannot_be_stored_are_refused_before_writing(dataset, tmp_path):
+    target = tmp_path / "w.gpkg"
+    with pytest.raises(InputError, match="setting cannot be saved"):
+        save_workspace(Workspace(dataset, settings={"x": object()}), target)
+    assert not target.exists()
+
+
+# -------------------------------------------------------- damaged, edited, newer
+def test_truncated_files_give_a_clear_message(workspace, tmp_path):
+    path = save_workspace(workspace, tmp_path / "full.gpkg")
+    data = path.read_bytes()
+    for fraction in (0.0, 0.01, 0.3, 0.6, 0.9, 0.999):
+        cut = tmp_path / f"cut-{fraction}.gpkg"
+        cut.write_bytes(data[: int(len(data) * fraction)])
+        with pytest.raises(InputError) as caught:
+            load_workspace(cut)
+        message = caught.value.message
+        assert cut.name in message
+        assert "autosave" in message or "not a MEAM Mapping workspace" in message, message
+
+
+def test_random_bytes_give_a_clear_message(tmp_path):
+    junk = tmp_path / "junk.gpkg"
+    junk.write_bytes(np.random.default_rng(3).bytes(5000))
+    with pytest.raises(InputError, match="could not be opened as a GeoPackage workspace"):
+        load_workspace(junk)
+
+
+def _sql(path: Path, statement: str, *args: object) -> None:
+    with sqlite3.connect(path) as con:
+        con.execute(statement, args)
+    con.close()
+
+
+def test_a_table_edited_after_saving_is_recognised(workspace, tmp_path):
+    path = save_workspace(workspace, tmp_path / "edited.gpkg")
+    _sql(path, "UPDATE indicators SET count = count + 1 WHERE fid = 3")
+    with pytest.raises(InputError) as caught:
+        load_workspace(path)
+    assert "changed or damaged after it was saved" in caught.value.message
+    assert "autosave" in caught.value.message
+    # The person can still choose to open it.
+    opened = load_workspace(path, verify=False)
+    assert (
+        opened.dataset.indicators["count"].iloc[2]
+        == workspace.dataset.indicators["count"].iloc[2] + 1
+    )
+
+
+def test_edited_settings_and_notes_are_recognised(workspace, tmp_path):
+    path = save_workspace(workspace, tmp_path / "meta.gpkg")
+    _sql(path, "UPDATE meta SET value = '{}' WHERE key = 'settings'")
+    with pytest.raises(InputError, match="changed or damaged"):
+        load_workspace(path)
+    path = save_workspace(workspace, tmp_path / "notes.gpkg")
+    _sql(path, "UPDATE area_notes SET text = 'changed' WHERE note_id = 1")
+    with pytest.raises(InputError, match="changed or damaged"):
+        load_workspace(path)
+
+
+def test_a_newer_format_asks_for_an_update(workspace, tmp_path):
+    path = save_workspace(workspace, tmp_path / "newer.gpkg")
+    _sql(path, "UPDATE meta SET value = ? WHERE key = 'format_version'", str(FORMAT_VERSION + 1))
+    with pytest.raises(InputError) as caught:
+        load_workspace(path)
+    assert "newer version of MEAM Mapping" in caught.value.message
+    assert "Update MEAM Mapping" in caught.value.message
+
+
+def test_a_version_1_workspace_still_opens(dataset, tmp_path):
+    path = tmp_path / "v1.gpkg"
+    for level, areas in dataset.areas.items():
+        pyogrio.write_dataframe(areas, path, layer=f"areas_{level}", driver="GPKG")
+    pyogrio.write_dataframe(dataset.indicators, path, layer="indicators", driver="GPKG")
+    meta = {
+        "format": "meam-mapping-workspace",
+        "format_version": "1",
+        "name": "Old",
+        "settings": "{}",
+    }
+    pyogrio.write_dataframe(
+        pd.DataFrame({"key": list(meta), "value": list(meta.values())}),
+        path,
+        layer="meta",
+        driver="GPKG",
+    )
+    got = load_workspace(path)
+    assert got.dataset.name == "Old"
+    pd.testing.assert_frame_equal(got.dataset.indicators, dataset.indicators)
+
+
+def test_a_geopackage_that_is_not_a_workspace(dataset, tmp_path):
+    path = tmp_path / "boundaries.gpkg"
+    pyogrio.write_dataframe(dataset.areas["lsoa"], path, layer="lsoa", driver="GPKG")
+    with pytest.raises(InputError, match="not a MEAM Mapping workspace"):
+        load_workspace(path)
+
+
+def test_a_damaged_scenario_is_explained(workspace, tmp_path):
+    path = save_workspace(workspace, tmp_path / "s.gpkg")
+    _sql(
+        path,
+        'UPDATE meta SET value = \'[{"name": "x", "threshold": -3}]\' WHERE key = \'scenarios\'',
+    )
+    with pytest.raises(InputError) as caught:
+        load_workspace(path, verify=False)
+    assert "s.gpkg" in caught.value.message and "threshold" in caught.value.message
+
+
+# ---------------------------------------------------------- failures lose nothing
+def test_a_full_disk_gives_a_clear_message_and_loses_nothing(workspace, tmp_path, monkeypatch):
+    target = save_workspace(workspace, tmp_path / "keep.gpkg")
+    before = sha(target)
+    real = ws_module._write_layer
+    calls = {"n": 0}
+
+    def fills_the_disk(frame, path, layer):
+        calls["n"] += 1
+        if calls["n"] == 3:
+            # Part of the layer reaches the disk, then there is no more room.
+            with open(path, "ab") as fh:
+                fh.write(b"\0" * 4096)
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        real(frame, path, layer)
+
+    monkeypatch.setattr(ws_module, "_write_layer", fills_the_disk)
+    changed = dataclasses.replace(workspace, settings={"changed": True})
+    with pytest.raises(InputError) as caught:
+        save_workspace(changed, target)
+    message = caught.value.message
+    assert "the disk is full" in message
+    assert "previous file is unchanged" in message and "Free some disk space" in message
+    assert sha(target) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["keep.gpkg"]  # no half-written leftovers
+    monkeypatch.setattr(ws_module, "_write_layer", real)
+    assert_same_workspace(load_workspace(target), workspace)
+
+
+def test_a_gdal_write_error_is_also_explained(workspace, tmp_path, monkeypatch):
+    def broken(frame, path, layer):
+        raise pyogrio.errors.DataSourceError("sqlite3_exec() failed: database or disk is full")
+
+    monkeypatch.setattr(ws_module, "_write_layer", broken)
+    with pytest.raises(InputError, match="the disk is full"):
+        save_workspace(workspace, tmp_path / "w.gpkg")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_read_only_folder_is_explained_simulated(workspace, tmp_path, monkeypatch):
+    # Root ignores file permissions, so the refusal is also simulated.
+    def refuse(*args, **kwargs):
+        raise PermissionError(errno.EROFS, os.strerror(errno.EROFS))
+
+    monkeypatch.setattr(ws_module.tempfile, "mkstemp", refuse)
+    with pytest.raises(InputError) as caught:
+        save_workspace(workspace, tmp_path / "ro" / "w.gpkg")
+    assert "read-only" in caught.value.message
+    assert "Choose a folder you can write to" in caught.value.message
+
+
+@pytest.mark.skipif(
+    os.geteuid() == 0, reason="root ignores folder permissions (see the simulated test)"
+)
+def test_a_read_only_folder_is_explained(workspace, tmp_path):
+    folder = tmp_path / "locked"
+    folder.mkdir()
+    target = save_workspace(workspace, folder / "w.gpkg")
+    before = sha(target)
+    folder.chmod(0o555)
+    try:
+        with pytest.raises(InputError, match="read-only"):
+            save_workspace(dataclasses.replace(workspace, settings={}), target)
+        assert sha(target) == before
+    finally:
+        folder.chmod(0o755)
+
+
+# ------------------------------------------------------------------- SIGKILL
+def _generation(base: Workspace, g: int) -> Workspace:
+    ds = base.dataset
+    indicators = ds.indicators.assign(count=ds.indicators["count"] + g)
+    return Workspace(dataclasses.replace(ds, indicators=indicators), settings={"generation": g})
+
+
+def test_sigkill_during_saves_leaves_old_or_new_never_corrupt(tmp_path):
+    base = Workspace(grid_dataset(24, seed=7, vertices=60, periods=2))
+    target = tmp_path / "big.gpkg"
+    started = time.monotonic()
+    save_workspace(_generation(base, 0), target)
+    save_seconds = time.monotonic() - started
+    original_counts = base.dataset.indicators["count"].to_numpy()
+    rng = random.Random(20241125)
+    on_disk, kills, survived, bytes_lost, completed_saves = 0, 0, 0, 0, 0
+    deadline = time.monotonic() + 25
+    while kills < 24 and time.monotonic() < deadline:
+        first = 1000 * (kills + 1)
+        pid = os.fork()
+        if pid == 0:  # child: save new generations until killed
+            code = 0
+            try:
+                g = first
+                while True:
+                    save_workspace(_generation(base, g), target)
+                    g += 1
+            except BaseException:
+                code = 1
+            finally:
+                os._exit(code)
+        time.sleep(rng.uniform(0.01, 1.8 * save_seconds))
+        os.kill(pid, signal.SIGKILL)
+        _, status = os.waitpid(pid, 0)
+        assert os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGKILL
+        kills += 1
+        try:
+            got = load_workspace(target)
+        except InputError:
+            bytes_lost += target.stat().st_size
+            continue
+        g = got.settings["generation"]
+        assert g == on_disk or g >= first, (g, on_disk, first)
+        np.testing.assert_array_equal(
+            got.dataset.indicators["count"].to_numpy(), original_counts + g
+        )
+        completed_saves += 0 if g == on_disk else g - first + 1
+        on_disk = g
+        survived += 1
+        for part in tmp_path.glob(".big-*.part.gpkg"):  # a killed save's scratch file
+            part.unlink()
+    print(
+        f"\nSIGKILL test: {kills} kills, {survived} survived (file old or new), "
+        f"bytes lost {bytes_lost}, saves completed by the children {completed_saves}, "
+        f"one save {save_seconds:.2f} s"
+    )
+    assert kills >= 20
+    assert survived == kills
+    assert bytes_lost == 0
+    assert completed_saves > 0  # some kills landed after a save finished, some during one
+
+
+# ------------------------------------------------------------------ autosave
+def test_autosave_recovery_files(workspace, tmp_path, monkeypatch):
+    monkeypatch.setenv("MEAM_MAPPING_HOME", str(tmp_path / "home"))
+    assert workspace_home() == tmp_path / "home"
+    assert list_recovery_files() == []
+    first = autosave(workspace, "session-a")
+    assert first == recovery_folder() / "session-a.gpkg"
+    assert first.stat().st_mode & 0o777 == 0o600
+    assert recovery_folder().stat().st_mode & 0o777 == 0o700
+    time.sleep(0.01)
+    os.utime(first, (time.time() - 60, time.time() - 60))
+    autosave(dataclasses.replace(workspace, settings={}), "session-b")
+    files = list_recovery_files()
+    assert [f.session for f in files] == ["session-b", "session-a"]  # newest first
+    assert files[0].name == workspace.dataset.name and files[0].size > 0
+    assert [f.session for f in list_recovery_files(exclude_session="session-b")] == ["session-a"]
+    assert_same_workspace(load_workspace(files[1].path), workspace)
+    remove_recovery_file("session-a")
+    assert [f.session for f in list_recovery_files()] == ["session-b"]
+    # Everything stayed inside the home folder.
+    written = {p.relative_to(tmp_path) for p in tmp_path.rglob("*") if p.is_file()}
+    assert written == {Path("home/recovery/session-b.gpkg")}
+
+
+def test_session_names_cannot_leave_the_recovery_folder(workspace, tmp_path, monkeypatch):
+    monkeypatch.setenv("MEAM_MAPPING_HOME", str(tmp_path / "home"))
+    for bad in ("../escape", "a/b", "", "x" * 65, ".hidden"):
+        with pytest.raises(InputError, match="cannot name a recovery file"):
+            autosave(workspace, bad)
+    assert not (tmp_path / "escape.gpkg").exists()
+
+
+def test_damaged_recovery_files_are_listed_and_old_ones_pruned(workspace, tmp_path, monkeypatch):
+    monkeypatch.setenv("MEAM_MAPPING_HOME", str(tmp_path / "home"))
+    autosave(workspace, "good")
+    (recovery_folder() / "broken.gpkg").write_bytes(b"not a geopackage")
+    names = {f.session: f.name for f in list_recovery_files()}
+    assert names == {"good": workspace.dataset.name, "broken": ""}
+    old = recovery_folder() / "good.gpkg"
+    os.utime(old, (time.time() - 40 * 86400,) * 2)
+    assert prune_recovery_files() == 1
+    assert [f.session for f in list_recovery_files()] == ["broken"]
