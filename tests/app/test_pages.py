@@ -15,6 +15,8 @@ PAGES = [
     "pages/concentration.py",
     "pages/caseload.py",
     "pages/export.py",
+    "pages/workspace.py",
+    "pages/presenter.py",
 ]
 
 
