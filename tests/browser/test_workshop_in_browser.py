@@ -130,8 +130,17 @@ def test_presenter_link_opens_the_view_and_follows_the_indicator(workshop_url, p
     box.wait_for(state="visible", timeout=30_000)
     # With the keyboard only, as a presenter with a clicker or a screen reader would.
     box.focus()
-    page.keyboard.type("probation")  # typing opens the list and filters it
-    page.get_by_role("option", name=re.compile("probation", re.I)).wait_for(timeout=15_000)
+    option = page.get_by_role("option", name=re.compile("probation", re.I))
+    for _attempt in range(3):  # the list can re-render while the page settles
+        page.keyboard.press("ArrowDown")  # opens the list
+        page.keyboard.type("probation")  # filters it
+        try:
+            option.wait_for(timeout=10_000)
+            break
+        except Exception:  # noqa: BLE001 - retried, then the last wait fails below
+            page.keyboard.press("Escape")
+            box.focus()
+    option.wait_for(timeout=10_000)
     page.keyboard.press("Enter")
     page.wait_for_function(
         "([text]) => { const f = [...document.querySelectorAll('iframe')].find(i => (i.title||'').includes('streamlit_folium'));"
