@@ -11,6 +11,7 @@ from pathlib import Path
 import streamlit as st
 
 from ui.assets import ensure_static_assets
+from ui.auth import require_login
 from ui.sidebar import render_sidebar
 from ui.state import ROUTED
 from ui.workspace import autosave_session, recovery_offer
@@ -20,6 +21,7 @@ st.set_page_config(
     page_icon=str(Path(__file__).resolve().parent / "ui" / "icon.png"),
     layout="wide",
 )
+require_login()  # with sign-in switched on, nothing below runs until the visitor has signed in
 ensure_static_assets(Path(__file__).resolve().parent / "static")
 st.session_state[ROUTED] = True
 

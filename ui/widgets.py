@@ -24,6 +24,14 @@ def indicator_picker(
     if counts_only:
         catalogue = catalogue.loc[catalogue["has_counts"]]
     ids = catalogue["indicator"].tolist()
+    if not ids:
+        st.info(
+            "No indicator table is loaded yet"
+            + (" with counts" if counts_only else "")
+            + ": add one on the Data page.",
+            icon=":material/info:",
+        )
+        st.stop()
     names = dict(zip(catalogue["indicator"], catalogue["indicator_name"], strict=True))
     domains = dict(zip(catalogue["indicator"], catalogue["domain"], strict=True))
     indicator = st.selectbox(

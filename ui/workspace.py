@@ -57,6 +57,10 @@ def single_user() -> bool:
     Recovery files of earlier sessions are only offered then: on a shared
     server they could belong to someone else.
     """
+    from ui.auth import login_required
+
+    if login_required():  # several people sign in to this server
+        return False
     return str(st.get_option("server.address") or "") in _LOCAL
 
 

@@ -59,6 +59,9 @@ def app_url():
     _need_browser()
     port = _free_port()
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    ARTIFACTS.mkdir(exist_ok=True)
+    log_path = ARTIFACTS / "streamlit-server.log"
+    log = open(log_path, "wb")  # noqa: SIM115 - closed when the server stops
     proc = subprocess.Popen(
         [
             sys.executable,
@@ -75,7 +78,7 @@ def app_url():
         ],
         cwd=ROOT,
         env=env,
-        stdout=subprocess.PIPE,
+        stdout=log,
         stderr=subprocess.STDOUT,
     )
     url = f"http://127.0.0.1:{port}"
@@ -89,7 +92,8 @@ def app_url():
             time.sleep(0.5)
     else:
         proc.kill()
-        out = proc.stdout.read().decode(errors="replace") if proc.stdout else ""
+        log.close()
+        out = log_path.read_text(errors="replace")
         pytest.fail(f"streamlit did not start within 90 s:\n{out[-3000:]}")
     yield url
     proc.terminate()
@@ -97,6 +101,7 @@ def app_url():
         proc.wait(timeout=10)
     except subprocess.TimeoutExpired:
         proc.kill()
+    log.close()
 
 
 @pytest.fixture(scope="session")
