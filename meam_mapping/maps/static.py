@@ -257,8 +257,10 @@ def _header(
 ) -> None:
     chars = int(width * 7.5)
     y = 0.965
+    portrait = fig.get_figheight() > fig.get_figwidth()
     if title:
-        text = textwrap.fill(title, chars)
+        # In landscape the synthetic-data box sits top right: keep the title clear of it.
+        text = textwrap.fill(title, int(chars * 0.42) if label and not portrait else chars)
         fig.text(0.02, y, text, fontsize=fs * 1.8, fontweight="bold", va="top")
         y -= 0.045 * (text.count("\n") + 1) * (fs / 10) * (8.27 / fig.get_figheight())
     if subtitle:
@@ -266,7 +268,6 @@ def _header(
                  color="#444444", va="top")  # fmt: skip
         y -= 0.035 * (fs / 10) * (8.27 / fig.get_figheight())
     if label:
-        portrait = fig.get_figheight() > fig.get_figwidth()
         x, top, ha = (0.025, y - 0.008, "left") if portrait else (0.98, 0.965, "right")
         fig.text(
             x, top, textwrap.fill(label, 48), fontsize=fs * 1.15, fontweight="bold",
