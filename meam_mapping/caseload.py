@@ -260,6 +260,7 @@ def plan_caseload(
     coordinator_ratio: int = 8,
     reach_share: float | None = None,
     caseload_size: int | None = None,
+    total: tuple[float, float, float] | None = None,
 ) -> CaseloadPlan:
     """Size a first caseload and its coordinators from estimated need.
 
@@ -280,6 +281,11 @@ def plan_caseload(
         A fixed year-one target in people; used instead of ``reach_share``.
         MEAM: "A small number of the right people is better than a bigger
         group".
+    total : tuple of (estimate, lower, upper), optional
+        The estimated total and its 95% interval, computed for the total
+        (e.g. the analysis's headline). Without it the total is the sum of
+        the rows and its range adds up their limits, which is wider than a
+        95% interval.
 
     Returns
     -------
@@ -310,7 +316,17 @@ def plan_caseload(
     """
     notes = _check_choices(coordinator_ratio, reach_share, caseload_size)
     zones, unit = _tidy(estimates)
-    total, low, high = (float(zones[c].sum()) for c in ("estimate", "lower", "upper"))
+    if total is not None:
+        total, low, high = (float(v) for v in total)
+        if not low <= total <= high:
+            raise InputError(
+                f"the total {total:,.0f} is not inside its interval {low:,.0f} to {high:,.0f}",
+                expected="total as (estimate, lower, upper)",
+            )
+        spread = "the range is the 95% interval of the total estimate"
+    else:
+        total, low, high = (float(zones[c].sum()) for c in ("estimate", "lower", "upper"))
+        spread = "the range adds up the lower and upper limits of each, so it is wide rather than exact"
     if total <= 0:
         raise EstimationError(
             "the estimates add up to nobody, so there is no caseload to plan; check the "
@@ -345,7 +361,7 @@ def plan_caseload(
     )
     assumptions = (
         f"The estimate counts people facing multiple disadvantage in {len(zones)} {place}; "
-        "the range adds up the lower and upper limits of each, so it is wide rather than exact.",
+        f"{spread}.",
         aim,
         f"Each coordinator works with at most {ratio} people at a time (1:{ratio}), rounded up "
         "to whole coordinators; MEAM advises no more than 1:10 and many areas find 1:8 better.",

@@ -1,0 +1,400 @@
+"""The publication gate: every number that leaves the program passes here.
+
+Working results from :mod:`meam_mapping.pipeline` are unsuppressed. The
+functions in this module are the only way from them to something shown or
+written: a map slice, a table on a page, a report sentence, a file or a
+command's output. Each applies the one disclosure policy
+(:class:`~meam_mapping.disclosure.DisclosurePolicy`): counts from 1 to
+``threshold - 1`` hidden, with secondary suppression across every level at
+once so no hidden count can be recovered from a total; estimates derived
+from a hidden count hidden with it; estimates of people rounded.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from meam_mapping.dataset import Dataset
+from meam_mapping.disclosure import (
+    DEFAULT_POLICY,
+    DisclosurePolicy,
+    mark_no_counts,
+    suppress_counts,
+    suppress_indicators,
+)
+from meam_mapping.errors import InputError
+from meam_mapping.pipeline.slices import indicator_all_levels, parent_lookup
+from meam_mapping.schema import LEVELS
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+
+    from meam_mapping.caseload import CaseloadPlan
+    from meam_mapping.pipeline.hidden import Headline, HiddenResult
+
+__all__ = [
+    "category_layer",
+    "publish_overlap",
+    "display_table",
+    "estimates_slice",
+    "map_slice",
+    "publish_caseload",
+    "publish_headline",
+    "publish_hidden",
+    "publish_indicators",
+    "publish_people",
+    "publish_zones",
+    "score_slice",
+]
+
+
+def publish_indicators(
+    raw: pd.DataFrame, dataset: Dataset, policy: DisclosurePolicy = DEFAULT_POLICY
+) -> pd.DataFrame:
+    """Every indicator at every level with the policy applied to all levels together."""
+    return suppress_indicators(raw, policy, parent_of=parent_lookup(dataset))
+
+
+def map_slice(
+    dataset: Dataset,
+    indicator: str,
+    period: str | None,
+    level: str | None,
+    policy: DisclosurePolicy = DEFAULT_POLICY,
+) -> pd.DataFrame:
+    """The rows of one level, after the disclosure policy across all levels.
+
+    The policy sees every level at once, so a suppressed LSOA cannot be
+    recovered from its MSOA total minus the other LSOAs.
+    """
+    table, native = indicator_all_levels(dataset, indicator, period)
+    level = level or native
+    if level not in set(table["level"]):
+        available = [lvl for lvl in LEVELS if lvl in set(table["level"])]
+        raise InputError(
+            f"indicator {indicator!r} cannot be shown at level {level!r}",
+            expected="one of " + ", ".join(available),
+            fix="Choose one of those levels: data at a coarse level (e.g. districts) cannot be split "
+            "into smaller areas, and figures without counts (scores, ranks, deciles) cannot be added up",
+        )
+    if table["count"].notna().any() or table["suppressed"].any():
+        safe = suppress_indicators(table, policy, parent_of=parent_lookup(dataset))
+    else:  # values only (e.g. a score): nothing to suppress
+        safe = mark_no_counts(table)
+    part = safe.loc[safe["level"] == level].reset_index(drop=True)
+    names = dataset.areas[level].set_index("area_code")["area_name"]
+    part["area_name"] = part["area_code"].map(names)
+    part.attrs.update(safe.attrs)
+    return part
+
+
+def publish_headline(headline: Headline | None, policy: DisclosurePolicy = DEFAULT_POLICY) -> dict[str, Any] | None:
+    """The headline as it may be shown: whole people, the seen count hidden when small.
+
+    Returns
+    -------
+    dict or None
+        ``observed, n_hat, ci_low, ci_high, hidden, hidden_share, method,
+        model, ci_method, areas, label, suppressed``; when ``observed`` is a
+        small count it and everything derived from it are None.
+    """
+    if headline is None:
+        return None
+    data = headline.to_dict()
+    small = bool(policy.is_small([headline.observed])[0])
+    out: dict[str, Any] = {k: data[k] for k in ("method", "model", "ci_method", "areas", "label")}
+    if small:
+        out |= dict.fromkeys(("observed", "n_hat", "ci_low", "ci_high", "hidden", "hidden_share"))
+        out["suppressed"] = True
+        return out
+    whole = {k: _whole(data[k]) for k in ("observed", "n_hat", "ci_low", "ci_high")}
+    whole["hidden"] = None if whole["n_hat"] is None else whole["n_hat"] - whole["observed"]
+    share = headline.hidden_share
+    out |= whole
+    out["hidden_share"] = None if not np.isfinite(share) else round(float(share), 3)
+    out["suppressed"] = False
+    return out
+
+
+def _whole(value: float) -> int | None:
+    return int(round(float(value))) if value is not None and np.isfinite(value) else None
+
+
+def publish_hidden(hidden: HiddenResult, policy: DisclosurePolicy = DEFAULT_POLICY) -> pd.DataFrame:
+    """Area estimates with the seen count (and what follows from it) suppressed.
+
+    The last row is the headline (``area_code`` ``'Total'``), so the table
+    and the headline can never disagree.
+    """
+    columns = ["area_code", "area_name", "observed", "n_hat", "ci_low", "ci_high", "hidden",
+               "hidden_share", "method", "model", "ci_method", "warnings"]  # fmt: skip
+    head = hidden.headline
+    total = {
+        "area_code": "Total", "area_name": head.label, "observed": head.observed,
+        "n_hat": head.n_hat, "ci_low": head.ci_low, "ci_high": head.ci_high,
+        "hidden": head.hidden, "hidden_share": head.hidden_share, "method": head.method,
+        "model": head.model, "ci_method": head.ci_method, "warnings": "",
+    }  # fmt: skip
+    rows = hidden.by_area[columns] if len(hidden.by_area) else pd.DataFrame(columns=columns)
+    frame = pd.concat([rows, pd.DataFrame([total])], ignore_index=True)
+    for column in ("n_hat", "ci_low", "ci_high", "hidden", "observed"):
+        frame[column] = pd.to_numeric(frame[column], errors="coerce").round(0)
+    return suppress_counts(
+        frame,
+        ["observed"],
+        policy,
+        total_row={"area_code": "Total"} if len(rows) > 1 else None,
+        derived={"observed": ["n_hat", "ci_low", "ci_high", "hidden", "hidden_share"]},
+    )
+
+
+def publish_overlap(hidden: HiddenResult, policy: DisclosurePolicy = DEFAULT_POLICY) -> pd.DataFrame:
+    """The overlap table summed over areas, small patterns hidden."""
+    return suppress_counts(hidden.overlap, ["count"], policy)
+
+
+def _remark(frame: pd.DataFrame, columns: list[str], policy: DisclosurePolicy) -> pd.DataFrame:
+    """Mark a table built only from already-suppressed counts (nothing new is hidden)."""
+    reasons = {c: frame[c] for c in ("suppressed", "suppression") if c in frame.columns}
+    marked = suppress_counts(frame.drop(columns=list(reasons)), columns, policy)
+    if marked["suppressed"].any():  # pragma: no cover - guarded by construction
+        raise ValueError("a published table showed a small count; it was suppressed again")
+    marked = marked.drop(columns=[c for c in marked.columns if c.endswith("suppression")])
+    marked = marked.drop(columns="suppressed")
+    for column, values in reasons.items():
+        marked[column] = values.to_numpy()
+    return marked
+
+
+def publish_people(
+    people: pd.DataFrame,
+    published: pd.DataFrame,
+    level: str,
+    names: pd.Series,
+    policy: DisclosurePolicy,
+) -> pd.DataFrame:
+    """Estimated people per area, hidden wherever the known count is hidden."""
+    known = published[
+        (published["level"] == level) & (published["indicator"] == people.attrs["indicator"])
+    ].set_index("area_code")
+    codes = people["area_code"]
+    hidden = known["suppressed"].reindex(codes).fillna(True).astype(bool).to_numpy()
+    frame = pd.DataFrame(
+        {
+            "area_code": codes.to_numpy(),
+            "area_name": codes.map(names).to_numpy(),
+            "lad_code": people["lad_code"].to_numpy(),
+            "known_count": known["count"].reindex(codes).to_numpy(),
+            "adults": people["adults"].to_numpy(),
+            "estimated_people": np.where(hidden, np.nan, people["estimate"].round(1)),
+            "lower": np.where(hidden, np.nan, people["lower"].round(1)),
+            "upper": np.where(hidden, np.nan, people["upper"].round(1)),
+            "suppressed": hidden,
+            "suppression": known["suppression"].reindex(codes).fillna("").to_numpy(),
+        }
+    )
+    return _remark(frame, ["known_count"], policy)
+
+
+def _round_to(values: pd.Series, step: int = 10) -> pd.Series:
+    return (np.floor(values.astype(float) / step + 0.5) * step).astype(float)
+
+
+def publish_zones(zones: pd.DataFrame, policy: DisclosurePolicy) -> pd.DataFrame:
+    """Zone table with estimates rounded to the nearest 10 people."""
+    frame = zones[["zone", "label", "priority", "n_areas", "area_names", "area_codes"]].copy()
+    for column in ("estimate", "lower", "upper"):
+        frame[f"estimated_people{'' if column == 'estimate' else '_' + column}"] = _round_to(
+            zones[column]
+        )
+    frame["adults"] = zones["adults"].to_numpy()
+    frame["people_per_1000_adults"] = zones["rate_per_1000"].round(2)
+    frame["mean_index_score"] = zones["mean_score"].round(1)
+    frame["hot_spot_areas"] = zones["hot_spot_areas"]
+    return suppress_counts(frame, ["estimated_people"], policy, group_by=["zone"]).drop(
+        columns=["suppression"]
+    )
+
+
+def publish_caseload(plans: dict[int, CaseloadPlan], policy: DisclosurePolicy) -> pd.DataFrame:
+    """One row per coordinator ratio (targets rounded to whole people)."""
+    rows = []
+    for ratio, plan in plans.items():
+        rows.append(
+            {
+                "coordinator_ratio": f"1:{ratio}",
+                "estimated_people": round(plan.estimate),
+                "estimated_people_lower": round(plan.lower),
+                "estimated_people_upper": round(plan.upper),
+                "reach_share": plan.reach_share,
+                "people_to_reach": plan.people_to_reach,
+                "people_to_reach_lower": plan.people_to_reach_lower,
+                "people_to_reach_upper": plan.people_to_reach_upper,
+                "coordinators": plan.coordinators,
+                "coordinators_lower": plan.coordinators_lower,
+                "coordinators_upper": plan.coordinators_upper,
+                "first_caseload_zones": ", ".join(map(str, plan.first_caseload["zone"])),
+            }
+        )
+    frame = pd.DataFrame(rows)
+    return suppress_counts(frame, ["people_to_reach"], policy, group_by=["coordinator_ratio"]).drop(
+        columns=["suppression"]
+    )
+def estimates_slice(
+    dataset: Dataset,
+    published: pd.DataFrame,
+    *,
+    column: str = "n_hat",
+    policy: DisclosurePolicy = DEFAULT_POLICY,
+) -> tuple[pd.DataFrame, str]:
+    """Per-area estimates as a map slice: people per 1,000 adults, or hidden share.
+
+    Parameters
+    ----------
+    published : pandas.DataFrame
+        :func:`publish_hidden`'s table (area rows and the ``'Total'`` row).
+    column : {'n_hat', 'hidden_share'}
+        Map the estimated number of people (as a rate per 1,000 adults of
+        the area) or the share of them no service saw (per cent).
+
+    Returns
+    -------
+    data : pandas.DataFrame
+        A suppressed slice for the map writers.
+    level : str
+        The level of the areas.
+    """
+    rows = published.loc[published["area_code"].astype(str) != "Total"].copy()
+    if rows.empty:
+        raise InputError(
+            "the overlap table has no areas, so the estimates cannot be mapped",
+            column="area_code",
+            fix="Add an area_code column to the overlap table (one block of patterns per district)",
+        )
+    level = dataset.level_of(rows["area_code"].astype(str))
+    rows = rows.loc[rows["area_code"].isin(dataset.areas[level]["area_code"])]
+    adults = _adults_at(dataset, level)
+    hidden = rows["suppressed"].astype(bool).to_numpy()
+    out = pd.DataFrame({"area_code": rows["area_code"].astype(str).to_numpy()})
+    if column == "hidden_share":
+        out["count"] = np.nan
+        out["denominator"] = np.nan
+        out["value"] = np.where(hidden, np.nan, 100 * rows["hidden_share"].to_numpy(dtype=float))
+        out["unit"] = "% of estimated people seen by no service"
+    else:
+        out["count"] = rows["n_hat"].to_numpy(dtype=float)
+        out["denominator"] = out["area_code"].map(adults) if adults is not None else np.nan
+        out["value"] = 1000 * out["count"] / out["denominator"]
+        out["unit"] = "estimated people per 1,000 adults"
+    out["indicator"] = f"estimate_{column}"
+    out["indicator_name"] = (
+        "Estimated people facing multiple disadvantage"
+        if column == "n_hat"
+        else "Share hidden from every service"
+    )
+    out["domain"] = "context"
+    out["period"] = ""
+    out["source"] = "Multiple systems estimation (MEAM Mapping)"
+    out["level"] = level
+    out["suppressed"] = hidden
+    out["suppression"] = rows["suppression"].fillna("").to_numpy() if "suppression" in rows else ""
+    out["count"] = np.where(hidden, np.nan, out["count"])
+    out.loc[hidden, "value"] = np.nan
+    if column == "hidden_share":
+        safe = mark_no_counts(out)
+        safe["suppressed"] = hidden
+    else:
+        safe = suppress_indicators(out.drop(columns="suppression"), policy)
+    return safe, level
+
+
+def _adults_at(dataset: Dataset, level: str) -> pd.Series | None:
+    """Adults (the denominator of the first counted indicator) per area at ``level``."""
+    counted = dataset.catalogue().query("has_counts")["indicator"]
+    if not len(counted):
+        return None
+    table, _ = indicator_all_levels(dataset, counted.iloc[0])
+    at_level = table.loc[table["level"] == level].drop_duplicates("area_code")
+    return at_level.set_index("area_code")["denominator"]
+
+
+def score_slice(scores: pd.DataFrame, *, name: str, unit: str = "index score") -> pd.DataFrame:
+    """A map slice of a score that is not a count (marked as carrying no counts)."""
+    out = pd.DataFrame(
+        {
+            "area_code": scores["area_code"].astype(str).to_numpy(),
+            "count": np.nan,
+            "denominator": np.nan,
+            "value": scores["score"].to_numpy(dtype=float),
+            "suppressed": False,
+            "unit": unit,
+            "indicator_name": name,
+        }
+    )
+    return mark_no_counts(out)
+
+
+def category_layer(
+    areas: gpd.GeoDataFrame, categories: pd.Series, *, keep: list[str] | None = None
+) -> gpd.GeoDataFrame:
+    """Areas with a ``category`` column for a switchable map layer.
+
+    Parameters
+    ----------
+    categories : pandas.Series
+        Category per area, indexed by area code.
+    keep : list of str, optional
+        Only these categories are drawn (e.g. leave out "Not significant").
+    """
+    layer = areas[["area_code", "area_name", "geometry"]].copy()
+    layer["category"] = layer["area_code"].map(categories).astype(str)
+    if keep is not None:
+        layer = layer.loc[layer["category"].isin(keep)]
+    return layer.reset_index(drop=True)
+
+
+def display_table(data: pd.DataFrame, threshold: int | None = None) -> pd.DataFrame:
+    """The map as a readable table: one row per area, highest rate first.
+
+    Suppressed counts and rates read "suppressed", missing ones "no data",
+    so the table carries the same protection as the map.
+    """
+    threshold = threshold or _threshold_of(data)
+    hidden = f"suppressed (fewer than {threshold})" if threshold else "suppressed"
+    unit = str(data["unit"].iloc[0]) if len(data) else ""
+    ordered = data.sort_values("value", ascending=False, na_position="last")
+    status = ordered["suppressed"].astype(bool)
+
+    def shown(column: str, digits: int) -> list[object]:
+        out: list[object] = []
+        for value, is_hidden in zip(ordered[column], status, strict=True):
+            if is_hidden and column != "denominator":
+                out.append(hidden)
+            elif pd.isna(value):
+                out.append("no data")
+            else:
+                out.append(round(float(value), digits) if digits else int(round(float(value))))
+        return out
+
+    return pd.DataFrame(
+        {
+            "Area": ordered.get("area_name", ordered["area_code"]).to_numpy(),
+            "Code": ordered["area_code"].to_numpy(),
+            "Count": pd.Series(shown("count", 0), dtype=object).to_numpy(),
+            "Population": pd.Series(shown("denominator", 0), dtype=object).to_numpy(),
+            f"Rate ({unit})" if unit else "Value": pd.Series(
+                shown("value", 2), dtype=object
+            ).to_numpy(),
+        }
+    )
+
+
+def _threshold_of(data: pd.DataFrame) -> int | None:
+    text = str(data.attrs.get("disclosure_policy", ""))
+    import re
+
+    match = re.search(r"fewer than (\d+)", text)
+    return int(match.group(1)) if match else None

@@ -1,0 +1,197 @@
+"""Indicators at a level: the one place counts are sliced and added up.
+
+Every published number starts from one of these slices: one indicator and
+period at its native level and every coarser level the areas allow (counts
+and denominators summed, rates recomputed, never averaged). Slices are
+*unsuppressed*: they feed estimators and :mod:`meam_mapping.pipeline.publish`,
+never a screen or a file directly.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from meam_mapping.dataset import Dataset
+from meam_mapping.errors import InputError
+from meam_mapping.geography.aggregate import aggregate_indicators
+from meam_mapping.schema import INDICATOR_COLUMNS, LEVELS
+
+__all__ = [
+    "area_names",
+    "domain_rates_at",
+    "every_indicator_all_levels",
+    "indicator_all_levels",
+    "indicators_at",
+    "latest_period",
+    "parent_lookup",
+]
+
+#: Coarser levels each level can be added up to.
+COARSER: dict[str, tuple[str, ...]] = {"lsoa": ("msoa", "lad"), "msoa": ("lad",), "lad": (), "custom": ()}
+
+
+def latest_period(periods: pd.Series) -> str:
+    """The latest of ``periods``, ordered as time where the text allows it."""
+    values = list(dict.fromkeys(periods.astype(str)))
+    try:
+        from meam_mapping.indicators.periods import sort_periods
+    except ImportError:  # pragma: no cover - before the indicators package existed
+        return sorted(values)[-1]
+    return list(sort_periods(values))[-1]
+
+
+def parent_lookup(dataset: Dataset) -> pd.Series:
+    """Child code -> parent code across levels (LSOA -> MSOA -> district)."""
+    parts = []
+    for level, parent_column in (("lsoa", "msoa_code"), ("msoa", "lad_code")):
+        areas = dataset.areas.get(level)
+        if areas is None or parent_column not in areas:
+            continue
+        parent_level = "msoa" if parent_column == "msoa_code" else "lad"
+        if parent_level not in dataset.areas:
+            continue
+        known = areas[parent_column].notna()
+        parts.append(
+            pd.Series(
+                areas.loc[known, parent_column].to_numpy(),
+                index=areas.loc[known, "area_code"].to_numpy(),
+            )
+        )
+    if not parts:
+        return pd.Series(dtype=object)
+    lookup = pd.concat(parts)
+    return lookup[~lookup.index.duplicated()]
+
+
+def area_names(dataset: Dataset) -> pd.Series:
+    """Area code -> area name over every level."""
+    parts = [a.set_index("area_code")["area_name"] for a in dataset.areas.values()]
+    names = pd.concat(parts) if parts else pd.Series(dtype=str)
+    return names[~names.index.duplicated()]
+
+
+def _counted(rows: pd.DataFrame) -> bool:
+    """Whether rows carry counts that can be added up (not ranks, deciles or scores)."""
+    if not rows["count"].notna().any() and not rows["suppressed"].fillna(False).astype(bool).any():
+        return False
+    if "kind" in rows and rows["kind"].notna().any():
+        return bool(rows["kind"].astype(str).isin(["count", "rate", "proportion"]).all())
+    return True
+
+
+def indicator_all_levels(
+    dataset: Dataset, indicator: str, period: str | None = None
+) -> tuple[pd.DataFrame, str]:
+    """One indicator and period at its native level and every coarser level.
+
+    Counts and denominators are summed up the area hierarchy and the rate is
+    recomputed from the sums; an indicator without counts (a score, a rank,
+    a decile) stays at its own level.
+
+    Returns
+    -------
+    table : pandas.DataFrame
+        Tidy rows for all levels, with a ``level`` column (unsuppressed).
+    native : str
+        The level the data came at.
+
+    Raises
+    ------
+    InputError
+        If the indicator or the period does not exist.
+    """
+    table = dataset.indicators
+    rows = table.loc[table["indicator"] == indicator]
+    if rows.empty:
+        known = ", ".join(sorted(table["indicator"].astype(str).unique())[:20])
+        raise InputError(f"there is no indicator {indicator!r}", expected=f"one of: {known}")
+    if period is None:
+        period = latest_period(rows["period"])
+    rows = rows.loc[rows["period"].astype(str) == str(period)]
+    if rows.empty:
+        periods = ", ".join(
+            dict.fromkeys(table.loc[table["indicator"] == indicator, "period"].astype(str))
+        )
+        raise InputError(
+            f"indicator {indicator!r} has no period {period!r}", expected=f"one of: {periods}"
+        )
+    native = dataset.level_of(rows["area_code"])
+    rows = rows.loc[rows["area_code"].isin(dataset.areas[native]["area_code"])]
+    frames = [rows.assign(level=native)]
+    if _counted(rows):
+        for coarser in COARSER.get(native, ()):
+            if coarser not in dataset.areas:
+                continue
+            try:
+                lookup = dataset.lookup(native, coarser)
+            except InputError:
+                continue
+            columns = [c for c in INDICATOR_COLUMNS if c in rows.columns]
+            result = aggregate_indicators(rows[columns], lookup, to_level=coarser)
+            frames.append(result.table.assign(level=coarser))
+    combined = pd.concat(frames, ignore_index=True)
+    for column in ("indicator_name", "unit", "domain", "source", "kind", "polarity"):
+        if column in rows and rows[column].notna().any():
+            combined[column] = rows[column].dropna().iloc[0]
+    return combined, native
+
+
+def every_indicator_all_levels(dataset: Dataset, period: str | None = None) -> pd.DataFrame:
+    """Every indicator at its own and each coarser level (unsuppressed: for estimators only)."""
+    frames = []
+    for indicator in dict.fromkeys(dataset.indicators["indicator"].astype(str)):
+        try:
+            table, _ = indicator_all_levels(dataset, indicator, period)
+        except InputError:
+            if period is None:
+                raise
+            continue  # this indicator has no data for the chosen period
+        frames.append(table)
+    if not frames:
+        raise InputError("there are no indicators to analyse", expected="an indicator table")
+    table = pd.concat(frames, ignore_index=True)
+    if "indicator_name" not in table:
+        table["indicator_name"] = table["indicator"]
+    keep = [c for c in (*INDICATOR_COLUMNS, "indicator_name", "kind", "polarity") if c in table]
+    table = table[list(dict.fromkeys([*keep, "level"]))].copy()
+    table["suppressed"] = table["suppressed"].fillna(False).astype(bool)
+    return table
+
+
+def indicators_at(dataset: Dataset, level: str, period: str | None = None) -> pd.DataFrame:
+    """Every indicator at ``level``, added up from finer levels (unsuppressed).
+
+    Raises
+    ------
+    InputError
+        If no indicator can be shown at ``level``.
+    """
+    table = every_indicator_all_levels(dataset, period)
+    part = table.loc[table["level"] == level]
+    if part.empty:
+        available = [lvl for lvl in LEVELS if lvl in set(table["level"])]
+        raise InputError(
+            f"no indicator can be shown at level {level!r}",
+            expected="one of " + ", ".join(available),
+        )
+    return part.reset_index(drop=True)
+
+
+def domain_rates_at(dataset: Dataset, level: str, period: str | None = None) -> pd.DataFrame:
+    """Per-area rate of one indicator per domain (with 95% limits), at ``level``.
+
+    Raises
+    ------
+    InputError
+        If no indicator outside the context domain has counts at this level.
+    """
+    from meam_mapping.concentrate.index import domain_rates
+
+    table = indicators_at(dataset, level, period)
+    counted = table.loc[table["count"].notna() & (table["domain"] != "context")]
+    if counted.empty:
+        raise InputError(
+            f"no indicator has counts at {level} level outside the context domain",
+            expected="counts for homelessness, substance misuse, mental health or justice",
+        )
+    return domain_rates(counted, dataset.areas[level], ci=True)
