@@ -2,13 +2,21 @@
 
 Commands (stable: scripts rely on them)::
 
-    demo    --out WORKSPACE.gpkg
-    hidden  --patterns FILE.csv [--by COLUMN] [--method auto|chapman|loglinear]
-            [--interactions "A:B,B:C" | --select aic|bic] [--format table|json|csv]
-    map     (--demo | --workspace W.gpkg | --boundaries B --data D) --indicator ID
-            [--level lsoa|msoa|lad] [--scheme quantiles|fisher_jenks|...] [--title T]
-            --out FILE.(html|png|svg|pdf)
-    pack    (--demo | --workspace W.gpkg) --out DIR
+    demo      --out WORKSPACE.gpkg
+    workspace --boundaries B [--data D]... [--patterns P]... [--name N] --out W.gpkg
+    table     (--demo | --workspace W | --boundaries B --data D) --indicator ID
+              [--level L] [--period P] [--format csv|json]
+    analyse   (--demo | --workspace W | --boundaries B --data D [--patterns P])
+              [--level L] [--settings S.json] [--format text|json]
+    hidden    --patterns FILE.csv [--by COLUMN] [--method auto|chapman|loglinear]
+              [--interactions "A:B,B:C" | --select aic|bic] [--format table|json|csv]
+    map       (--demo | --workspace W.gpkg | --boundaries B --data D) --indicator ID
+              [--level lsoa|msoa|lad] [--scheme quantiles|fisher_jenks|...] [--title T]
+              --out FILE.(html|png|svg|pdf)
+    pack      (--demo | --workspace W.gpkg | --boundaries B --data D [--patterns P]) --out DIR
+
+A partnership re-runs last year's analysis on this year's files with
+``workspace``, ``analyse`` and ``pack``, and no clicks.
 
 Errors a person can fix go to stderr with exit status 2.
 """
@@ -26,6 +34,28 @@ from meam_mapping.errors import EstimationError, InputError
 __all__ = ["main", "build_parser"]
 
 
+def _add_source(parser: argparse.ArgumentParser, *, patterns: bool = True) -> None:
+    """The data options shared by map, table, analyse and pack."""
+    source = parser.add_mutually_exclusive_group(required=True)
+    source.add_argument("--demo", action="store_true", help="use the synthetic demo")
+    source.add_argument("--workspace", type=Path, help="a saved workspace (.gpkg)")
+    source.add_argument(
+        "--boundaries", type=Path, help="boundary file (GeoJSON, GeoPackage, zipped Shapefile)"
+    )
+    parser.add_argument(
+        "--data", type=Path, action="append", default=[],
+        help="indicator table for --boundaries (CSV, XLSX, Fingertips export); repeat for several",
+    )  # fmt: skip
+    if patterns:
+        parser.add_argument(
+            "--patterns", type=Path, action="append", default=[],
+            help="overlap table (people seen by each combination of services) for --boundaries",
+        )  # fmt: skip
+    parser.add_argument(
+        "--threshold", type=int, default=5, help="suppress counts from 1 to THRESHOLD-1 (default 5)"
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser for all commands."""
     parser = argparse.ArgumentParser(
@@ -37,6 +67,32 @@ def build_parser() -> argparse.ArgumentParser:
     demo = sub.add_parser("demo", help="write the synthetic Cambridgeshire demo as a workspace")
     demo.add_argument("--out", required=True, type=Path, help="workspace file to write (.gpkg)")
     demo.add_argument("--seed", type=int, default=2027, help="simulation seed (default 2027)")
+
+    work = sub.add_parser(
+        "workspace", help="build a workspace from boundaries and tables (as the Data page does)"
+    )
+    work.add_argument("--boundaries", required=True, type=Path, help="boundary file")
+    work.add_argument("--data", type=Path, action="append", default=[],
+                      help="indicator table (repeat for several)")  # fmt: skip
+    work.add_argument("--patterns", type=Path, action="append", default=[],
+                      help="overlap table (repeat for several; the last one is kept)")  # fmt: skip
+    work.add_argument("--name", default="Your data", help="name of the dataset")
+    work.add_argument("--out", required=True, type=Path, help="workspace file to write (.gpkg)")
+
+    table = sub.add_parser("table", help="print the published table behind a map")
+    _add_source(table, patterns=False)
+    table.add_argument("--indicator", required=True, help="indicator id")
+    table.add_argument("--level", choices=["lsoa", "msoa", "lad", "custom"],
+                       help="area level (default: the data's)")  # fmt: skip
+    table.add_argument("--period", help="period (default: the latest)")
+    table.add_argument("--format", default="csv", choices=["csv", "json"])
+
+    analyse = sub.add_parser("analyse", help="run the standard analysis and print it")
+    _add_source(analyse)
+    analyse.add_argument("--level", choices=["lsoa", "msoa", "lad", "custom"],
+                         help="level of the index, hot spots and zones (default msoa)")  # fmt: skip
+    analyse.add_argument("--settings", type=Path, help="analysis settings as a JSON file")
+    analyse.add_argument("--format", default="text", choices=["text", "json"])
 
     hidden = sub.add_parser("hidden", help="estimate hidden populations from an overlap table")
     hidden.add_argument("--patterns", required=True, type=Path, help="overlap table (CSV or XLSX)")
@@ -52,17 +108,9 @@ def build_parser() -> argparse.ArgumentParser:
     hidden.add_argument("--format", default="table", choices=["table", "json", "csv"])
 
     mapper = sub.add_parser("map", help="draw a map of one indicator")
-    source = mapper.add_mutually_exclusive_group(required=True)
-    source.add_argument("--demo", action="store_true", help="use the synthetic demo")
-    source.add_argument("--workspace", type=Path, help="a saved workspace (.gpkg)")
-    source.add_argument(
-        "--boundaries", type=Path, help="boundary file (GeoJSON, GeoPackage, zipped Shapefile)"
-    )
+    _add_source(mapper, patterns=False)
     mapper.add_argument(
-        "--data", type=Path, help="indicator table for --boundaries (CSV, XLSX, Fingertips export)"
-    )
-    mapper.add_argument(
-        "--indicator", required=True, help="indicator id (see the Data page or --list)"
+        "--indicator", required=True, help="indicator id (see the Data page or the table command)"
     )
     mapper.add_argument("--period", help="period (default: the latest)")
     mapper.add_argument(
@@ -75,17 +123,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     mapper.add_argument("--classes", type=int, default=5, help="number of classes (default 5)")
     mapper.add_argument("--title", help="map title")
-    mapper.add_argument(
-        "--threshold", type=int, default=5, help="suppress counts from 1 to THRESHOLD-1 (default 5)"
-    )
     mapper.add_argument("--preset", default="a4_landscape", help="page size for static maps")
     mapper.add_argument("--out", required=True, type=Path, help="output .html, .png, .svg or .pdf")
 
     pack = sub.add_parser("pack", help="build the evidence pack for a funding bid")
-    pack_source = pack.add_mutually_exclusive_group(required=True)
-    pack_source.add_argument("--demo", action="store_true")
-    pack_source.add_argument("--workspace", type=Path)
-    pack.add_argument("--threshold", type=int, default=5)
+    _add_source(pack)
+    pack.add_argument("--settings", type=Path, help="analysis settings as a JSON file")
     pack.add_argument(
         "--out", required=True, type=Path, help="folder to write (a .zip is written beside it)"
     )
@@ -96,7 +139,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status."""
     parser = build_parser()
     args = parser.parse_args(argv)
-    handlers = {"demo": _demo, "hidden": _hidden, "map": _map, "pack": _pack}
+    handlers = {
+        "demo": _demo,
+        "workspace": _workspace,
+        "table": _table,
+        "analyse": _analyse,
+        "hidden": _hidden,
+        "map": _map,
+        "pack": _pack,
+    }
     try:
         return handlers[args.command](args)
     except (InputError, EstimationError) as err:
@@ -123,19 +174,83 @@ def _demo(args: argparse.Namespace) -> int:
 def _load_dataset(args: argparse.Namespace):  # noqa: ANN202 - Dataset
     from meam_mapping.dataset import dataset_from_demo
     from meam_mapping.demo import build_demo
-    from meam_mapping.workspace import load_workspace
 
     if getattr(args, "demo", False):
         return dataset_from_demo(build_demo())
     if getattr(args, "workspace", None):
-        return load_workspace(args.workspace).dataset
-    from meam_mapping.loading import dataset_from_files
+        from meam_mapping.workspace import load_workspace
 
-    if not args.data:
+        return load_workspace(args.workspace).dataset
+    from meam_mapping.loading import build_dataset
+
+    patterns = getattr(args, "patterns", [])
+    if not args.data and not patterns:
         raise InputError(
-            "--boundaries needs --data (the indicator table to map)", fix="Add --data FILE"
+            "--boundaries needs --data (an indicator table) or --patterns (an overlap table)",
+            fix="Add --data FILE",
         )
-    return dataset_from_files(args.boundaries, [args.data])
+    dataset, report = build_dataset(args.boundaries, args.data, patterns)
+    for line in report:
+        print(line, file=sys.stderr)
+    return dataset
+
+
+def _policy(args: argparse.Namespace):  # noqa: ANN202 - DisclosurePolicy
+    from meam_mapping.disclosure import DisclosurePolicy
+
+    return DisclosurePolicy(threshold=args.threshold)
+
+
+def _settings(args: argparse.Namespace):  # noqa: ANN202 - AnalysisSettings
+    from meam_mapping.pipeline import AnalysisSettings
+
+    settings = AnalysisSettings(threshold=args.threshold)
+    if getattr(args, "settings", None):
+        path = Path(args.settings)
+        if not path.is_file():
+            raise InputError("the settings file was not found", file=str(path),
+                             fix="Check the path given to --settings")  # fmt: skip
+        settings = AnalysisSettings.from_json(path.read_text(encoding="utf-8"))
+        settings = settings.replace(threshold=args.threshold) if args.threshold != 5 else settings
+    if getattr(args, "level", None):
+        settings = settings.replace(level=args.level)
+    return settings
+
+
+def _workspace(args: argparse.Namespace) -> int:
+    from meam_mapping.loading import build_dataset
+    from meam_mapping.workspace import Workspace, save_workspace
+
+    dataset, report = build_dataset(args.boundaries, args.data, args.patterns, name=args.name)
+    print("\n".join(report))
+    path = save_workspace(Workspace(dataset), args.out)
+    print(f"wrote {path}")
+    return 0
+
+
+def _table(args: argparse.Namespace) -> int:
+    from meam_mapping.pipeline.publish import published_table
+
+    dataset = _load_dataset(args)
+    table = published_table(dataset, args.indicator, args.period, args.level, _policy(args))
+    if args.format == "json":
+        print(table.to_json(orient="records", indent=2))
+    else:
+        table.to_csv(sys.stdout, index=False)
+    return 0
+
+
+def _analyse(args: argparse.Namespace) -> int:
+    from meam_mapping.pipeline import run
+    from meam_mapping.pipeline.report import analysis_text
+
+    dataset = _load_dataset(args)
+    analysis = run(dataset, _settings(args), _policy(args))
+    if args.format == "json":
+        print(json.dumps(analysis.to_dict(), indent=2, default=_json_default))
+    else:
+        print(analysis_text(analysis, dataset))
+    return 0
 
 
 def _hidden(args: argparse.Namespace) -> int:
@@ -179,7 +294,6 @@ def _json_default(value: object) -> object:
 
 
 def _map(args: argparse.Namespace) -> int:
-    from meam_mapping.disclosure import DisclosurePolicy
     from meam_mapping.mapping import MapRequest, render_map_file
 
     dataset = _load_dataset(args)
@@ -192,18 +306,15 @@ def _map(args: argparse.Namespace) -> int:
         title=args.title,
         preset=args.preset,
     )
-    path = render_map_file(
-        dataset, request, args.out, policy=DisclosurePolicy(threshold=args.threshold)
-    )
+    path = render_map_file(dataset, request, args.out, policy=_policy(args))
     print(f"wrote {path}")
     return 0
 
 
 def _pack(args: argparse.Namespace) -> int:
-    from meam_mapping.disclosure import DisclosurePolicy
     from meam_mapping.export.pack import build_pack
 
     dataset = _load_dataset(args)
-    result = build_pack(dataset, args.out, policy=DisclosurePolicy(threshold=args.threshold))
+    result = build_pack(dataset, args.out, policy=_policy(args), settings=_settings(args))
     print(f"wrote {result.folder} and {result.zip_path}")
     return 0

@@ -161,14 +161,95 @@ def add_indicators(dataset: Dataset, loaded: LoadResult, *, file: str | None = N
     return AddResult(dataset=new, report=result.report, notes=tuple(notes))
 
 
+def add_patterns(dataset: Dataset, patterns: pd.DataFrame, *, file: str | None = None) -> AddResult:
+    """Add an overlap (pattern) table, checking its area codes against the areas.
+
+    Parameters
+    ----------
+    patterns : pandas.DataFrame
+        As :func:`meam_mapping.io.patterns.read_patterns` returns it: one 0/1
+        column per list, ``count``, optional ``area_code`` and strata.
+
+    Raises
+    ------
+    InputError
+        If the table names areas that are not in the boundaries.
+    """
+    notes: list[str] = []
+    if "area_code" in patterns.columns:
+        codes = patterns["area_code"].astype(str).str.strip()
+        patterns = patterns.assign(area_code=codes)
+        known = set().union(*(set(a["area_code"].astype(str)) for a in dataset.areas.values()))
+        unknown = sorted(set(codes) - known)
+        if unknown:
+            rows = [int(i) + 2 for i in codes.index[codes.isin(unknown)][:5]]
+            raise InputError(
+                f"{len(unknown)} area code(s) of the overlap table are not in the boundaries: "
+                + ", ".join(unknown[:5]) + ("…" if len(unknown) > 5 else ""),
+                file=file,
+                row=rows,
+                column="area_code",
+                expected="codes of the loaded areas (usually district codes such as E07000008)",
+                fix="Correct the codes, or load boundaries that contain these areas",
+            )
+        level = dataset.level_of(codes)
+        notes.append(
+            f"Overlap table: {codes.nunique()} {level} areas, {len(patterns)} rows"
+            + (f" from {file}" if file else "")
+        )
+    if dataset.patterns is not None:
+        notes.append("The overlap table loaded before was replaced.")
+    sources = [*dataset.sources, {"table": file or "Overlap table", "source": "Loaded by the user",
+                                  "licence": "as stated by the provider",
+                                  "date": date.today().isoformat()}]  # fmt: skip
+    new = replace(dataset, patterns=patterns.reset_index(drop=True), sources=sources,
+                  notes=[*dataset.notes, *notes])  # fmt: skip
+    return AddResult(dataset=new, report=None, notes=tuple(notes))
+
+
+def build_dataset(
+    boundaries: FileLike,
+    tables: list[FileLike] = (),  # type: ignore[assignment]
+    patterns: list[FileLike] = (),  # type: ignore[assignment]
+    *,
+    name: str = "Your data",
+    **load_options: Any,
+) -> tuple[Dataset, list[str]]:
+    """Boundaries, indicator tables and overlap tables, as the Data page loads them.
+
+    Returns
+    -------
+    dataset : Dataset
+    report : list of str
+        The boundary notes and one join report per table, in plain English.
+    """
+    from meam_mapping.io.patterns import read_patterns
+
+    read = read_boundaries(boundaries)
+    dataset = dataset_from_boundaries(read, name=name)
+    report = [f"Boundaries {getattr(boundaries, 'name', boundaries)}: "
+              + ", ".join(f"{len(a)} {lvl}" for lvl, a in dataset.areas.items())]  # fmt: skip
+    report += [f"- {note}" for note in read.notes]
+    for table in tables:
+        added = add_indicators(dataset, load_indicator_file(table, **load_options))
+        dataset = added.dataset
+        report.append(f"Table {table}:")
+        if added.report is not None:
+            report.append(added.report.summary_text())
+        report += [f"- {note}" for note in added.notes]
+    for file in patterns:
+        frame = read_patterns(file)
+        added = add_patterns(dataset, frame, file=str(file))
+        dataset = added.dataset
+        report += [f"- {note}" for note in added.notes]
+    return dataset, report
+
+
 def dataset_from_files(
     boundaries: FileLike, tables: list[FileLike], *, name: str = "Your data", **load_options: Any
 ) -> Dataset:
     """Boundaries plus indicator tables, as the command line loads them."""
-    dataset = dataset_from_boundaries(read_boundaries(boundaries), name=name)
-    for table in tables:
-        dataset = add_indicators(dataset, load_indicator_file(table, **load_options)).dataset
-    return dataset
+    return build_dataset(boundaries, tables, name=name, **load_options)[0]
 
 
 def workbook_sheets(data: bytes) -> list[str]:

@@ -1,14 +1,10 @@
-"""From a dataset to a map: slice, aggregate, suppress, draw.
+"""From a dataset to a drawn map: the published slice, then the map writers.
 
-This module joins the steps every map needs so that the app, the command
-line and the evidence pack draw the same map from the same choices:
-
-1. take one indicator and period at its native level;
-2. aggregate counts and denominators to every coarser level the areas allow
-   (rates recomputed, never averaged);
-3. apply the disclosure policy to all levels *together*, so no suppressed cell
-   can be recovered from a parent minus its children;
-4. keep the requested level and draw it (interactive or static).
+The app, the command line and the evidence pack draw the same map from the
+same :class:`MapRequest`: the slice comes from the publication gate
+(:func:`meam_mapping.pipeline.publish.map_slice`: one indicator and period,
+added up to every coarser level, the disclosure policy applied to all levels
+together) and is drawn interactive (folium) or static (matplotlib).
 """
 
 from __future__ import annotations
@@ -22,10 +18,9 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from meam_mapping.dataset import Dataset
-from meam_mapping.disclosure import DEFAULT_POLICY, DisclosurePolicy, suppress_indicators
+from meam_mapping.disclosure import DEFAULT_POLICY, DisclosurePolicy
 from meam_mapping.errors import InputError
-from meam_mapping.geography.aggregate import aggregate_indicators
-from meam_mapping.schema import INDICATOR_COLUMNS, LEVELS
+from meam_mapping.pipeline.publish import map_slice
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -36,18 +31,12 @@ if TYPE_CHECKING:
 
 __all__ = [
     "MapRequest",
-    "every_indicator_all_levels",
-    "display_table",
-    "indicator_all_levels",
     "interactive_map",
-    "parent_lookup",
     "parse_breaks",
     "render_map_file",
     "static_map_figure",
-    "suppressed_slice",
 ]
 
-_COARSER = {"lsoa": ("msoa", "lad"), "msoa": ("lad",), "lad": (), "custom": ()}
 _FORMATS = ("html", "png", "svg", "pdf")
 
 
@@ -121,135 +110,6 @@ def parse_breaks(text: str) -> list[float] | None:
     return sorted(values)
 
 
-def parent_lookup(dataset: Dataset) -> pd.Series:
-    """Child code -> parent code across levels (LSOA -> MSOA -> district)."""
-    parts = []
-    for level, parent_column in (("lsoa", "msoa_code"), ("msoa", "lad_code")):
-        areas = dataset.areas.get(level)
-        if areas is None or parent_column not in areas:
-            continue
-        parent_level = "msoa" if parent_column == "msoa_code" else "lad"
-        if parent_level not in dataset.areas:
-            continue
-        known = areas[parent_column].notna()
-        parts.append(
-            pd.Series(
-                areas.loc[known, parent_column].to_numpy(),
-                index=areas.loc[known, "area_code"].to_numpy(),
-            )
-        )
-    if not parts:
-        return pd.Series(dtype=object)
-    lookup = pd.concat(parts)
-    return lookup[~lookup.index.duplicated()]
-
-
-def _latest(periods: pd.Series) -> str:
-    return sorted(periods.astype(str).unique())[-1]
-
-
-def indicator_all_levels(
-    dataset: Dataset, indicator: str, period: str | None = None
-) -> tuple[pd.DataFrame, str]:
-    """One indicator and period at its native level and every coarser level.
-
-    Returns
-    -------
-    table : pandas.DataFrame
-        Tidy rows for all levels, with a ``level`` column (unsuppressed).
-    native : str
-        The level the data came at.
-    """
-    table = dataset.indicators
-    rows = table.loc[table["indicator"] == indicator]
-    if rows.empty:
-        known = ", ".join(sorted(table["indicator"].unique())[:20])
-        raise InputError(f"there is no indicator {indicator!r}", expected=f"one of: {known}")
-    if period is None:
-        period = _latest(rows["period"])
-    rows = rows.loc[rows["period"].astype(str) == str(period)]
-    if rows.empty:
-        periods = ", ".join(
-            sorted(table.loc[table["indicator"] == indicator, "period"].astype(str).unique())
-        )
-        raise InputError(
-            f"indicator {indicator!r} has no period {period!r}", expected=f"one of: {periods}"
-        )
-    native = dataset.level_of(rows["area_code"])
-    rows = rows.loc[rows["area_code"].isin(dataset.areas[native]["area_code"])]
-    frames = [rows.assign(level=native)]
-    if rows["count"].notna().any():
-        for coarser in _COARSER.get(native, ()):
-            if coarser not in dataset.areas:
-                continue
-            try:
-                lookup = dataset.lookup(native, coarser)
-            except InputError:
-                continue
-            result = aggregate_indicators(rows[list(INDICATOR_COLUMNS)], lookup, to_level=coarser)
-            frames.append(result.table.assign(level=coarser))
-    combined = pd.concat(frames, ignore_index=True)
-    if "indicator_name" in rows:
-        combined["indicator_name"] = rows["indicator_name"].iloc[0]
-    return combined, native
-
-
-def every_indicator_all_levels(dataset: Dataset, period: str | None = None) -> pd.DataFrame:
-    """Every indicator at its own and each coarser level (unsuppressed: for estimators only)."""
-    frames = []
-    for indicator in dict.fromkeys(dataset.indicators["indicator"].astype(str)):
-        try:
-            table, _ = indicator_all_levels(dataset, indicator, period)
-        except InputError:
-            if period is None:
-                raise
-            continue  # this indicator has no data for the chosen period
-        frames.append(table)
-    if not frames:
-        raise InputError("there are no indicators to analyse", expected="an indicator table")
-    table = pd.concat(frames, ignore_index=True)
-    keep = [*INDICATOR_COLUMNS, "indicator_name", "level"]
-    if "indicator_name" not in table:
-        table["indicator_name"] = table["indicator"]
-    table = table[keep].copy()
-    table["suppressed"] = table["suppressed"].fillna(False).astype(bool)
-    return table
-
-
-def suppressed_slice(
-    dataset: Dataset,
-    indicator: str,
-    period: str | None,
-    level: str | None,
-    policy: DisclosurePolicy = DEFAULT_POLICY,
-) -> pd.DataFrame:
-    """The rows of one level, after the disclosure policy across all levels.
-
-    The policy sees every level at once, so a suppressed LSOA cannot be
-    recovered from its MSOA total minus the other LSOAs.
-    """
-    table, native = indicator_all_levels(dataset, indicator, period)
-    level = level or native
-    if level not in set(table["level"]):
-        available = [lvl for lvl in LEVELS if lvl in set(table["level"])]
-        raise InputError(
-            f"indicator {indicator!r} cannot be shown at level {level!r}",
-            expected="one of " + ", ".join(available),
-            fix="Data at a coarse level (e.g. districts) cannot be split into smaller areas",
-        )
-    if table["count"].notna().any() or table["suppressed"].any():
-        safe = suppress_indicators(table, policy, parent_of=parent_lookup(dataset))
-    else:  # values only (e.g. a score): nothing to suppress
-        from meam_mapping.disclosure import mark_no_counts
-
-        safe = mark_no_counts(table)
-    part = safe.loc[safe["level"] == level].reset_index(drop=True)
-    names = dataset.areas[level].set_index("area_code")["area_name"]
-    part["area_name"] = part["area_code"].map(names)
-    part.attrs.update(safe.attrs)
-    return part
-
-
 def _title(dataset: Dataset, request: MapRequest, data: pd.DataFrame) -> tuple[str, str, str, str]:
     name = (
         data["indicator_name"].iloc[0]
@@ -299,7 +159,7 @@ def interactive_map(
         return simplify_for_display(dataset.areas[lvl], level=lvl)
 
     if data is None:
-        data = suppressed_slice(dataset, request.indicator, request.period, request.level, policy)
+        data = map_slice(dataset, request.indicator, request.period, request.level, policy)
     level = str(data["level"].iloc[0]) if len(data) else (request.level or "lsoa")
     title, unit, period, source = _title(dataset, request, data)
     outlines = _outlines(dataset, request, level)
@@ -333,7 +193,7 @@ def static_map_figure(
     from meam_mapping.maps.static import static_map
 
     if data is None:
-        data = suppressed_slice(dataset, request.indicator, request.period, request.level, policy)
+        data = map_slice(dataset, request.indicator, request.period, request.level, policy)
     level = str(data["level"].iloc[0]) if len(data) else (request.level or "lsoa")
     title, unit, period, source = _title(dataset, request, data)
     from meam_mapping.schema import LEVEL_LABELS
@@ -393,47 +253,3 @@ def render_map_file(
 
         save_figure(static_map_figure(dataset, request, policy), out, format=format)
     return Path(out) if not isinstance(out, io.IOBase) else out
-
-
-def display_table(data: pd.DataFrame, threshold: int | None = None) -> pd.DataFrame:
-    """The map as a readable table: one row per area, highest rate first.
-
-    Suppressed counts and rates read "suppressed", missing ones "no data",
-    so the table carries the same protection as the map.
-    """
-    threshold = threshold or _threshold_of(data)
-    hidden = f"suppressed (fewer than {threshold})" if threshold else "suppressed"
-    unit = str(data["unit"].iloc[0]) if len(data) else ""
-    ordered = data.sort_values("value", ascending=False, na_position="last")
-    status = ordered["suppressed"].astype(bool)
-
-    def shown(column: str, digits: int) -> list[object]:
-        out: list[object] = []
-        for value, is_hidden in zip(ordered[column], status, strict=True):
-            if is_hidden and column != "denominator":
-                out.append(hidden)
-            elif pd.isna(value):
-                out.append("no data")
-            else:
-                out.append(round(float(value), digits) if digits else int(round(float(value))))
-        return out
-
-    return pd.DataFrame(
-        {
-            "Area": ordered.get("area_name", ordered["area_code"]).to_numpy(),
-            "Code": ordered["area_code"].to_numpy(),
-            "Count": pd.Series(shown("count", 0), dtype=object).to_numpy(),
-            "Population": pd.Series(shown("denominator", 0), dtype=object).to_numpy(),
-            f"Rate ({unit})" if unit else "Value": pd.Series(
-                shown("value", 2), dtype=object
-            ).to_numpy(),
-        }
-    )
-
-
-def _threshold_of(data: pd.DataFrame) -> int | None:
-    text = str(data.attrs.get("disclosure_policy", ""))
-    import re
-
-    match = re.search(r"fewer than (\d+)", text)
-    return int(match.group(1)) if match else None

@@ -51,7 +51,7 @@ import pyogrio
 from meam_mapping.dataset import Dataset
 from meam_mapping.errors import InputError
 from meam_mapping.notes import validate_notes
-from meam_mapping.scenarios import Scenario
+from meam_mapping.pipeline.scenarios import Scenario
 from meam_mapping.schema import LEVELS, STORAGE_CRS
 
 __all__ = [
@@ -92,7 +92,7 @@ class Workspace:
     saved_at : str
         ISO time of the save, or "" for an unsaved workspace.
     scenarios : tuple of Scenario
-        Named sets of choices (:mod:`meam_mapping.scenarios`).
+        Named sets of choices (:mod:`meam_mapping.pipeline.scenarios`).
     notes : DataFrame, optional
         Notes on areas (:data:`meam_mapping.notes.NOTE_COLUMNS`); None for none.
     """

@@ -5,12 +5,12 @@ from __future__ import annotations
 import streamlit as st
 from streamlit_folium import st_folium
 
-from meam_mapping.concentration import category_layer, score_map_data
 from meam_mapping.errors import EstimationError, InputError
 from meam_mapping.maps.interactive import choropleth
+from meam_mapping.pipeline.publish import category_layer, score_slice
 from meam_mapping.schema import DOMAIN_LABELS, LEVEL_LABELS
 from ui.cache import domain_rates_cached, hotspots_cached, index_model_cached, typology_cached
-from ui.state import current_dataset, kept, policy, remember
+from ui.state import current_dataset, kept, policy, remember, settings, update_settings
 from ui.widgets import show_problem
 
 st.title("Concentration")
@@ -23,11 +23,12 @@ if dataset.label:
     st.caption(f":material/science: {dataset.label}")
 
 levels = [lv for lv in dataset.levels if lv != "lad"] or dataset.levels
-level = st.radio("Level of geography", levels, horizontal=True, key=kept("conc_level", levels[0], levels),
+default_level = settings().level if settings().level in levels else levels[0]
+level = st.radio("Level of geography", levels, horizontal=True, key=kept("conc_level", default_level, levels),
                  format_func=lambda lv: LEVEL_LABELS.get(lv, lv))
 remember("conc_level")
 try:
-    rates = domain_rates_cached(dataset.token, dataset, level)
+    rates = domain_rates_cached(dataset.token, dataset, update_settings(level=level))
 except (InputError, EstimationError) as err:
     show_problem(err)
     st.stop()
@@ -57,13 +58,14 @@ with tab_index:
     if not any(weights.values()):
         st.warning("At least one weight must be above zero.")
         st.stop()
-    model = index_model_cached(dataset.token, rates, level, method)
+    chosen = update_settings(index_method=method, index_weights=weights)
+    model = index_model_cached(dataset.token, rates, chosen)
     try:
         scores = model.reweight(weights)
     except InputError as err:
         show_problem(err)
         st.stop()
-    data = score_map_data(scores.dropna(subset=["score"]), name="Composite index of multiple disadvantage")
+    data = score_slice(scores.dropna(subset=["score"]), name="Composite index of multiple disadvantage")
     fmap = choropleth(dataset.areas[level], data, title="Composite index (higher = more concentrated)",
                       unit="index score", label=dataset.label, threshold=policy().threshold,
                       outlines=dataset.areas.get("lad") if level != "lad" else None)
@@ -116,15 +118,16 @@ with tab_types:
 
 with tab_hot:
     h1, h2 = st.columns(2)
-    statistic = h1.selectbox("Statistic", ["gi_star", "local_moran"], key=kept("conc_stat", "gi_star"),
+    statistic = h1.selectbox("Statistic", ["gi_star", "local_moran"],
+                             key=kept("conc_stat", settings().hotspot_statistic),
                              format_func={"gi_star": "Getis-Ord Gi* (hot and cold spots)",
                                           "local_moran": "Local Moran's I (clusters and outliers)"}.get)
-    permutations = h2.selectbox("Permutations", [999, 9999], key=kept("conc_perm", 999),
+    permutations = h2.selectbox("Permutations", [999, 9999], key=kept("conc_perm", settings().permutations),
                                 help="More permutations give finer p-values (needed with few areas).")
     remember("conc_stat", "conc_perm")
     try:
-        spots = hotspots_cached(dataset.token, dataset, level, tuple(sorted(weights.items())), method, statistic,
-                                permutations, scores.dropna(subset=["score"]))
+        chosen = update_settings(hotspot_statistic=statistic, permutations=int(permutations))
+        spots = hotspots_cached(dataset.token, dataset, chosen, scores.dropna(subset=["score"]))
     except (InputError, EstimationError) as err:
         show_problem(err)
     else:

@@ -7,13 +7,27 @@ from streamlit_folium import st_folium
 
 from meam_mapping.errors import EstimationError, InputError
 from meam_mapping.estimate.funnel import funnel_figure
-from meam_mapping.mapping import display_table
 from meam_mapping.maps.interactive import choropleth
+from meam_mapping.pipeline import pattern_lists
+from meam_mapping.pipeline.publish import (
+    display_table,
+    estimates_slice,
+    publish_headline,
+    publish_hidden,
+    publish_overlap,
+)
 from meam_mapping.schema import LEVEL_LABELS
-from meam_mapping.views import estimate_map_data, pattern_lists
-from ui.cache import hidden_view_cached, prevalence_view_cached, visibility_view_cached
-from ui.state import current_dataset, kept, policy, remember
-from ui.widgets import indicator_picker, show_problem
+from ui.cache import hidden_cached, prevalence_cached, visibility_cached
+from ui.state import current_dataset, kept, policy, remember, update_settings
+from ui.tables import hidden_table, model_table
+from ui.widgets import indicator_picker, show_headline, show_problem
+
+MODEL_CHOICES = [
+    "Chosen by AIC (recommended)",
+    "Chosen by BIC (simpler models)",
+    "Lists independent",
+    "My own choice",
+]
 
 st.title("Estimates")
 st.caption(
@@ -32,152 +46,77 @@ with tab_hidden:
     st.markdown(
         "Services only count the people they see. When several services' lists of people are matched, the overlaps "
         "show how likely a person is to be seen, and so how many are seen by **no** service. This is *multiple "
-        "systems estimation* (capture–recapture)."
+        "systems estimation* (capture–recapture), made separately for each area and added up."
     )
     if dataset.patterns is None:
         st.info("No overlap table is loaded. The demo has one; load yours on the Data page.")
     else:
         lists = pattern_lists(dataset.patterns)
-        c1, c2, c3 = st.columns([2, 1, 2])
+        c1, c2 = st.columns([3, 2])
         chosen = c1.multiselect("Services (lists) to use", lists, key=kept("est_lists", lists))
-        by = c2.radio(
-            "Estimate for",
-            ["each area", "all together"],
-            key=kept("est_by", "each area"),
-            help="Each area gets its own model; 'all together' fits one model to the summed table.",
-        )
-        model_choice = c3.selectbox(
+        model_choice = c2.selectbox(
             "Model",
-            [
-                "Chosen by AIC (recommended)",
-                "Chosen by BIC (simpler models)",
-                "Lists independent",
-                "My own choice",
-            ],
-            key=kept("est_model", "Chosen by AIC (recommended)"),
+            MODEL_CHOICES,
+            key=kept("est_model", MODEL_CHOICES[0], MODEL_CHOICES),
             help="Log-linear models allow pairs of services to share people more (or less) than chance would give.",
         )
         interactions, select = None, "aic"
-        if model_choice.startswith("Chosen by BIC"):
+        if model_choice == MODEL_CHOICES[1]:
             select = "bic"
-        elif model_choice == "Lists independent":
-            interactions, select = "none", None
-        elif model_choice == "My own choice":
+        elif model_choice == MODEL_CHOICES[2]:
+            interactions = "none"
+        elif model_choice == MODEL_CHOICES[3]:
             pairs = [f"{a}:{b}" for i, a in enumerate(chosen) for b in chosen[i + 1 :]]
             picked = st.multiselect(
                 "Pairs of services that share people beyond chance",
                 pairs,
                 key=kept("est_pairs", pairs[:1], None),
             )
-            interactions, select = (",".join(picked) if picked else "none"), None
-        remember("est_lists", "est_by", "est_model", "est_pairs")
+            interactions = ",".join(picked) if picked else "none"
+        remember("est_lists", "est_model", "est_pairs")
+        choice = update_settings(
+            lists=None if set(chosen) == set(lists) else tuple(chosen),
+            interactions=interactions,
+            select=select,
+        )
         try:
-            view = hidden_view_cached(
-                dataset.token,
-                dataset,
-                tuple(chosen),
-                "area_code" if by == "each area" else None,
-                interactions,
-                select,
-                policy(),
-            )
+            result = hidden_cached(dataset.token, dataset, choice)
         except (InputError, EstimationError) as err:
             show_problem(err)
         else:
-            est = view.estimates
-            total = est.iloc[-1]
-            m1, m2, m3 = st.columns(3)
-            if "n_hat" in est and total.notna().get("n_hat", False):
-                m1.metric(
-                    "Estimated people facing multiple disadvantage",
-                    f"{total['n_hat']:,.0f}",
-                    help="N̂: people seen by at least one service plus those estimated to be seen by none.",
-                )
-                m1.caption(
-                    f"95% interval {total['ci_low']:,.0f} to {total['ci_high']:,.0f} ({total['ci_method']})"
-                )
-                m2.metric(
-                    "Seen by at least one service",
-                    "suppressed" if total["suppressed"] else f"{total['observed']:,.0f}",
-                )
-                m3.metric(
-                    "Hidden from every service",
-                    f"{total['hidden']:,.0f}",
-                    help="N̂ minus the people seen: an estimate, with the same uncertainty as N̂.",
-                )
-                m3.caption(f"{100 * total['hidden_share']:.0f}% of the estimated total")
-                st.caption(f"Model: {total['model']}")
-            st.markdown("**Estimates by area**")
-            shown = est.rename(
-                columns={
-                    "name": "Area",
-                    "observed": "Seen",
-                    "n_hat": "Estimated total",
-                    "ci_low": "95% lower",
-                    "ci_high": "95% upper",
-                    "hidden": "Hidden",
-                    "hidden_share": "Hidden share",
-                    "model": "Model",
-                    "warnings": "Warnings",
-                }
-            )
+            head = publish_headline(result.headline, policy())
+            table = publish_hidden(result, policy())
+            show_headline(head)
+            if result.pooled is not None and result.headline.areas:
+                pooled = publish_headline(result.pooled, policy())
+                if pooled["n_hat"] is not None:
+                    st.caption(
+                        f"For comparison, one model over all areas together gives {pooled['n_hat']:,} "
+                        f"(95% interval {pooled['ci_low']:,} to {pooled['ci_high']:,}; model: {pooled['model']}). "
+                        "The headline adds up the areas' own estimates, which lets visibility differ between areas."
+                    )
+            for note in result.notes:
+                st.info(note)
+            st.markdown("**Estimates by area** (the last row is the headline)")
             st.dataframe(
-                shown[
-                    [
-                        c
-                        for c in [
-                            "Area",
-                            "Seen",
-                            "Estimated total",
-                            "95% lower",
-                            "95% upper",
-                            "Hidden",
-                            "Hidden share",
-                            "Model",
-                            "Warnings",
-                        ]
-                        if c in shown
-                    ]
-                ],
-                hide_index=True,
-                width="stretch",
+                hidden_table(table), hide_index=True, width="stretch",
                 column_config={
-                    **{
-                        c: st.column_config.NumberColumn(format="%.0f")
-                        for c in ["Seen", "Estimated total", "95% lower", "95% upper", "Hidden"]
-                    },
+                    **{c: st.column_config.NumberColumn(format="%,.0f")
+                       for c in ["Seen by a service", "Estimated people", "95% lower", "95% upper", "Hidden"]},
                     "Hidden share": st.column_config.NumberColumn(format="percent"),
                 },
-            )
-            for warning in est.get("warnings", []):
-                if isinstance(warning, str) and warning:
-                    st.warning(warning)
+            )  # fmt: skip
             left, right = st.columns(2)
             with left:
-                st.markdown("**Who is seen by which services** (the overlap table)")
-                overlap = view.overlap.dropna(subset=["count"])
+                st.markdown("**Who is seen by which services** (the overlap table, all areas)")
+                overlap = publish_overlap(result, policy()).dropna(subset=["count"])
                 st.bar_chart(overlap.set_index("pattern")["count"], horizontal=True, height=420)
                 st.caption(f"Patterns with fewer than {policy().threshold} people are hidden.")
             with right:
-                st.markdown("**Models compared** (lower AIC/BIC fits better for its size)")
-                if not view.comparison.empty:
-                    cols = [
-                        c
-                        for c in [
-                            "model",
-                            "deviance",
-                            "df",
-                            "AIC",
-                            "BIC",
-                            "n_hat",
-                            "ci_low",
-                            "ci_high",
-                            "selected",
-                        ]
-                        if c in view.comparison
-                    ]
-                    st.dataframe(view.comparison[cols].head(12), hide_index=True, width="stretch")
-            if by == "each area" and len(est) > 1:
+                st.markdown("**Models compared on all areas together** (lower AIC/BIC fits better for its size)")
+                if not result.comparison.empty:
+                    st.dataframe(model_table(result.comparison), hide_index=True, width="stretch")
+            if len(table) > 2:
                 what = st.radio(
                     "Map",
                     ["Estimated people per 1,000 adults", "Share hidden from every service"],
@@ -185,12 +124,11 @@ with tab_hidden:
                     key="est_map_what",
                 )
                 try:
-                    data, level = estimate_map_data(
-                        dataset,
-                        est.iloc[:-1],
+                    data, level = estimates_slice(
+                        dataset, table,
                         column="n_hat" if what.startswith("Estimated") else "hidden_share",
                         policy=policy(),
-                    )
+                    )  # fmt: skip
                     fmap = choropleth(
                         dataset.areas[level],
                         data,
@@ -200,13 +138,7 @@ with tab_hidden:
                         k=min(5, len(data)),
                         threshold=policy().threshold,
                     )
-                    st_folium(
-                        fmap,
-                        height=480,
-                        use_container_width=True,
-                        returned_objects=[],
-                        key="est_map",
-                    )
+                    st_folium(fmap, height=480, use_container_width=True, returned_objects=[], key="est_map")
                     st.dataframe(display_table(data, policy().threshold), hide_index=True)
                 except (InputError, EstimationError) as err:
                     show_problem(err)
@@ -258,9 +190,10 @@ with tab_rates:
             )
     remember("rates_level", "rates_bench", "rates_value")
     try:
-        table = prevalence_view_cached(
+        prevalence = prevalence_cached(
             dataset.token, dataset, indicator, period, level, policy(), benchmark
         )
+        table = prevalence.table
     except (InputError, EstimationError) as err:
         show_problem(err)
     else:
@@ -299,8 +232,9 @@ with tab_rates:
             if len(plotted) >= 3:
                 fig = funnel_figure(
                     plotted,
-                    unit=str(table["unit"].iloc[0]),
-                    benchmark=float(benchmark) if isinstance(benchmark, float) else None,
+                    unit=prevalence.unit,
+                    benchmark=None if prevalence.benchmark != prevalence.benchmark else prevalence.benchmark,
+                    benchmark_label=prevalence.benchmark_label,
                     title="Funnel plot: areas outside the lines differ by more than chance",
                 )
                 st.pyplot(fig, width="stretch")
@@ -343,7 +277,7 @@ with tab_gap:
             key="gap_context",
         )
         try:
-            result, assumption = visibility_view_cached(
+            result, assumption = visibility_cached(
                 dataset.token, dataset, target, tuple(ctx), dataset.levels[0], policy()
             )
         except (InputError, EstimationError) as err:

@@ -12,15 +12,17 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from meam_mapping.errors import EstimationError, InputError
-from meam_mapping.mapping import MapRequest, display_table, interactive_map
+from meam_mapping.mapping import MapRequest, interactive_map
 from meam_mapping.maps.interactive import choropleth
 from meam_mapping.maps.style import PALETTES
-from meam_mapping.scenarios import Scenario, index_map_data
+from meam_mapping.pipeline.publish import display_table, publish_headline
+from meam_mapping.pipeline.scenarios import Scenario, index_map_data
 from meam_mapping.schema import LEVEL_LABELS
+from ui.cache import analysis_cached
 from ui.maps import cached_slice
-from ui.state import current_dataset, policy
+from ui.state import current_dataset, policy, settings
 from ui.widgets import show_problem
-from ui.workspace import cached_hidden_estimate, cached_scenario_index, saved_scenarios
+from ui.workspace import cached_scenario_index, saved_scenarios
 
 st.set_page_config(layout="wide", initial_sidebar_state="collapsed")
 
@@ -191,7 +193,8 @@ def draw(request: MapRequest, key: str) -> None:
         )
 
 
-hidden = cached_hidden_estimate(dataset)
+analysis = analysis_cached(dataset.token, dataset, settings(), policy())
+hidden = publish_headline(analysis.headline, policy())
 if step == 1:
     coarse = "lad" if "lad" in levels else view["level"]
     try:
@@ -208,13 +211,14 @@ if step == 1:
         m1.metric(
             f"{names[view['indicator']]}", f"{'at least ' if some_hidden else ''}{shown:,.0f}"
         )
-    if hidden and "n_hat" in hidden and hidden["n_hat"] is not None:
-        m2.metric("People known to 2+ services (matched lists)", f"{hidden['observed']:,}")
+    if hidden and hidden.get("n_hat") is not None:
+        m2.metric("People seen by at least one service (matched lists)", f"{hidden['observed']:,}")
         m3.metric(
             "Estimated in total, including hidden",
-            f"{hidden['n_hat']:,.0f}",
-            help=f"95% interval {hidden['ci_low']:,.0f} to {hidden['ci_high']:,.0f} ({hidden['method']})",
+            f"{hidden['n_hat']:,}",
+            help=f"95% interval {hidden['ci_low']:,} to {hidden['ci_high']:,} ({hidden['method']})",
         )
+        m3.caption(f"95% interval {hidden['ci_low']:,} to {hidden['ci_high']:,}")
     draw(
         MapRequest(
             indicator=view["indicator"], level=coarse, palette=palette, high_contrast=contrast
@@ -228,11 +232,11 @@ elif step == 3:
     if hidden and hidden.get("n_hat") is not None:
         st.markdown(
             f"Services know **{hidden['observed']:,}** people. Matching their lists suggests about "
-            f"**{hidden['hidden']:,.0f}** more are known to none of them "
-            f"(95% interval {hidden['ci_low'] - hidden['observed']:,.0f} to {hidden['ci_high'] - hidden['observed']:,.0f})."
+            f"**{hidden['hidden']:,}** more are known to none of them "
+            f"(95% interval {hidden['ci_low'] - hidden['observed']:,} to {hidden['ci_high'] - hidden['observed']:,})."
         )
-    elif hidden and hidden.get("problem"):
-        st.markdown(f"A hidden-population estimate cannot be made: {hidden['problem']}")
+    elif "hidden" in analysis.unavailable:
+        st.markdown(f"A hidden-population estimate cannot be made: {analysis.unavailable['hidden']}")
     try:
         data = cached_slice(dataset, request, policy())
         n_sup = int(data["suppressed"].sum())

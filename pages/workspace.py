@@ -19,7 +19,7 @@ from meam_mapping.notes import (
     notes_layer,
     remove_note,
 )
-from meam_mapping.scenarios import Scenario, compare_scenarios, index_map_data
+from meam_mapping.pipeline.scenarios import Scenario, compare_scenarios, index_map_data
 from meam_mapping.schema import DOMAIN_LABELS, DOMAINS, LEVEL_LABELS
 from meam_mapping.workspace import load_workspace_bytes, workspace_bytes
 from ui.state import current_dataset, kept, policy, remember

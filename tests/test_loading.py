@@ -11,7 +11,8 @@ import pytest
 from meam_mapping.errors import InputError
 from meam_mapping.io.indicators import load_indicator_file
 from meam_mapping.loading import add_indicators, dataset_from_files, workbook_sheets
-from meam_mapping.mapping import MapRequest, interactive_map, suppressed_slice
+from meam_mapping.mapping import MapRequest, interactive_map
+from meam_mapping.pipeline.publish import map_slice as suppressed_slice
 from meam_mapping.sources.tables import import_table
 
 HEADER = (

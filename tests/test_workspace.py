@@ -29,7 +29,7 @@ from workshop_data import grid_dataset
 from meam_mapping import workspace as ws_module
 from meam_mapping.errors import InputError
 from meam_mapping.notes import AreaNote, add_note
-from meam_mapping.scenarios import Scenario
+from meam_mapping.pipeline.scenarios import Scenario
 from meam_mapping.workspace import (
     FORMAT_VERSION,
     Workspace,

@@ -1,9 +1,10 @@
-"""Cached loaders: work done once per content, shared safely between sessions.
+"""Cached pipeline calls: work done once per content, shared safely between sessions.
 
-Cached functions take a content token (:attr:`Dataset.token`) as their key and
-the object itself as an unhashed argument, so two sessions with different data
-never share a result and a rerun after a slider move recomputes only what the
-slider touches.
+Every function wraps one :mod:`meam_mapping.pipeline` call in a Streamlit
+cache keyed by the dataset's content token (:attr:`Dataset.token`) and the
+choices, with the object itself passed unhashed, so two sessions with
+different data never share a result and a rerun after a slider move
+recomputes only what the slider touches. Nothing here computes a number.
 """
 
 from __future__ import annotations
@@ -11,11 +12,12 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from meam_mapping.concentration import find_hotspots_on, fit_index, fit_typology, level_domain_rates
+from meam_mapping import pipeline
 from meam_mapping.dataset import Dataset, dataset_from_demo
 from meam_mapping.demo import build_demo
 from meam_mapping.disclosure import DisclosurePolicy
-from meam_mapping.views import hidden_view, prevalence_view, visibility_view
+from meam_mapping.pipeline import concentration, publish, rates
+from meam_mapping.pipeline.settings import AnalysisSettings
 
 
 @st.cache_resource(show_spinner="Building the synthetic Cambridgeshire demo…")
@@ -24,24 +26,20 @@ def demo_dataset() -> Dataset:
     return dataset_from_demo(build_demo())
 
 
-@st.cache_data(show_spinner="Estimating hidden populations…", max_entries=32)
-def hidden_view_cached(
-    token: str,
-    _dataset: Dataset,
-    lists: tuple[str, ...],
-    by: str | None,
-    interactions: str | None,
-    select: str | None,
-    policy: DisclosurePolicy,
-):
-    """:func:`meam_mapping.views.hidden_view`, cached by data content and choices."""
-    return hidden_view(
-        _dataset, list(lists), by=by, interactions=interactions, select=select, policy=policy
-    )
+@st.cache_resource(show_spinner="Running the analysis (estimates, index, hot spots, focus zones)…", max_entries=8)
+def analysis_cached(token: str, _dataset: Dataset, settings: AnalysisSettings, policy: DisclosurePolicy):
+    """:func:`meam_mapping.pipeline.run`, cached by data content, settings and policy."""
+    return pipeline.run(_dataset, settings, policy)
+
+
+@st.cache_resource(show_spinner="Estimating hidden populations…", max_entries=32)
+def hidden_cached(token: str, _dataset: Dataset, settings: AnalysisSettings):
+    """:func:`meam_mapping.pipeline.hidden_by_area` (unsuppressed: publish before showing)."""
+    return pipeline.hidden_by_area(_dataset, settings)
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
-def prevalence_view_cached(
+def prevalence_cached(
     token: str,
     _dataset: Dataset,
     indicator: str,
@@ -50,12 +48,12 @@ def prevalence_view_cached(
     policy: DisclosurePolicy,
     benchmark: str | float,
 ):
-    """:func:`meam_mapping.views.prevalence_view`, cached by data content and choices."""
-    return prevalence_view(_dataset, indicator, period, level, policy, benchmark=benchmark)
+    """:func:`meam_mapping.pipeline.rates.prevalence_by_area`, cached."""
+    return rates.prevalence_by_area(_dataset, indicator, period, level, policy, benchmark=benchmark)
 
 
 @st.cache_data(show_spinner="Comparing areas with their peers…", max_entries=16)
-def visibility_view_cached(
+def visibility_cached(
     token: str,
     _dataset: Dataset,
     indicator: str,
@@ -63,38 +61,38 @@ def visibility_view_cached(
     level: str,
     policy: DisclosurePolicy,
 ):
-    """:func:`meam_mapping.views.visibility_view`, cached by data content and choices."""
-    return visibility_view(_dataset, indicator, list(context), level, policy)
+    """:func:`meam_mapping.pipeline.rates.visibility`, cached."""
+    return rates.visibility(_dataset, indicator, list(context), level, policy)
 
 
 @st.cache_data(show_spinner="Adding up counts to the chosen level…", max_entries=16)
-def domain_rates_cached(token: str, _dataset: Dataset, level: str) -> pd.DataFrame:
-    """Per-area domain rates at ``level``, cached by data content."""
-    return level_domain_rates(_dataset, level)
+def domain_rates_cached(token: str, _dataset: Dataset, settings: AnalysisSettings) -> pd.DataFrame:
+    """Per-area domain rates at ``settings.level``, cached by data content."""
+    return concentration.domain_rates(_dataset, settings)
 
 
 @st.cache_resource(show_spinner="Building the composite index…", max_entries=16)
-def index_model_cached(token: str, _rates: pd.DataFrame, level: str, method: str):
+def index_model_cached(token: str, _rates: pd.DataFrame, settings: AnalysisSettings):
     """A fitted composite index, shared so weight sliders only re-weight (fast)."""
-    return fit_index(_rates, method=method)
+    return concentration.fit_index(_rates, settings.replace(index_weights=None))
 
 
 @st.cache_resource(show_spinner="Grouping similar areas…", max_entries=16)
 def typology_cached(token: str, _rates: pd.DataFrame, level: str, method: str, n_clusters: int | str):
     """A fitted typology, cached by data content and choices."""
-    return fit_typology(_rates, method=method, n_clusters=n_clusters)
+    return concentration.fit_typology(_rates, method=method, n_clusters=n_clusters)
 
 
 @st.cache_resource(show_spinner="Testing for hot spots (permutations)…", max_entries=32)
-def hotspots_cached(token: str, _dataset: Dataset, level: str, weights_key: tuple, method: str, statistic: str,
-                    permutations: int, _scores: pd.DataFrame):
-    """Hot spots of the index for one set of weights, cached by data content and choices."""
-    return find_hotspots_on(_dataset.areas[level], _scores, statistic=statistic, permutations=permutations)
+def hotspots_cached(token: str, _dataset: Dataset, settings: AnalysisSettings, _scores: pd.DataFrame):
+    """Hot spots of the index for one set of settings (weights included in the key)."""
+    return concentration.find_hotspots(_dataset.areas[settings.level], _scores, settings)
 
 
-@st.cache_resource(show_spinner="Running the analysis (estimates, index, hot spots, focus zones)…", max_entries=8)
-def analysis_cached(token: str, _dataset: Dataset, settings, policy: DisclosurePolicy):
-    """:func:`meam_mapping.analysis.run_analysis`, cached by data content and settings."""
-    from meam_mapping.analysis import run_analysis
-
-    return run_analysis(_dataset, policy=policy, settings=settings)
+@st.cache_data(show_spinner=False, max_entries=64)
+def map_slice_cached(
+    token: str, _dataset: Dataset, indicator: str, period: str | None, level: str | None,
+    policy: DisclosurePolicy,
+) -> pd.DataFrame:
+    """:func:`meam_mapping.pipeline.publish.map_slice`, cached."""
+    return publish.map_slice(_dataset, indicator, period, level, policy)

@@ -10,21 +10,11 @@ from streamlit_folium import st_folium
 from meam_mapping.dataset import Dataset
 from meam_mapping.disclosure import DisclosurePolicy
 from meam_mapping.errors import EstimationError, InputError
-from meam_mapping.mapping import MapRequest, display_table, interactive_map, suppressed_slice
+from meam_mapping.mapping import MapRequest, interactive_map
 from meam_mapping.maps.simplify import simplify_for_display
+from meam_mapping.pipeline.publish import display_table
+from ui.cache import map_slice_cached
 from ui.widgets import show_problem
-
-
-@st.cache_data(show_spinner=False, max_entries=64)
-def _slice(
-    token: str,
-    _dataset: Dataset,
-    indicator: str,
-    period: str | None,
-    level: str | None,
-    policy: DisclosurePolicy,
-) -> pd.DataFrame:
-    return suppressed_slice(_dataset, indicator, period, level, policy)
 
 
 @st.cache_resource(show_spinner=False, max_entries=16)
@@ -42,7 +32,9 @@ def cached_display_areas(dataset: Dataset, level: str) -> dict[str, gpd.GeoDataF
 
 def cached_slice(dataset: Dataset, request: MapRequest, policy: DisclosurePolicy) -> pd.DataFrame:
     """The suppressed indicator slice for ``request``, cached by data content."""
-    return _slice(dataset.token, dataset, request.indicator, request.period, request.level, policy)
+    return map_slice_cached(
+        dataset.token, dataset, request.indicator, request.period, request.level, policy
+    )
 
 
 def show_map(

@@ -88,3 +88,30 @@ def remember(*keys: str) -> None:
     for key in keys:
         if key in st.session_state:
             store[key] = st.session_state[key]
+
+
+SETTINGS = "analysis_settings"
+
+
+def settings():  # noqa: ANN201 - AnalysisSettings
+    """The analysis settings in force for this session (shared by every page and the pack).
+
+    The threshold always follows the session's disclosure policy.
+    """
+    from meam_mapping.pipeline.settings import AnalysisSettings
+
+    current = st.session_state.get(SETTINGS)
+    threshold = policy().threshold
+    if current is None:
+        current = AnalysisSettings(threshold=threshold)
+    elif current.threshold != threshold:
+        current = current.replace(threshold=threshold)
+    st.session_state[SETTINGS] = current
+    return current
+
+
+def update_settings(**changes: Any):  # noqa: ANN201 - AnalysisSettings
+    """Change some analysis settings for this session; returns the new settings."""
+    new = settings().replace(**changes)
+    st.session_state[SETTINGS] = new
+    return new

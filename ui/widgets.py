@@ -56,3 +56,38 @@ def show_problem(err: Exception) -> None:
         st.warning(f"This estimate cannot be made: {err}", icon=":material/warning:")
     else:  # pragma: no cover - programming errors still surface
         raise err
+
+
+def show_headline(head: dict | None, *, columns: bool = True) -> None:
+    """The headline estimate as three metrics, the same on every page.
+
+    ``head`` is :func:`meam_mapping.pipeline.publish.publish_headline`'s dict.
+    """
+    if head is None:
+        st.info("There is no hidden-population estimate: load an overlap table on the Data page.")
+        return
+    if head.get("suppressed"):
+        st.info(
+            "The number of people seen by a service is small, so the estimate is hidden to protect them."
+        )
+        return
+    m1, m2, m3 = st.columns(3) if columns else (st, st, st)
+    m1.metric(
+        "Estimated people facing multiple disadvantage",
+        f"{head['n_hat']:,}",
+        help="People seen by at least one service plus those estimated to be seen by none. "
+        f"{head['label']}; {head['method']}.",
+    )
+    m1.caption(f"95% interval {head['ci_low']:,} to {head['ci_high']:,} ({head['ci_method']})")
+    m2.metric(
+        "Seen by at least one service",
+        f"{head['observed']:,}",
+        help="People on at least one service's list in the matched data.",
+    )
+    m3.metric(
+        "Hidden from every service",
+        f"{head['hidden']:,}",
+        help="Estimated people minus the people seen: an estimate, as uncertain as the total.",
+    )
+    if head.get("hidden_share") is not None:
+        m3.caption(f"{100 * head['hidden_share']:.0f}% of the estimated total")

@@ -24,7 +24,7 @@ import streamlit as st
 from meam_mapping.disclosure import DisclosurePolicy
 from meam_mapping.errors import InputError
 from meam_mapping.notes import empty_notes, validate_notes
-from meam_mapping.scenarios import Scenario
+from meam_mapping.pipeline.scenarios import Scenario
 from meam_mapping.workspace import (
     RecoveryFile,
     Workspace,
@@ -236,29 +236,11 @@ def recovery_offer() -> None:
 # ------------------------------------------------------------ cached results
 @st.cache_data(show_spinner=False, max_entries=32)
 def _scenario_index(token: str, _dataset, scenario_json: str) -> pd.DataFrame:  # noqa: ANN001
-    from meam_mapping.scenarios import scenario_index
+    from meam_mapping.pipeline.scenarios import scenario_index
 
     return scenario_index(_dataset, Scenario.from_dict(json.loads(scenario_json)))
 
 
 def cached_scenario_index(dataset, scenario: Scenario) -> pd.DataFrame:  # noqa: ANN001
-    """:func:`meam_mapping.scenarios.scenario_index`, cached by data content and choices."""
+    """:func:`meam_mapping.pipeline.scenarios.scenario_index`, cached by data content and choices."""
     return _scenario_index(dataset.token, dataset, json.dumps(scenario.to_dict(), sort_keys=True))
-
-
-@st.cache_data(show_spinner=False, max_entries=16)
-def _hidden(token: str, _dataset) -> dict[str, Any] | None:  # noqa: ANN001
-    from meam_mapping.errors import EstimationError
-    from meam_mapping.estimate.mse import estimate_hidden
-
-    if _dataset.patterns is None:
-        return None
-    try:
-        return estimate_hidden(_dataset.patterns).to_record()
-    except (InputError, EstimationError) as err:
-        return {"problem": getattr(err, "message", str(err))}
-
-
-def cached_hidden_estimate(dataset) -> dict[str, Any] | None:  # noqa: ANN001
-    """The all-areas hidden-population estimate as a plain record (None without an overlap table)."""
-    return _hidden(dataset.token, dataset)

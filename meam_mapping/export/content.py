@@ -1,6 +1,6 @@
 """The evidence pack's report content, built once for both the PDF and the DOCX.
 
-:func:`build_content` turns an :class:`~meam_mapping.analysis.AnalysisResults`
+:func:`build_content` turns an :class:`~meam_mapping.pipeline.Analysis`
 into a :class:`ReportContent`: a title, headline figures and sections made of
 paragraphs, bullet lists, tables and map images. Every number comes from the
 *suppressed* tables in ``results.tables``; a hidden value reads "suppressed".
@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 if TYPE_CHECKING:
-    from meam_mapping.analysis import AnalysisResults
+    from meam_mapping.pipeline import Analysis
     from meam_mapping.dataset import Dataset
 
 __all__ = ["Bullets", "Figure", "ReportContent", "Section", "Table", "build_content"]
@@ -100,13 +100,13 @@ def _interval(low: object, high: object, digits: int = 0) -> str:
     return f"{_num(low, digits)} to {_num(high, digits)}"
 
 
-def _total_row(results: AnalysisResults) -> pd.Series | None:
+def _total_row(results: Analysis) -> pd.Series | None:
     table = results.tables.get("hidden_by_district")
     return None if table is None or table.empty else table.iloc[-1]
 
 
 # ------------------------------------------------------------------ sections
-def _headline(results: AnalysisResults) -> tuple[tuple[str, str], ...]:
+def _headline(results: Analysis) -> tuple[tuple[str, str], ...]:
     items: list[tuple[str, str]] = []
     total = _total_row(results)
     if total is not None:
@@ -119,7 +119,7 @@ def _headline(results: AnalysisResults) -> tuple[tuple[str, str], ...]:
         items.append(("Known to at least one service", _num(total["observed"])))
     for ratio, plan in sorted(results.caseload.items()):
         items.append((f"Coordinators for a first caseload at 1:{ratio}",
-                      f"{plan.coordinators} (range {plan.coordinators_lower} to "
+                      f"{plan.coordinators} (from the 95% interval: {plan.coordinators_lower} to "
                       f"{plan.coordinators_upper})"))  # fmt: skip
     if results.hotspots is not None:
         n_hot = int((results.hotspots["category"] == "Hot spot").sum())
@@ -127,7 +127,7 @@ def _headline(results: AnalysisResults) -> tuple[tuple[str, str], ...]:
     return tuple(items)
 
 
-def _hidden_section(results: AnalysisResults) -> Section:
+def _hidden_section(results: Analysis) -> Section:
     table = results.tables.get("hidden_by_district")
     if table is None:
         return Section("Hidden population", (results.unavailable.get("hidden", ""),))
@@ -169,7 +169,7 @@ def _hidden_section(results: AnalysisResults) -> Section:
     )
 
 
-def _prevalence_section(results: AnalysisResults) -> Section:
+def _prevalence_section(results: Analysis) -> Section:
     table = results.tables.get("prevalence_by_district")
     if table is None:
         return Section("Rates by district", (results.unavailable.get("prevalence", ""),))
@@ -203,7 +203,7 @@ def _prevalence_section(results: AnalysisResults) -> Section:
     return Section("Rates by district", tuple(blocks))
 
 
-def _concentration_section(results: AnalysisResults, maps: dict[str, Path]) -> Section:
+def _concentration_section(results: Analysis, maps: dict[str, Path]) -> Section:
     blocks: list[Block] = []
     if results.scores is not None:
         weights = ", ".join(
@@ -245,7 +245,7 @@ def _concentration_section(results: AnalysisResults, maps: dict[str, Path]) -> S
     return Section("Where need concentrates", tuple(blocks))
 
 
-def _zones_section(results: AnalysisResults, maps: dict[str, Path]) -> Section:
+def _zones_section(results: Analysis, maps: dict[str, Path]) -> Section:
     table = results.tables.get("focus_zones")
     if table is None:
         return Section("Focus zones", (results.unavailable.get("zones", ""),))
@@ -293,7 +293,7 @@ def _zones_section(results: AnalysisResults, maps: dict[str, Path]) -> Section:
     return Section("Focus zones", tuple(blocks))
 
 
-def _caseload_section(results: AnalysisResults) -> Section:
+def _caseload_section(results: Analysis) -> Section:
     if not results.caseload:
         return Section("Caseload sizing", (results.unavailable.get("caseload", ""),))
     table = results.tables["caseload"]
@@ -319,7 +319,7 @@ def _caseload_section(results: AnalysisResults) -> Section:
     )
 
 
-def _methods(results: AnalysisResults) -> Section:
+def _methods(results: Analysis) -> Section:
     s = results.settings
     items = (
         "Closed population: the estimates assume nobody joins or leaves the population during "
@@ -352,7 +352,7 @@ def _methods(results: AnalysisResults) -> Section:
     return Section("Methods and assumptions", (Bullets(items),))
 
 
-def _sources(dataset: Dataset, results: AnalysisResults) -> tuple[Section, Section]:
+def _sources(dataset: Dataset, results: Analysis) -> tuple[Section, Section]:
     rows = tuple(
         (str(s.get("table", "")), str(s.get("source", "")), str(s.get("date", "")),
          str(s.get("licence", "")))
@@ -370,7 +370,7 @@ def _sources(dataset: Dataset, results: AnalysisResults) -> tuple[Section, Secti
 
 def build_content(
     dataset: Dataset,
-    results: AnalysisResults,
+    results: Analysis,
     maps: dict[str, Path],
     *,
     date: dt.date | None = None,
@@ -381,8 +381,8 @@ def build_content(
     ----------
     dataset : Dataset
         For the name, label and sources.
-    results : AnalysisResults
-        From :func:`meam_mapping.analysis.run_analysis`.
+    results : Analysis
+        From :func:`meam_mapping.pipeline.run`.
     maps : dict of str to Path
         Map images by name (``index``, ``hotspots``, ``zones``, ``known``).
     date : datetime.date, optional

@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     import geopandas as gpd
     from matplotlib.figure import Figure
 
-    from meam_mapping.analysis import AnalysisResults
+    from meam_mapping.pipeline import Analysis
     from meam_mapping.dataset import Dataset
 
 __all__ = ["HOTSPOT_COLOURS", "category_map", "draw_pack_maps", "index_slice", "published_slice"]
@@ -36,7 +36,7 @@ _OTHER_ZONE = "#d9d9d9"
 DPI = 170
 
 
-def index_slice(results: AnalysisResults, dataset: Dataset) -> pd.DataFrame:
+def index_slice(results: Analysis, dataset: Dataset) -> pd.DataFrame:
     """The composite index as a map slice (values only, so nothing to suppress)."""
     scores = results.scores
     period = sorted(dataset.indicators["period"].astype(str).unique())[-1]
@@ -59,7 +59,7 @@ def index_slice(results: AnalysisResults, dataset: Dataset) -> pd.DataFrame:
     return mark_no_counts(frame)
 
 
-def published_slice(dataset: Dataset, results: AnalysisResults, indicator: str) -> pd.DataFrame:
+def published_slice(dataset: Dataset, results: Analysis, indicator: str) -> pd.DataFrame:
     """One indicator at the analysis level from the suppressed all-level table.
 
     The same rows :func:`meam_mapping.mapping.suppressed_slice` gives, without
@@ -201,7 +201,7 @@ def _save(fig: Figure, path: Path) -> Path:
 
 
 def draw_pack_maps(
-    dataset: Dataset, results: AnalysisResults, policy: DisclosurePolicy, folder: Path
+    dataset: Dataset, results: Analysis, policy: DisclosurePolicy, folder: Path
 ) -> dict[str, Path]:
     """Write the pack's map images; returns name -> PNG path for those made."""
     from meam_mapping.maps.static import save_figure

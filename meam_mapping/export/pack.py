@@ -1,6 +1,6 @@
 """The evidence pack for a funding bid: one folder and a zip of it.
 
-:func:`build_pack` runs (or reuses) :func:`meam_mapping.analysis.run_analysis`
+:func:`build_pack` runs (or reuses) :func:`meam_mapping.pipeline.run`
 and writes:
 
 ``report.pdf`` / ``report.docx``
@@ -31,7 +31,7 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
-from meam_mapping.analysis import AnalysisResults, AnalysisSettings, run_analysis
+from meam_mapping.pipeline import Analysis, AnalysisSettings, run
 from meam_mapping.dataset import Dataset
 from meam_mapping.disclosure import DEFAULT_POLICY, DisclosurePolicy, carry_mark
 from meam_mapping.export.content import build_content
@@ -70,7 +70,7 @@ def _hidden_frame(value: pd.Series) -> pd.Series:
     return value.map(lambda v: "suppressed" if pd.isna(v) else f"{v:,.1f}")
 
 
-def pack_layers(dataset: Dataset, results: AnalysisResults) -> dict[str, pd.DataFrame]:
+def pack_layers(dataset: Dataset, results: Analysis) -> dict[str, pd.DataFrame]:
     """GeoPackage layers: areas with results, districts, focus zones, indicators.
 
     Each layer is built from suppressed tables only and carries their mark.
@@ -108,7 +108,7 @@ def pack_layers(dataset: Dataset, results: AnalysisResults) -> dict[str, pd.Data
 
 
 def _html_map(
-    dataset: Dataset, results: AnalysisResults, policy: DisclosurePolicy, path: Path
+    dataset: Dataset, results: Analysis, policy: DisclosurePolicy, path: Path
 ) -> None:
     from meam_mapping.maps.interactive import choropleth, save_standalone_html
 
@@ -180,7 +180,7 @@ def build_pack(
     *,
     policy: DisclosurePolicy = DEFAULT_POLICY,
     settings: AnalysisSettings | None = None,
-    results: AnalysisResults | None = None,
+    results: Analysis | None = None,
 ) -> PackResult:
     """Build the evidence pack: a folder of reports, tables and maps, and a zip.
 
@@ -195,7 +195,7 @@ def build_pack(
         Small-number policy for every table, map and report.
     settings : AnalysisSettings, optional
         Analysis choices (defaults when None).
-    results : AnalysisResults, optional
+    results : Analysis, optional
         Results already computed (e.g. by the app) for this dataset and
         policy; the analysis is run when None.
 
@@ -206,7 +206,7 @@ def build_pack(
     folder = Path(out_dir)
     folder.mkdir(parents=True, exist_ok=True)
     if results is None:
-        results = run_analysis(dataset, policy=policy, settings=settings or AnalysisSettings())
+        results = run(dataset, settings or AnalysisSettings(threshold=policy.threshold), policy)
     policy = results.policy
     label = dataset.label
     maps = draw_pack_maps(dataset, results, policy, folder / "maps")

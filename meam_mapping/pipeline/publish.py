@@ -47,6 +47,7 @@ __all__ = [
     "publish_indicators",
     "publish_people",
     "publish_zones",
+    "published_table",
     "score_slice",
 ]
 
@@ -398,3 +399,53 @@ def _threshold_of(data: pd.DataFrame) -> int | None:
 
     match = re.search(r"fewer than (\d+)", text)
     return int(match.group(1)) if match else None
+
+
+#: Columns of the ``table`` command, in order.
+TABLE_COLUMNS = ("area_code", "area_name", "level", "period", "count", "denominator", "value",
+                 "ci_low", "ci_high", "unit", "suppressed", "compared")  # fmt: skip
+
+
+def published_table(
+    dataset: Dataset,
+    indicator: str,
+    period: str | None = None,
+    level: str | None = None,
+    policy: DisclosurePolicy = DEFAULT_POLICY,
+) -> pd.DataFrame:
+    """The published table behind a map (Fingertips' "download data").
+
+    Rates carry 95% intervals and the comparison with the study area where
+    the indicator has counts; values without counts are listed as they are.
+
+    Returns
+    -------
+    pandas.DataFrame
+        :data:`TABLE_COLUMNS`, one row per area, suppressed cells empty.
+    """
+    from meam_mapping.pipeline.rates import prevalence_by_area
+
+    data = map_slice(dataset, indicator, period, level, policy)
+    if data["count"].notna().any():
+        result = prevalence_by_area(
+            dataset, indicator, str(data["period"].iloc[0]), str(data["level"].iloc[0]), policy
+        ).table
+        result = result.rename(columns={"lower": "ci_low", "upper": "ci_high",
+                                        "comparison": "compared"})  # fmt: skip
+        result["level"] = data["level"].iloc[0]
+    else:
+        result = data.assign(ci_low=np.nan, ci_high=np.nan, compared="not compared")
+    for column in TABLE_COLUMNS:
+        if column not in result:
+            result[column] = np.nan
+    out = result[list(TABLE_COLUMNS)].copy()
+    out["unit"] = data["unit"].iloc[0] if len(data) else ""
+    hidden = out["suppressed"].astype(bool)
+    out.loc[hidden, ["count", "value", "ci_low", "ci_high"]] = np.nan
+    out.loc[hidden, "compared"] = "not compared (suppressed)"
+    for column, digits in (("value", 2), ("ci_low", 2), ("ci_high", 2)):
+        out[column] = pd.to_numeric(out[column], errors="coerce").round(digits)
+    for column in ("count", "denominator"):
+        out[column] = pd.to_numeric(out[column], errors="coerce").round().astype("Int64")
+    out.attrs.update(data.attrs)
+    return out.sort_values("area_code", ignore_index=True)

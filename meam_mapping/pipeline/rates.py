@@ -40,8 +40,9 @@ class PrevalenceResult:
         Suppressed rows: ``area_code, area_name, count, denominator, value,
         lower, upper, unit, benchmark, comparison, ...``.
     benchmark : float
-        The benchmark value in the indicator's unit, from the full table
-        (NaN when each area is compared with its own district).
+        The funnel's centre in the indicator's unit: the typed value, or the
+        study area's rate from the full table before suppression (also when
+        each area is compared with its own district).
     benchmark_label : str
         What the benchmark is, in words.
     unit : str
@@ -130,8 +131,8 @@ def prevalence_by_area(
     raw = table.loc[table["level"] == level]
     if benchmark == "study_area":
         value, label = _pooled_rate(raw), "Study area average (all areas, before suppression)"
-    elif benchmark == "parent":
-        value, label = float("nan"), "each area's district"
+    elif benchmark == "parent":  # areas are compared with their district; the funnel's centre
+        value, label = _pooled_rate(raw), "Study area average (all areas, before suppression)"
     else:
         value, label = float(benchmark), "Benchmark value"
     unit = str(raw["unit"].dropna().iloc[0]) if raw["unit"].notna().any() else ""

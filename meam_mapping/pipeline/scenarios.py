@@ -26,7 +26,8 @@ from meam_mapping.concentrate.index import STANDARDISERS, CompositeIndex, domain
 from meam_mapping.dataset import Dataset
 from meam_mapping.disclosure import DEFAULT_POLICY, DisclosurePolicy, mark_no_counts
 from meam_mapping.errors import InputError
-from meam_mapping.schema import INDICATOR_COLUMNS, LEVELS
+from meam_mapping.pipeline.slices import indicators_at
+from meam_mapping.schema import LEVELS
 
 __all__ = [
     "Scenario",
@@ -239,42 +240,6 @@ class ScenarioComparison:
         return f"'{self.b.name}' differs from '{self.a.name}' in: {what}. Under '{self.b.name}', {moves}."
 
 
-def _latest_rows(table: pd.DataFrame) -> pd.DataFrame:
-    """Each indicator's latest period only."""
-    period = table["period"].astype(str)
-    latest = period.groupby(table["indicator"]).transform("max")
-    return table.loc[period == latest]
-
-
-def _indicators_at(dataset: Dataset, level: str) -> pd.DataFrame:
-    """Service-domain indicator rows at ``level``, summed up from finer levels if needed."""
-    from meam_mapping.geography.aggregate import aggregate_indicators
-
-    table = _latest_rows(dataset.indicators)
-    table = table.loc[table["domain"].astype(str) != "context"]
-    codes = set(dataset.areas[level]["area_code"].astype(str))
-    parts = [table.loc[table["area_code"].astype(str).isin(codes), list(INDICATOR_COLUMNS)]]
-    done = set(parts[0]["indicator"])
-    for finer in dataset.levels:
-        if finer == level or LEVELS.index(finer) >= LEVELS.index(level):
-            continue
-        try:
-            lookup = dataset.lookup(finer, level)
-        except InputError:
-            continue
-        rows = table.loc[
-            table["area_code"].isin(dataset.areas[finer]["area_code"])
-            & ~table["indicator"].isin(done)
-            & (table["count"].notna() | table["suppressed"].astype(bool))
-        ]
-        if rows.empty:
-            continue
-        summed = aggregate_indicators(rows[list(INDICATOR_COLUMNS)], lookup, to_level=level).table
-        parts.append(summed[list(INDICATOR_COLUMNS)])
-        done |= set(rows["indicator"])
-    return pd.concat(parts, ignore_index=True)
-
-
 def scenario_index(dataset: Dataset, scenario: Scenario) -> pd.DataFrame:
     """The composite index under ``scenario``'s choices.
 
@@ -297,7 +262,15 @@ def scenario_index(dataset: Dataset, scenario: Scenario) -> pd.DataFrame:
             expected="one of " + ", ".join(dataset.levels),
         )
     areas = dataset.areas[level]
-    rates = domain_rates(_indicators_at(dataset, level), areas, ci=False)
+    table = indicators_at(dataset, level)
+    counted = table.loc[table["count"].notna() & (table["domain"].astype(str) != "context")]
+    if counted.empty:
+        raise InputError(
+            f"no indicator has counts at {level} level outside the context domain",
+            column="level",
+            expected="counts for homelessness, substance misuse, mental health or justice",
+        )
+    rates = domain_rates(counted, areas, ci=False)
     rates = rates.dropna(axis=1, how="all")
     weights = {d: w for d, w in scenario.weights.items() if d in rates.columns}
     unknown = sorted(d for d, w in scenario.weights.items() if d not in rates.columns and w > 0)

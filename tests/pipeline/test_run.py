@@ -1,4 +1,4 @@
-"""Tests for meam_mapping.analysis.run_analysis on the synthetic demo.
+"""Tests for meam_mapping.pipeline.run on the synthetic demo.
 
 The demo's truth (people per LSOA, the risk surface) is known, so the
 analysis can be checked against it: hot spots and the first-priority focus
@@ -16,13 +16,13 @@ import pandas as pd
 import pytest
 from numpy.testing import assert_allclose
 
-from meam_mapping.analysis import AnalysisSettings, run_analysis
+from meam_mapping.pipeline import AnalysisSettings, run
 from meam_mapping.disclosure import DisclosurePolicy, is_suppressed, require_suppressed
 
 
 @pytest.fixture(scope="module")
 def results(demo_dataset):
-    return run_analysis(demo_dataset, policy=DisclosurePolicy(threshold=5))
+    return run(demo_dataset, AnalysisSettings(), DisclosurePolicy(threshold=5))
 
 
 @pytest.fixture(scope="module")
@@ -55,7 +55,7 @@ def test_every_part_ran_and_every_table_is_suppressed(results):
 
 
 def test_district_intervals_cover_the_truth(results, demo):
-    hidden = results.hidden.set_index("area_code").drop(index="Total")
+    hidden = results.hidden.by_area.set_index("area_code")
     truth = demo.truth.n_by_district.reindex(hidden.index)
     covered = (hidden["ci_low"] <= truth) & (truth <= hidden["ci_high"])
     assert covered.sum() >= 4  # 95% intervals: at most one miss in five districts expected
@@ -64,7 +64,7 @@ def test_district_intervals_cover_the_truth(results, demo):
 def test_area_estimates_add_up_to_district_estimates(results):
     people = results.people
     by_district = people.groupby("lad_code")[["estimate", "lower", "upper"]].sum()
-    hidden = results.hidden.set_index("area_code").reindex(by_district.index)
+    hidden = results.hidden.by_area.set_index("area_code").reindex(by_district.index)
     assert_allclose(by_district["estimate"], hidden["n_hat"])
     assert_allclose(by_district["lower"], hidden["ci_low"])
     assert_allclose(by_district["upper"], hidden["ci_high"])
@@ -91,10 +91,12 @@ def test_top_focus_zone_has_more_true_need_than_the_county(results, truth_by_mso
 
 
 def test_caseload_arithmetic(results):
-    total = results.zones["estimate"].sum()
-    assert_allclose(total, results.people["estimate"].sum())
+    total = results.headline.n_hat
+    assert_allclose(results.people["estimate"].sum(), total)  # areas add up to the headline
     for ratio, plan in results.caseload.items():
         assert_allclose(plan.estimate, total)
+        # the range is the headline's own 95% interval, not the zone limits added
+        assert_allclose([plan.lower, plan.upper], [results.headline.ci_low, results.headline.ci_high])
         people = math.floor(results.settings.reach_share * total + 0.5)
         assert plan.people_to_reach == people
         assert plan.coordinators == math.ceil(people / ratio)
@@ -113,8 +115,8 @@ def test_zone_table_rounds_to_ten(results):
 
 def test_missing_parts_are_reported_not_raised(demo_dataset):
     no_patterns = dataclasses.replace(demo_dataset, patterns=None)
-    out = run_analysis(no_patterns, settings=AnalysisSettings(permutations=99))
-    assert out.unavailable["hidden"].startswith("not available: no overlap")
+    out = run(no_patterns, AnalysisSettings(permutations=99))
+    assert out.unavailable["hidden"].startswith("not available: there is no overlap")
     assert {"zones", "caseload"} <= set(out.unavailable)
     assert out.scores is not None and "index_by_area" in out.tables
     assert "hidden_by_district" not in out.tables
@@ -124,4 +126,4 @@ def test_wrong_level_is_an_input_error(demo_dataset):
     from meam_mapping.errors import InputError
 
     with pytest.raises(InputError, match="no 'custom' areas"):
-        run_analysis(demo_dataset, settings=AnalysisSettings(level="custom"))
+        run(demo_dataset, AnalysisSettings(level="custom"))
