@@ -134,7 +134,29 @@ if table_file is not None:
             st.session_state["last_load_notes"] = list(added.notes)
             st.rerun()
 
-st.subheader("3. Add public data")
+st.subheader("3. Add an overlap table (for hidden-population estimates)")
+st.caption(
+    "What a data-matching exercise between services gives: one 0/1 column per service (list), `count` = people "
+    "seen by exactly that combination, and optionally `area_code` (one block of rows per district), `sex`, "
+    "`age_band`. Only counts, never records about people."
+)
+patterns_file = st.file_uploader("Overlap table", type=["csv", "xlsx"], key="patterns_upload")
+if patterns_file is not None and st.button("Add this overlap table", type="primary"):
+    from meam_mapping.io.patterns import read_patterns
+    from meam_mapping.loading import add_patterns
+
+    try:
+        frame = read_patterns(patterns_file, file_name=patterns_file.name)
+        added = add_patterns(dataset, frame, file=patterns_file.name)
+    except (InputError, EstimationError) as err:
+        show_problem(err)
+        st.info("Nothing was changed: the data already loaded is kept.", icon=":material/info:")
+    else:
+        set_dataset(added.dataset)
+        st.session_state["last_load_notes"] = list(added.notes)
+        st.rerun()
+
+st.subheader("4. Add public data")
 st.caption(
     "National statistics as partnerships download them, or fetched directly when this computer is online. "
     "Every download is kept in a local cache with its address, date and licence, so it works offline next time."

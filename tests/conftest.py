@@ -19,3 +19,23 @@ def demo_dataset(demo):
     from meam_mapping.dataset import dataset_from_demo
 
     return dataset_from_demo(demo)
+
+
+@pytest.fixture(scope="session")
+def user_files(tmp_path_factory):
+    """The README-format user corpus (see tests/userfiles.py), written once."""
+    from userfiles import write_user_files
+
+    return write_user_files(tmp_path_factory.mktemp("user-files"))
+
+
+@pytest.fixture(scope="session")
+def user_dataset(user_files):
+    """The user corpus loaded as the Data page and ``workspace`` load it."""
+    from meam_mapping.loading import build_dataset
+
+    dataset, _ = build_dataset(
+        user_files.boundaries, [user_files.tidy, user_files.wide], [user_files.patterns],
+        name="User files",
+    )
+    return dataset

@@ -1,0 +1,75 @@
+"""The pipeline on a user's own files in the README's formats, not the demo.
+
+The corpus (tests/userfiles.py) has no ``indicator_name`` column, units
+written "per 1,000 adults", two periods, "*" marks, a wide table and an
+overlap table by district, loaded as the Data page loads them.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from numpy.testing import assert_allclose
+
+from meam_mapping import pipeline
+from meam_mapping.disclosure import DisclosurePolicy
+from meam_mapping.pipeline.publish import map_slice, publish_headline, published_table
+
+
+def test_every_indicator_has_a_readable_name_and_unit(user_dataset):
+    catalogue = user_dataset.catalogue()
+    names = catalogue.set_index("indicator")["indicator_name"]
+    assert names.notna().all()
+    assert not names.astype(str).str.lower().isin(["nan", "none", ""]).any()
+    assert names["homelessness_duty_owed"] == "Homelessness duty owed"
+    units = catalogue.set_index("indicator")["unit"].astype(str)
+    assert "per_1000" not in set(units), units.to_dict()
+
+
+@pytest.mark.parametrize("level", ["msoa", "lad"])
+@pytest.mark.parametrize("period", ["2023/24", "2024/25"])
+def test_rates_above_lsoa_are_summed_counts_over_summed_adults(user_dataset, user_files, level, period):
+    raw = user_files.tidy_table
+    raw = raw[(raw["indicator"] == "homelessness_duty_owed") & (raw["period"] == period)]
+    raw = raw.assign(count=pd.to_numeric(raw["count"], errors="coerce"))
+    parent = {"msoa": "MSOA11CD", "lad": "LAD19CD"}[level]
+    parents = user_files.lsoa.set_index("LSOA11CD")[parent]
+    grouped = raw.assign(parent=raw["area_code"].map(parents)).groupby("parent")
+    expected = grouped.apply(lambda g: np.nan if g["count"].isna().any()
+                             else 1000 * g["count"].sum() / g["denominator"].sum())  # fmt: skip
+    shown = map_slice(user_dataset, "homelessness_duty_owed", period, level, DisclosurePolicy())
+    shown = shown.set_index("area_code")
+    visible = shown.index[~shown["suppressed"].astype(bool) & shown["value"].notna()]
+    assert len(visible) > 0.5 * len(shown)
+    assert_allclose(shown.loc[visible, "value"], expected.reindex(visible), rtol=1e-9)
+    # never the count shown as the rate
+    assert not np.allclose(shown.loc[visible, "value"], shown.loc[visible, "count"])
+
+
+def test_latest_period_is_the_later_financial_year(user_dataset):
+    shown = map_slice(user_dataset, "homelessness_duty_owed", None, "lad", DisclosurePolicy())
+    assert set(shown["period"]) == {"2024/25"}
+
+
+def test_published_table_has_intervals_and_comparisons(user_dataset):
+    table = published_table(user_dataset, "probation_caseload", None, "msoa", DisclosurePolicy())
+    assert list(table.columns[:4]) == ["area_code", "area_name", "level", "period"]
+    shown = table.loc[~table["suppressed"]]
+    assert (shown["ci_low"] <= shown["value"]).all() and (shown["value"] <= shown["ci_high"]).all()
+    assert shown["compared"].isin(["significantly higher", "significantly lower", "similar"]).all()
+    hidden = table.loc[table["suppressed"]]
+    assert hidden[["count", "value", "ci_low", "ci_high"]].isna().all().all()
+    assert not table["count"].between(1, 4).any()
+
+
+def test_the_analysis_runs_and_says_what_it_could_not_do(user_dataset):
+    analysis = pipeline.run(user_dataset, pipeline.AnalysisSettings(permutations=99))
+    head = publish_headline(analysis.headline, analysis.policy)
+    assert head["n_hat"] > head["observed"] > 0
+    assert head["ci_low"] <= head["n_hat"] <= head["ci_high"]
+    assert "index_by_area" in analysis.tables and "hotspots" in analysis.tables
+    # the corpus has no count of people known to two or more services per area
+    assert "known_multiple_disadvantage" in analysis.unavailable["zones"]
+    text = " ".join(analysis.unavailable.values())
+    assert "nan" not in text and "per_1000" not in text
