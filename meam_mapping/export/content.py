@@ -95,7 +95,7 @@ def _num(value: object, digits: int = 0) -> str:
 
 
 def _interval(low: object, high: object, digits: int = 0) -> str:
-    if pd.isna(low) or pd.isna(high):
+    if low is None or high is None or pd.isna(low) or pd.isna(high):
         return HIDDEN
     return f"{_num(low, digits)} to {_num(high, digits)}"
 
@@ -108,15 +108,17 @@ def _total_row(results: Analysis) -> pd.Series | None:
 # ------------------------------------------------------------------ sections
 def _headline(results: Analysis) -> tuple[tuple[str, str], ...]:
     items: list[tuple[str, str]] = []
-    total = _total_row(results)
-    if total is not None:
+    head = results.published_headline()
+    if head is not None:
         items.append(("People facing multiple disadvantage (estimate)",
-                      f"{_num(total['n_hat'])} (95% CI {_interval(total['ci_low'], total['ci_high'])})"))  # fmt: skip
-        low = total["ci_low"] - total["observed"]
-        high = total["ci_high"] - total["observed"]
+                      f"{_num(head['n_hat'])} (95% CI {_interval(head['ci_low'], head['ci_high'])}; "
+                      f"{head['label'].lower()})"))  # fmt: skip
+        seen = head["observed"]
+        low = None if seen is None else head["ci_low"] - seen
+        high = None if seen is None else head["ci_high"] - seen
         items.append(("Not known to any service (hidden)",
-                      f"{_num(total['hidden'])} (95% CI {_interval(low, high)})"))  # fmt: skip
-        items.append(("Known to at least one service", _num(total["observed"])))
+                      f"{_num(head['hidden'])} (95% CI {_interval(low, high)})"))  # fmt: skip
+        items.append(("Known to at least one service", _num(seen)))
     for ratio, plan in sorted(results.caseload.items()):
         items.append((f"Coordinators for a first caseload at 1:{ratio}",
                       f"{plan.coordinators} (from the 95% interval: {plan.coordinators_lower} to "

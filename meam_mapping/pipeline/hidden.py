@@ -35,6 +35,7 @@ __all__ = ["Headline", "HiddenResult", "hidden_by_area", "model_text", "pattern_
 SUM_METHOD = "sum of the area estimates"
 SUM_CI = "normal approximation from the area intervals (areas independent)"
 POOLED_LABEL = "All areas in one model (for comparison)"
+_LEVEL_WORDS = {"lad": "district", "msoa": "MSOA", "lsoa": "LSOA", "custom": "area"}
 STRATA = ("area_code", "sex", "age_band")
 
 
@@ -246,7 +247,7 @@ def hidden_by_area(dataset: Dataset, settings: AnalysisSettings = AnalysisSettin
                     model="chosen separately in each area",
                     ci_method=SUM_CI,
                     areas=len(by_area),
-                    label=f"Estimated people (sum of {len(by_area)} areas)",
+                    label=f"Sum of {len(by_area)} {_LEVEL_WORDS.get(level, 'area')} estimates",
                 )
             elif pooled is not None:
                 headline = Headline(**{**pooled.to_dict(), "label": "Estimated people (one model)"})
