@@ -106,6 +106,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     model.add_argument("--select", choices=["aic", "bic"], help="choose the model by AIC or BIC")
     hidden.add_argument("--format", default="table", choices=["table", "json", "csv"])
+    hidden.add_argument(
+        "--threshold", type=int, default=5,
+        help="hide or round figures that involve counts from 1 to THRESHOLD-1 (default 5); "
+        "0 shows everything, for your own unpublished work, labelled NOT FOR SHARING",
+    )  # fmt: skip
 
     mapper = sub.add_parser("map", help="draw a map of one indicator")
     _add_source(mapper, patterns=False)
@@ -257,15 +262,35 @@ def _hidden(args: argparse.Namespace) -> int:
     from meam_mapping.estimate.mse import hidden_records
     from meam_mapping.io.patterns import read_patterns
 
+    from meam_mapping.pipeline.publish import NOT_FOR_SHARING, publish_records
+
     patterns = read_patterns(args.patterns)
-    interactions = args.interactions
+    if args.by is not None and args.by in patterns.columns and _is_list_column(patterns[args.by]):
+        raise InputError(
+            f"--by {args.by} names a list (a 0/1 service column), not a grouping column",
+            column=args.by,
+            expected="a column such as area_code, sex or age_band",
+            fix="Leave out --by, or give --by a column that groups the rows",
+        )
+    if args.threshold < 0 or args.threshold == 1:
+        raise InputError(f"--threshold {args.threshold} is not allowed",
+                         expected="0 (not for sharing) or a whole number of 2 or more")  # fmt: skip
     records = hidden_records(
         patterns,
         by=args.by,
         method=args.method,
-        interactions=interactions,
+        interactions=args.interactions,
         select=args.select,
     )
+    if args.threshold == 0:
+        print(NOT_FOR_SHARING, file=sys.stderr)
+        for record in records:
+            record["label"] = NOT_FOR_SHARING
+    else:
+        from meam_mapping.disclosure import DisclosurePolicy
+
+        records = publish_records(records, patterns, DisclosurePolicy(threshold=args.threshold),
+                                  by=args.by)  # fmt: skip
     if args.format == "json":
         print(json.dumps(records, indent=2, default=_json_default))
         return 0
@@ -281,6 +306,13 @@ def _hidden(args: argparse.Namespace) -> int:
     else:
         print(frame.to_string(index=False))
     return 0
+
+
+def _is_list_column(values) -> bool:  # noqa: ANN001 - pandas Series
+    import pandas as pd
+
+    numbers = pd.to_numeric(values, errors="coerce")
+    return bool(numbers.notna().all() and numbers.isin([0, 1]).all())
 
 
 def _json_default(value: object) -> object:

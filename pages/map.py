@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from meam_mapping.mapping import MapRequest
+from meam_mapping.pipeline.slices import levels_of
 from meam_mapping.maps.classify import SCHEMES
 from meam_mapping.maps.style import PALETTES
 from meam_mapping.schema import LEVEL_LABELS
@@ -22,18 +23,20 @@ dataset = current_dataset()
 
 with st.container(border=True):
     c1, c2, c3 = st.columns([1.2, 2.2, 1])
+    with c2:
+        indicator, period = indicator_picker(dataset, key_prefix="map")
     with c1:
-        levels = dataset.levels
+        levels = levels_of(dataset, indicator, period) or dataset.levels
         default_level = "msoa" if "msoa" in levels else levels[0]
         st.radio(
             "Level of geography",
             levels,
             key=kept("map_level", default_level, levels),
             format_func=lambda level: LEVEL_LABELS.get(level, level),
-            help="Smaller areas show more detail but more of them are hidden because counts are small.",
+            help="Smaller areas show more detail but more of them are hidden because counts are small. "
+            "Only the levels this indicator has are offered: figures without counts (scores, ranks) "
+            "cannot be added up to larger areas.",
         )
-    with c2:
-        indicator, period = indicator_picker(dataset, key_prefix="map")
     with c3:
         schemes = list(SCHEMES)
         st.selectbox(
@@ -44,6 +47,15 @@ with st.container(border=True):
             help="How values are grouped into colours. Quantiles put the same number of areas in each colour.",
         )
         st.slider("Number of colours", 3, 7, key=kept("map_k", 5))
+    breaks_text = ""
+    if st.session_state["map_scheme"] == "user_defined":
+        breaks_text = st.text_input(
+            "Your class breaks (upper bounds, separated by commas)",
+            key=kept("map_breaks", ""),
+            placeholder="e.g. 2, 4, 8",
+        )
+        if not breaks_text.strip():
+            st.info("Type the upper bound of each class, e.g. 2, 4, 8; until then the map uses quantiles.")
 
 with st.expander("More map options"):
     o1, o2, o3 = st.columns(3)
@@ -60,11 +72,6 @@ with st.expander("More map options"):
         key=kept("map_tiles", False),
         help="Off by default: the map works with no internet, and nothing is sent to a tile server.",
     )
-    breaks_text = ""
-    if st.session_state["map_scheme"] == "user_defined":
-        breaks_text = st.text_input(
-            "Your class breaks (upper bounds, separated by commas)", key=kept("map_breaks", "")
-        )
 remember(
     "map_level", "map_scheme", "map_k", "map_palette", "map_outlines", "map_tiles", "map_breaks"
 )
@@ -73,7 +80,9 @@ request = MapRequest(
     indicator=indicator,
     period=period,
     level=st.session_state["map_level"],
-    scheme=st.session_state["map_scheme"],
+    scheme=st.session_state["map_scheme"]
+    if st.session_state["map_scheme"] != "user_defined" or breaks_text.strip()
+    else "quantiles",
     k=st.session_state["map_k"],
     breaks_text=breaks_text,
     palette=None

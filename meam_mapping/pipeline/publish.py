@@ -449,3 +449,82 @@ def published_table(
         out[column] = pd.to_numeric(out[column], errors="coerce").round().astype("Int64")
     out.attrs.update(data.attrs)
     return out.sort_values("area_code", ignore_index=True)
+
+
+#: Label of output made with disclosure control switched off.
+NOT_FOR_SHARING = "NOT FOR SHARING: small counts are shown (disclosure control off)"
+
+
+def scrub_small_numbers(text: str, threshold: int) -> str:
+    """Replace whole numbers from 1 to ``threshold - 1`` in a message by "fewer than T"."""
+    import re
+
+    def swap(match: re.Match[str]) -> str:
+        value = int(match.group(0))
+        return f"fewer than {threshold}" if 0 < value < threshold else match.group(0)
+
+    return re.sub(r"(?<![\d.,])\d+(?![\d.,]\d)", swap, text)
+
+
+def _round_to_base(value: Any, base: int) -> int | None:
+    if value is None or not np.isfinite(float(value)):
+        return None
+    return int(base * np.floor(float(value) / base + 0.5))
+
+
+def publish_records(
+    records: list[dict[str, Any]],
+    patterns: pd.DataFrame,
+    policy: DisclosurePolicy = DEFAULT_POLICY,
+    *,
+    by: str | None = None,
+) -> list[dict[str, Any]]:
+    """Hidden-population records (``hidden`` command) through the gate.
+
+    - a group whose people seen number 1 to ``threshold - 1`` shows no number;
+    - a group with any overlap cell of 1 to ``threshold - 1`` shows its seen
+      count rounded to 5 and its estimate, interval and hidden count rounded
+      to 10, so the small cell cannot be solved back from the estimator's
+      formula (e.g. Chapman's ``(n1+1)(n2+1)/(m+1) - 1``);
+    - otherwise whole people;
+    - warnings never name a small number.
+
+    Parameters
+    ----------
+    records : list of dict
+        As :func:`meam_mapping.estimate.hidden_records` returns them.
+    patterns : pandas.DataFrame
+        The overlap table the records were made from.
+    by : str, optional
+        The column the records were split by.
+    """
+    threshold = policy.threshold
+    groups = dict(iter(patterns.groupby(by, sort=True, dropna=False))) if by else {None: patterns}
+    out = []
+    for record in records:
+        key = record.get(by) if by else None
+        group = groups.get(key)
+        if group is None and by:  # keys come back as plain Python values
+            group = next((g for k, g in groups.items() if str(k) == str(key)), patterns)
+        counts = pd.to_numeric(group["count"], errors="coerce").fillna(0).to_numpy()
+        small_cell = bool(((counts > 0) & (counts < threshold)).any())
+        row = dict(record)
+        row["warnings"] = [scrub_small_numbers(str(w), threshold) for w in record.get("warnings", [])]
+        observed = record.get("observed")
+        if observed is not None and 0 < observed < threshold:
+            row.update(dict.fromkeys(("observed", "n_hat", "ci_low", "ci_high", "hidden")))
+            row["suppressed"] = f"fewer than {threshold} people seen"
+        elif small_cell:
+            row["observed"] = _round_to_base(observed, 5)
+            for key_ in ("n_hat", "ci_low", "ci_high", "hidden"):
+                row[key_] = _round_to_base(record.get(key_), 10)
+            row["suppressed"] = (
+                f"rounded (seen to 5, estimates to 10): some overlaps are fewer than {threshold}"
+            )
+        else:
+            for key_ in ("observed", "n_hat", "ci_low", "ci_high", "hidden"):
+                value = record.get(key_)
+                row[key_] = None if value is None else _round_to_base(value, 1)
+            row["suppressed"] = ""
+        out.append(row)
+    return out

@@ -23,6 +23,7 @@ __all__ = [
     "indicator_all_levels",
     "indicators_at",
     "latest_period",
+    "levels_of",
     "parent_lookup",
 ]
 
@@ -195,3 +196,13 @@ def domain_rates_at(dataset: Dataset, level: str, period: str | None = None) -> 
             expected="counts for homelessness, substance misuse, mental health or justice",
         )
     return domain_rates(counted, dataset.areas[level], ci=True)
+
+
+def levels_of(dataset: Dataset, indicator: str, period: str | None = None) -> list[str]:
+    """The levels an indicator can be shown at (its own, and coarser ones if it has counts)."""
+    try:
+        table, _ = indicator_all_levels(dataset, indicator, period)
+    except InputError:
+        return []
+    found = set(table["level"])
+    return [level for level in LEVELS if level in found]

@@ -23,35 +23,21 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import os
 import re
-import socket
-import subprocess
-import sys
 import time
-import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pytest
+from browserkit import CHROMIUM, CHROMIUM_ARGS, streamlit_server
 from streamlit.testing.v1 import AppTest
 
 ROOT = Path(__file__).resolve().parents[2]
 APP = str(ROOT / "app.py")
 ARTIFACTS = ROOT / "test-artifacts"
 # Same browser and flags as tests/browser/conftest.py (Debian's Chromium, no download).
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-quic",
-    "--no-first-run",
-]
 
 N_SESSIONS = 10
 N_UPLOADERS = 3
@@ -441,45 +427,6 @@ def test_load_many_browser_sessions_with_their_own_data(app_url, tmp_path):
 # ------------------------------------------------- sign-in cannot be skipped by address
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@contextlib.contextmanager
-def _fresh_server(extra_env: dict[str, str]):
-    port = _free_port()
-    env = {**os.environ, "PYTHONUNBUFFERED": "1", **extra_env}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
-         "--server.headless", "true", "--server.address", "127.0.0.1"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )  # fmt: skip
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.time() + 60
-        while time.time() < deadline:
-            try:
-                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-                    if response.status == 200:
-                        break
-            except OSError:
-                time.sleep(0.3)
-        else:
-            pytest.fail("streamlit did not start within 60 s")
-        yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-
-
 SIGNED_OUT_OR_DATA = """() => ['MEAM_MAPPING_REQUIRE_LOGIN', 'Synthetic', 'Load boundaries',
   'Where do the numbers'].some(t => document.body.innerText.includes(t))"""
 
@@ -489,7 +436,7 @@ def test_signed_out_visitor_opening_a_page_address_first_sees_no_data(browser):
     # The very first request to a fresh server is a page's own address. Streamlit
     # runs a script from a folder called pages/ beside app.py on its own in that
     # case, skipping the router and its require_login().
-    with _fresh_server({"MEAM_MAPPING_REQUIRE_LOGIN": "1"}) as url:
+    with streamlit_server({"MEAM_MAPPING_REQUIRE_LOGIN": "1"}, log_name="streamlit-signin") as url:
         context = browser.new_context(viewport={"width": 1400, "height": 1000})
         try:
             page = context.new_page()

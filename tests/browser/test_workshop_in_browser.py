@@ -10,14 +10,10 @@ from __future__ import annotations
 
 import os
 import re
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from urllib.parse import urlparse
 
 import pytest
+from browserkit import streamlit_server
 
 pytestmark = pytest.mark.browser
 
@@ -30,34 +26,10 @@ HOSTILE = "<img src=x onerror=alert(1)> new hostel <script>alert(2)</script>"
 def workshop_url(browser, tmp_path_factory):
     """A fresh server with its own autosave folder (the ``browser`` fixture checks Chromium)."""
     script = os.environ.get("MEAM_BROWSER_APP", "app.py")
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
     home = tmp_path_factory.mktemp("meam-home")
-    env = {**os.environ, "PYTHONUNBUFFERED": "1", "MEAM_MAPPING_HOME": str(home)}
-    command = [sys.executable, "-m", "streamlit", "run", script, "--server.port", str(port)]
-    command += ["--server.headless", "true", "--server.address", "127.0.0.1"]
-    proc = subprocess.Popen(
-        command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-                if response.status == 200:
-                    break
-        except OSError:
-            time.sleep(0.3)
-    else:
-        proc.kill()
-        pytest.fail("streamlit did not start within 60 s")
-    yield url
-    proc.terminate()
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
+    with streamlit_server({"MEAM_MAPPING_HOME": str(home)}, script=script,
+                          log_name="streamlit-workshop") as url:  # fmt: skip
+        yield url
 
 
 def _map_frame(page, index: int = 0):

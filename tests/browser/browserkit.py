@@ -1,0 +1,95 @@
+"""Shared launchers for the browser tests: one Streamlit server, Debian's Chromium.
+
+The browser is Debian's ``/usr/bin/chromium`` (installed by ``.ci/run``), driven
+by Playwright; no browser is downloaded. When Chromium is missing these tests
+skip, unless ``MEAM_REQUIRE_BROWSER=1`` (set by CI), where they fail instead.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-quic",
+    "--no-first-run",
+]
+ARTIFACTS = ROOT / "test-artifacts"
+
+
+def need_browser() -> None:
+    if not Path(CHROMIUM).exists() or shutil.which("chromium") is None:
+        if os.environ.get("MEAM_REQUIRE_BROWSER") == "1":
+            pytest.fail(
+                "Chromium is not installed at /usr/bin/chromium (run .ci/run or apt-get install chromium)"
+            )
+        pytest.skip("Chromium is not installed at /usr/bin/chromium")
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        if os.environ.get("MEAM_REQUIRE_BROWSER") == "1":
+            pytest.fail("playwright is not installed (pip install -r requirements-dev.txt)")
+        pytest.skip("playwright is not installed")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextlib.contextmanager
+def streamlit_server(extra_env: dict[str, str] | None = None, *, script: str = "app.py",
+                     log_name: str = "streamlit-server", timeout: float = 90):  # fmt: skip
+    """Run ``streamlit run SCRIPT`` on a free localhost port; yields its URL.
+
+    The one launcher every browser test uses: the server's output goes to
+    ``test-artifacts/<log_name>.log`` and is shown if it does not start.
+    """
+    need_browser()
+    port = _free_port()
+    env = {**os.environ, "PYTHONUNBUFFERED": "1", **(extra_env or {})}
+    ARTIFACTS.mkdir(exist_ok=True)
+    log_path = ARTIFACTS / f"{log_name}.log"
+    command = [sys.executable, "-m", "streamlit", "run", script, "--server.port", str(port),
+               "--server.headless", "true", "--server.address", "127.0.0.1"]  # fmt: skip
+    with open(log_path, "wb") as log:
+        proc = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+        url = f"http://127.0.0.1:{port}"
+        try:
+            deadline = time.time() + timeout
+            while time.time() < deadline:
+                try:
+                    with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+                        if response.status == 200:
+                            break
+                except OSError:
+                    time.sleep(0.3)
+            else:
+                out = log_path.read_text(errors="replace")
+                pytest.fail(f"streamlit did not start within {timeout:.0f} s:\n{out[-3000:]}")
+            yield url
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+
+

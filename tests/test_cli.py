@@ -1,0 +1,110 @@
+"""The command line on a user's files: workspace, table, analyse, hidden, map and pack.
+
+Re-running last year's analysis on this year's files takes three commands and
+no clicks; every command's numbers pass the disclosure gate, and errors are
+one line on stderr with exit status 2.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+
+from meam_mapping.cli import main
+
+
+def run(capsys, *args: str) -> tuple[int, str, str]:
+    status = main([str(a) for a in args])
+    out = capsys.readouterr()
+    return status, out.out, out.err
+
+
+def test_workspace_then_analyse_then_pack(user_files, tmp_path, capsys):
+    work = tmp_path / "work.gpkg"
+    status, out, _ = run(capsys, "workspace", "--boundaries", user_files.boundaries,
+                         "--data", user_files.tidy, "--data", user_files.wide,
+                         "--patterns", user_files.patterns, "--out", work)  # fmt: skip
+    assert status == 0
+    assert "375 of 375 area codes in the table matched" in out  # the join report is printed
+    assert work.exists()
+    status, out, _ = run(capsys, "analyse", "--workspace", work, "--format", "json")
+    assert status == 0
+    saved = json.loads(out)
+    status, out, _ = run(capsys, "analyse", "--boundaries", user_files.boundaries,
+                         "--data", user_files.tidy, "--data", user_files.wide,
+                         "--patterns", user_files.patterns, "--format", "json")  # fmt: skip
+    direct = json.loads(out)
+    assert saved["headline"] == direct["headline"]
+    assert saved["hotspots"]["hot"] == direct["hotspots"]["hot"]
+    status, _, _ = run(capsys, "pack", "--workspace", work, "--out", tmp_path / "pack")
+    assert status == 0
+    hidden = pd.read_csv(tmp_path / "pack" / "hidden_by_district.csv")
+    assert int(hidden.iloc[-1]["n_hat"]) == direct["headline"]["n_hat"]
+
+
+def test_analyse_settings_file_and_text(tmp_path, capsys):
+    settings = tmp_path / "settings.json"
+    settings.write_text(json.dumps({"level": "msoa", "permutations": 99, "zone_floor": 60}))
+    status, out, _ = run(capsys, "analyse", "--demo", "--settings", settings, "--format", "json")
+    assert status == 0
+    data = json.loads(out)
+    assert data["settings"]["zone_floor"] == 60 and data["settings"]["permutations"] == 99
+    for zone in data["zones"]:
+        assert zone["estimated_people"] is None or zone["estimated_people"] >= 60 - 5
+    settings.write_text(json.dumps({"levle": "msoa"}))
+    status, _, err = run(capsys, "analyse", "--demo", "--settings", settings)
+    assert status == 2 and "unknown settings: levle" in err
+
+
+def test_table_is_the_published_table(user_files, capsys):
+    status, out, _ = run(capsys, "table", "--boundaries", user_files.boundaries, "--data",
+                         user_files.tidy, "--indicator", "probation_caseload", "--level", "lsoa")  # fmt: skip
+    assert status == 0
+    from io import StringIO
+
+    table = pd.read_csv(StringIO(out))
+    assert list(table.columns) == ["area_code", "area_name", "level", "period", "count",
+                                   "denominator", "value", "ci_low", "ci_high", "unit",
+                                   "suppressed", "compared"]  # fmt: skip
+    assert not table["count"].between(1, 4).any()
+    assert table["suppressed"].any()
+    assert set(table["period"]) == {"2024/25"}
+
+
+def test_hidden_is_published_output(user_files, capsys):
+    status, out, _ = run(capsys, "hidden", "--patterns", user_files.patterns, "--by", "area_code",
+                         "--format", "json")  # fmt: skip
+    assert status == 0
+    records = json.loads(out)
+    for record in records:
+        text = " ".join(record["warnings"])
+        assert not any(f" {n}" in text.replace(":", " ").replace(")", " ") + " " for n in
+                       ("1 ", "2 ", "3 ", "4 "))  # fmt: skip
+        if record["suppressed"].startswith("rounded"):
+            assert record["n_hat"] % 10 == 0 and record["observed"] % 5 == 0
+    status, out, err = run(capsys, "hidden", "--patterns", user_files.patterns, "--threshold", "0",
+                           "--format", "json")  # fmt: skip
+    assert status == 0 and "NOT FOR SHARING" in err
+    assert all("NOT FOR SHARING" in r["label"] for r in json.loads(out))
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["hidden", "--patterns", "PATTERNS", "--by", "housing"], "names a list"),
+        (["hidden", "--patterns", "PATTERNS", "--threshold", "-1"], "not allowed"),
+        (["analyse", "--boundaries", "BOUNDARIES"], "--boundaries needs --data"),
+        (["table", "--demo", "--indicator", "nope"], "there is no indicator 'nope'"),
+        (["map", "--demo", "--indicator", "deprivation_score", "--level", "lad", "--out", "OUT"],
+         "cannot be shown at level 'lad'"),
+    ],
+)
+def test_bad_requests_are_one_line_with_status_2(user_files, tmp_path, capsys, args, message):
+    swap = {"PATTERNS": user_files.patterns, "BOUNDARIES": user_files.boundaries,
+            "OUT": tmp_path / "m.png"}  # fmt: skip
+    status, _, err = run(capsys, *[swap.get(a, a) for a in args])
+    assert status == 2
+    assert message in err
+    assert "Traceback" not in err and len(err.strip().splitlines()) == 1
