@@ -9,6 +9,7 @@ from meam_mapping.pipeline.slices import levels_of
 from meam_mapping.maps.classify import SCHEMES
 from meam_mapping.maps.style import PALETTES
 from meam_mapping.schema import LEVEL_LABELS
+from ui.labels import scheme_help, scheme_label
 from ui.maps import show_map
 from ui.state import current_dataset, kept, policy, remember
 from ui.widgets import indicator_picker
@@ -20,6 +21,18 @@ st.caption(
     "Areas with small counts are hidden to protect people's privacy."
 )
 dataset = current_dataset()
+if dataset.label and not st.session_state.get("start_here_closed"):
+    with st.container(border=True):
+        st.markdown(
+            "**Start here.** You are looking at **synthetic demonstration data** on real Cambridgeshire "
+            "boundaries. To use your own: **1** load boundaries and tables on the *Data* page; **2** see how "
+            "many people face multiple disadvantage, including those no service sees, on *Estimates*; "
+            "**3** find where it concentrates on *Concentration* and size a first caseload on *Caseload*; "
+            "**4** share safe maps and the evidence pack from *Export*."
+        )
+        if st.button("Got it", key="start_here_close"):
+            st.session_state["start_here_closed"] = True
+            st.rerun()
 
 with st.container(border=True):
     c1, c2, c3 = st.columns([1.2, 2.2, 1])
@@ -43,8 +56,8 @@ with st.container(border=True):
             "Classes",
             schemes,
             key=kept("map_scheme", "quantiles", schemes),
-            format_func=lambda s: s.replace("_", " ").capitalize(),
-            help="How values are grouped into colours. Quantiles put the same number of areas in each colour.",
+            format_func=scheme_label,
+            help="How values are grouped into colours.  \n" + scheme_help(),
         )
         st.slider("Number of colours", 3, 7, key=kept("map_k", 5))
     breaks_text = ""

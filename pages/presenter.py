@@ -189,7 +189,7 @@ def draw(request: MapRequest, key: str) -> None:
         st.caption(label)
     with st.expander("Table view of this map", icon=":material/table:"):
         st.dataframe(
-            display_table(data, policy().threshold).astype(str), hide_index=True, width="stretch"
+            display_table(data, policy().threshold), hide_index=True, width="stretch"
         )
 
 
@@ -282,6 +282,7 @@ else:
     except (InputError, EstimationError) as err:
         show_problem(err)
 
+st.page_link("pages/map.py", label="Leave the presenter view (back to the app)", icon=":material/logout:")
 st.caption("Link to this view (copy it to reopen exactly this screen):")
 base = (st.context.url or "").split("?")[0]
 st.code(f"{base}?{urlencode(view)}", language=None)

@@ -14,7 +14,7 @@ from meam_mapping.mapping import MapRequest, interactive_map
 from meam_mapping.maps.simplify import simplify_for_display
 from meam_mapping.pipeline.publish import display_table
 from ui.cache import map_slice_cached
-from ui.widgets import show_problem
+from ui.widgets import download_csv, show_problem
 
 
 @st.cache_resource(show_spinner=False, max_entries=16)
@@ -60,10 +60,12 @@ def show_map(
         st_folium(fmap, height=height, use_container_width=True, returned_objects=[], key=key)
         st.caption(
             "Hover over an area to see its name, code, count, population and rate. "
-            f"Grey hatched areas are hidden because fewer than {policy.threshold} people were counted."
+            f"Hatched areas are not shown: fewer than {policy.threshold} people were counted there, "
+            "or the figure is hidden to protect a small number nearby."
         )
     with right:
         table = display_table(data, policy.threshold)
         st.markdown("**The map as a table**")
-        st.dataframe(table, hide_index=True, width="stretch", height=height - 40)
+        st.dataframe(table, hide_index=True, width="stretch", height=height - 80)
+        download_csv(table, f"{request.indicator}-{level}", key=f"{key}_csv")
     return data

@@ -91,3 +91,15 @@ def show_headline(head: dict | None, *, columns: bool = True) -> None:
     )
     if head.get("hidden_share") is not None:
         m3.caption(f"{100 * head['hidden_share']:.0f}% of the estimated total")
+
+
+def download_csv(frame, name: str, *, label: str = "Download this table (CSV)", key: str | None = None) -> None:  # noqa: ANN001
+    """A CSV download of a published table shown on the page (the same rows, nothing more)."""
+    st.download_button(
+        label,
+        frame.to_csv(index=False).encode("utf-8"),
+        file_name=f"{name}.csv",
+        mime="text/csv",
+        icon=":material/download:",
+        key=key or f"download_{name}",
+    )

@@ -20,6 +20,8 @@ import pandas as pd
 from meam_mapping.dataset import Dataset
 from meam_mapping.disclosure import (
     DEFAULT_POLICY,
+    SECONDARY,
+    WITHHELD,
     DisclosurePolicy,
     mark_no_counts,
     suppress_counts,
@@ -358,37 +360,51 @@ def category_layer(
 
 
 def display_table(data: pd.DataFrame, threshold: int | None = None) -> pd.DataFrame:
-    """The map as a readable table: one row per area, highest rate first.
+    """The map as a table for people: one row per area, highest rate first.
 
-    Suppressed counts and rates read "suppressed", missing ones "no data",
-    so the table carries the same protection as the map.
+    Numbers stay numbers (so columns sort as numbers); a hidden count, rate
+    or interval is an empty cell, and the ``Note`` column says why: "fewer
+    than 5" for a small count, "hidden to protect a small number nearby" for
+    a secondary suppression, "withheld by the source", or "no data". Counts
+    are whole numbers and rates have one decimal place.
     """
     threshold = threshold or _threshold_of(data)
-    hidden = f"suppressed (fewer than {threshold})" if threshold else "suppressed"
     unit = str(data["unit"].iloc[0]) if len(data) else ""
     ordered = data.sort_values("value", ascending=False, na_position="last")
-    status = ordered["suppressed"].astype(bool)
-
-    def shown(column: str, digits: int) -> list[object]:
-        out: list[object] = []
-        for value, is_hidden in zip(ordered[column], status, strict=True):
-            if is_hidden and column != "denominator":
-                out.append(hidden)
-            elif pd.isna(value):
-                out.append("no data")
-            else:
-                out.append(round(float(value), digits) if digits else int(round(float(value))))
-        return out
-
+    hidden = ordered["suppressed"].astype(bool).to_numpy()
+    reason = (
+        ordered["suppression"].fillna("").astype(str).to_numpy()
+        if "suppression" in ordered
+        else np.full(len(ordered), "")
+    )
+    count = pd.to_numeric(ordered["count"], errors="coerce").to_numpy(dtype=float, copy=True)
+    value = pd.to_numeric(ordered["value"], errors="coerce").to_numpy(dtype=float, copy=True)
+    count[hidden] = np.nan
+    value[hidden] = np.nan
+    notes = []
+    for is_hidden, why, v in zip(hidden, reason, value, strict=True):
+        if is_hidden and why == SECONDARY:
+            notes.append("hidden to protect a small number nearby")
+        elif is_hidden and why == WITHHELD:
+            notes.append("withheld by the source")
+        elif is_hidden:
+            notes.append(f"fewer than {threshold}" if threshold else "small number hidden")
+        elif np.isnan(v):
+            notes.append("no data")
+        else:
+            notes.append("")
+    rate = f"Rate ({unit})" if unit else "Value"
     return pd.DataFrame(
         {
             "Area": ordered.get("area_name", ordered["area_code"]).to_numpy(),
             "Code": ordered["area_code"].to_numpy(),
-            "Count": pd.Series(shown("count", 0), dtype=object).to_numpy(),
-            "Population": pd.Series(shown("denominator", 0), dtype=object).to_numpy(),
-            f"Rate ({unit})" if unit else "Value": pd.Series(
-                shown("value", 2), dtype=object
-            ).to_numpy(),
+            "Count": pd.array(np.round(count), dtype="Int64"),
+            "Population": pd.array(
+                np.round(pd.to_numeric(ordered["denominator"], errors="coerce").to_numpy(dtype=float)),
+                dtype="Int64",
+            ),
+            rate: np.round(value, 1),
+            "Note": notes,
         }
     )
 

@@ -55,7 +55,8 @@ def test_choosing_an_indicator_changes_the_map_table(app):
     app.radio(key="map_level").set_value("lsoa").run()
     lsoa = app.dataframe[0].value
     assert len(lsoa) == 375
-    assert lsoa["Count"].astype(str).str.startswith("suppressed").any()
+    assert lsoa["Note"].str.startswith("fewer than").any()
+    assert lsoa.loc[lsoa["Note"] != "", "Count"].isna().all()
     # The choice survives a trip to another page.
     app.switch_page("pages/data.py").run()
     app.switch_page("pages/map.py").run()
