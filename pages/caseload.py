@@ -7,7 +7,7 @@ from streamlit_folium import st_folium
 
 from meam_mapping.errors import EstimationError, InputError
 from meam_mapping.maps.interactive import choropleth
-from meam_mapping.pipeline.publish import category_layer, publish_headline, score_slice
+from meam_mapping.pipeline.publish import category_layer, score_slice
 from meam_mapping.pipeline.zones import caseload_plan
 from ui.cache import analysis_cached
 from ui.state import current_dataset, kept, policy, remember, settings, update_settings
@@ -38,7 +38,7 @@ remember("case_ratio", "case_reach_pct", "case_fixed", "case_floor")
 
 chosen = update_settings(zone_floor=float(floor))
 results = analysis_cached(dataset.token, dataset, chosen, policy())
-show_headline(publish_headline(results.headline, policy()))
+show_headline(results.published_headline())
 for part, reason in results.unavailable.items():
     if part in ("hidden", "zones", "caseload"):
         st.warning(f"{part.capitalize()}: {reason}")
@@ -48,7 +48,7 @@ if results.zones is None or results.zones.empty:
     st.stop()
 
 try:
-    plan = caseload_plan(results.zones, results.headline, coordinator_ratio=int(ratio),
+    plan = caseload_plan(results.zones, results.published_headline(), coordinator_ratio=int(ratio),
                          reach_share=float(reach) / 100, caseload_size=int(fixed) if fixed else None)
 except (InputError, EstimationError) as err:
     show_problem(err)

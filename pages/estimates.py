@@ -12,7 +12,7 @@ from meam_mapping.pipeline import pattern_lists
 from meam_mapping.pipeline.publish import (
     display_table,
     estimates_slice,
-    publish_headline,
+    headline_of,
     publish_hidden,
     publish_overlap,
 )
@@ -84,11 +84,11 @@ with tab_hidden:
         except (InputError, EstimationError) as err:
             show_problem(err)
         else:
-            head = publish_headline(result.headline, policy())
+            head = headline_of(result, policy())
             table = publish_hidden(result, policy())
             show_headline(head)
             if result.pooled is not None and result.headline.areas:
-                pooled = publish_headline(result.pooled, policy())
+                pooled = headline_of(result, policy(), pooled=True)
                 if pooled["n_hat"] is not None:
                     st.caption(
                         f"For comparison, one model over all areas together gives {pooled['n_hat']:,} "

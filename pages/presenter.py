@@ -15,7 +15,7 @@ from meam_mapping.errors import EstimationError, InputError
 from meam_mapping.mapping import MapRequest, interactive_map
 from meam_mapping.maps.interactive import choropleth
 from meam_mapping.maps.style import PALETTES
-from meam_mapping.pipeline.publish import display_table, publish_headline
+from meam_mapping.pipeline.publish import display_table
 from meam_mapping.pipeline.scenarios import Scenario, index_map_data
 from meam_mapping.schema import LEVEL_LABELS
 from ui.cache import analysis_cached
@@ -194,7 +194,7 @@ def draw(request: MapRequest, key: str) -> None:
 
 
 analysis = analysis_cached(dataset.token, dataset, settings(), policy())
-hidden = publish_headline(analysis.headline, policy())
+hidden = analysis.published_headline()
 if step == 1:
     coarse = "lad" if "lad" in levels else view["level"]
     try:

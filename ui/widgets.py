@@ -91,6 +91,8 @@ def show_headline(head: dict | None, *, columns: bool = True) -> None:
     )
     if head.get("hidden_share") is not None:
         m3.caption(f"{100 * head['hidden_share']:.0f}% of the estimated total")
+    if head.get("rounding"):
+        st.caption(f":material/shield: Rounded to protect small numbers: {head['rounding']}.")
 
 
 def download_csv(frame, name: str, *, label: str = "Download this table (CSV)", key: str | None = None) -> None:  # noqa: ANN001

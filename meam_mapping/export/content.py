@@ -218,10 +218,11 @@ def _concentration_section(results: Analysis, maps: dict[str, Path]) -> Section:
             "English Indices of Deprivation, so a high rate in one domain is only partly "
             "offset by a low rate in another. Higher scores mean more concentrated need."
         )
-        top = results.tables["index_by_area"].head(5)
+        table = results.tables["index_by_area"]
+        top = table.loc[table["rank"].notna()].sort_values("rank").head(5)
         blocks.append(Bullets(tuple(
-            f"Rank {int(r['rank'])}: {r['area_name']} (score {r['score']:.1f}; plausible ranks "
-            f"{_num(r['rank_low'])} to {_num(r['rank_high'])}; top fifth in "
+            f"Rank {int(r['rank'])}: {r['area_name']} (score {r['score']:.1f}; 90% range of "
+            f"plausible ranks {_num(r['rank_low'])} to {_num(r['rank_high'])}; top fifth in "
             f"{int(r['co_occurrence'])} domain(s))" for _, r in top.iterrows()
         )))  # fmt: skip
     else:

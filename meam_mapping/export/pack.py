@@ -82,7 +82,8 @@ def pack_layers(dataset: Dataset, results: Analysis) -> dict[str, pd.DataFrame]:
         base = tables["area_estimates"]
         merged = results.areas[["area_code", "geometry"]].merge(base, on="area_code", how="left")
         if "index_by_area" in tables:
-            idx = tables["index_by_area"][["area_code", "score", "rank", "co_occurrence"]]
+            idx = tables["index_by_area"][["area_code", "index_decile", "score", "rank",
+                                           "co_occurrence"]]  # fmt: skip
             merged = merged.merge(idx, on="area_code", how="left")
         if "hotspots" in tables:
             hot = tables["hotspots"][["area_code", "z", "p_fdr", "category"]]
@@ -128,9 +129,10 @@ def _html_map(
     if "index_by_area" in tables:
         idx = tables["index_by_area"].set_index("area_code")
         merged = merged.assign(
-            **{"Index score": merged["area_code"].map(idx["score"].round(1)).astype(str)}
-        )
-        extra_cols.append("Index score")
+            **{"Index decile (10 = most concentrated)":
+               merged["area_code"].map(idx["index_decile"]).astype(str)}
+        )  # fmt: skip
+        extra_cols.append("Index decile (10 = most concentrated)")
     if "hotspots" in tables:
         hot = tables["hotspots"].set_index("area_code")["category"]
         merged = merged.assign(**{"Hot spot": merged["area_code"].map(hot).fillna("not tested")})

@@ -106,6 +106,9 @@ class HiddenResult:
         Level of the areas (``'lad'`` for districts), None without areas.
     notes : tuple of str
         Plain-English notes (areas that could not be estimated ...).
+    table : pandas.DataFrame or None
+        The overlap cells used (``area_code`` if any, the lists, ``count``),
+        so the publication gate can see which estimates rest on small cells.
     """
 
     by_area: pd.DataFrame
@@ -116,6 +119,24 @@ class HiddenResult:
     lists: tuple[str, ...]
     level: str | None
     notes: tuple[str, ...] = ()
+    table: pd.DataFrame | None = None
+
+    def small_cells(self, threshold: int) -> tuple[bool, set[str]]:
+        """Which estimates rest on an overlap cell of 1 to ``threshold - 1``.
+
+        Returns ``(total, areas)``: the areas with such a cell, and whether
+        the total does (its summed table has one, or any area has: a total
+        shown exactly beside one rounded area would give that area back).
+        """
+        if self.table is None:
+            return False, set()
+        small_total = bool(((self.overlap["count"] > 0) & (self.overlap["count"] < threshold)).any())
+        areas: set[str] = set()
+        if "area_code" in self.table:
+            cells = self.table["count"]
+            flagged = self.table.loc[(cells > 0) & (cells < threshold), "area_code"]
+            areas = set(flagged.astype(str))
+        return small_total or bool(areas), areas
 
 
 def model_text(model: Any) -> str:
@@ -266,6 +287,7 @@ def hidden_by_area(dataset: Dataset, settings: AnalysisSettings = AnalysisSettin
         lists=tuple(lists),
         level=level,
         notes=tuple(notes),
+        table=table,
     )
 
 

@@ -42,10 +42,12 @@ __all__ = [
     "publish_overlap",
     "display_table",
     "estimates_slice",
+    "headline_of",
     "map_slice",
     "publish_caseload",
     "publish_headline",
     "publish_hidden",
+    "publish_index",
     "publish_indicators",
     "publish_people",
     "publish_zones",
@@ -94,15 +96,31 @@ def map_slice(
     return part
 
 
-def publish_headline(headline: Headline | None, policy: DisclosurePolicy = DEFAULT_POLICY) -> dict[str, Any] | None:
+def publish_headline(
+    headline: Headline | None,
+    policy: DisclosurePolicy = DEFAULT_POLICY,
+    *,
+    small_cells: bool = False,
+) -> dict[str, Any] | None:
     """The headline as it may be shown: whole people, the seen count hidden when small.
+
+    Parameters
+    ----------
+    headline : Headline or None
+    policy : DisclosurePolicy
+    small_cells : bool
+        The overlap table behind it has a cell of 1 to ``threshold - 1``:
+        the seen count is then rounded to 5 and the estimate, interval and
+        hidden count to 10, so that cell cannot be solved back from the
+        estimator's formula.
 
     Returns
     -------
     dict or None
         ``observed, n_hat, ci_low, ci_high, hidden, hidden_share, method,
-        model, ci_method, areas, label, suppressed``; when ``observed`` is a
-        small count it and everything derived from it are None.
+        model, ci_method, areas, label, suppressed, rounding``; when
+        ``observed`` is a small count it and everything derived from it are
+        None.
     """
     if headline is None:
         return None
@@ -112,14 +130,33 @@ def publish_headline(headline: Headline | None, policy: DisclosurePolicy = DEFAU
     if small:
         out |= dict.fromkeys(("observed", "n_hat", "ci_low", "ci_high", "hidden", "hidden_share"))
         out["suppressed"] = True
+        out["rounding"] = ""
         return out
-    whole = {k: _whole(data[k]) for k in ("observed", "n_hat", "ci_low", "ci_high")}
-    whole["hidden"] = None if whole["n_hat"] is None else whole["n_hat"] - whole["observed"]
+    seen_base, estimate_base = (5, 10) if small_cells else (1, 1)
+    whole = {"observed": _round_to_base(data["observed"], seen_base)}
+    for key in ("n_hat", "ci_low", "ci_high"):
+        whole[key] = _round_to_base(data[key], estimate_base)
+    whole["hidden"] = None if whole["n_hat"] is None else _round_to_base(data["hidden"], estimate_base)
     share = headline.hidden_share
     out |= whole
-    out["hidden_share"] = None if not np.isfinite(share) else round(float(share), 3)
+    out["hidden_share"] = None if not np.isfinite(share) else round(float(share), 2)
     out["suppressed"] = False
+    out["rounding"] = (
+        f"seen rounded to 5, estimates to 10 (some overlaps are fewer than {policy.threshold})"
+        if small_cells
+        else ""
+    )
     return out
+
+
+def headline_of(
+    hidden: HiddenResult | None, policy: DisclosurePolicy = DEFAULT_POLICY, *, pooled: bool = False
+) -> dict[str, Any] | None:
+    """The published headline (or the one-model figure) of a hidden-population result."""
+    if hidden is None:
+        return None
+    small_total, _ = hidden.small_cells(policy.threshold)
+    return publish_headline(hidden.pooled if pooled else hidden.headline, policy, small_cells=small_total)
 
 
 def _whole(value: float) -> int | None:
@@ -143,8 +180,14 @@ def publish_hidden(hidden: HiddenResult, policy: DisclosurePolicy = DEFAULT_POLI
     }  # fmt: skip
     rows = hidden.by_area[columns] if len(hidden.by_area) else pd.DataFrame(columns=columns)
     frame = pd.concat([rows, pd.DataFrame([total])], ignore_index=True)
+    small_total, small_areas = hidden.small_cells(policy.threshold)
+    rounded = frame["area_code"].astype(str).isin(small_areas).to_numpy(copy=True)
+    rounded[-1] = small_total
     for column in ("n_hat", "ci_low", "ci_high", "hidden", "observed"):
-        frame[column] = pd.to_numeric(frame[column], errors="coerce").round(0)
+        values = pd.to_numeric(frame[column], errors="coerce")
+        base = np.where(rounded, 5 if column == "observed" else 10, 1)
+        frame[column] = np.floor(values / base + 0.5) * base
+    frame["rounding"] = np.where(rounded, "rounded: some overlaps are small", "")
     return suppress_counts(
         frame,
         ["observed"],
@@ -179,7 +222,12 @@ def publish_people(
     names: pd.Series,
     policy: DisclosurePolicy,
 ) -> pd.DataFrame:
-    """Estimated people per area, hidden wherever the known count is hidden."""
+    """Estimated people per area, hidden wherever the known count is hidden.
+
+    Estimates and limits are rounded to the nearest 5 people, so that a
+    hidden area's estimate cannot be solved back from a zone total minus the
+    other areas, nor its known count from the district factor.
+    """
     known = published[
         (published["level"] == level) & (published["indicator"] == people.attrs["indicator"])
     ].set_index("area_code")
@@ -192,9 +240,9 @@ def publish_people(
             "lad_code": people["lad_code"].to_numpy(),
             "known_count": known["count"].reindex(codes).to_numpy(),
             "adults": people["adults"].to_numpy(),
-            "estimated_people": np.where(hidden, np.nan, people["estimate"].round(1)),
-            "lower": np.where(hidden, np.nan, people["lower"].round(1)),
-            "upper": np.where(hidden, np.nan, people["upper"].round(1)),
+            "estimated_people": np.where(hidden, np.nan, _round_to(people["estimate"], 5)),
+            "lower": np.where(hidden, np.nan, _round_to(people["lower"], 5)),
+            "upper": np.where(hidden, np.nan, _round_to(people["upper"], 5)),
             "suppressed": hidden,
             "suppression": known["suppression"].reindex(codes).fillna("").to_numpy(),
         }
@@ -214,7 +262,11 @@ def publish_zones(zones: pd.DataFrame, policy: DisclosurePolicy) -> pd.DataFrame
             zones[column]
         )
     frame["adults"] = zones["adults"].to_numpy()
-    frame["people_per_1000_adults"] = zones["rate_per_1000"].round(2)
+    # The rate comes from the rounded estimate, so rate x adults gives back
+    # nothing more precise than the rounded figure.
+    frame["people_per_1000_adults"] = (
+        frame["estimated_people"] / frame["adults"].replace(0, np.nan) * 1000
+    ).round(1)
     frame["mean_index_score"] = zones["mean_score"].round(1)
     frame["hot_spot_areas"] = zones["hot_spot_areas"]
     return suppress_counts(frame, ["estimated_people"], policy, group_by=["zone"]).drop(
@@ -338,6 +390,37 @@ def score_slice(scores: pd.DataFrame, *, name: str, unit: str = "index score") -
         }
     )
     return mark_no_counts(out)
+
+
+def publish_index(
+    scores: pd.DataFrame, published: pd.DataFrame, level: str, names: pd.Series
+) -> pd.DataFrame:
+    """Composite index scores as they may be published.
+
+    Every area gets its decile (10 = the tenth of areas where need is most
+    concentrated). The score, rank and plausible ranks are shown only for
+    areas whose domain counts at ``level`` are all shown: for an area with a
+    hidden count, the exact position among the other areas would tell where
+    its hidden rate lies.
+    """
+    from meam_mapping.disclosure import mark_no_counts
+
+    frame = scores.copy()
+    frame["area_code"] = frame["area_code"].astype(str)
+    ranked = frame["score"].rank(method="first", ascending=True)
+    frame["index_decile"] = np.ceil(10 * ranked / ranked.count()).astype("Int64")
+    at_level = published.loc[(published["level"] == level)
+                             & (published["domain"].astype(str) != "context")]  # fmt: skip
+    hidden = set(at_level.loc[at_level["suppressed"].astype(bool), "area_code"].astype(str))
+    exact = [c for c in ("score", "rank", "rank_low", "rank_high") if c in frame]
+    mask = frame["area_code"].isin(hidden)
+    frame[exact] = frame[exact].astype(float)
+    frame.loc[mask, exact] = np.nan
+    frame["score"] = frame["score"].round(1)
+    frame["shown"] = np.where(mask, "decile only: a domain count here is hidden", "")
+    frame.insert(1, "area_name", frame["area_code"].map(names))
+    order = frame.sort_values(["index_decile", "score"], ascending=False, na_position="last")
+    return mark_no_counts(order.reset_index(drop=True))
 
 
 def category_layer(

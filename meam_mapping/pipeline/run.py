@@ -101,7 +101,7 @@ class Analysis:
 
     def published_headline(self) -> dict[str, Any] | None:
         """The headline as every surface shows it (through the gate)."""
-        return publish.publish_headline(self.headline, self.policy)
+        return publish.headline_of(self.hidden, self.policy)
 
     def hot_spot_count(self) -> tuple[int, int]:
         """Numbers of hot and cold spots found."""
@@ -232,9 +232,7 @@ def run(
     fitted = _attempt("index", unavailable, index)
     scores, weights = (None, {}) if fitted is None else fitted
     if scores is not None:
-        tables["index_by_area"] = mark_no_counts(
-            scores.assign(area_name=scores["area_code"].map(names))
-        )
+        tables["index_by_area"] = publish.publish_index(scores, published, level, names)
 
     hotspots, hotspot_text = None, ""
     if scores is not None:
@@ -270,7 +268,7 @@ def run(
 
     plans: dict[int, CaseloadPlan] = {}
     if zones is not None:
-        headline = hidden.headline if hidden is not None else None
+        headline = publish.headline_of(hidden, policy)
         made = _attempt("caseload", unavailable, lambda: caseloads(zones, headline, settings))
         if made:
             plans = made

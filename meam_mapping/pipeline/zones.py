@@ -164,7 +164,7 @@ def focus_zones(
 
 def caseload_plan(
     zones: pd.DataFrame,
-    headline: Any,
+    headline: dict[str, Any] | None,
     *,
     coordinator_ratio: int,
     reach_share: float | None = None,
@@ -176,9 +176,11 @@ def caseload_plan(
     ----------
     zones : pandas.DataFrame
         Focus zones (``label, estimate, lower, upper``) from :func:`focus_zones`.
-    headline : Headline or None
-        The analysis's estimated total with its 95% interval; the plan's
-        estimate and range are this one (not the zone limits added up).
+    headline : dict or None
+        The published headline (:func:`~meam_mapping.pipeline.publish.headline_of`):
+        the plan's estimate and range are this figure and its 95% interval
+        (not the zone limits added up), so the caseload never shows a
+        figure more precise than the headline.
     coordinator_ratio, reach_share, caseload_size
         As :func:`meam_mapping.caseload.plan_caseload`.
     """
@@ -186,8 +188,8 @@ def caseload_plan(
 
     table = zones[["label", "estimate", "lower", "upper"]].rename(columns={"label": "zone"})
     total = None
-    if headline is not None and np.isfinite([headline.n_hat, headline.ci_low, headline.ci_high]).all():
-        total = (headline.n_hat, headline.ci_low, headline.ci_high)
+    if headline is not None and headline.get("n_hat") is not None:
+        total = (float(headline["n_hat"]), float(headline["ci_low"]), float(headline["ci_high"]))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         return plan_caseload(
@@ -200,7 +202,7 @@ def caseload_plan(
 
 
 def caseloads(
-    zones: pd.DataFrame, headline: Any, settings: AnalysisSettings
+    zones: pd.DataFrame, headline: dict[str, Any] | None, settings: AnalysisSettings
 ) -> dict[int, CaseloadPlan]:
     """A caseload plan per coordinator ratio of ``settings``."""
     return {

@@ -229,7 +229,7 @@ def test_area_estimates_hidden_with_their_known_count(pack):
 def test_report_numbers_have_intervals(pack):
     text = docx_text(pack.folder / "report.docx")
     assert re.search(
-        r"People facing multiple disadvantage \(estimate\)\n[\d,]+ \(95% CI [\d,]+ to [\d,]+\)",
+        r"People facing multiple disadvantage \(estimate\)\n[\d,]+ \(95% CI [\d,]+ to [\d,]+[;)]",
         text,
     )
     assert "Methods and assumptions" in text and "Closed population" in text
