@@ -54,7 +54,7 @@ def district_prevalence(
     """Rates per 1,000 with 95% intervals per district, against the study area."""
     from meam_mapping.disclosure import carry_mark
     from meam_mapping.estimate import compare_with_benchmark, prevalence
-    from meam_mapping.estimate.prevalence import parse_unit
+    from meam_mapping.indicators.units import parse_unit
 
     lad = published[(published["level"] == "lad") & published["count"].notna()
                     | (published["level"] == "lad") & published["suppressed"]]  # fmt: skip

@@ -37,7 +37,7 @@ from sklearn.preprocessing import StandardScaler
 
 from meam_mapping.errors import InputError
 from meam_mapping.estimate.funnel import count_control_limits
-from meam_mapping.estimate.prevalence import parse_unit
+from meam_mapping.indicators.units import rate_unit
 
 __all__ = ["VISIBILITY_FLAGS", "VisibilityGap", "visibility_gap"]
 
@@ -265,7 +265,7 @@ class VisibilityGap:
         """
         if not isinstance(table, pd.DataFrame):
             raise InputError(f"expected a table, got {type(table).__name__}")
-        unit = parse_unit(self.unit)
+        unit = rate_unit(self.unit)
         count, denominator = self._counts(table)
         matrix = self._context_matrix(table)
         known = ~np.isnan(count) & (denominator > 0)
