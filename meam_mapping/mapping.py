@@ -25,6 +25,9 @@ from meam_mapping.dataset import Dataset
 from meam_mapping.disclosure import DEFAULT_POLICY, DisclosurePolicy, suppress_indicators
 from meam_mapping.errors import InputError
 from meam_mapping.geography.aggregate import aggregate_indicators
+from meam_mapping.indicators.kinds import is_summable
+from meam_mapping.indicators.periods import latest_period, sort_periods
+from meam_mapping.indicators.table import unit_text
 from meam_mapping.schema import INDICATOR_COLUMNS, LEVELS
 
 if TYPE_CHECKING:
@@ -145,7 +148,7 @@ def parent_lookup(dataset: Dataset) -> pd.Series:
 
 
 def _latest(periods: pd.Series) -> str:
-    return sorted(periods.astype(str).unique())[-1]
+    return latest_period(periods.astype(str).unique())
 
 
 def indicator_all_levels(
@@ -170,7 +173,7 @@ def indicator_all_levels(
     rows = rows.loc[rows["period"].astype(str) == str(period)]
     if rows.empty:
         periods = ", ".join(
-            sorted(table.loc[table["indicator"] == indicator, "period"].astype(str).unique())
+            sort_periods(table.loc[table["indicator"] == indicator, "period"].astype(str))
         )
         raise InputError(
             f"indicator {indicator!r} has no period {period!r}", expected=f"one of: {periods}"
@@ -178,7 +181,7 @@ def indicator_all_levels(
     native = dataset.level_of(rows["area_code"])
     rows = rows.loc[rows["area_code"].isin(dataset.areas[native]["area_code"])]
     frames = [rows.assign(level=native)]
-    if rows["count"].notna().any():
+    if rows["count"].notna().any() and is_summable(rows):
         for coarser in _COARSER.get(native, ()):
             if coarser not in dataset.areas:
                 continue
@@ -256,7 +259,7 @@ def _title(dataset: Dataset, request: MapRequest, data: pd.DataFrame) -> tuple[s
         if "indicator_name" in data and len(data)
         else request.indicator
     )
-    unit = str(data["unit"].iloc[0]) if len(data) else ""
+    unit = unit_text(data)
     period = str(data["period"].iloc[0]) if len(data) else ""
     source = str(data["source"].iloc[0]) if len(data) else ""
     return request.title or name, unit, period, source
@@ -403,7 +406,7 @@ def display_table(data: pd.DataFrame, threshold: int | None = None) -> pd.DataFr
     """
     threshold = threshold or _threshold_of(data)
     hidden = f"suppressed (fewer than {threshold})" if threshold else "suppressed"
-    unit = str(data["unit"].iloc[0]) if len(data) else ""
+    unit = unit_text(data)
     ordered = data.sort_values("value", ascending=False, na_position="last")
     status = ordered["suppressed"].astype(bool)
 

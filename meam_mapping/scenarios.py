@@ -26,6 +26,7 @@ from meam_mapping.concentrate.index import STANDARDISERS, CompositeIndex, domain
 from meam_mapping.dataset import Dataset
 from meam_mapping.disclosure import DEFAULT_POLICY, DisclosurePolicy, mark_no_counts
 from meam_mapping.errors import InputError
+from meam_mapping.indicators.periods import latest_period
 from meam_mapping.schema import INDICATOR_COLUMNS, LEVELS
 
 __all__ = [
@@ -242,7 +243,7 @@ class ScenarioComparison:
 def _latest_rows(table: pd.DataFrame) -> pd.DataFrame:
     """Each indicator's latest period only."""
     period = table["period"].astype(str)
-    latest = period.groupby(table["indicator"]).transform("max")
+    latest = period.groupby(table["indicator"]).transform(latest_period)
     return table.loc[period == latest]
 
 

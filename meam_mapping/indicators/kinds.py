@@ -58,6 +58,7 @@ __all__ = [
     "check_polarity",
     "default_kind",
     "infer_kind",
+    "is_summable",
 ]
 
 Kind = Literal["count", "rate", "proportion", "score", "rank", "decile", "quintile", "category"]
@@ -221,3 +222,23 @@ def check_polarity(
         Naming the rows and the allowed polarities, for any other value.
     """
     return _check(values, POLARITIES, "polarity", file=file, rows=rows)
+
+
+def is_summable(rows: pd.DataFrame) -> bool:
+    """Whether one indicator's rows can be added up to larger areas.
+
+    True when some row has a count (or a suppressed count) and no row has a
+    ``kind`` outside :data:`SUMMABLE_KINDS` (a missing ``kind`` column counts
+    as summable, as before kinds existed).
+    """
+    if "count" not in rows.columns:
+        return False
+    has_count = rows["count"].notna().any()
+    if "suppressed" in rows.columns:
+        has_count = has_count or rows["suppressed"].fillna(False).astype(bool).any()
+    if not has_count:
+        return False
+    if "kind" not in rows.columns:
+        return True
+    kinds = rows["kind"].dropna().astype(str)
+    return bool(kinds[kinds != ""].isin(SUMMABLE_KINDS).all())

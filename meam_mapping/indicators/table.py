@@ -19,12 +19,17 @@ from meam_mapping.errors import InputError
 from meam_mapping.indicators.kinds import KINDS, POLARITIES, check_kind, check_polarity, infer_kind
 from meam_mapping.indicators.units import ACCEPTED_UNIT_FORMS, VALUE_ONLY_CODES, Unit, parse_unit
 
-__all__ = ["VOCABULARY_COLUMNS", "fill_vocabulary", "readable_name"]
+__all__ = ["VOCABULARY_COLUMNS", "fill_vocabulary", "readable_name", "unit_text"]
 
 #: Columns :func:`fill_vocabulary` guarantees, besides ``unit``.
 VOCABULARY_COLUMNS: tuple[str, ...] = ("indicator_name", "unit_label", "kind", "polarity")
 
 _BLANK = {"", "nan", "none", "<na>", "null"}
+_BLANK_EXACT = [*_BLANK, "NaN", "None", "NA", "<NA>", "Null", "NULL"]
+_CODES = frozenset({"count", "proportion", "percent", *VALUE_ONLY_CODES})
+_PER_CODE = re.compile(r"per_[1-9]\d*")
+_KIND_SET = frozenset(KINDS)
+_POLARITY_SET = frozenset(POLARITIES)
 
 
 def readable_name(indicator_id: object) -> str:
@@ -52,16 +57,20 @@ def _rows(table: pd.DataFrame, mask: pd.Series) -> list[int]:
     return [int(i) + 2 for i in np.flatnonzero(mask.to_numpy())]
 
 
-def _is_done(table: pd.DataFrame, known_codes: set[str]) -> bool:
+def _is_done(table: pd.DataFrame) -> bool:
+    """Fast check (no copies) that every vocabulary column is already filled and valid."""
     needed = ("indicator", "unit", *VOCABULARY_COLUMNS)
     if any(c not in table.columns for c in needed):
         return False
-    if any(_blank(table[c]).any() for c in ("indicator_name", "unit", "unit_label")):
+    for column in ("indicator_name", "unit_label"):
+        values = table[column]
+        if values.isna().any() or values.isin(_BLANK_EXACT).any():
+            return False
+    units = pd.unique(table["unit"])
+    if not all(isinstance(u, str) and (u in _CODES or _PER_CODE.fullmatch(u)) for u in units):
         return False
-    return (
-        table["unit"].isin(known_codes).all()
-        and table["kind"].isin(KINDS).all()
-        and table["polarity"].isin(POLARITIES).all()
+    return bool(set(pd.unique(table["kind"])) <= _KIND_SET) and bool(
+        set(pd.unique(table["polarity"])) <= _POLARITY_SET
     )
 
 
@@ -82,7 +91,7 @@ def _parse_units(
     if bad.any():
         shown = ", ".join(repr(v) for v in text[bad].unique()[:5])
         raise InputError(
-            f"{int(bad.sum())} row(s) have a unit that is not understood: {shown}",
+            f"Unknown unit {shown} ({int(bad.sum())} row(s)): the program cannot read it",
             file=file,
             row=_rows(table, bad),
             column=column,
@@ -133,10 +142,7 @@ def fill_vocabulary(
     """
     if "indicator" not in table.columns:
         return table
-    codes = {"count", "proportion", "percent", *VALUE_ONLY_CODES}
-    if "unit" in table.columns:
-        codes |= {u for u in table["unit"].astype(str).unique() if re.fullmatch(r"per_\d+", u)}
-    if _is_done(table, codes):
+    if _is_done(table):
         return table
     out = table.copy()
     if out.empty:
@@ -151,14 +157,18 @@ def fill_vocabulary(
         else pd.Series(np.nan, index=out.index)
     )
     blank_name = _blank(names)
-    out["indicator_name"] = names.astype("object").where(~blank_name, ids.map(readable_name))
+    out["indicator_name"] = (
+        names.astype("object").where(~blank_name, ids.map(readable_name)).astype(str)
+    )
 
     units = _parse_units(out, file, unit_column, default_unit)
     labels = (
         out["unit_label"] if "unit_label" in out.columns else pd.Series(np.nan, index=out.index)
     )
     out["unit"] = units.map(lambda u: u.code).astype(str)
-    out["unit_label"] = labels.astype("object").where(~_blank(labels), units.map(lambda u: u.label))
+    out["unit_label"] = (
+        labels.astype("object").where(~_blank(labels), units.map(lambda u: u.label)).astype(str)
+    )
 
     rows = pd.Series(_rows(out, pd.Series(True, index=out.index)), index=out.index)
     kind = check_kind(out["kind"], file=file, rows=rows) if "kind" in out.columns else None
@@ -189,3 +199,25 @@ def fill_vocabulary(
     out["kind"] = kind.astype(str)
     out["polarity"] = polarity.astype(str)
     return out
+
+
+def unit_text(frame: pd.DataFrame) -> str:
+    """The unit to show for a slice of one indicator: its ``unit_label``, else a readable unit.
+
+    Returns ``""`` for an empty frame; a unit code such as ``per_1000`` is never
+    shown as it is ("per 1,000" instead).
+    """
+    if not len(frame):
+        return ""
+    if "unit_label" in frame.columns:
+        labels = frame["unit_label"]
+        known = labels[~_blank(labels)]
+        if len(known):
+            return str(known.iloc[0])
+    if "unit" not in frame.columns:
+        return ""
+    text = str(frame["unit"].iloc[0])
+    try:
+        return parse_unit(text, default=None).label
+    except InputError:
+        return text
