@@ -170,7 +170,9 @@ _NUMBER_WORDS = {
     "hundred thousand": 100_000,
     "million": 1_000_000,
 }
-_PER = re.compile(r"(?:\bper\b|(?<![\d/])/)\s*(?P<n>\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)\s*(?P<k>k\b)?")
+_PER = re.compile(
+    r"(?:\bper\b|(?<![\d/])/)\s*(?P<n>\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)\s*(?P<k>k\b)?"
+)
 _PER_WORDS = re.compile(r"\bper\s+(?P<w>hundred thousand|ten thousand|thousand|hundred|million)\b")
 _CODE = re.compile(r"^per_(\d+)$")
 

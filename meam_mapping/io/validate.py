@@ -278,7 +278,9 @@ def validate_indicator_table(
                 expected=expected,
                 fix="Correct the value, or leave it blank if it is unknown",
             )
-    over_events = over & ~people & _is_unit_code(table["unit"]) & table["unit"].str.startswith("per_")
+    over_events = (
+        over & ~people & _is_unit_code(table["unit"]) & table["unit"].str.startswith("per_")
+    )
     if over_events.any():
         notes.append(
             f"{int(over_events.sum())} count(s) are larger than their denominator; "
