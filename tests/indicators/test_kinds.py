@@ -148,3 +148,49 @@ def test_fill_vocabulary_refuses_unknown_unit_with_rows():
         fill_vocabulary(table, file="mine.csv", unit_column="Units")
     assert err.value.row == [5]
     assert "per fortnight" in err.value.message and "mine.csv" in err.value.message
+
+
+def test_deprivation_file_headings_give_kinds_at_load():
+    # Headings as in the English Indices of Deprivation 2019, File 1 and File 6
+    # (values made up; numbers written with thousands commas as published).
+    from meam_mapping.io.indicators import load_indicator_file
+
+    data = (
+        "area_code,Index of Multiple Deprivation (IMD) Rank,"
+        "Index of Multiple Deprivation (IMD) Decile,Index of Multiple Deprivation (IMD) Score,"
+        "Total population: mid 2015 (excluding prisoners)\n"
+        'E01000001,"29,199",9,6.2,"1,296"\n'
+        'E01000002,"30,379",10,5.1,"1,156"\n'
+        'E01000003,"14,915",5,19.4,"1,350"\n'
+    ).encode()
+    table = load_indicator_file(data, name="File_1_IMD2019.csv").table
+    kinds = table.drop_duplicates("indicator").set_index("indicator")[
+        ["kind", "polarity", "unit", "indicator_name"]
+    ]
+    rank = kinds.loc["index_of_multiple_deprivation_imd_rank"]
+    assert (rank["kind"], rank["polarity"], rank["unit"]) == ("rank", "lower_is_worse", "rank")
+    decile = kinds.loc["index_of_multiple_deprivation_imd_decile"]
+    assert (decile["kind"], decile["polarity"]) == ("decile", "lower_is_worse")
+    score = kinds.loc["index_of_multiple_deprivation_imd_score"]
+    assert (score["kind"], score["polarity"]) == ("score", "higher_is_worse")
+    population = kinds.loc["total_population_mid_2015_excluding_prisoners"]
+    assert (population["kind"], population["polarity"]) == ("count", "neutral")
+    assert population["indicator_name"] == "Total population: mid 2015 (excluding prisoners)"
+    ranks = table[table["kind"] == "rank"]
+    assert ranks["count"].isna().all() and ranks["value"].tolist() == [29199.0, 30379.0, 14915.0]
+
+
+def test_kind_and_polarity_columns_of_a_tidy_file_are_kept_or_refused():
+    from meam_mapping.io.indicators import load_indicator_file
+
+    good = (
+        "area_code,indicator,value,kind,polarity\n"
+        "E01000001,wellbeing,7.1,score,lower_is_worse\n"
+        "E01000002,wellbeing,6.4,score,lower_is_worse\n"
+    ).encode()
+    table = load_indicator_file(good, name="w.csv").table
+    assert set(table["kind"]) == {"score"} and set(table["polarity"]) == {"lower_is_worse"}
+    bad = good.replace(b"lower_is_worse\nE01000002", b"sideways\nE01000002")
+    with pytest.raises(InputError) as err:
+        load_indicator_file(bad, name="w.csv")
+    assert err.value.row == [2] and "sideways" in err.value.message and "w.csv" in err.value.message
