@@ -156,13 +156,13 @@ def test_deprivation_file_headings_give_kinds_at_load():
     from meam_mapping.io.indicators import load_indicator_file
 
     data = (
-        "area_code,Index of Multiple Deprivation (IMD) Rank,"
-        "Index of Multiple Deprivation (IMD) Decile,Index of Multiple Deprivation (IMD) Score,"
-        "Total population: mid 2015 (excluding prisoners)\n"
-        'E01000001,"29,199",9,6.2,"1,296"\n'
-        'E01000002,"30,379",10,5.1,"1,156"\n'
-        'E01000003,"14,915",5,19.4,"1,350"\n'
-    ).encode()
+        b"area_code,Index of Multiple Deprivation (IMD) Rank,"
+        b"Index of Multiple Deprivation (IMD) Decile,Index of Multiple Deprivation (IMD) Score,"
+        b"Total population: mid 2015 (excluding prisoners)\n"
+        b'E01000001,"29,199",9,6.2,"1,296"\n'
+        b'E01000002,"30,379",10,5.1,"1,156"\n'
+        b'E01000003,"14,915",5,19.4,"1,350"\n'
+    )
     table = load_indicator_file(data, name="File_1_IMD2019.csv").table
     kinds = table.drop_duplicates("indicator").set_index("indicator")[
         ["kind", "polarity", "unit", "indicator_name"]
@@ -184,10 +184,10 @@ def test_kind_and_polarity_columns_of_a_tidy_file_are_kept_or_refused():
     from meam_mapping.io.indicators import load_indicator_file
 
     good = (
-        "area_code,indicator,value,kind,polarity\n"
-        "E01000001,wellbeing,7.1,score,lower_is_worse\n"
-        "E01000002,wellbeing,6.4,score,lower_is_worse\n"
-    ).encode()
+        b"area_code,indicator,value,kind,polarity\n"
+        b"E01000001,wellbeing,7.1,score,lower_is_worse\n"
+        b"E01000002,wellbeing,6.4,score,lower_is_worse\n"
+    )
     table = load_indicator_file(good, name="w.csv").table
     assert set(table["kind"]) == {"score"} and set(table["polarity"]) == {"lower_is_worse"}
     bad = good.replace(b"lower_is_worse\nE01000002", b"sideways\nE01000002")
