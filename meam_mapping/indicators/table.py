@@ -110,6 +110,9 @@ def fill_vocabulary(
 ) -> pd.DataFrame:
     """Give every row ``indicator_name``, a unit code and label, ``kind`` and ``polarity``.
 
+    A blank name, or a name that is just the id, becomes a readable form of the
+    id (:func:`readable_name`).
+
     Parameters
     ----------
     table : pandas.DataFrame
@@ -156,7 +159,8 @@ def fill_vocabulary(
         if "indicator_name" in out.columns
         else pd.Series(np.nan, index=out.index)
     )
-    blank_name = _blank(names)
+    # A name that is just the id (a heading such as "drug_alcohol_treatment") is made readable.
+    blank_name = _blank(names) | (names.astype(str) == ids)
     out["indicator_name"] = (
         names.astype("object").where(~blank_name, ids.map(readable_name)).astype(str)
     )
