@@ -24,6 +24,7 @@ from meam_mapping.indicators.periods import (
     sort_periods,
 )
 from meam_mapping.indicators.rates import domain_rates, pooled_rate
+from meam_mapping.indicators.table import fill_vocabulary, readable_name, unit_text
 from meam_mapping.indicators.units import Unit, parse_unit, rate_unit
 
 __all__ = [
@@ -36,6 +37,7 @@ __all__ = [
     "Unit",
     "count_interval",
     "domain_rates",
+    "fill_vocabulary",
     "infer_kind",
     "latest_period",
     "parse_period",
@@ -44,5 +46,7 @@ __all__ = [
     "pooled_rate",
     "rate_limits",
     "rate_unit",
+    "readable_name",
     "sort_periods",
+    "unit_text",
 ]
