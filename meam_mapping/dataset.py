@@ -57,6 +57,12 @@ class Dataset:
     sources: list[dict[str, str]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
+    def __post_init__(self) -> None:
+        """Give every indicator row a name, a unit code and label, a kind and a polarity."""
+        from meam_mapping.indicators.table import fill_vocabulary
+
+        object.__setattr__(self, "indicators", fill_vocabulary(self.indicators))
+
     @cached_property
     def token(self) -> str:
         """A content hash: equal data give equal tokens (used as a cache key)."""
@@ -84,20 +90,20 @@ class Dataset:
         return [level for level in LEVELS if level in self.areas]
 
     def catalogue(self) -> pd.DataFrame:
-        """One row per indicator: id, name, domain, unit, periods and source."""
-        table = self.indicators
-        names = table["indicator_name"] if "indicator_name" in table else table["indicator"]
-        frame = table.assign(indicator_name=names)
-        grouped = frame.groupby("indicator", sort=False)
+        """One row per indicator: id, name, domain, unit, kind, periods (in time order) and source."""
+        from meam_mapping.indicators.periods import sort_periods
+
+        grouped = self.indicators.groupby("indicator", sort=False)
         return pd.DataFrame(
             {
                 "indicator": list(grouped.groups),
                 "indicator_name": grouped["indicator_name"].first().to_numpy(),
                 "domain": grouped["domain"].first().to_numpy(),
                 "unit": grouped["unit"].first().to_numpy(),
-                "periods": grouped["period"]
-                .agg(lambda s: sorted(s.astype(str).unique()))
-                .to_numpy(),
+                "unit_label": grouped["unit_label"].first().to_numpy(),
+                "kind": grouped["kind"].first().to_numpy(),
+                "polarity": grouped["polarity"].first().to_numpy(),
+                "periods": grouped["period"].agg(sort_periods).to_numpy(),
                 "source": grouped["source"].first().to_numpy(),
                 "has_counts": grouped["count"].agg(lambda s: bool(s.notna().any())).to_numpy(),
             }

@@ -37,6 +37,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from meam_mapping.indicators.table import fill_vocabulary
 from meam_mapping.schema import INDICATOR_COLUMNS, SYNTHETIC_LABEL
 
 __all__ = [
@@ -396,7 +397,7 @@ def _indicator_table(
             }
         )
     )
-    table = pd.concat(frames, ignore_index=True)
+    table = fill_vocabulary(pd.concat(frames, ignore_index=True))
     return table[[*INDICATOR_COLUMNS, "indicator_name"]]
 
 

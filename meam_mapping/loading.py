@@ -20,6 +20,7 @@ from meam_mapping.geography.aggregate import dissolve_areas
 from meam_mapping.geography.boundaries import BoundaryResult, read_boundaries
 from meam_mapping.geography.join import JoinReport, join_indicators
 from meam_mapping.io.indicators import LoadResult, load_indicator_file
+from meam_mapping.schema import INDICATOR_COLUMNS
 
 __all__ = [
     "AddResult",
@@ -78,20 +79,7 @@ def dataset_from_boundaries(result: BoundaryResult, *, name: str = "Your data") 
         )
     return Dataset(
         areas=by_level,
-        indicators=pd.DataFrame(
-            columns=[
-                "area_code",
-                "indicator",
-                "domain",
-                "period",
-                "count",
-                "denominator",
-                "value",
-                "unit",
-                "source",
-                "suppressed",
-            ]
-        ),
+        indicators=pd.DataFrame(columns=[*INDICATOR_COLUMNS, "indicator_name"]),
         name=name,
         sources=[
             {

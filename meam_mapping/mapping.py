@@ -20,6 +20,7 @@ import pandas as pd
 from meam_mapping.dataset import Dataset
 from meam_mapping.disclosure import DEFAULT_POLICY, DisclosurePolicy
 from meam_mapping.errors import InputError
+from meam_mapping.indicators.table import unit_text
 from meam_mapping.pipeline.publish import map_slice
 
 if TYPE_CHECKING:
@@ -116,7 +117,7 @@ def _title(dataset: Dataset, request: MapRequest, data: pd.DataFrame) -> tuple[s
         if "indicator_name" in data and len(data)
         else request.indicator
     )
-    unit = str(data["unit"].iloc[0]) if len(data) else ""
+    unit = unit_text(data)
     period = str(data["period"].iloc[0]) if len(data) else ""
     source = str(data["source"].iloc[0]) if len(data) else ""
     return request.title or name, unit, period, source

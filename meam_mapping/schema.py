@@ -13,6 +13,7 @@ __all__ = [
     "DOMAINS",
     "DOMAIN_LABELS",
     "INDICATOR_COLUMNS",
+    "INDICATOR_NAME",
     "LEVELS",
     "LEVEL_LABELS",
     "Domain",
@@ -65,6 +66,20 @@ DOMAIN_LABELS = {
 #: Columns of the tidy indicator table, in order. ``suppressed`` is True where
 #: the source withheld the count (``"*"``, ``"c"``, ``"x"``, ...): ``count`` is
 #: then NaN and must be treated as unknown, never zero.
+#:
+#: ``unit`` holds the canonical unit code (``per_1000``, ``percent``,
+#: ``proportion``, ``count``, ``score``...; see
+#: :func:`meam_mapping.indicators.units.parse_unit`) and ``unit_label`` the
+#: words shown to people ("per 1,000 adults"): computations read the code and
+#: never parse free text in the middle of an analysis; maps, tables and reports
+#: show the label. ``kind`` is one of ``count, rate, proportion, score, rank,
+#: decile, quintile, category`` and ``polarity`` one of ``higher_is_worse,
+#: lower_is_worse, neutral`` (:mod:`meam_mapping.indicators.kinds`).
+#:
+#: ``indicator_name`` is not in this tuple (many callers add it after these
+#: columns) but is always present: the loaders and
+#: :class:`~meam_mapping.dataset.Dataset` fill it with a readable form of the
+#: id where a table has none (see :data:`INDICATOR_NAME`).
 INDICATOR_COLUMNS: tuple[str, ...] = (
     "area_code",
     "indicator",
@@ -74,9 +89,14 @@ INDICATOR_COLUMNS: tuple[str, ...] = (
     "denominator",
     "value",
     "unit",
+    "unit_label",
+    "kind",
+    "polarity",
     "source",
     "suppressed",
 )
+#: The readable name of an indicator, always filled (never blank or "nan").
+INDICATOR_NAME = "indicator_name"
 
 #: Label carried by every map and export drawn from the demo.
 SYNTHETIC_LABEL = "Synthetic demonstration data: not real people"

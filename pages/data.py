@@ -49,12 +49,14 @@ catalogue = dataset.catalogue()
 if not catalogue.empty:
     catalogue = catalogue.assign(domain=catalogue["domain"].map(lambda d: DOMAIN_LABELS.get(d, d)))
     st.dataframe(
-        catalogue.rename(
+        catalogue.drop(columns="unit").rename(
             columns={
                 "indicator": "Id",
                 "indicator_name": "Indicator",
                 "domain": "Domain",
-                "unit": "Unit",
+                "unit_label": "Unit",
+                "kind": "Kind",
+                "polarity": "Polarity",
                 "periods": "Periods",
                 "source": "Source",
                 "has_counts": "Has counts",

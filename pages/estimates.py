@@ -133,7 +133,7 @@ with tab_hidden:
                         dataset.areas[level],
                         data,
                         title=what,
-                        unit=str(data["unit"].iloc[0]),
+                        unit=str(data["unit_label"].iloc[0]),
                         label=dataset.label,
                         k=min(5, len(data)),
                         threshold=policy().threshold,

@@ -42,7 +42,8 @@ import pandas as pd
 from scipy import stats
 
 from meam_mapping.errors import InputError
-from meam_mapping.estimate.prevalence import Unit, parse_unit, prevalence
+from meam_mapping.estimate.prevalence import prevalence
+from meam_mapping.indicators.units import Unit, rate_unit
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -167,7 +168,7 @@ def funnel_limits(
         Tidy, one row per denominator and level: ``denominator, confidence,
         lower, upper, benchmark, unit, method``.
     """
-    unit_info = parse_unit(unit)
+    unit_info = rate_unit(unit)
     chosen = _resolve(method, unit_info)
     n = np.asarray(denominators, dtype=float)
     if np.any(~np.isfinite(n)) or np.any(n <= 0):
@@ -267,7 +268,7 @@ def funnel_flags(
         and ``method``.
     """
     result = prevalence(table, unit=unit, method="exact" if _is_rate(table, unit) else "wilson")
-    unit_info = parse_unit(str(result["unit"].iloc[0]) if len(result) else "per 1,000")
+    unit_info = rate_unit(str(result["unit"].iloc[0]) if len(result) else "per 1,000")
     chosen = _resolve(method, unit_info)
     bench = _benchmark_value(result, benchmark, unit_info.multiplier)
     out = result.drop(columns=["lower", "upper", "confidence", "method", "unit"])
@@ -301,9 +302,9 @@ def funnel_flags(
 
 def _is_rate(table: pd.DataFrame, unit: str | None) -> bool:
     if unit is not None:
-        return not parse_unit(unit).is_proportion
+        return not rate_unit(unit).is_proportion
     if "unit" in table.columns and table["unit"].notna().any():
-        return not parse_unit(str(table["unit"].dropna().iloc[0])).is_proportion
+        return not rate_unit(str(table["unit"].dropna().iloc[0])).is_proportion
     return True
 
 
@@ -356,7 +357,7 @@ def funnel_figure(
     from matplotlib.figure import Figure
 
     flags = funnel_flags(table, benchmark=benchmark, unit=unit, method=method)
-    unit_info = parse_unit(str(flags["unit"].iloc[0]))
+    unit_info = rate_unit(str(flags["unit"].iloc[0]))
     bench = float(flags["benchmark"].iloc[0])
     name = benchmark_label or ("Study area average" if benchmark is None else "Benchmark")
     shown = flags[flags["flag_998"] != FUNNEL_FLAGS[3]]

@@ -3,7 +3,9 @@
 Rates are recomputed from ``count`` and ``denominator`` (never averaged) and
 given in the indicator's unit: ``'per 1,000'``, ``'per 100,000'``, ``'%'`` or
 ``'proportion'``. Intervals come from PHStatsMethods, the Department of Health
-and Social Care package behind Fingertips:
+and Social Care package behind Fingertips, through the one implementation in
+:mod:`meam_mapping.indicators.intervals`; units are read by
+:func:`meam_mapping.indicators.units.parse_unit` (re-exported here):
 
 * ``'wilson'``: Wilson score interval for a proportion (Wilson 1927;
   Newcombe 1998). The default for ``'%'`` and ``'proportion'``.
@@ -36,17 +38,23 @@ edn. Blackwell, Oxford.
 
 from __future__ import annotations
 
-import re
 import warnings
-from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Literal
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
-import PHStatsMethods as phs
 
 from meam_mapping.errors import InputError
+from meam_mapping.indicators.intervals import (
+    CI_METHODS,
+    CIMethod,
+    check_confidence,
+    is_proportion_only,
+    methods_used,
+    rate_limits,
+    resolve_method,
+)
+from meam_mapping.indicators.units import Unit, parse_unit, rate_unit
 
 __all__ = [
     "BENCHMARKS",
@@ -58,8 +66,6 @@ __all__ = [
     "prevalence",
     "rate_interval",
 ]
-
-CIMethod = Literal["auto", "wilson", "byar", "exact"]
 
 #: Labels of the benchmark comparison, in the Fingertips wording.
 COMPARISONS: tuple[str, ...] = (
@@ -75,136 +81,31 @@ BENCHMARKS: dict[str, str] = {
     "parent": "each area's parent area (needs parent_column)",
 }
 
-#: Below this count Byar's method gives way to the exact Poisson interval.
-BYAR_MIN_COUNT = 10
-
-
-# --------------------------------------------------------------------------- units
-@dataclass(frozen=True)
-class Unit:
-    """The unit a rate is shown in.
-
-    Attributes
-    ----------
-    label : str
-        As shown to people, e.g. ``'per 1,000'`` or ``'%'``.
-    multiplier : int
-        Count / denominator is multiplied by this (1,000 for ``'per 1,000'``).
-    is_proportion : bool
-        True for ``'%'`` and ``'proportion'`` (count is a subset of the
-        denominator), False for ``'per ...'`` rates.
-    """
-
-    label: str
-    multiplier: int
-    is_proportion: bool
-
-
-_UNIT_FORMS = "'per 1,000', 'per 100,000' (any 'per N'), '%' or 'proportion'"
-
-
-def parse_unit(unit: str) -> Unit:
-    """Read a unit such as ``'per 1,000'``, ``'per 100,000 adults'`` or ``'%'``.
-
-    Parameters
-    ----------
-    unit : str
-        The unit as written in the indicator table.
-
-    Returns
-    -------
-    Unit
-
-    Raises
-    ------
-    InputError
-        If the unit is not one of the accepted forms.
-
-    Examples
-    --------
-    >>> parse_unit("per 1,000 adults")
-    Unit(label='per 1,000', multiplier=1000, is_proportion=False)
-    """
-    text = str(unit).strip().lower()
-    if text in {"%", "percent", "percentage", "per cent"}:
-        return Unit("%", 100, True)
-    if text in {"proportion", "fraction"}:
-        return Unit("proportion", 1, True)
-    match = re.match(r"^per\s+([0-9][0-9,]*)\b", text)
-    if match:
-        multiplier = int(match.group(1).replace(",", ""))
-        if multiplier > 0:
-            return Unit(f"per {multiplier:,}", multiplier, False)
-    raise InputError(
-        f"the unit {unit!r} is not understood",
-        column="unit",
-        expected=_UNIT_FORMS,
-        fix="Write the unit in one of these forms",
-    )
-
-
-# --------------------------------------------------------------------------- methods
-def _wilson(count: float, denominator: float, confidence: float) -> tuple[float, float]:
-    return (
-        float(phs.wilson_lower(count, denominator, confidence)),
-        float(phs.wilson_upper(count, denominator, confidence)),
-    )
-
-
-def _exact(count: float, denominator: float, confidence: float) -> tuple[float, float]:
-    # PHStatsMethods gives NaN for the lower limit of a zero count: it is 0.
-    lower = 0.0 if count == 0 else float(phs.exact_lower(count, confidence))
-    upper = float(phs.exact_upper(count, confidence))
-    return lower / denominator, upper / denominator
-
-
-def _byar(count: float, denominator: float, confidence: float) -> tuple[float, float]:
-    if count < BYAR_MIN_COUNT:
-        return _exact(count, denominator, confidence)
-    lower = float(phs.byars_lower(count, confidence))
-    upper = float(phs.byars_upper(count, confidence))
-    return lower / denominator, upper / denominator
-
-
-@dataclass(frozen=True)
-class _MethodSpec:
-    function: Callable[[float, float, float], tuple[float, float]]
-    description: str
-    proportion_only: bool
-
-
-_REGISTRY: dict[str, _MethodSpec] = {
-    "wilson": _MethodSpec(_wilson, "Wilson score interval for a proportion", True),
-    "byar": _MethodSpec(_byar, "Byar's method (exact Poisson for counts under 10)", False),
-    "exact": _MethodSpec(_exact, "exact Poisson interval", False),
-}
-
-#: Interval methods by name, with a one-line description ('auto' picks by unit).
-CI_METHODS: dict[str, str] = {
-    "auto": "'wilson' for % and proportions, 'byar' for 'per ...' rates",
-    **{name: spec.description for name, spec in _REGISTRY.items()},
-}
-
-
-def _resolve_method(method: str, unit: Unit) -> str:
-    if method == "auto":
-        return "wilson" if unit.is_proportion else "byar"
-    if method not in _REGISTRY:
-        raise InputError(
-            f"there is no interval method called {method!r}",
-            expected="one of " + ", ".join(repr(m) for m in CI_METHODS),
-            fix="Choose one of the listed methods",
-        )
-    return method
-
-
-def _check_confidence(confidence: float) -> float:
-    if not isinstance(confidence, (int, float)) or not 0.5 <= float(confidence) < 1:
-        raise InputError(
-            f"the confidence level {confidence!r} is not usable",
-            expected="a number between 0.5 and 1, such as 0.95 or 0.998",
-        )
-    return float(confidence)
+def _table_unit(table: pd.DataFrame, unit: str | Unit | None, file: str | None) -> Unit:
+    if unit is not None:
+        return rate_unit(unit)
+    if "unit" in table.columns:
+        written = table["unit"].dropna().astype(str).unique()
+        units = {parse_unit(u, file=file).code: u for u in written}
+        if len(units) > 1:
+            raise InputError(
+                "the table mixes units: " + ", ".join(repr(u) for u in written),
+                file=file,
+                column="unit",
+                expected="one unit (one indicator) per call",
+                fix="Filter the table to one indicator, or pass unit=",
+            )
+        if len(units) == 1:
+            found = rate_unit(next(iter(units.values())))
+            labels = (
+                table["unit_label"].dropna().astype(str).unique()
+                if "unit_label" in table.columns
+                else []
+            )
+            if len(labels) == 1 and labels[0].strip():
+                found = replace(found, label=labels[0])
+            return found
+    return rate_unit("per 1,000")
 
 
 def rate_interval(
@@ -292,24 +193,6 @@ def _require(table: pd.DataFrame, columns: tuple[str, ...], file: str | None) ->
         )
 
 
-def _table_unit(table: pd.DataFrame, unit: str | None, file: str | None) -> Unit:
-    if unit is not None:
-        return parse_unit(unit)
-    if "unit" in table.columns:
-        units = table["unit"].dropna().astype(str).unique()
-        if len(units) > 1:
-            raise InputError(
-                "the table mixes units: " + ", ".join(repr(u) for u in units),
-                file=file,
-                column="unit",
-                expected="one unit (one indicator) per call",
-                fix="Filter the table to one indicator, or pass unit=",
-            )
-        if len(units) == 1:
-            return parse_unit(units[0])
-    return parse_unit("per 1,000")
-
-
 # --------------------------------------------------------------------------- prevalence
 def prevalence(
     table: pd.DataFrame,
@@ -367,9 +250,8 @@ def prevalence(
     """
     _require(table, ("area_code", "count", "denominator"), file)
     unit_info = _table_unit(table, unit, file)
-    chosen = _resolve_method(method, unit_info)
-    level = _check_confidence(confidence)
-    spec = _REGISTRY[chosen]
+    chosen = resolve_method(method, unit_info)
+    level = check_confidence(confidence)
     counts = _numeric(table, "count", file)
     denominators = _numeric(table, "denominator", file)
 
@@ -383,7 +265,7 @@ def prevalence(
     reason[suppressed] = "count suppressed by the source"
     usable = np.array([r is None for r in reason])
 
-    if spec.proportion_only:
+    if is_proportion_only(chosen):
         over = usable & (counts > denominators)
         if over.any():
             raise InputError(
@@ -406,17 +288,17 @@ def prevalence(
     value[usable] = counts[usable] / denominators[usable] * unit_info.multiplier
     out["value"] = value
     for conf, low_name, high_name in levels:
-        low = np.full(len(table), np.nan)
-        high = np.full(len(table), np.nan)
-        for i in np.flatnonzero(usable):
-            lo, hi = spec.function(counts[i], denominators[i], conf)
-            low[i], high[i] = lo * unit_info.multiplier, hi * unit_info.multiplier
+        low, high = rate_limits(
+            counts,
+            denominators,
+            method=chosen,
+            confidence=conf,
+            multiplier=unit_info.multiplier,
+            usable=usable,
+        )
         out[low_name] = low
         out[high_name] = high
-    used = np.full(len(table), chosen, dtype=object)
-    if chosen == "byar":
-        used[usable & (counts < BYAR_MIN_COUNT)] = "exact"
-    used[~usable] = None
+    used = methods_used(chosen, counts, usable)
     out["confidence"] = level
     out["method"] = used
     out["unit"] = unit_info.label
@@ -535,7 +417,7 @@ def compare_with_benchmark(
     """
     _require(result, ("area_code", "count", "denominator", "lower", "upper", "unit"), None)
     _single_slice(result)
-    multiplier = parse_unit(str(result["unit"].iloc[0])).multiplier if len(result) else 1
+    multiplier = rate_unit(result["unit"].iloc[0]).multiplier if len(result) else 1
     if isinstance(benchmark, (int, float)) and not isinstance(benchmark, bool):
         values = pd.Series(float(benchmark), index=result.index)
         label = benchmark_label or f"benchmark value {benchmark:g}"

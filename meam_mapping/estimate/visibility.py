@@ -30,14 +30,14 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
-import PHStatsMethods as phs
 from sklearn.cluster import KMeans
 from sklearn.metrics import silhouette_score
 from sklearn.preprocessing import StandardScaler
 
 from meam_mapping.errors import InputError
 from meam_mapping.estimate.funnel import count_control_limits
-from meam_mapping.estimate.prevalence import parse_unit
+from meam_mapping.indicators.intervals import count_interval
+from meam_mapping.indicators.units import rate_unit
 
 __all__ = ["VISIBILITY_FLAGS", "VisibilityGap", "visibility_gap"]
 
@@ -265,7 +265,7 @@ class VisibilityGap:
         """
         if not isinstance(table, pd.DataFrame):
             raise InputError(f"expected a table, got {type(table).__name__}")
-        unit = parse_unit(self.unit)
+        unit = rate_unit(self.unit)
         count, denominator = self._counts(table)
         matrix = self._context_matrix(table)
         known = ~np.isnan(count) & (denominator > 0)
@@ -317,9 +317,8 @@ class VisibilityGap:
             limits = count_control_limits(e, confidence=level)
             lower[assessable] = limits["lower"].to_numpy()
             upper[assessable] = limits["upper"].to_numpy()
-            # Exact Poisson interval of the observed count (PHStatsMethods), 0 below a 0 count.
-            o_low = np.where(o > 0, phs.exact_lower(np.maximum(o, 1e-12), level), 0.0)
-            o_high = phs.exact_upper(o, level)
+            # Exact Poisson interval of the observed count (the one implementation).
+            o_low, o_high = count_interval(o, method="exact", confidence=level)
             with np.errstate(divide="ignore", invalid="ignore"):
                 ratio[assessable] = np.where(e > 0, o / e, np.nan)
                 ratio_lower[assessable] = np.where(e > 0, o_low / e, np.nan)

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from meam_mapping.disclosure import DisclosurePolicy, mark_no_counts
+from meam_mapping.indicators.periods import latest_period
 from meam_mapping.mapping import MapRequest, static_map_figure
 from meam_mapping.schema import STORAGE_CRS
 
@@ -39,7 +40,7 @@ DPI = 170
 def index_slice(results: Analysis, dataset: Dataset) -> pd.DataFrame:
     """The composite index as a map slice (values only, so nothing to suppress)."""
     scores = results.scores
-    period = sorted(dataset.indicators["period"].astype(str).unique())[-1]
+    period = latest_period(dataset.indicators["period"].astype(str).unique())
     frame = pd.DataFrame(
         {
             "area_code": scores["area_code"].to_numpy(),

@@ -39,6 +39,7 @@ from meam_mapping.export.figures import draw_pack_maps, index_slice, published_s
 from meam_mapping.export.report_docx import write_docx
 from meam_mapping.export.report_pdf import write_pdf
 from meam_mapping.export.tables import about_text, write_csv, write_geopackage, write_xlsx
+from meam_mapping.indicators.table import unit_text
 
 __all__ = ["PackResult", "build_pack", "pack_layers"]
 
@@ -160,7 +161,7 @@ def _html_map(
     )
     fmap = choropleth(
         dataset.areas[level], merged, title=f"{name} ({data['period'].iloc[0]})",
-        unit=str(data["unit"].iloc[0]), source=str(data["source"].iloc[0]), label=dataset.label,
+        unit=unit_text(data), source=str(data["source"].iloc[0]), label=dataset.label,
         attribution="; ".join(str(s["attribution"]) for s in dataset.sources if s.get("attribution")),
         outlines=dataset.areas.get("lad"), extra_layers=layers, tooltip_fields=extra_cols,
         threshold=policy.threshold,

@@ -14,7 +14,6 @@ and denominators.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal
@@ -25,6 +24,8 @@ import pandas as pd
 
 from meam_mapping.errors import InputError
 from meam_mapping.geography.codes import normalise_codes
+from meam_mapping.indicators.kinds import SUMMABLE_KINDS, default_kind
+from meam_mapping.indicators.units import parse_unit
 from meam_mapping.schema import INDICATOR_COLUMNS, LEVELS
 
 __all__ = [
@@ -43,17 +44,68 @@ Lookup = Mapping[str, str] | pd.Series | pd.DataFrame
 def unit_multiplier(unit: object) -> float | None:
     """Return the rate multiplier a unit implies, or None for counts and scores.
 
-    ``'%'`` -> 100, ``'per 1,000'`` -> 1000, ``'per 100,000'`` -> 100000.
+    ``'%'`` -> 100, ``'per 1,000'`` / ``'per_1000'`` -> 1000, ``'proportion'``
+    -> 1 (read by :func:`meam_mapping.indicators.units.parse_unit`).
+
+    Raises
+    ------
+    InputError
+        If the unit is not understood.
     """
     if unit is None or (isinstance(unit, float) and np.isnan(unit)) or unit is pd.NA:
         return None
-    text = str(unit).strip().lower()
-    if text in {"%", "percent", "percentage", "per cent", "proportion (%)"}:
-        return 100.0
-    match = re.search(r"per\s*([\d][\d,\s]*)", text)
-    if match:
-        return float(re.sub(r"[,\s]", "", match.group(1)))
-    return None
+    multiplier = parse_unit(unit, default=None).multiplier
+    return None if multiplier is None else float(multiplier)
+
+
+def _indicator_kinds(t: pd.DataFrame, count: pd.Series, supp: pd.Series) -> pd.DataFrame:
+    """One row per indicator: its unit (parsed), kind and whether it has counts."""
+    has_den = (
+        pd.to_numeric(t["denominator"], errors="coerce").notna()
+        if "denominator" in t
+        else pd.Series(False, index=t.index)
+    )
+    frame = pd.DataFrame(
+        {
+            "indicator": t["indicator"].astype(str),
+            "unit": t["unit"] if "unit" in t else None,
+            "kind": t["kind"] if "kind" in t else None,
+            "has_count": count.notna() | supp,
+            "has_den": has_den,
+        }
+    )
+    rows = []
+    for indicator, group in frame.groupby("indicator", sort=True):
+        units = group["unit"].dropna().astype(str).unique()
+        unit = parse_unit(units[0], default=None) if len(units) else parse_unit("count")
+        has_count, has_den = bool(group["has_count"].any()), bool(group["has_den"].any())
+        kinds = [k for k in group["kind"].dropna().astype(str).unique() if k]
+        kind = (
+            kinds[0]
+            if kinds
+            else default_kind(unit, has_count=has_count, has_denominator=has_den)[0]
+        )
+        rows.append({"indicator": indicator, "unit": unit, "kind": kind, "has_count": has_count})
+    return pd.DataFrame(rows, columns=["indicator", "unit", "kind", "has_count"])
+
+
+def _refuse_unsummable(kinds: pd.DataFrame, to_level: str) -> None:
+    bad = kinds[~kinds["kind"].isin(SUMMABLE_KINDS) | ~kinds["has_count"]]
+    if bad.empty:
+        return
+    listed = ", ".join(
+        f"{r.indicator} ({r.kind if r.has_count else 'values without counts'})"
+        for r in bad.itertuples()
+    )
+    raise InputError(
+        f"these indicators cannot be added up to {to_level} level: {listed}",
+        column="kind",
+        expected="counts, or rates and proportions with counts and denominators "
+        "(kinds " + ", ".join(sorted(SUMMABLE_KINDS)) + ")",
+        fix="Show them at the level they were published at. Ranks, deciles and scores are "
+        "never summed; for a larger area use a population-weighted average score or the "
+        "share of its small areas in the most deprived decile",
+    )
 
 
 def _check_level(to_level: str) -> None:
@@ -260,9 +312,16 @@ def aggregate_indicators(
     Notes
     -----
     ``value = count / denominator * multiplier`` where the multiplier comes
-    from ``unit`` (``'per 1,000'`` -> 1000, ``'%'`` -> 100); for count units
-    the value is the count. Indicators with values but no counts (scores)
-    cannot be added up and are left out with a note.
+    from ``unit`` (``per_1000`` or "per 1,000" -> 1000, ``'%'`` -> 100); for
+    count units the value is the count. A count is never shown as a rate: a
+    rate whose denominator is unknown is NaN.
+
+    Raises
+    ------
+    InputError
+        If an indicator cannot be summed: a ``kind`` outside
+        :data:`~meam_mapping.indicators.kinds.SUMMABLE_KINDS` (ranks, deciles,
+        scores...), values without counts, or a unit that is not understood.
     """
     _check_level(to_level)
     if suppressed not in ("unknown", "lower_bound"):
@@ -311,12 +370,8 @@ def aggregate_indicators(
         else pd.Series(False, index=t.index)
     )
     count = pd.to_numeric(t["count"], errors="coerce")
-    has_counts = (count.notna() | supp).groupby(t["indicator"]).any()
-    scores = sorted(has_counts[~has_counts].index.astype(str))
-    if scores:
-        notes.append(f"Not added up (values without counts): {', '.join(scores)}.")
-        keep = t["indicator"].astype(str).isin(scores)
-        t, supp, count = t[~keep], supp[~keep], count[~keep]
+    kinds = _indicator_kinds(t, count, supp)
+    _refuse_unsummable(kinds, to_level)
     den = (
         pd.to_numeric(t["denominator"], errors="coerce")
         if "denominator" in t
@@ -336,7 +391,7 @@ def aggregate_indicators(
         }
     )
     keys = ["parent_code", "indicator", "period"]
-    for extra in ("domain", "unit"):
+    for extra in ("domain", "unit", "unit_label", "kind", "polarity", "indicator_name"):
         if extra in t:
             work[extra] = t[extra]
             keys.append(extra)
@@ -368,16 +423,22 @@ def aggregate_indicators(
         out["lower_bound"] = unknown
         out["suppressed"] = False
         out["note"] = np.where(unknown, np.char.add("minimum: ", reasons.astype(str)), "")
-    units = out["unit"] if "unit" in out else pd.Series(None, index=out.index, dtype=object)
-    mult = units.map(unit_multiplier).astype(float)
+    unit_of = kinds.set_index("indicator")["unit"]
+    units = out["indicator"].astype(str).map(unit_of)
+    mult = units.map(lambda u: u.multiplier).astype(float)
+    is_count = units.map(lambda u: u.is_count).astype(bool)
+    if "unit" not in out:
+        out["unit"] = units.map(lambda u: u.code)
     with np.errstate(divide="ignore", invalid="ignore"):
         rate = out["count"] / out["denominator"].where(out["denominator"] > 0) * mult
-    out["value"] = np.where(mult.notna(), rate, out["count"])
+    # A rate is recomputed from the sums; only a count indicator's value is its count.
+    out["value"] = np.where(is_count, out["count"], rate)
     out = out.rename(columns={"parent_code": "area_code"})
     for col in INDICATOR_COLUMNS:
         if col not in out:
             out[col] = np.nan
-    extra_cols = ["n_areas", "note"] + (["lower_bound"] if suppressed == "lower_bound" else [])
+    extra_cols = ["indicator_name"] if "indicator_name" in out else []
+    extra_cols += ["n_areas", "note"] + (["lower_bound"] if suppressed == "lower_bound" else [])
     result = out[list(INDICATOR_COLUMNS) + extra_cols].reset_index(drop=True)
     return AggregationResult(
         table=result,

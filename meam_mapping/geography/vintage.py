@@ -31,8 +31,8 @@ import numpy as np
 import pandas as pd
 
 from meam_mapping.errors import InputError
+from meam_mapping.geography.aggregate import unit_multiplier
 from meam_mapping.geography.codes import normalise_codes, retired_districts
-from meam_mapping.io.values import UNIT_MULTIPLIERS
 
 __all__ = [
     "ConversionReport",
@@ -191,11 +191,14 @@ def _convert(
         all_whole=("share", lambda s: bool((s >= 1.0 - 1e-12).all())),
         value=("value", "first"),
     ).reset_index()
+    for c in ("indicator_name", "unit_label", "kind", "polarity"):
+        if c in rows.columns:
+            out[c] = grouped[c].first().to_numpy()
     one_to_one = (out["n_parts"] == 1) & out["all_whole"]
     out.loc[out["any_count_missing"], "count"] = np.nan
     out.loc[out["any_den_missing"], "denominator"] = np.nan
     out["suppressed"] = out["any_suppressed"] & out["count"].isna()
-    mult = out["unit"].map(UNIT_MULTIPLIERS)
+    mult = out["unit"].map(unit_multiplier).astype(float)
     rate = out["count"] / out["denominator"] * mult
     recomputed = out["count"].notna() & out["denominator"].gt(0) & mult.notna()
     as_count = (out["unit"] == "count") & out["count"].notna()

@@ -41,9 +41,13 @@ import numpy as np
 import pandas as pd
 
 from meam_mapping.errors import InputError
-from meam_mapping.io.values import UNIT_MULTIPLIERS, guess_unit, parse_numbers
+from meam_mapping.indicators.units import parse_unit
+from meam_mapping.io.values import guess_unit, parse_numbers
 
 __all__ = ["FINGERTIPS_SOURCE", "is_fingertips", "fingertips_rows", "guess_fingertips_unit"]
+
+#: Rate units a Fingertips value may be in, tried against value / (count / denominator).
+_RATE_CODES = ("proportion", "percent", "per_1000", "per_10000", "per_100000")
 
 #: Value of ``source`` on every row read from a Fingertips export.
 FINGERTIPS_SOURCE = "OHID Fingertips"
@@ -124,7 +128,9 @@ def guess_fingertips_unit(
         if ratio > 0:
             # Nearest multiplier within a factor of 2 (standardised rates differ
             # from crude ones, but not by a factor of 10).
-            unit, mult = min(UNIT_MULTIPLIERS.items(), key=lambda u: abs(np.log(ratio / u[1])))
+            rates = [parse_unit(code) for code in _RATE_CODES]
+            best = min(rates, key=lambda u: abs(np.log(ratio / u.multiplier)))
+            unit, mult = best.code, best.multiplier
             if abs(np.log(ratio / mult)) < np.log(2):
                 return unit
     return guess_unit(name, value)

@@ -7,11 +7,17 @@ finished and checked here.
 Each indicator gets a domain from the ``domains`` mapping, else from a
 ``domain`` column, else by keywords in its name (:func:`guess_domain`), with
 ``context`` as the fallback; guesses are reported in the notes. Units come
-from a ``unit`` column, else: counts with denominators become rates per 1,000
-(``per_1000``), counts alone ``count``, values a unit guessed from the name
-(:func:`meam_mapping.io.validate.guess_unit`). ``value`` is filled from
-``count`` (and ``denominator``) where the file gives no value; a value the
-file gives is kept as published.
+from a ``unit`` column, read by the one vocabulary
+(:func:`meam_mapping.indicators.units.parse_unit`: "per 1,000 adults" is
+stored as code ``per_1000`` with that wording kept in ``unit_label``); a unit
+it cannot read is refused here, naming the file, row and column. Without a
+unit: counts with denominators become rates per 1,000 (``per_1000``), counts
+alone ``count``, values a unit guessed from the name
+(:func:`meam_mapping.io.values.guess_unit`). Every row gets an
+``indicator_name`` (a readable form of the id when the file has none), a
+``kind`` and a ``polarity`` (:mod:`meam_mapping.indicators.kinds`). ``value``
+is filled from ``count`` (and ``denominator``) where the file gives no value;
+a value the file gives is kept as published.
 
 :func:`load_indicator_file` does all steps from file to checked table.
 """
@@ -27,6 +33,8 @@ from typing import IO, Literal
 import pandas as pd
 
 from meam_mapping.errors import InputError
+from meam_mapping.indicators.table import fill_vocabulary
+from meam_mapping.indicators.units import parse_unit
 from meam_mapping.io import fingertips
 from meam_mapping.io.layouts import (
     detect_layout,
@@ -38,7 +46,7 @@ from meam_mapping.io.layouts import (
 from meam_mapping.io.read import RawTable, read_table
 from meam_mapping.io.safety import guard_loader
 from meam_mapping.io.validate import GSS_PATTERN, validate_indicator_table
-from meam_mapping.io.values import UNIT_MULTIPLIERS, guess_unit, normalize_unit
+from meam_mapping.io.values import guess_unit
 from meam_mapping.schema import DOMAIN_LABELS, DOMAINS, INDICATOR_COLUMNS
 
 __all__ = [
@@ -74,9 +82,9 @@ class LoadResult:
     Attributes
     ----------
     table : pandas.DataFrame
-        The tidy indicator table: :data:`~meam_mapping.schema.INDICATOR_COLUMNS`
-        then whichever of ``area_name``, ``indicator_name``, ``lower``,
-        ``upper`` the file provided.
+        The tidy indicator table: :data:`~meam_mapping.schema.INDICATOR_COLUMNS`,
+        ``indicator_name`` (always filled), then whichever of ``area_name``,
+        ``lower``, ``upper`` the file provided.
     layout : str
         The layout read: ``"tidy"``, ``"wide"`` or ``"fingertips"``.
     notes : tuple of str
@@ -202,22 +210,12 @@ def _fill_domains(
     return result
 
 
-def _fill_units(long: pd.DataFrame, file: str | None, notes: list[str]) -> pd.Series:
-    unit = long["unit"].astype(str).str.strip()
-    written = unit != ""
-    normalized = unit[written].map(normalize_unit)
-    bad = normalized.isna()
-    if bad.any():
-        idx = normalized.index[bad]
-        raise InputError(
-            "Unknown unit(s): " + ", ".join(repr(v) for v in unit[idx].unique()[:5]),
-            file=file,
-            row=[int(r) for r in long.loc[idx, "_row"]],
-            column="unit",
-            expected="a unit such as count, percent, per 1,000, per 100,000, score or ratio",
-        )
-    unit = unit.where(~written, normalized.reindex(unit.index))
+def _fill_units(long: pd.DataFrame, notes: list[str]) -> pd.Series:
+    """Unit text per row: as written, else a guessed code (checked later by parse_unit)."""
+    unit = long["unit"].astype("object").where(long["unit"].notna(), "").astype(str).str.strip()
+    unit = unit.where(~unit.str.lower().isin({"nan", "none"}), "")
     computed: list[str] = []
+    names = long.get("indicator_name", long["indicator"])
     for ind in long.loc[unit == "", "indicator"].unique():
         sel = (long["indicator"] == ind) & (unit == "")
         has_count = long.loc[sel, "count"].notna().any() or long.loc[sel, "suppressed"].any()
@@ -228,8 +226,7 @@ def _fill_units(long: pd.DataFrame, file: str | None, notes: list[str]) -> pd.Se
         elif has_count:
             guess = "count"
         else:
-            name = long.get("indicator_name", long["indicator"])[sel].iloc[0]
-            guess = guess_unit(str(name), long.loc[sel, "value"])
+            guess = guess_unit(str(names[sel].iloc[0]), long.loc[sel, "value"])
         unit = unit.where(~sel, guess)
     if computed:
         notes.append(
@@ -250,11 +247,15 @@ def _finish(
 ) -> pd.DataFrame:
     long = _clean_codes(long, notes)
     long["domain"] = _fill_domains(long, domains, file, notes)
-    long["unit"] = _fill_units(long, file, notes)
+    unit_column = long.attrs.get("unit_column", "unit")
+    long["unit"] = _fill_units(long, notes)
+    # One vocabulary: units read (or refused, naming file, row and column) by
+    # parse_unit; names, unit labels, kinds and polarity filled.
+    long = fill_vocabulary(long, file=file, unit_column=unit_column, default_unit=None)
     long["period"] = long["period"].astype(str).str.strip()
     count, den, value = long["count"], long["denominator"], long["value"]
     fill = value.isna() & count.notna()
-    mult = long["unit"].map(UNIT_MULTIPLIERS)
+    mult = long["unit"].map(lambda u: parse_unit(u).multiplier).astype(float)
     as_count = fill & (long["unit"] == "count")
     as_rate = fill & mult.notna() & den.gt(0)
     long["value"] = value.where(~as_count, count).where(~as_rate, count / den * mult)
@@ -269,7 +270,8 @@ def _finish(
     notes += validate_indicator_table(long, file=file, integer_counts=integer_counts)
     extras = [c for c in EXTRA_COLUMNS if c in long.columns]
     out = long[list(INDICATOR_COLUMNS) + extras].reset_index(drop=True)
-    for c in ("area_code", "indicator", "domain", "period", "unit", "source"):
+    text_columns = ("area_code", "indicator", "domain", "period", "unit", "unit_label", "kind")
+    for c in (*text_columns, "polarity", "source", "indicator_name"):
         out[c] = out[c].astype(str)
     for c in ("count", "denominator", "value") + tuple(c for c in ("lower", "upper") if c in out):
         out[c] = out[c].astype("float64")

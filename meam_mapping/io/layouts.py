@@ -66,6 +66,9 @@ COLUMN_SYNONYMS: dict[str, tuple[str, ...]] = {
     "denominator": (r"denominator|denom|population|pop|base|adult population|total population",),
     "value": (r"value|rate|rate per .*|crude rate|percentage|percent|proportion|%",),
     "unit": (r"unit|units|value type|unit of measure",),
+    "unit_label": (r"unit label|unit description",),
+    "kind": (r"kind|indicator kind|measure kind|value kind",),
+    "polarity": (r"polarity|direction|polarity of indicator",),
     "source": (r"source|data source",),
     "suppressed": (r"suppressed|suppression|is suppressed|suppression flag",),
     "lower": (r"lower|lower ci|lci|ci low|ci lower|lower limit|lower ci 95(\.0)? limit",),
@@ -244,6 +247,9 @@ def tidy_rows(
     for c in ("count", "denominator", "value"):
         out[c] = nums[c].values if c in nums else nan
     out["unit"] = raw[cols["unit"]] if "unit" in cols else ""
+    for c in ("unit_label", "kind", "polarity"):
+        if c in cols:
+            out[c] = raw[cols[c]]
     out["source"] = raw[cols["source"]] if "source" in cols else (source or file or "")
     flagged = nums["count"].suppressed if "count" in nums else nums["value"].suppressed
     if "note" in cols:
@@ -272,6 +278,7 @@ def tidy_rows(
         if c in nums:
             out[c] = nums[c].values
     out["_row"] = rows
+    out.attrs["unit_column"] = cols.get("unit", "unit")
     if period is not None and "period" in cols:
         notes.append(f"The file has a period column, so period={period!r} was not used.")
     used = {v for k, v in cols.items()}

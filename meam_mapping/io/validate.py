@@ -22,7 +22,8 @@ import pandas as pd
 import pandera.pandas as pa
 
 from meam_mapping.errors import InputError
-from meam_mapping.io.values import PEOPLE_UNITS, UNIT_MULTIPLIERS, UNITS
+from meam_mapping.indicators.kinds import KINDS, POLARITIES
+from meam_mapping.io.values import PEOPLE_UNITS, UNITS
 from meam_mapping.schema import DOMAINS, INDICATOR_COLUMNS
 
 __all__ = [
@@ -130,6 +131,11 @@ def _non_negative_or_nan(s: pd.Series) -> pd.Series:
     return s.isna() | (s >= 0)
 
 
+def _is_unit_code(s: pd.Series) -> pd.Series:
+    """True for canonical unit codes: :data:`UNITS` or any ``per_N``."""
+    return s.isin(UNITS) | s.astype(str).str.fullmatch(r"per_[1-9]\d*")
+
+
 #: The data contract of the tidy indicator table, as a pandera schema.
 INDICATOR_SCHEMA = pa.DataFrameSchema(
     {
@@ -140,7 +146,10 @@ INDICATOR_SCHEMA = pa.DataFrameSchema(
         "count": pa.Column(float, pa.Check(_non_negative_or_nan), nullable=True),
         "denominator": pa.Column(float, pa.Check(_non_negative_or_nan), nullable=True),
         "value": pa.Column(float, nullable=True),
-        "unit": pa.Column(str, pa.Check.isin(UNITS)),
+        "unit": pa.Column(str, pa.Check(_is_unit_code, error="unit must be a unit code")),
+        "unit_label": pa.Column(str, pa.Check.str_length(min_value=1)),
+        "kind": pa.Column(str, pa.Check.isin(KINDS)),
+        "polarity": pa.Column(str, pa.Check.isin(POLARITIES)),
         "source": pa.Column(str),
         "suppressed": pa.Column(bool),
     },
@@ -171,8 +180,8 @@ def validate_indicator_table(
 ) -> list[str]:
     """Check a tidy indicator table against the data contract.
 
-    Checks, in order: required columns; area codes; allowed domains and
-    units; one row per area x indicator x period; counts of 0 or more,
+    Checks, in order: required columns; area codes; allowed domains, unit
+    codes, kinds and polarities; one row per area x indicator x period; counts of 0 or more,
     whole numbers (when ``integer_counts``), not above their denominator
     where the unit counts people within a population (:data:`PEOPLE_UNITS`);
     suppressed rows have no count; finally :data:`INDICATOR_SCHEMA`.
@@ -213,8 +222,9 @@ def validate_indicator_table(
     notes: list[str] = []
     rows = row_numbers(table)
     notes += check_area_codes(table["area_code"], file=file, rows=rows)
-    for name, allowed in (("domain", DOMAINS), ("unit", UNITS)):
-        bad = ~table[name].isin(allowed)
+    allowed_sets = (("domain", DOMAINS), ("unit", UNITS), ("kind", KINDS), ("polarity", POLARITIES))
+    for name, allowed in allowed_sets:
+        bad = ~(_is_unit_code(table[name]) if name == "unit" else table[name].isin(allowed))
         if bad.any():
             raise InputError(
                 f"Unknown {name} value(s): "
@@ -268,7 +278,9 @@ def validate_indicator_table(
                 expected=expected,
                 fix="Correct the value, or leave it blank if it is unknown",
             )
-    over_events = over & table["unit"].isin(UNIT_MULTIPLIERS)
+    over_events = (
+        over & ~people & _is_unit_code(table["unit"]) & table["unit"].str.startswith("per_")
+    )
     if over_events.any():
         notes.append(
             f"{int(over_events.sum())} count(s) are larger than their denominator; "

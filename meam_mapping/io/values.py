@@ -6,9 +6,10 @@
   suppressed, never zero), "n/a" and blanks are missing, and anything else
   that is not a number is an :class:`~meam_mapping.errors.InputError` naming
   its rows.
-* :data:`UNITS` is the vocabulary of the ``unit`` column;
-  :func:`guess_unit` guesses one from an indicator's name and values, and
-  :func:`normalize_unit` reads one as people write it ("per 1,000", "%").
+* :func:`guess_unit` guesses a unit code from an indicator's name and values
+  when the file gives none; :func:`normalize_unit` reads one as people write
+  it ("per 1,000", "%") through the one vocabulary,
+  :func:`meam_mapping.indicators.units.parse_unit`.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from meam_mapping.errors import InputError
+from meam_mapping.indicators.units import parse_unit
 
 __all__ = [
     "SUPPRESSION_MARKERS",
@@ -46,7 +48,8 @@ MISSING_MARKERS: frozenset[str] = frozenset(
 _FEWER_THAN = re.compile(r"^<\s*\d+$")
 _THOUSANDS = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")
 
-#: Units of ``value``. ``per_1000`` means a rate per 1,000 of the denominator.
+#: Common unit codes of ``value`` (any ``per_N`` is also a code); the one
+#: vocabulary is :mod:`meam_mapping.indicators.units`.
 UNITS: tuple[str, ...] = (
     "count",
     "proportion",
@@ -56,9 +59,14 @@ UNITS: tuple[str, ...] = (
     "per_100000",
     "score",
     "ratio",
+    "rank",
+    "decile",
+    "quintile",
+    "category",
     "other",
 )
-#: Multiplier turning ``count / denominator`` into ``value`` for each rate unit.
+#: Multiplier turning ``count / denominator`` into ``value`` for the common rate
+#: codes (use :func:`meam_mapping.indicators.units.parse_unit` for any unit).
 UNIT_MULTIPLIERS: dict[str, float] = {
     "proportion": 1.0,
     "percent": 100.0,
@@ -159,6 +167,9 @@ def parse_numbers(
 
 
 _UNIT_WORDS: tuple[tuple[str, str], ...] = (
+    (r"\brank(ing)?\b", "rank"),
+    (r"\bdeciles?\b", "decile"),
+    (r"\bquintiles?\b", "quintile"),
     (r"\bratio\b", "ratio"),
     (r"\bscore\b|\bindex\b|\bimd\b|\baverage\b|\bmean\b", "score"),
     (r"%|\bpercent|\bpercentage\b|\bpct\b", "percent"),
@@ -173,7 +184,7 @@ def guess_unit(name: str, values: pd.Series | None = None) -> str:
     """Guess the unit of an indicator's values from its name, then its values.
 
     Rules, first match wins: "per 1,000" / "/ 100,000" etc. give ``per_N``;
-    "ratio" gives ``ratio``; "score", "index", "IMD", "average" give ``score``;
+    "rank", "decile", "quintile" give those codes; "ratio" gives ``ratio``; "score", "index", "IMD", "average" give ``score``;
     "%" / "percent" give ``percent``; "proportion" gives ``percent`` unless all
     values lie in 0-1 (then ``proportion``); "directly standardised" / "DSR"
     give ``per_100000``; "count" / "number of" give ``count``. With no clue in
@@ -204,7 +215,7 @@ def guess_unit(name: str, values: pd.Series | None = None) -> str:
         n = int(per.group(1).replace(",", ""))
         if n == 100:
             return "percent"
-        if f"per_{n}" in UNITS:
+        if n >= 1000 and str(n).rstrip("0") == "1":  # 1,000, 10,000, 100,000...
             return f"per_{n}"
     finite = values.dropna() if values is not None else pd.Series(dtype="float64")
     for pattern, unit in _UNIT_WORDS:
@@ -218,7 +229,7 @@ def guess_unit(name: str, values: pd.Series | None = None) -> str:
 
 
 def normalize_unit(text: str) -> str | None:
-    """Map a unit as people write it ("per 1,000", "%", "Number") to :data:`UNITS`.
+    """Map a unit as people write it ("per 1,000", "%", "Number") to its code.
 
     Parameters
     ----------
@@ -228,10 +239,10 @@ def normalize_unit(text: str) -> str | None:
     Returns
     -------
     str or None
-        The unit, or None if it is not recognised.
+        The code (see :func:`meam_mapping.indicators.units.parse_unit`), or
+        None if it is not recognised or blank.
     """
-    key = str(text).strip().lower().replace(" ", "_")
-    if key in UNITS:
-        return key
-    guessed = guess_unit(str(text))
-    return None if guessed == "other" else guessed
+    try:
+        return parse_unit(text, default=None).code
+    except InputError:
+        return None

@@ -338,12 +338,14 @@ def estimates_slice(
         out["count"] = np.nan
         out["denominator"] = np.nan
         out["value"] = np.where(hidden, np.nan, 100 * rows["hidden_share"].to_numpy(dtype=float))
-        out["unit"] = "% of estimated people seen by no service"
+        out["unit"] = "percent"
+        out["unit_label"] = "% of estimated people seen by no service"
     else:
         out["count"] = rows["n_hat"].to_numpy(dtype=float)
         out["denominator"] = out["area_code"].map(adults) if adults is not None else np.nan
         out["value"] = 1000 * out["count"] / out["denominator"]
-        out["unit"] = "estimated people per 1,000 adults"
+        out["unit"] = "per_1000"
+        out["unit_label"] = "estimated people per 1,000 adults"
     out["indicator"] = f"estimate_{column}"
     out["indicator_name"] = (
         "Estimated people facing multiple disadvantage"
@@ -451,8 +453,10 @@ def display_table(data: pd.DataFrame, threshold: int | None = None) -> pd.DataFr
     a secondary suppression, "withheld by the source", or "no data". Counts
     are whole numbers and rates have one decimal place.
     """
+    from meam_mapping.indicators.table import unit_text
+
     threshold = threshold or _threshold_of(data)
-    unit = str(data["unit"].iloc[0]) if len(data) else ""
+    unit = unit_text(data)
     ordered = data.sort_values("value", ascending=False, na_position="last")
     hidden = ordered["suppressed"].astype(bool).to_numpy()
     reason = (
@@ -538,7 +542,9 @@ def published_table(
         if column not in result:
             result[column] = np.nan
     out = result[list(TABLE_COLUMNS)].copy()
-    out["unit"] = data["unit"].iloc[0] if len(data) else ""
+    from meam_mapping.indicators.table import unit_text
+
+    out["unit"] = unit_text(data)
     hidden = out["suppressed"].astype(bool)
     out.loc[hidden, ["count", "value", "ci_low", "ci_high"]] = np.nan
     out.loc[hidden, "compared"] = "not compared (suppressed)"

@@ -135,7 +135,9 @@ def prevalence_by_area(
         value, label = _pooled_rate(raw), "Study area average (all areas, before suppression)"
     else:
         value, label = float(benchmark), "Benchmark value"
-    unit = str(raw["unit"].dropna().iloc[0]) if raw["unit"].notna().any() else ""
+    from meam_mapping.indicators.table import unit_text
+
+    unit = unit_text(raw)
     return PrevalenceResult(
         table=carry_mark(safe, out), benchmark=value, benchmark_label=label, unit=unit
     )
@@ -146,7 +148,8 @@ def district_prevalence(
 ) -> pd.DataFrame:
     """Rates per 1,000 with 95% intervals per district, against the study area."""
     from meam_mapping.estimate import compare_with_benchmark, prevalence
-    from meam_mapping.estimate.prevalence import parse_unit
+    from meam_mapping.indicators.table import unit_text
+    from meam_mapping.indicators.units import parse_unit
 
     lad = published[(published["level"] == "lad") & published["count"].notna()
                     | (published["level"] == "lad") & published["suppressed"]]  # fmt: skip
@@ -160,6 +163,8 @@ def district_prevalence(
         rows = rows.reset_index(drop=True)
         raw_rows = raw[(raw["level"] == "lad") & (raw["indicator"] == indicator)]
         unit = parse_unit(str(rows["unit"].iloc[0]))
+        if not unit.is_rate:  # counts, scores, ranks: no rate to compare
+            continue
         total = float(raw_rows["count"].sum())
         adults = float(raw_rows["denominator"].sum())
         bench = total / adults * unit.multiplier if adults > 0 else np.nan
@@ -167,7 +172,7 @@ def district_prevalence(
             bench = np.nan
         table = rows[["area_code", "indicator", "indicator_name", "period", "count",
                       "denominator", "unit", "suppressed", "suppression"]]  # fmt: skip
-        result = prevalence(table, unit=unit.label)
+        result = prevalence(table, unit=unit_text(rows) or unit.label)
         result = compare_with_benchmark(result, benchmark=bench, benchmark_label="study area")
         hidden = result["suppressed"].astype(bool).to_numpy()
         result.loc[hidden, "reason"] = "count suppressed (small number)"
@@ -175,6 +180,11 @@ def district_prevalence(
             "count withheld by the source"
         )
         frames.append(result)
+    if not frames:
+        raise InputError(
+            "no indicator has a rate (count and denominator) at district level",
+            fix="Load counts with denominators so rates per 1,000 can be worked out",
+        )
     out = pd.concat(frames, ignore_index=True)
     out.insert(1, "area_name", out["area_code"].map(names).fillna(out["area_code"]))
     keep = ["indicator", "indicator_name", "period", "area_code", "area_name", "count",

@@ -32,13 +32,10 @@ COARSER: dict[str, tuple[str, ...]] = {"lsoa": ("msoa", "lad"), "msoa": ("lad",)
 
 
 def latest_period(periods: pd.Series) -> str:
-    """The latest of ``periods``, ordered as time where the text allows it."""
-    values = list(dict.fromkeys(periods.astype(str)))
-    try:
-        from meam_mapping.indicators.periods import sort_periods
-    except ImportError:  # pragma: no cover - before the indicators package existed
-        return sorted(values)[-1]
-    return list(sort_periods(values))[-1]
+    """The latest of ``periods``, ordered as time (2024/25 after 2023/24, Q1 2025 after Q4 2024)."""
+    from meam_mapping.indicators.periods import latest_period as latest
+
+    return str(latest(list(dict.fromkeys(periods.astype(str)))))
 
 
 def parent_lookup(dataset: Dataset) -> pd.Series:
@@ -73,11 +70,11 @@ def area_names(dataset: Dataset) -> pd.Series:
 
 def _counted(rows: pd.DataFrame) -> bool:
     """Whether rows carry counts that can be added up (not ranks, deciles or scores)."""
+    from meam_mapping.indicators.kinds import is_summable
+
     if not rows["count"].notna().any() and not rows["suppressed"].fillna(False).astype(bool).any():
         return False
-    if "kind" in rows and rows["kind"].notna().any():
-        return bool(rows["kind"].astype(str).isin(["count", "rate", "proportion"]).all())
-    return True
+    return bool(is_summable(rows))
 
 
 def indicator_all_levels(
@@ -110,8 +107,10 @@ def indicator_all_levels(
         period = latest_period(rows["period"])
     rows = rows.loc[rows["period"].astype(str) == str(period)]
     if rows.empty:
+        from meam_mapping.indicators.periods import sort_periods
+
         periods = ", ".join(
-            dict.fromkeys(table.loc[table["indicator"] == indicator, "period"].astype(str))
+            sort_periods(table.loc[table["indicator"] == indicator, "period"].astype(str).unique())
         )
         raise InputError(
             f"indicator {indicator!r} has no period {period!r}", expected=f"one of: {periods}"
@@ -131,7 +130,7 @@ def indicator_all_levels(
             result = aggregate_indicators(rows[columns], lookup, to_level=coarser)
             frames.append(result.table.assign(level=coarser))
     combined = pd.concat(frames, ignore_index=True)
-    for column in ("indicator_name", "unit", "domain", "source", "kind", "polarity"):
+    for column in ("indicator_name", "unit", "unit_label", "domain", "source", "kind", "polarity"):
         if column in rows and rows[column].notna().any():
             combined[column] = rows[column].dropna().iloc[0]
     return combined, native
@@ -153,7 +152,7 @@ def every_indicator_all_levels(dataset: Dataset, period: str | None = None) -> p
     table = pd.concat(frames, ignore_index=True)
     if "indicator_name" not in table:
         table["indicator_name"] = table["indicator"]
-    keep = [c for c in (*INDICATOR_COLUMNS, "indicator_name", "kind", "polarity") if c in table]
+    keep = [c for c in (*INDICATOR_COLUMNS, "indicator_name") if c in table]
     table = table[list(dict.fromkeys([*keep, "level"]))].copy()
     table["suppressed"] = table["suppressed"].fillna(False).astype(bool)
     return table

@@ -167,6 +167,8 @@ def test_rate_interval_is_labelled():
         ("per 100,000 adults", 100000, False),
         ("%", 100, True),
         ("proportion", 1, True),
+        ("per_1000", 1000, False),
+        ("per thousand", 1000, False),
     ],
 )
 def test_parse_unit(text, multiplier, is_proportion):
@@ -183,7 +185,9 @@ def test_wrong_method_lists_options():
 
 def test_bad_unit_and_bad_input_are_input_errors():
     with pytest.raises(InputError, match="unit"):
-        prevalence(_table([1], [10]), unit="per thousand")
+        prevalence(_table([1], [10]), unit="per fortnight")
+    with pytest.raises(InputError, match="not a rate"):
+        prevalence(_table([1], [10]), unit="score")
     with pytest.raises(InputError, match="row 3"):
         prevalence(_table([1, 12], [10, 10]), unit="%")
     with pytest.raises(InputError, match="negative"):

@@ -68,6 +68,8 @@ def test_pooled_rate_not_mean_of_rates():
         ("per 1,000", 1000),
         ("per 1000", 1000),
         ("Per 100,000", 100000),
+        ("per_1000", 1000),
+        ("proportion", 1),
         ("count", None),
         (None, None),
         ("score", None),
@@ -142,7 +144,7 @@ def test_absent_child_and_children_missing_from_lookup():
     assert any("E01009999" in n for n in res.notes)
 
 
-def test_scores_without_counts_are_not_added():
+def test_scores_without_counts_are_refused_with_the_reason():
     table = pd.DataFrame(
         [
             _row("E01000001", 1, 10),
@@ -151,9 +153,53 @@ def test_scores_without_counts_are_not_added():
             _row("E01000002", np.nan, np.nan, ind="deprivation_score", unit="score"),
         ]
     )
-    res = aggregate_indicators(table, LOOKUP, to_level="msoa")
-    assert "deprivation_score" not in set(res.table["indicator"])
-    assert any("deprivation_score" in n for n in res.notes)
+    with pytest.raises(InputError) as err:
+        aggregate_indicators(table, LOOKUP, to_level="msoa")
+    assert "deprivation_score" in err.value.message
+    assert "homelessness_duty_owed" not in err.value.message.split("level:")[1].split(".")[0]
+    assert "values without counts" in err.value.message
+
+
+@pytest.mark.parametrize("kind", ["rank", "decile", "quintile", "score", "category"])
+def test_ranks_deciles_and_scores_are_never_summed(kind):
+    # Even with numbers in the count column, a rank (1 = most deprived) summed
+    # over areas means nothing: refuse and say what to do instead.
+    rows = [_row(c, 3, np.nan, ind="imd_rank", unit="count") for c in LOOKUP]
+    table = pd.DataFrame(rows).assign(kind=kind)
+    with pytest.raises(InputError) as err:
+        aggregate_indicators(table, LOOKUP, to_level="lad")
+    assert f"imd_rank ({kind})" in err.value.message
+    assert "population-weighted" in err.value.message
+
+
+@pytest.mark.parametrize("unit", ["per_1000", "per 1,000 adults", "rate per 1000 population"])
+def test_unit_codes_and_wording_give_the_rate_never_the_count(unit):
+    # The bug of issue 12: the loader's code per_1000 was not understood here,
+    # so the MSOA value was the count (133) instead of the rate (16.6).
+    table = pd.DataFrame(
+        [_row("E01000001", 50, 4000, unit=unit), _row("E01000002", 83, 4000, unit=unit)]
+    )
+    row = _by_parent(aggregate_indicators(table, LOOKUP, to_level="msoa")).loc["E02000001"]
+    assert_allclose(row["value"], 1000 * 133 / 8000)
+    assert row["unit"] == unit
+
+
+def test_rate_with_unknown_denominator_is_unknown_not_the_count():
+    table = pd.DataFrame(
+        [
+            _row("E01000001", 50, np.nan, unit="per_1000"),
+            _row("E01000002", 83, 4000, unit="per_1000"),
+        ]
+    )
+    row = _by_parent(aggregate_indicators(table, LOOKUP, to_level="msoa")).loc["E02000001"]
+    assert row["count"] == 133 and np.isnan(row["value"])
+
+
+def test_unknown_unit_is_refused_listing_the_known_ones():
+    table = pd.DataFrame([_row(c, 5, 100, unit="per fortnight") for c in LOOKUP])
+    with pytest.raises(InputError) as err:
+        aggregate_indicators(table, LOOKUP, to_level="msoa")
+    assert "per fortnight" in err.value.message and "per 1,000" in err.value.message
 
 
 def test_lookup_forms_agree_and_clashes_are_refused():

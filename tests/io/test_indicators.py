@@ -256,3 +256,46 @@ def test_blank_count_with_note_is_suppressed_in_tidy_file():
     data = "area_code,indicator,count,note\nE01000001,a,4,\nE01000002,a,,small number\n"
     result = load_indicator_file(data.encode(), name="n.csv")
     assert result.table["suppressed"].tolist() == [False, True]
+
+
+FINGERTIPS = (
+    "Indicator ID,Indicator Name,Parent Code,Parent Name,Area Code,Area Name,Area Type,Sex,Age,"
+    "Category Type,Category,Time period,Value,Lower CI 95.0 limit,Upper CI 95.0 limit,"
+    "Lower CI 99.8 limit,Upper CI 99.8 limit,Count,Denominator,Value note,Recent Trend,"
+    "Compared to England value or percentiles,Compared to Region value or percentiles,"
+    "Time period Sortable,New data,Compared to goal\n"
+    "93736,Households owed a homelessness duty,E12000006,East of England,E07000008,Cambridge,"
+    "Districts & UAs,Persons,18+ yrs,,,2023/24,6.88,6.4,7.3,,,812,118000,,,Similar,Similar,"
+    "20230000,,\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("data", "names"),
+    [
+        (TIDY, {"Homelessness duty owed", "Probation caseload"}),
+        (WIDE, {"Drug alcohol treatment", "Secondary mental health", "Adults 18 64"}),
+        (FINGERTIPS, {"Households owed a homelessness duty"}),
+    ],
+    ids=["tidy", "wide", "fingertips"],
+)
+def test_every_layout_fills_name_unit_label_kind_and_polarity(data, names):
+    table = load_indicator_file(data.encode(), name="f.csv").table
+    assert set(table["indicator_name"]) == names
+    for column in ("indicator_name", "unit_label", "kind", "polarity"):
+        assert table[column].notna().all()
+        assert not table[column].astype(str).str.strip().str.lower().isin(["", "nan"]).any()
+
+
+def test_unit_wording_kept_as_label_and_code_stored():
+    data = (
+        "area_code,indicator,count,denominator,unit\n"
+        "E01000001,homelessness_duty_owed,5,1000,per 1,000 adults\n"
+        "E01000002,homelessness_duty_owed,7,1400,per 1,000 adults\n"
+    )
+    table = load_indicator_file(
+        data.replace("per 1,000 adults", '"per 1,000 adults"').encode()
+    ).table
+    assert set(table["unit"]) == {"per_1000"} and set(table["unit_label"]) == {"per 1,000 adults"}
+    assert_allclose(table["value"], [5.0, 5.0])
+    assert set(table["kind"]) == {"rate"} and set(table["polarity"]) == {"higher_is_worse"}

@@ -27,6 +27,9 @@ def good_table(n: int = 4, **overrides) -> pd.DataFrame:
             "denominator": 1000.0,
             "value": [float(i) for i in range(n)],
             "unit": "per_1000",
+            "unit_label": "per 1,000 adults",
+            "kind": "rate",
+            "polarity": "higher_is_worse",
             "source": "council",
             "suppressed": False,
         }
@@ -145,14 +148,27 @@ def test_suppressed_rows_keep_count_unknown():
     assert validate_indicator_table(table) == []
 
 
-@pytest.mark.parametrize(("column", "bad"), [("domain", "housing"), ("unit", "per_day")])
-def test_unknown_domain_or_unit_lists_allowed(column, bad):
+@pytest.mark.parametrize(
+    ("column", "bad", "listed"),
+    [
+        ("domain", "housing", "homelessness"),
+        ("unit", "per_day", "per_1000"),
+        ("unit", "per 1,000 adults", "per_1000"),  # wording belongs in unit_label
+        ("kind", "median", "decile"),
+        ("polarity", "bad", "lower_is_worse"),
+    ],
+)
+def test_unknown_domain_unit_kind_polarity_lists_allowed(column, bad, listed):
     table = good_table()
     table.loc[3, column] = bad
     with pytest.raises(InputError, match=bad) as err:
         validate_indicator_table(table)
     assert err.value.row == [5]
-    assert "homelessness" in err.value.expected or "per_1000" in err.value.expected
+    assert listed in err.value.expected
+
+
+def test_any_per_n_code_is_a_unit_code():
+    assert validate_indicator_table(good_table(unit="per_10000")) == []
 
 
 def test_pandera_guard_turns_type_errors_into_input_errors():

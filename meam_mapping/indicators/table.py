@@ -1,0 +1,227 @@
+"""Fill the vocabulary columns of a tidy indicator table.
+
+:func:`fill_vocabulary` makes sure every row has ``indicator_name`` (a
+readable form of the id where the table has none), ``unit`` as a canonical
+code with its readable ``unit_label``, and ``kind`` / ``polarity``. The loaders
+call it on every file, and :class:`~meam_mapping.dataset.Dataset` on tables
+built any other way (the demo, workspaces saved before these columns existed),
+so every step downstream can rely on them.
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pandas as pd
+
+from meam_mapping.errors import InputError
+from meam_mapping.indicators.kinds import KINDS, POLARITIES, check_kind, check_polarity, infer_kind
+from meam_mapping.indicators.units import ACCEPTED_UNIT_FORMS, VALUE_ONLY_CODES, Unit, parse_unit
+
+__all__ = ["VOCABULARY_COLUMNS", "fill_vocabulary", "readable_name", "unit_text"]
+
+#: Columns :func:`fill_vocabulary` guarantees, besides ``unit``.
+VOCABULARY_COLUMNS: tuple[str, ...] = ("indicator_name", "unit_label", "kind", "polarity")
+
+_BLANK = {"", "nan", "none", "<na>", "null"}
+_BLANK_EXACT = [*_BLANK, "NaN", "None", "NA", "<NA>", "Null", "NULL"]
+_CODES = frozenset({"count", "proportion", "percent", *VALUE_ONLY_CODES})
+_PER_CODE = re.compile(r"per_[1-9]\d*")
+_KIND_SET = frozenset(KINDS)
+_POLARITY_SET = frozenset(POLARITIES)
+
+
+def readable_name(indicator_id: object) -> str:
+    """A readable name from an indicator id.
+
+    Examples
+    --------
+    >>> readable_name("homelessness_duty_owed")
+    'Homelessness duty owed'
+    >>> readable_name("imd_2019_score")
+    'Imd 2019 score'
+    """
+    text = re.sub(r"[_\s]+", " ", str(indicator_id)).strip()
+    return text[:1].upper() + text[1:] if text else "Unnamed indicator"
+
+
+def _blank(values: pd.Series) -> pd.Series:
+    text = values.astype("object").where(values.notna(), "").astype(str).str.strip()
+    return text.str.lower().isin(_BLANK)
+
+
+def _rows(table: pd.DataFrame, mask: pd.Series) -> list[int]:
+    if "_row" in table.columns:
+        return [int(r) for r in table.loc[mask, "_row"]]
+    return [int(i) + 2 for i in np.flatnonzero(mask.to_numpy())]
+
+
+def _is_done(table: pd.DataFrame) -> bool:
+    """Fast check (no copies) that every vocabulary column is already filled and valid."""
+    needed = ("indicator", "unit", *VOCABULARY_COLUMNS)
+    if any(c not in table.columns for c in needed):
+        return False
+    for column in ("indicator_name", "unit_label"):
+        values = table[column]
+        if values.isna().any() or values.isin(_BLANK_EXACT).any():
+            return False
+    units = pd.unique(table["unit"])
+    if not all(isinstance(u, str) and (u in _CODES or _PER_CODE.fullmatch(u)) for u in units):
+        return False
+    return bool(set(pd.unique(table["kind"])) <= _KIND_SET) and bool(
+        set(pd.unique(table["polarity"])) <= _POLARITY_SET
+    )
+
+
+def _parse_units(
+    table: pd.DataFrame, file: str | None, column: str, default_unit: str | None
+) -> pd.Series:
+    """A :class:`Unit` per row, refusing units that are not understood (with rows)."""
+    written = table["unit"] if "unit" in table.columns else pd.Series("", index=table.index)
+    text = written.astype("object").where(written.notna(), "").astype(str).str.strip()
+    parsed: dict[str, Unit | None] = {}
+    for value in text.unique():
+        try:
+            parsed[value] = parse_unit(value, default=default_unit)
+        except InputError:
+            parsed[value] = None
+    units = text.map(parsed)
+    bad = units.isna()
+    if bad.any():
+        shown = ", ".join(repr(v) for v in text[bad].unique()[:5])
+        raise InputError(
+            f"Unknown unit {shown} ({int(bad.sum())} row(s)): the program cannot read it",
+            file=file,
+            row=_rows(table, bad),
+            column=column,
+            expected=ACCEPTED_UNIT_FORMS,
+            fix="Write the unit in one of these forms (for example 'per 1,000 adults')",
+        )
+    return units
+
+
+def fill_vocabulary(
+    table: pd.DataFrame,
+    *,
+    file: str | None = None,
+    unit_column: str = "unit",
+    default_unit: str | None = "per_1000",
+) -> pd.DataFrame:
+    """Give every row ``indicator_name``, a unit code and label, ``kind`` and ``polarity``.
+
+    A blank name, or a name that is just the id, becomes a readable form of the
+    id (:func:`readable_name`).
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        A tidy indicator table (``area_code, indicator, ...``). ``unit`` may be
+        a code or wording; ``indicator_name``, ``unit_label``, ``kind`` and
+        ``polarity`` may be missing or blank.
+    file : str, optional
+        File name for messages.
+    unit_column : str, default 'unit'
+        The heading the unit came from in the file, for messages.
+    default_unit : str or None, default 'per_1000'
+        Unit for rows with a blank unit; None refuses blank units.
+
+    Returns
+    -------
+    pandas.DataFrame
+        A copy (or ``table`` itself when nothing needed filling) where
+        ``unit`` holds codes (``per_1000``, ``percent``, ``count``...),
+        ``unit_label`` the wording given or a readable default, ``kind`` one
+        of :data:`~meam_mapping.indicators.kinds.KINDS` and ``polarity`` one
+        of :data:`~meam_mapping.indicators.kinds.POLARITIES` (given values
+        kept, missing ones inferred per indicator by
+        :func:`~meam_mapping.indicators.kinds.infer_kind`).
+
+    Raises
+    ------
+    InputError
+        A unit that is not understood, or a ``kind``/``polarity`` value not in
+        the allowed set; the message names the file, rows and column.
+    """
+    if "indicator" not in table.columns:
+        return table
+    if _is_done(table):
+        return table
+    out = table.copy()
+    if out.empty:
+        for column in ("unit", *VOCABULARY_COLUMNS):
+            if column not in out.columns:
+                out[column] = pd.Series(dtype=str)
+        return out
+    ids = out["indicator"].astype(str)
+    names = (
+        out["indicator_name"]
+        if "indicator_name" in out.columns
+        else pd.Series(np.nan, index=out.index)
+    )
+    # A name that is just the id (a heading such as "drug_alcohol_treatment") is made readable.
+    blank_name = _blank(names) | (names.astype(str) == ids)
+    out["indicator_name"] = (
+        names.astype("object").where(~blank_name, ids.map(readable_name)).astype(str)
+    )
+
+    units = _parse_units(out, file, unit_column, default_unit)
+    labels = (
+        out["unit_label"] if "unit_label" in out.columns else pd.Series(np.nan, index=out.index)
+    )
+    out["unit"] = units.map(lambda u: u.code).astype(str)
+    out["unit_label"] = (
+        labels.astype("object").where(~_blank(labels), units.map(lambda u: u.label)).astype(str)
+    )
+
+    rows = pd.Series(_rows(out, pd.Series(True, index=out.index)), index=out.index)
+    kind = check_kind(out["kind"], file=file, rows=rows) if "kind" in out.columns else None
+    polarity = (
+        check_polarity(out["polarity"], file=file, rows=rows) if "polarity" in out.columns else None
+    )
+    kind = kind if kind is not None else pd.Series("", index=out.index)
+    polarity = polarity if polarity is not None else pd.Series("", index=out.index)
+    count = pd.to_numeric(out["count"], errors="coerce") if "count" in out else None
+    den = pd.to_numeric(out["denominator"], errors="coerce") if "denominator" in out else None
+    supp = out["suppressed"].fillna(False).astype(bool) if "suppressed" in out else None
+    need = (kind == "") | (polarity == "")
+    for indicator in ids[need].unique():
+        sel = ids == indicator
+        has_count = bool(
+            (count is not None and count[sel].notna().any())
+            or (supp is not None and supp[sel].any())
+        )
+        has_den = bool(den is not None and den[sel].notna().any())
+        guessed_kind, guessed_polarity = infer_kind(
+            out.loc[sel, "indicator_name"].iloc[0],
+            units[sel].iloc[0],
+            has_count=has_count,
+            has_denominator=has_den,
+        )
+        kind = kind.where(~(sel & (kind == "")), guessed_kind)
+        polarity = polarity.where(~(sel & (polarity == "")), guessed_polarity)
+    out["kind"] = kind.astype(str)
+    out["polarity"] = polarity.astype(str)
+    return out
+
+
+def unit_text(frame: pd.DataFrame) -> str:
+    """The unit to show for a slice of one indicator: its ``unit_label``, else a readable unit.
+
+    Returns ``""`` for an empty frame; a unit code such as ``per_1000`` is never
+    shown as it is ("per 1,000" instead).
+    """
+    if not len(frame):
+        return ""
+    if "unit_label" in frame.columns:
+        labels = frame["unit_label"]
+        known = labels[~_blank(labels)]
+        if len(known):
+            return str(known.iloc[0])
+    if "unit" not in frame.columns:
+        return ""
+    text = str(frame["unit"].iloc[0])
+    try:
+        return parse_unit(text, default=None).label
+    except InputError:
+        return text
