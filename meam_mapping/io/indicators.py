@@ -66,7 +66,7 @@ EXTRA_COLUMNS: tuple[str, ...] = ("area_name", "indicator_name", "lower", "upper
 _DOMAIN_WORDS: dict[str, str] = {
     "homelessness": r"homeless|rough sleep|duty owed|temporary accommodation|no fixed abode"
     r"|h-?clic|housing",
-    "substance_misuse": r"drug|alcohol|substance|opiate|opioid|crack|ndtms|misuse",
+    "substance_misuse": r"drug|alcohol|substance|opiate|opioid|crack|ndtms|misuse|treatment",
     "mental_health": r"mental|psychiatr|psychosis|depress|self.?harm|suicid|iapt"
     r"|talking therap|mhsds|wellbeing",
     "justice": r"probation|offend|prison|custod|justice|crime|criminal|arrest|police|court"

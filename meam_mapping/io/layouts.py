@@ -368,7 +368,8 @@ def wide_rows(
         if target is not None:
             own_denominator[normed[target]] = c
     shared = cols.get("denominator")
-    indicators = [c for c in numeric if c not in own_denominator.values()]
+    # A shared denominator column is everyone's population, not an indicator.
+    indicators = [c for c in numeric if c not in own_denominator.values() and c != shared]
     if not indicators:
         raise InputError(
             "No columns of numbers were found to read as indicators",

@@ -23,8 +23,10 @@ def test_every_indicator_has_a_readable_name_and_unit(user_dataset):
     assert names.notna().all()
     assert not names.astype(str).str.lower().isin(["nan", "none", ""]).any()
     assert names["homelessness_duty_owed"] == "Homelessness duty owed"
-    units = catalogue.set_index("indicator")["unit"].astype(str)
-    assert "per_1000" not in set(units), units.to_dict()
+    labels = catalogue.set_index("indicator")["unit_label"].astype(str)
+    assert labels["homelessness_duty_owed"] == "per 1,000 adults"
+    assert not labels.str.contains("_").any(), labels.to_dict()  # never a code such as per_1000
+    assert "denominator" not in set(catalogue["indicator"])  # the wide table's population column
 
 
 @pytest.mark.parametrize("level", ["msoa", "lad"])
