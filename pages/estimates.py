@@ -9,6 +9,7 @@ from meam_mapping.errors import EstimationError, InputError
 from meam_mapping.estimate.funnel import funnel_figure
 from meam_mapping.mapping import display_table
 from meam_mapping.maps.interactive import choropleth
+from meam_mapping.maps.spec import MapLayer, MapSpec
 from meam_mapping.schema import LEVEL_LABELS
 from meam_mapping.views import estimate_map_data, pattern_lists
 from ui.cache import hidden_view_cached, prevalence_view_cached, visibility_view_cached
@@ -193,12 +194,14 @@ with tab_hidden:
                     )
                     fmap = choropleth(
                         dataset.areas[level],
-                        data,
-                        title=what,
-                        unit=str(data["unit"].iloc[0]),
-                        label=dataset.label,
-                        k=min(5, len(data)),
-                        threshold=policy().threshold,
+                        MapLayer(
+                            data,
+                            title=what,
+                            unit=str(data["unit"].iloc[0]),
+                            label=dataset.label,
+                            threshold=policy().threshold,
+                        ),
+                        MapSpec(k=min(5, len(data))),
                     )
                     st_folium(
                         fmap,

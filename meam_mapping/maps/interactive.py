@@ -16,20 +16,21 @@ import io
 import json
 from collections.abc import Sequence
 from os import PathLike
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from meam_mapping.errors import InputError
 from meam_mapping.maps import assets
-from meam_mapping.maps.classify import Classification
 from meam_mapping.maps.style import MapData, MapStyle, prepare_map_data
 from meam_mapping.schema import DISPLAY_CRS
 
 if TYPE_CHECKING:
     import folium
     import geopandas as gpd
+
+    from meam_mapping.maps.spec import MapLayer, MapSpec
 
 __all__ = [
     "CANVAS_THRESHOLD",
@@ -198,99 +199,59 @@ def _geojson(frame: gpd.GeoDataFrame, props: dict[str, Any]) -> dict[str, Any]:
 
 def choropleth(
     areas: gpd.GeoDataFrame,
-    data: pd.DataFrame,
+    layer: MapLayer | pd.DataFrame,
+    spec: MapSpec | None = None,
     *,
-    classification: Classification | None = None,
-    scheme: str = "quantiles",
-    k: int = 5,
-    breaks: list[float] | None = None,
-    palette: str | None = None,
-    high_contrast: bool = False,
-    title: str = "",
-    unit: str = "",
-    source: str = "",
-    label: str | None = None,
-    attribution: str = "",
     outlines: gpd.GeoDataFrame | None = None,
     extra_layers: dict[str, gpd.GeoDataFrame] | None = None,
-    show_extra_layers: bool = False,
-    tiles: bool = False,
-    prefer_canvas: bool | Literal["auto"] = "auto",
-    tooltip_fields: Sequence[str] = (),
-    threshold: int | None = None,
 ) -> folium.Map:
-    """Interactive choropleth of one indicator over areas, offline and suppression-safe.
+    """Interactive choropleth of one published layer over areas, offline and suppression-safe.
 
     Parameters
     ----------
     areas : geopandas.GeoDataFrame
         Areas with ``area_code``, ``geometry`` (any CRS) and optionally ``area_name``.
-    data : pandas.DataFrame
-        One indicator and period after disclosure control: ``area_code``,
-        ``count``, ``denominator``, ``value``, ``suppressed``[, ``area_name``].
-    classification : Classification, optional
-        Breaks to reuse; otherwise computed with ``scheme``, ``k``, ``breaks``.
-    scheme, k, breaks
-        See :func:`meam_mapping.maps.classify.classify`.
-    palette : str, optional
-        Palette name (see :data:`meam_mapping.maps.style.PALETTES`); by
-        default chosen from the data (diverging when values straddle 0).
-    high_contrast : bool, default False
-        Darker, thicker boundaries and a high-contrast palette.
-    title, unit, source : str
-        Legend title, unit of the value (e.g. ``"per 1,000 adults"``) and data source.
-    label : str, optional
-        Text shown in a prominent box, e.g. "Synthetic demonstration data".
-    attribution : str
-        Attribution line (e.g. the ONS Open Government Licence statement).
+    layer : MapLayer or pandas.DataFrame
+        The published data and its words (title, unit, source, attribution,
+        label, threshold, tooltip fields); a bare suppressed frame takes its
+        words from its columns (:meth:`~meam_mapping.maps.spec.MapLayer.from_frame`).
+    spec : MapSpec, optional
+        Classes, colours, background tiles, renderer and whether extra layers
+        start switched on; the defaults when None.
     outlines : geopandas.GeoDataFrame, optional
         Larger areas (districts) drawn as unfilled outlines with their names
-        (``area_name`` column).
+        (``area_name`` column), when ``spec.outlines`` is true.
     extra_layers : dict of str to geopandas.GeoDataFrame, optional
-        Categorical layers (hotspots, focus zones) each with a ``category``
+        Categorical layers (hot spots, focus zones) each with a ``category``
         column, switchable in a layer control.
-    show_extra_layers : bool, default False
-        Whether extra layers are switched on when the map opens.
-    tiles : bool, default False
-        Add an OpenStreetMap background. Off by default: it needs internet.
-    prefer_canvas : bool or "auto", default "auto"
-        Draw on a canvas (faster for many areas); ``"auto"`` uses SVG below
-        :data:`CANVAS_THRESHOLD` features.
-    tooltip_fields : sequence of str
-        Further columns (of the areas or data) to show in tooltips.
-    threshold : int, optional
-        Disclosure threshold N for "suppressed (fewer than N)"; by default
-        read from the suppressed frame.
 
     Returns
     -------
     folium.Map
         The map. ``map.meam_map_data`` holds the :class:`~meam_mapping.maps.style.MapData`
         (classification, colours, legend table) for showing the legend as text.
+        Every area feature carries ``area_code``, ``k`` (class; -2 suppressed,
+        -1 no data) and ``tip`` (escaped tooltip HTML) as properties.
 
     Raises
     ------
     ValueError
-        If ``data`` has not been through the disclosure policy.
+        If the data have not been through the disclosure policy.
     InputError
         For missing columns, duplicate areas or areas without a CRS.
     """
     import folium
 
-    prepared = prepare_map_data(
-        areas,
-        data,
-        classification=classification,
-        scheme=scheme,
-        k=k,
-        breaks=breaks,
-        palette=palette,
-        high_contrast=high_contrast,
-        threshold=threshold,
-        extra_columns=list(tooltip_fields),
-    )
+    from meam_mapping.maps.spec import MapSpec, as_layer
+
+    layer, spec = as_layer(layer), spec or MapSpec()
+    if not spec.outlines:
+        outlines = None
+    prepared = prepare_map_data(areas, layer, spec)
+    title, unit, tiles = layer.heading, layer.unit, spec.tiles
     frame = _to_display(prepared.frame, "areas")
     n = len(frame)
+    prefer_canvas = spec.prefer_canvas
     canvas = n > CANVAS_THRESHOLD if prefer_canvas == "auto" else bool(prefer_canvas)
     west, south, east, north = frame.total_bounds
     fmap = folium.Map(
@@ -311,7 +272,7 @@ def choropleth(
 
     status = frame["status"].to_numpy()
     kcode = np.where(status == "suppressed", -2, frame["class_index"].to_numpy()).astype(int)
-    tips = _tooltips(frame, unit, prepared.threshold, tooltip_fields)
+    tips = _tooltips(frame, unit, prepared.threshold, layer.tooltip_fields)
     style_js = _style_js(prepared.style)
     on_each = (
         "function(feature, layer){layer.bindTooltip(feature.properties.tip, {sticky: true});"
@@ -319,9 +280,9 @@ def choropleth(
         "if (e.target.bringToFront) {e.target.bringToFront();}},"
         "mouseout: function(e){e.target.setStyle((" + style_js + ")(e.target.feature));}});}"
     )
-    props = {"tip": tips.to_numpy(), "k": kcode}
+    props = {"area_code": frame["area_code"].to_numpy(), "tip": tips.to_numpy(), "k": kcode}
     packed = n > PACK_THRESHOLD  # large maps: compressed features, inflated in the browser
-    layer = folium.GeoJson(
+    areas_layer = folium.GeoJson(
         {"type": "FeatureCollection", "features": []} if packed else _geojson(frame, props),
         name=title or "Indicator",
         control=bool(outlines is not None or extra_layers or tiles),
@@ -329,12 +290,12 @@ def choropleth(
         style=folium.JsCode(style_js),
     ).add_to(fmap)
     if packed:
-        _packed_data(layer, frame, props).add_to(fmap)
+        _packed_data(areas_layer, frame, props).add_to(fmap)
 
     legend_extra: dict[str, list[tuple[str, str]]] = {}
-    for i, (layer_name, layer) in enumerate((extra_layers or {}).items()):
+    for i, (layer_name, extra) in enumerate((extra_layers or {}).items()):
         legend_extra[layer_name] = _add_category_layer(
-            fmap, layer_name, layer, i, show_extra_layers
+            fmap, layer_name, extra, i, spec.show_overlays
         )
     if outlines is not None:
         _add_outlines(fmap, outlines, prepared.style)
@@ -342,18 +303,18 @@ def choropleth(
         folium.LayerControl(collapsed=False).add_to(fmap)
 
     title_html = f"<div class='meam-title'>{_esc(title)}</div>" if title else ""
-    if source:
-        title_html += f"<div class='n'>Source: {_esc(source)}</div>"
+    if layer.source:
+        title_html += f"<div class='n'>Source: {_esc(layer.source)}</div>"
     if title_html:
         _control(title_html, "topright", "meam-box").add_to(fmap)
-    if label:
-        _control(_esc(label), "bottomleft", "meam-box meam-label").add_to(fmap)
+    if layer.label:
+        _control(_esc(layer.label), "bottomleft", "meam-box meam-label").add_to(fmap)
     legend = _legend_html(prepared, title or "Legend", unit, legend_extra)
     _control(legend, "bottomright", "meam-box meam-legend").add_to(fmap)
     attribution_js = "{map}.attributionControl.setPrefix('Leaflet');"
-    if attribution:
+    if layer.attribution:
         attribution_js += (
-            "{map}.attributionControl.addAttribution(" + _js_string(_esc(attribution)) + ");"
+            "{map}.attributionControl.addAttribution(" + _js_string(_esc(layer.attribution)) + ");"
         )
     _macro_element(attribution_js).add_to(fmap)
     fmap.fit_bounds([[south, west], [north, east]])

@@ -9,25 +9,23 @@ from matplotlib.figure import Figure
 
 from meam_mapping.errors import InputError
 from meam_mapping.maps.interactive import choropleth
+from meam_mapping.maps.spec import MapLayer, MapSpec
 from meam_mapping.maps.static import PRESETS, _nice_length, save_figure, static_map
 
 
 @pytest.fixture
 def fig(areas, table, districts):
-    return static_map(
-        areas,
+    layer = MapLayer(
         table,
         title="Homelessness duty owed",
         subtitle="Households owed a duty, 2024",
         unit="per 1,000 adults",
         source="Synthetic test data",
-        licence="Contains OS data © Crown copyright 2024",
+        attribution="Contains OS data © Crown copyright 2024",
         label="Synthetic demonstration data",
-        outlines=districts,
-        top_labels=3,
-        preset="screen",
-        date=dt.date(2025, 1, 31),
     )
+    spec = MapSpec(top_labels=3, preset="screen")
+    return static_map(areas, layer, spec, outlines=districts, date=dt.date(2025, 1, 31))
 
 
 def _svg(fig):
@@ -68,7 +66,7 @@ def test_pdf_is_written_with_title_metadata(fig):
 
 
 def test_print_quality_png_is_300_dpi(areas, table):
-    small = static_map(areas, table, preset="screen")
+    small = static_map(areas, table, MapSpec(preset="screen"))
     buf = io.BytesIO()
     save_figure(small, buf, format="png", print_quality=True)
     png = buf.getvalue()
@@ -77,8 +75,9 @@ def test_print_quality_png_is_300_dpi(areas, table):
 
 
 def test_classes_identical_to_interactive_map(areas, table):
-    fig = static_map(areas, table, scheme="fisher_jenks", k=4)
-    fmap = choropleth(areas, table, scheme="fisher_jenks", k=4)
+    spec = MapSpec(scheme="fisher_jenks", k=4)
+    fig = static_map(areas, table, spec)
+    fmap = choropleth(areas, table, spec)
     static_data, web_data = fig.meam_map_data, fmap.meam_map_data
     assert static_data.classification.bins == web_data.classification.bins
     layer = next(c for c in fmap._children.values() if isinstance(c, folium.GeoJson))
@@ -108,12 +107,12 @@ def test_refuses_unsuppressed_data(areas, raw_table):
 
 
 def test_presets_and_unknown_preset(areas, table):
-    fig = static_map(areas, table, preset="a4_portrait", dpi=72)
+    fig = static_map(areas, table, MapSpec(preset="a4_portrait", dpi=72))
     assert isinstance(fig, Figure)
     np.testing.assert_allclose(fig.get_size_inches(), PRESETS["a4_portrait"][:2])
     assert fig.dpi == 72
     with pytest.raises(InputError, match="a4_landscape"):
-        static_map(areas, table, preset="poster")
+        MapSpec(preset="poster")
 
 
 def test_unknown_format_is_refused(fig):
