@@ -284,7 +284,7 @@ def choropleth(
     packed = n > PACK_THRESHOLD  # large maps: compressed features, inflated in the browser
     areas_layer = folium.GeoJson(
         {"type": "FeatureCollection", "features": []} if packed else _geojson(frame, props),
-        name=title or "Indicator",
+        name=_esc(title or "Indicator"),  # Leaflet's layer control sets names as innerHTML
         control=bool(outlines is not None or extra_layers or tiles),
         on_each_feature=folium.JsCode(on_each),
         style=folium.JsCode(style_js),
@@ -393,7 +393,7 @@ def _add_category_layer(
     )
     folium.GeoJson(
         _geojson(shown, props),
-        name=name,
+        name=_esc(name),  # the layer control sets names as innerHTML
         show=show,
         style=folium.JsCode(style),
         on_each_feature=folium.JsCode(
