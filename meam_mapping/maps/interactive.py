@@ -4,14 +4,16 @@ The map loads only Leaflet, from the app's own static folder
 (:mod:`meam_mapping.maps.assets`): no jQuery, Bootstrap, icon fonts, branca
 colour maps (which pull d3 from a CDN) or background tiles unless asked for.
 All areas go into one GeoJSON layer whose style is computed in the browser
-from a class index property, so 35,000 LSOAs stay one layer with two small
-properties per feature (``tip``, the escaped tooltip HTML, and ``k``, the
-class). Names are HTML-escaped before they reach the page.
+from a class index property, so 35,000 LSOAs stay one layer with three small
+properties per feature (``area_code``; ``tip``, the escaped tooltip HTML; and
+``k``, the class). Every text from a user or a file is HTML-escaped before it
+reaches the page (layer names included: Leaflet's layer control writes them
+as HTML). The panel, hover box, fitting and hatching are in
+:mod:`meam_mapping.maps.furniture`.
 """
 
 from __future__ import annotations
 
-import html
 import io
 import json
 from collections.abc import Sequence
@@ -22,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from meam_mapping.errors import InputError
-from meam_mapping.maps import assets
+from meam_mapping.maps import assets, furniture
 from meam_mapping.maps.style import MapData, MapStyle, prepare_map_data
 from meam_mapping.schema import DISPLAY_CRS
 
@@ -47,60 +49,7 @@ PACK_THRESHOLD = 2000
 #: Okabe-Ito colours (colour-blind safe) for categorical extra layers.
 CATEGORY_COLOURS = ("#E69F00", "#0072B2", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442")
 
-_CSS = """
-.meam-box {background: rgba(255,255,255,0.93); padding: 6px 9px; border-radius: 4px;
-  box-shadow: 0 1px 4px rgba(0,0,0,0.35); font: 13px/1.35 Arial, Helvetica, sans-serif;
-  color: #222; max-width: 320px;}
-.meam-title {font-size: 16px; font-weight: bold;}
-.meam-label {background: #fff3cd; border: 2px solid #b45309; font-weight: bold; color: #7c2d12;}
-.meam-legend .sw {display: inline-block; width: 18px; height: 12px; margin-right: 6px;
-  vertical-align: middle; border: 1px solid #777;}
-.meam-legend .sw.sup {border: 1.5px dashed #444;
-  background-image: repeating-linear-gradient(45deg, transparent 0 3px, #555 3px 4px);}
-.meam-legend .n {color: #555; font-size: 11px;}
-.leaflet-tooltip.meam-outline-label {background: transparent; border: none; box-shadow: none;
-  font: bold 12px Arial, sans-serif; color: #111;
-  text-shadow: -1px -1px 0 #fff, 1px -1px 0 #fff, -1px 1px 0 #fff, 1px 1px 0 #fff;}
-.leaflet-tooltip.meam-outline-label:before {display: none;}
-"""
-
-
-def _macro_element(script: str, header: str = "") -> Any:
-    """Wrap ``script`` in a folium element (``{map}`` stands for the map variable)."""
-    from branca.element import MacroElement
-    from folium.template import Template
-
-    class _Snippet(MacroElement):
-        _template = Template(
-            "{% macro header(this, kwargs) %}"
-            + header
-            + "{% endmacro %}{% macro script(this, kwargs) %}"
-            + "{% raw %}"
-            + script.replace("{map}", "{% endraw %}{{ this._parent.get_name() }}{% raw %}")
-            + "{% endraw %}{% endmacro %}"
-        )
-
-    return _Snippet()
-
-
-def _control(box_html: str, position: str, css_class: str) -> Any:
-    body = (
-        "(function(){var c = L.control({position: " + json.dumps(position) + "});"
-        "c.onAdd = function(){var d = L.DomUtil.create('div', " + json.dumps(css_class) + ");"
-        "d.innerHTML = " + _js_string(box_html) + ";"
-        "L.DomEvent.disableClickPropagation(d); L.DomEvent.disableScrollPropagation(d);"
-        "return d;}; c.addTo({map});})();"
-    )
-    return _macro_element(body)
-
-
-def _js_string(text: str) -> str:
-    """Quote text as a JavaScript string literal safe inside an HTML ``<script>``."""
-    return json.dumps(text).replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
-
-
-def _esc(value: object) -> str:
-    return html.escape(str(value), quote=True)
+_esc = furniture.esc
 
 
 def _to_display(gdf: gpd.GeoDataFrame, what: str) -> gpd.GeoDataFrame:
@@ -146,48 +95,6 @@ def _tooltips(
     for col in extra:
         tip = tip + "<br>" + _esc(col) + ": " + frame[col].map(_esc)
     return tip
-
-
-def _style_js(style: MapStyle, k_name: str = "k") -> str:
-    palette = json.dumps(list(style.colours))
-    return (
-        "function(f){var k = f.properties." + k_name + ";"
-        "var s = {color: "
-        + json.dumps(style.edge_colour)
-        + ", weight: "
-        + json.dumps(style.edge_width * 2)
-        + ", opacity: 1, fillOpacity: 0.85,"
-        " fillColor: k >= 0 ? "
-        + palette
-        + "[k] : (k == -2 ? "
-        + json.dumps(style.suppressed_colour)
-        + " : "
-        + json.dumps(style.missing_colour)
-        + ")};"
-        "if (k == -2) {s.color = '#444444'; s.dashArray = '4 3'; s.weight = 1.4;}"
-        "return s;}"
-    )
-
-
-def _legend_html(
-    data: MapData, title: str, unit: str, extra: dict[str, list[tuple[str, str]]]
-) -> str:
-    parts = [f"<div><b>{_esc(title)}</b></div>"]
-    if unit:
-        parts.append(f"<div class='n'>{_esc(unit)}</div>")
-    for row in data.legend.itertuples(index=False):
-        cls = "sw sup" if row.hatch else "sw"
-        parts.append(
-            f"<div><span class='{cls}' style='background-color:{_esc(row.colour)}'></span>"
-            f"{_esc(row.label)} <span class='n'>({row.count})</span></div>"
-        )
-    for layer, cats in extra.items():
-        parts.append(f"<div style='margin-top:4px'><b>{_esc(layer)}</b></div>")
-        parts.extend(
-            f"<div><span class='sw' style='background-color:{c};opacity:0.6'></span>{_esc(n)}</div>"
-            for n, c in cats
-        )
-    return "".join(parts)
 
 
 def _geojson(frame: gpd.GeoDataFrame, props: dict[str, Any]) -> dict[str, Any]:
@@ -248,7 +155,6 @@ def choropleth(
     if not spec.outlines:
         outlines = None
     prepared = prepare_map_data(areas, layer, spec)
-    title, unit, tiles = layer.heading, layer.unit, spec.tiles
     frame = _to_display(prepared.frame, "areas")
     n = len(frame)
     prefer_canvas = spec.prefer_canvas
@@ -259,36 +165,30 @@ def choropleth(
         zoom_start=10,
         tiles=None,
         prefer_canvas=canvas,
-        control_scale=True,
+        control_scale=False,  # a metric-only scale is added with the panel
         zoom_snap=0.25,
     )
     fmap.default_js = assets.local_js()
     fmap.default_css = assets.local_css()
-    fmap.get_root().header.add_child(folium.Element(f"<style>{_CSS}</style>"), name="meam_css")
-    if tiles:
+    css = folium.Element(f"<style>{furniture.CSS}</style>")
+    fmap.get_root().header.add_child(css, name="meam_css")
+    if spec.tiles:
         folium.TileLayer("OpenStreetMap", name="OpenStreetMap background", control=True).add_to(
             fmap
         )
 
-    status = frame["status"].to_numpy()
-    kcode = np.where(status == "suppressed", -2, frame["class_index"].to_numpy()).astype(int)
-    tips = _tooltips(frame, unit, prepared.threshold, layer.tooltip_fields)
-    style_js = _style_js(prepared.style)
-    on_each = (
-        "function(feature, layer){layer.bindTooltip(feature.properties.tip, {sticky: true});"
-        "layer.on({mouseover: function(e){e.target.setStyle({weight: 3, color: '#000000'});"
-        "if (e.target.bringToFront) {e.target.bringToFront();}},"
-        "mouseout: function(e){e.target.setStyle((" + style_js + ")(e.target.feature));}});}"
-    )
+    kcode = np.where(frame["status"] == "suppressed", -2, frame["class_index"]).astype(int)
+    tips = _tooltips(frame, layer.unit, prepared.threshold, layer.tooltip_fields)
     props = {"area_code": frame["area_code"].to_numpy(), "tip": tips.to_numpy(), "k": kcode}
     packed = n > PACK_THRESHOLD  # large maps: compressed features, inflated in the browser
+    switchable = bool(outlines is not None or extra_layers or spec.tiles)
     areas_layer = folium.GeoJson(
         {"type": "FeatureCollection", "features": []} if packed else _geojson(frame, props),
-        name=_esc(title or "Indicator"),  # Leaflet's layer control sets names as innerHTML
-        control=bool(outlines is not None or extra_layers or tiles),
-        on_each_feature=folium.JsCode(on_each),
-        style=folium.JsCode(style_js),
+        name=_esc(layer.heading or "Indicator"),  # the layer control sets names as innerHTML
+        control=switchable,
+        style=folium.JsCode(furniture.style_js(prepared.style, canvas)),
     ).add_to(fmap)
+    furniture.macro(furniture.hover_script(areas_layer.get_name(), highlight=True)).add_to(fmap)
     if packed:
         _packed_data(areas_layer, frame, props).add_to(fmap)
 
@@ -299,27 +199,28 @@ def choropleth(
         )
     if outlines is not None:
         _add_outlines(fmap, outlines, prepared.style)
-    if outlines is not None or extra_layers or tiles:
-        folium.LayerControl(collapsed=False).add_to(fmap)
-
-    title_html = f"<div class='meam-title'>{_esc(title)}</div>" if title else ""
-    if layer.source:
-        title_html += f"<div class='n'>Source: {_esc(layer.source)}</div>"
-    if title_html:
-        _control(title_html, "topright", "meam-box").add_to(fmap)
-    if layer.label:
-        _control(_esc(layer.label), "bottomleft", "meam-box meam-label").add_to(fmap)
-    legend = _legend_html(prepared, title or "Legend", unit, legend_extra)
-    _control(legend, "bottomright", "meam-box meam-legend").add_to(fmap)
-    attribution_js = "{map}.attributionControl.setPrefix('Leaflet');"
-    if layer.attribution:
-        attribution_js += (
-            "{map}.attributionControl.addAttribution(" + _js_string(_esc(layer.attribution)) + ");"
-        )
-    _macro_element(attribution_js).add_to(fmap)
+    if switchable:
+        folium.LayerControl(position="topleft", collapsed=True).add_to(fmap)
+    _add_furniture(fmap, layer, prepared, legend_extra)
     fmap.fit_bounds([[south, west], [north, east]])
+    furniture.macro(furniture.fit_script([[south, west], [north, east]])).add_to(fmap)
     fmap.meam_map_data = prepared
     return fmap
+
+
+def _add_furniture(
+    fmap: folium.Map, layer: MapLayer, prepared: MapData, extra: dict[str, list[tuple[str, str]]]
+) -> None:
+    """Panel (label, title, legend), metric scale, hatch pattern and one-line credits."""
+    body = furniture.legend_html(prepared, layer.unit, extra)
+    script = furniture.panel_script(layer.heading, layer.label, body) + furniture.hatch_script()
+    script += "L.control.scale({imperial: false}).addTo({map});"
+    script += "{map}.attributionControl.setPrefix('Leaflet');"
+    credits = [f"Source: {layer.source}" if layer.source else "", layer.attribution]
+    for credit in filter(None, credits):  # one line of 11 px text, unfolding on hover
+        quoted = furniture.js_string(_esc(credit))
+        script += "{map}.attributionControl.addAttribution(" + quoted + ");"
+    furniture.macro(script).add_to(fmap)
 
 
 # Rebuilds GeoJSON from maps.simplify.pack_features output (integer deltas + offsets).
@@ -362,7 +263,7 @@ def _packed_data(layer: Any, frame: gpd.GeoDataFrame, props: dict[str, Any]) -> 
         + name
         + ".getLayers().length};});});});})();"
     )
-    return _macro_element(script)
+    return furniture.macro(script)
 
 
 def _add_category_layer(
@@ -391,15 +292,13 @@ def _add_category_layer(
         "function(f){return {color: f.properties.c, weight: 2.5, opacity: 0.95,"
         " fillColor: f.properties.c, fillOpacity: 0.35};}"
     )
-    folium.GeoJson(
+    overlay = folium.GeoJson(
         _geojson(shown, props),
         name=_esc(name),  # the layer control sets names as innerHTML
         show=show,
         style=folium.JsCode(style),
-        on_each_feature=folium.JsCode(
-            "function(f, l){l.bindTooltip(f.properties.tip, {sticky: true});}"
-        ),
     ).add_to(fmap)
+    furniture.macro(furniture.hover_script(overlay.get_name(), highlight=False)).add_to(fmap)
     return list(palette.items())
 
 

@@ -246,7 +246,7 @@ def _draw_areas(ax: Axes, frame: gpd.GeoDataFrame, prepared: MapData) -> None:
     ax.add_collection(main)
     if sup.any():
         hatched = _collection(
-            geoms[sup], facecolors=style.suppressed_colour, edgecolors="#555555",
+            geoms[sup], facecolors=style.suppressed_colour, edgecolors="#9a9a9a",
             linewidths=style.edge_width, hatch=style.suppressed_hatch, zorder=2,
         )  # fmt: skip
         hatched.set_gid("meam-suppressed")

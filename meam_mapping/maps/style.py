@@ -6,9 +6,11 @@ inside the functions that sample its colour maps (never at import, and never
 (centred at 0) suit signed data such as z-scores and differences. Which kind is
 used follows the data unless the user names a palette.
 
-Missing areas are light grey; suppressed areas are a darker grey, hatched in
-static maps and dashed-outlined in interactive maps, with a legend entry
-"Suppressed: fewer than N people".
+Missing areas are light grey; suppressed areas are near-white under a light
+grey hatch with a dashed edge (on the interactive map's canvas renderer a
+light fill with a dashed edge), so they read as "not shown" rather than as a
+class, with a legend entry "Suppressed: fewer than N people" set apart from
+the classes.
 """
 
 from __future__ import annotations
@@ -45,7 +47,7 @@ __all__ = [
 PaletteKind = Literal["sequential", "diverging"]
 
 MISSING_COLOUR = "#e8e8e8"
-SUPPRESSED_COLOUR = "#a6a6a6"
+SUPPRESSED_COLOUR = "#f7f7f7"  # under a light grey hatch: "not shown", not a class
 SUPPRESSED_HATCH = "////"
 MISSING_LABEL = "No data"
 
