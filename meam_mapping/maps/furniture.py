@@ -225,16 +225,19 @@ def fit_script(bounds: list[list[float]]) -> str:
     refitted when it appears.
     """
     return (
-        "(function(){var m = {map}, c = m.getContainer(), moved = false,"
+        "(function(){var m = {map}, c = m.getContainer(), moved = false, last = '',"
         f" b = L.latLngBounds({json.dumps(bounds)});"
         "function visible(){return c.clientWidth > 0 && c.clientHeight > 0;}"
         "var shown = visible();"
-        "function fit(){m.invalidateSize(false); m.fitBounds(b, {padding: [6, 6], animate: false});"
+        "function fit(){var size = c.clientWidth + 'x' + c.clientHeight;"
+        "if (size == last) {return;} last = size;"  # a redraw only when the size changed
+        "m.invalidateSize(false); m.fitBounds(b, {padding: [6, 6], animate: false});"
         " window.meamMapFitted = (window.meamMapFitted || 0) + 1;}"
         "['mousedown', 'wheel', 'touchstart', 'keydown'].forEach(function(ev){"
         "c.addEventListener(ev, function(){moved = true;}, {passive: true});});"
         "function check(){var now = visible();"
-        "if (now && (!shown || !moved)) {fit();} else if (now) {m.invalidateSize(false);}"
+        "if (!now) {last = '';}"
+        "else if (!shown || !moved) {fit();} else {m.invalidateSize(false);}"
         "shown = now;}"
         "if (shown) {fit();}"
         "if (window.ResizeObserver) {new ResizeObserver(check).observe(c);}"

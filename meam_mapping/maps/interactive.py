@@ -42,8 +42,9 @@ __all__ = [
     "save_standalone_html",
 ]
 
-#: Above this many features the map draws on a canvas instead of SVG.
-CANVAS_THRESHOLD = 5000
+#: Above this many features the map draws on a canvas instead of SVG (one
+#: element instead of thousands of paths; hover still finds each area).
+CANVAS_THRESHOLD = 2000
 #: Above this many features the areas are sent gzip-compressed (inflated by the browser).
 PACK_THRESHOLD = 2000
 #: Okabe-Ito colours (colour-blind safe) for categorical extra layers.

@@ -98,3 +98,17 @@ def test_five_areas_make_three_classes_not_five(areas, table):
     five.attrs.update(table.attrs)
     fmap = choropleth(areas, five, MapSpec(k=5))
     assert fmap.meam_map_data.classification.k == 3
+
+
+def test_many_areas_draw_on_a_canvas_with_one_handler(areas, table, monkeypatch):
+    from meam_mapping.maps import interactive
+
+    monkeypatch.setattr(interactive, "CANVAS_THRESHOLD", 20)
+    monkeypatch.setattr(interactive, "PACK_THRESHOLD", 20)
+    fmap = choropleth(areas, table)
+    html = fmap.get_root().render()
+    assert fmap.options["prefer_canvas"] is True
+    assert "url(#meam-hatch)" not in html  # canvas cannot fill with an SVG pattern
+    assert html.count(".on('mouseover'") == 1 and "bindTooltip" not in html
+    assert html.count('var b64 = "') == 1  # the features are sent once, packed
+    assert choropleth(areas.iloc[:20], table).options["prefer_canvas"] is False
