@@ -4,10 +4,13 @@ Built on :class:`matplotlib.figure.Figure` directly (no ``pyplot``, no global
 state), so it is safe inside a web app. Every map carries a title, legend with
 class breaks, units and counts, a scale bar (km, from British National Grid
 coordinates), a north arrow, source, licence and date, and, where given, a
-prominent "synthetic data" label. Suppressed areas are hatched grey and
+prominent "synthetic data" label. Suppressed areas are lightly hatched and
 explained in the legend; areas with no data are light grey. The classes and
 colours are the same as the interactive map's
-(:func:`meam_mapping.maps.style.prepare_map_data`).
+(:func:`meam_mapping.maps.style.prepare_map_data`). The areas are drawn as one
+rasterised collection per class, simplified to the output's pixel size
+(:mod:`meam_mapping.maps.fill`), so a national map costs about what its page
+can show.
 """
 
 from __future__ import annotations
@@ -36,33 +39,6 @@ if TYPE_CHECKING:
 __all__ = ["PRESETS", "save_figure", "static_map"]
 
 _HALO_WIDTH = 2.5
-
-
-def _paths(geoms: np.ndarray) -> list:
-    """One matplotlib Path per (multi)polygon, holes included, built from ragged arrays."""
-    import shapely
-    from matplotlib.path import Path
-
-    polys = np.asarray(geoms, dtype=object)
-    is_single = shapely.get_type_id(polys) == 3
-    polys = polys.copy()
-    singles = polys[is_single]
-    polys[is_single] = shapely.multipolygons(singles, indices=np.arange(len(singles)))
-    _, coords, (ring_off, poly_off, multi_off) = shapely.to_ragged_array(polys)
-    codes = np.full(len(coords), Path.LINETO, dtype=np.uint8)
-    codes[ring_off[:-1]] = Path.MOVETO
-    codes[ring_off[1:] - 1] = Path.CLOSEPOLY
-    area_start = ring_off[poly_off[multi_off]]
-    return [
-        Path(coords[a:b], codes[a:b]) for a, b in zip(area_start[:-1], area_start[1:], strict=True)
-    ]
-
-
-def _collection(geoms: np.ndarray, **kwargs: object):
-    from matplotlib.collections import PatchCollection
-    from matplotlib.patches import PathPatch
-
-    return PatchCollection([PathPatch(p) for p in _paths(geoms)], **kwargs)
 
 
 def _nice_length(width_m: float) -> float:
@@ -235,31 +211,27 @@ def _header(fig: Figure, layer: MapLayer, fs: float, width: float) -> None:
 
 
 def _draw_areas(ax: Axes, frame: gpd.GeoDataFrame, prepared: MapData) -> None:
-    style = prepared.style
-    geoms = frame.geometry.to_numpy()
-    sup = (frame["status"] == "suppressed").to_numpy()
-    main = _collection(
-        geoms[~sup], facecolors=frame["colour"].to_numpy()[~sup],
-        edgecolors=style.edge_colour, linewidths=style.edge_width, zorder=1,
-    )  # fmt: skip
-    main.set_gid("meam-areas")
-    ax.add_collection(main)
-    if sup.any():
-        hatched = _collection(
-            geoms[sup], facecolors=style.suppressed_colour, edgecolors="#9a9a9a",
-            linewidths=style.edge_width, hatch=style.suppressed_hatch, zorder=2,
-        )  # fmt: skip
-        hatched.set_gid("meam-suppressed")
-        ax.add_collection(hatched)
+    """One rasterised collection per class, simplified to the output's pixel size."""
+    from meam_mapping.maps.fill import draw_filled_areas, pixel_size
+
+    x0, y0, x1, y1 = frame.total_bounds
+    pad = 0.03 * max(x1 - x0, y1 - y0, 1.0)
+    pixel = pixel_size(ax, (x0 - pad, y0 - pad * 3.5, x1 + pad, y1 + pad))
+    draw_filled_areas(ax, frame, prepared, pixel)
 
 
 def _draw_outlines(ax: Axes, outlines: gpd.GeoDataFrame, prepared: MapData, fs: float) -> None:
     style = prepared.style
-    lines = _collection(
-        outlines.geometry.to_numpy(), facecolors="none", edgecolors=style.outline_colour,
-        linewidths=style.outline_width, zorder=4,
+    from matplotlib.collections import PathCollection
+
+    from meam_mapping.maps.fill import compound_path
+
+    lines = PathCollection(
+        [compound_path(outlines.geometry.to_numpy())], facecolors="none",
+        edgecolors=style.outline_colour, linewidths=style.outline_width, zorder=4,
     )  # fmt: skip
-    ax.add_collection(lines)
+    lines.set_gid("meam-outlines")
+    ax.add_collection(lines, autolim=False)
     if "area_name" not in outlines.columns:
         return
     points = outlines.geometry.representative_point()

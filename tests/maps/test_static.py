@@ -85,12 +85,22 @@ def test_classes_identical_to_interactive_map(areas, table):
     status = static_data.frame["status"].to_numpy()
     static_k = np.where(status == "suppressed", -2, static_data.frame["class_index"])
     np.testing.assert_array_equal(static_k, web_k)
-    # the colours actually drawn follow those classes
+    # the colours actually drawn follow those classes: one collection per class
     ax = fig.axes[0]
-    main = next(c for c in ax.collections if c.get_gid() == "meam-areas")
-    drawn = [to_hex(c) for c in main.get_facecolors()]
-    palette = web_data.style.colours + (web_data.style.missing_colour,)
-    expected = [palette[k] for k in web_k if k != -2]
+    codes = static_data.frame["area_code"].to_numpy()
+    palette = web_data.style.colours
+    drawn = {}
+    for collection in ax.collections:
+        gid = collection.get_gid() or ""
+        if gid.startswith("meam-class-"):
+            k = int(gid.rsplit("-", 1)[1])
+            assert [to_hex(c) for c in collection.get_facecolors()] == [palette[k]]
+            assert len(collection.get_paths()) == 1 and collection.get_rasterized()
+            drawn.update(dict.fromkeys(collection.meam_area_codes, k))
+    missing = next(c for c in ax.collections if c.get_gid() == "meam-missing")
+    assert to_hex(missing.get_facecolors()[0]) == web_data.style.missing_colour
+    drawn.update(dict.fromkeys(missing.meam_area_codes, -1))
+    expected = {code: k for code, k in zip(codes, web_k, strict=True) if k != -2}
     assert drawn == expected
 
 
@@ -98,7 +108,8 @@ def test_suppressed_areas_are_hatched(fig, table):
     ax = fig.axes[0]
     hatched = next(c for c in ax.collections if c.get_gid() == "meam-suppressed")
     assert hatched.get_hatch() == "////"
-    assert len(hatched.get_paths()) == int(table["suppressed"].sum())
+    assert len(hatched.meam_area_codes) == int(table["suppressed"].sum())
+    assert set(hatched.meam_area_codes) == set(table.loc[table["suppressed"], "area_code"])
 
 
 def test_refuses_unsuppressed_data(areas, raw_table):
