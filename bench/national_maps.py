@@ -134,7 +134,9 @@ def browser(areas, data) -> dict:  # noqa: ANN001
     shown = simplify_for_display(areas, level="lsoa")
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "national.html"
-        save_standalone_html(choropleth(shown, MapLayer.from_frame(data, title="Homelessness")), path)
+        save_standalone_html(
+            choropleth(shown, MapLayer.from_frame(data, title="Homelessness")), path
+        )
         return {"html_mb": path.stat().st_size / 1e6, **report.browser_draw_time(path)}
 
 

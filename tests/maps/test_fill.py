@@ -72,7 +72,9 @@ def test_boundaries_are_left_out_where_areas_are_specks(areas, table):
     assert ax.collections[0].get_linewidths()[0] > 0
     ax.clear()
     draw_filled_areas(ax, prepared.frame, prepared, pixel=400.0)  # 2.5 px
-    assert all(c.get_linewidths()[0] == 0 for c in ax.collections if c.get_gid() != "meam-suppressed")
+    assert all(
+        c.get_linewidths()[0] == 0 for c in ax.collections if c.get_gid() != "meam-suppressed"
+    )
 
 
 def test_a_frame_that_is_not_a_coverage_is_drawn_as_given():
