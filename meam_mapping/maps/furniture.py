@@ -33,6 +33,7 @@ __all__ = [
     "HATCH_ID",
     "esc",
     "fit_script",
+    "hatch_script",
     "hover_script",
     "js_string",
     "legend_html",
