@@ -220,6 +220,7 @@ def ours_stages(areas, csv: bytes, patterns: pd.DataFrame, stages: dict) -> dict
 def ours_maps(areas, data: pd.DataFrame, stages: dict) -> dict:  # noqa: ANN001
     from meam_mapping.maps.interactive import choropleth, save_standalone_html
     from meam_mapping.maps.simplify import simplify_for_display
+    from meam_mapping.maps.spec import MapLayer
     from meam_mapping.maps.static import save_figure, static_map
 
     shown, *m = measure(simplify_for_display, areas, level="lsoa")
@@ -227,14 +228,14 @@ def ours_maps(areas, data: pd.DataFrame, stages: dict) -> dict:  # noqa: ANN001
 
     def build() -> str:
         buffer = io.StringIO()
-        save_standalone_html(choropleth(shown, data, title="Homelessness"), buffer)
+        save_standalone_html(choropleth(shown, MapLayer.from_frame(data, title="Homelessness")), buffer)
         return buffer.getvalue()
 
     page, *stages["interactive map build"] = measure(build, repeat=2)
 
     def static() -> int:
         buffer = io.BytesIO()
-        save_figure(static_map(areas, data, title="Homelessness"), buffer, format="png")
+        save_figure(static_map(areas, MapLayer.from_frame(data, title="Homelessness")), buffer, format="png")
         return buffer.tell()
 
     _, *stages["static map"] = measure(static)
@@ -245,13 +246,14 @@ def slider_rerun(model, shown, data: pd.DataFrame) -> float:  # noqa: ANN001
     """Server time of a weight-slider move: reweight the index and rebuild its map."""
     from meam_mapping.disclosure import mark_no_counts
     from meam_mapping.maps.interactive import choropleth
+    from meam_mapping.maps.spec import MapLayer
 
     start = time.perf_counter()
     scores = model.reweight({"homelessness": 2.0, "justice": 0.5})
     frame = mark_no_counts(pd.DataFrame({"area_code": scores["area_code"], "count": np.nan,
                                          "denominator": np.nan, "value": scores["score"],
                                          "suppressed": False}))  # fmt: skip
-    choropleth(shown, frame, title="Index").get_root().render()
+    choropleth(shown, MapLayer.from_frame(frame, title="Index")).get_root().render()
     return time.perf_counter() - start
 
 

@@ -30,6 +30,8 @@ if TYPE_CHECKING:
     import geopandas as gpd
     from matplotlib.figure import Figure
 
+    from meam_mapping.maps.spec import MapLayer, MapSpec
+
 __all__ = [
     "MapRequest",
     "interactive_map",
@@ -134,6 +136,36 @@ def _outlines(dataset: Dataset, request: MapRequest, level: str):  # noqa: ANN20
     return None
 
 
+def _map_spec(request: MapRequest, top_labels: int = 0) -> MapSpec:
+    """The drawing choices of a request as a :class:`~meam_mapping.maps.spec.MapSpec`."""
+    from meam_mapping.maps.spec import MapSpec
+
+    breaks = parse_breaks(request.breaks_text)
+    return MapSpec(
+        scheme=request.scheme, k=request.k, breaks=None if breaks is None else tuple(breaks),
+        palette=request.palette, high_contrast=request.high_contrast, outlines=request.outlines,
+        tiles=request.tiles, preset=request.preset, top_labels=top_labels,
+    )  # fmt: skip
+
+
+def _map_layer(
+    dataset: Dataset, request: MapRequest, data: pd.DataFrame, policy: DisclosurePolicy
+) -> tuple[MapLayer, str]:
+    """The published slice and its words as a :class:`~meam_mapping.maps.spec.MapLayer`, and its level."""
+    from meam_mapping.maps.spec import MapLayer
+    from meam_mapping.schema import LEVEL_LABELS
+
+    level = str(data["level"].iloc[0]) if len(data) else (request.level or "lsoa")
+    title, unit, period, source = _title(dataset, request, data)
+    subtitle = f"{period} · {LEVEL_LABELS.get(level, level)} · {dataset.name}"
+    layer = MapLayer(
+        data, title=title, unit=unit, level=level, period=period, subtitle=subtitle,
+        source=source, attribution=_attribution(dataset), label=dataset.label,
+        threshold=policy.threshold,
+    )  # fmt: skip
+    return layer, level
+
+
 def interactive_map(
     dataset: Dataset,
     request: MapRequest,
@@ -161,25 +193,13 @@ def interactive_map(
 
     if data is None:
         data = map_slice(dataset, request.indicator, request.period, request.level, policy)
-    level = str(data["level"].iloc[0]) if len(data) else (request.level or "lsoa")
-    title, unit, period, source = _title(dataset, request, data)
+    layer, level = _map_layer(dataset, request, data, policy)
     outlines = _outlines(dataset, request, level)
     return choropleth(
         shown(level),
-        data,
-        scheme=request.scheme,
-        k=request.k,
-        breaks=parse_breaks(request.breaks_text),
-        palette=request.palette,
-        high_contrast=request.high_contrast,
-        title=f"{title} ({period})" if period else title,
-        unit=unit,
-        source=source,
-        label=dataset.label,
-        attribution=_attribution(dataset),
+        layer,
+        _map_spec(request),
         outlines=None if outlines is None else shown("lad"),
-        tiles=request.tiles,
-        threshold=policy.threshold,
     )
 
 
@@ -195,28 +215,12 @@ def static_map_figure(
 
     if data is None:
         data = map_slice(dataset, request.indicator, request.period, request.level, policy)
-    level = str(data["level"].iloc[0]) if len(data) else (request.level or "lsoa")
-    title, unit, period, source = _title(dataset, request, data)
-    from meam_mapping.schema import LEVEL_LABELS
-
+    layer, level = _map_layer(dataset, request, data, policy)
     return static_map(
         dataset.areas[level],
-        data,
-        scheme=request.scheme,
-        k=request.k,
-        breaks=parse_breaks(request.breaks_text),
-        palette=request.palette,
-        high_contrast=request.high_contrast,
-        title=title,
-        subtitle=f"{period} · {LEVEL_LABELS.get(level, level)} · {dataset.name}",
-        unit=unit,
-        source=source,
-        licence=_attribution(dataset),
-        label=dataset.label,
+        layer,
+        _map_spec(request, top_labels=5),
         outlines=_outlines(dataset, request, level),
-        top_labels=5,
-        preset=request.preset,
-        threshold=policy.threshold,
     )
 
 

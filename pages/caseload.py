@@ -9,6 +9,7 @@ from meam_mapping.errors import EstimationError, InputError
 from meam_mapping.maps.interactive import choropleth
 from meam_mapping.pipeline.publish import category_layer, score_slice
 from meam_mapping.pipeline.zones import caseload_plan
+from meam_mapping.maps.spec import MapLayer, MapSpec
 from ui.cache import analysis_cached
 from ui.state import current_dataset, kept, policy, remember, settings, update_settings
 from ui.widgets import show_headline, show_problem
@@ -86,9 +87,10 @@ with left:
         lambda z: f"Zone {int(z)}")
     chosen = set(plan.first_caseload["zone"].astype(str)) if "zone" in plan.first_caseload else set()
     layer = category_layer(level_areas, labels, keep=sorted(chosen) or None)
-    fmap = choropleth(level_areas, data, title="Composite index, with the zones of the first caseload",
-                      unit="index score", label=dataset.label, extra_layers={"First-caseload zones": layer},
-                      show_extra_layers=True, threshold=policy().threshold)
+    fmap = choropleth(level_areas,
+                      MapLayer(data, title="Composite index, with the zones of the first caseload",
+                               unit="index score", label=dataset.label, threshold=policy().threshold),
+                      MapSpec(show_overlays=True), extra_layers={"First-caseload zones": layer})
     st_folium(fmap, height=500, use_container_width=True, returned_objects=[], key="zone_map")
 with right:
     table = results.tables.get("focus_zones")

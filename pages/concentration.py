@@ -8,6 +8,7 @@ from streamlit_folium import st_folium
 from meam_mapping.errors import EstimationError, InputError
 from meam_mapping.maps.interactive import choropleth
 from meam_mapping.pipeline.publish import category_layer, score_slice
+from meam_mapping.maps.spec import MapLayer, MapSpec
 from meam_mapping.schema import DOMAIN_LABELS, LEVEL_LABELS
 from ui.cache import domain_rates_cached, hotspots_cached, index_model_cached, typology_cached
 from ui.state import current_dataset, kept, policy, remember, settings, update_settings
@@ -66,8 +67,9 @@ with tab_index:
         show_problem(err)
         st.stop()
     data = score_slice(scores.dropna(subset=["score"]), name="Composite index of multiple disadvantage")
-    fmap = choropleth(dataset.areas[level], data, title="Composite index (higher = more concentrated)",
-                      unit="index score", label=dataset.label, threshold=policy().threshold,
+    fmap = choropleth(dataset.areas[level],
+                      MapLayer(data, title="Composite index (higher = more concentrated)", unit="index score",
+                               label=dataset.label, threshold=policy().threshold),
                       outlines=dataset.areas.get("lad") if level != "lad" else None)
     left, right = st.columns([5, 3])
     with left:
@@ -104,9 +106,10 @@ with tab_types:
         st.dataframe(profiles, hide_index=True, width="stretch")
         labels = typology.labels_.map(lambda c: f"Group {c}: " + profiles.set_index("cluster").loc[c, "description"])
         layer = category_layer(dataset.areas[level], labels)
-        tmap = choropleth(dataset.areas[level], data, title="Composite index", unit="index score",
-                          label=dataset.label, extra_layers={"Typology groups": layer}, show_extra_layers=True,
-                          threshold=policy().threshold)
+        tmap = choropleth(dataset.areas[level],
+                          MapLayer(data, title="Composite index", unit="index score", label=dataset.label,
+                                   threshold=policy().threshold),
+                          MapSpec(show_overlays=True), extra_layers={"Typology groups": layer})
         c1, c2 = st.columns([3, 2])
         with c1:
             st_folium(tmap, height=480, use_container_width=True, returned_objects=[], key="type_map")
@@ -137,9 +140,10 @@ with tab_hot:
         for warning in spots.warnings_:
             st.warning(warning)
         layer = category_layer(dataset.areas[level], result.set_index("area_code")["category"], keep=significant)
-        hmap = choropleth(dataset.areas[level], data, title="Composite index", unit="index score",
-                          label=dataset.label, extra_layers={"Significant areas": layer},
-                          show_extra_layers=True, threshold=policy().threshold)
+        hmap = choropleth(dataset.areas[level],
+                          MapLayer(data, title="Composite index", unit="index score", label=dataset.label,
+                                   threshold=policy().threshold),
+                          MapSpec(show_overlays=True), extra_layers={"Significant areas": layer})
         st_folium(hmap, height=520, use_container_width=True, returned_objects=[], key="hot_map")
         counts = result["category"].value_counts()
         st.caption(" · ".join(f"{k}: {v}" for k, v in counts.items()))

@@ -16,6 +16,7 @@ from meam_mapping.pipeline.publish import (
     publish_hidden,
     publish_overlap,
 )
+from meam_mapping.maps.spec import MapLayer, MapSpec
 from meam_mapping.schema import LEVEL_LABELS
 from ui.cache import hidden_cached, prevalence_cached, visibility_cached
 from ui.state import current_dataset, kept, policy, remember, update_settings
@@ -131,12 +132,14 @@ with tab_hidden:
                     )  # fmt: skip
                     fmap = choropleth(
                         dataset.areas[level],
-                        data,
-                        title=what,
-                        unit=str(data["unit_label"].iloc[0]),
-                        label=dataset.label,
-                        k=min(5, len(data)),
-                        threshold=policy().threshold,
+                        MapLayer(
+                            data,
+                            title=what,
+                            unit=str(data["unit_label"].iloc[0]),
+                            label=dataset.label,
+                            threshold=policy().threshold,
+                        ),
+                        MapSpec(k=min(5, len(data))),
                     )
                     st_folium(fmap, height=480, use_container_width=True, returned_objects=[], key="est_map")
                     st.dataframe(display_table(data, policy().threshold), hide_index=True)

@@ -14,6 +14,7 @@ from streamlit_folium import st_folium
 from meam_mapping.errors import EstimationError, InputError
 from meam_mapping.mapping import MapRequest, interactive_map
 from meam_mapping.maps.interactive import choropleth
+from meam_mapping.maps.spec import MapLayer, MapSpec
 from meam_mapping.maps.style import PALETTES
 from meam_mapping.pipeline.publish import display_table
 from meam_mapping.pipeline.scenarios import Scenario, index_map_data
@@ -261,14 +262,14 @@ else:
         top = areas.merge(data.loc[data["top"] != "", ["area_code", "top"]], on="area_code")
         fmap = choropleth(
             areas,
-            data,
-            title=f"Composite index ({scenario.name})",
-            unit="score (higher = more concentrated)",
-            label=dataset.label,
-            palette=palette,
-            high_contrast=contrast,
+            MapLayer(
+                data,
+                title=f"Composite index ({scenario.name})",
+                unit="score (higher = more concentrated)",
+                label=dataset.label,
+            ),
+            MapSpec(palette=palette, high_contrast=contrast, show_overlays=True),
             extra_layers={f"Top {scenario.top_n}": top.rename(columns={"top": "category"})},
-            show_extra_layers=True,
         )
         st_folium(fmap, height=640, use_container_width=True, returned_objects=[], key="pres_map_4")
         table = scores.head(scenario.top_n)[["rank", "area_name", "area_code", "score"]]

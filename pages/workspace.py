@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 import re
 
 import streamlit as st
@@ -11,6 +10,7 @@ from streamlit_folium import st_folium
 from meam_mapping.errors import EstimationError, InputError
 from meam_mapping.mapping import MapRequest, interactive_map
 from meam_mapping.maps.interactive import choropleth
+from meam_mapping.maps.spec import MapLayer, MapSpec
 from meam_mapping.notes import (
     AreaNote,
     add_note,
@@ -149,10 +149,8 @@ if section == SECTIONS[1]:
             clicked = None
         st.caption("Click an area to choose it, or pick it from the list.")
     drawing = (clicked or {}).get("last_active_drawing") or {}
-    tip = str((drawing.get("properties") or {}).get("tip", ""))
-    found = re.search(r"</b><br>([^<]+)", tip)
-    if found and html.unescape(found.group(1)) in names:
-        code = html.unescape(found.group(1))
+    code = str((drawing.get("properties") or {}).get("area_code", ""))
+    if code in names:
         if st.session_state.get("_notes_last_click") != code:
             st.session_state["_notes_last_click"] = code
             st.session_state["note_area"] = code
@@ -263,14 +261,18 @@ if section == SECTIONS[2]:
                     ).rename(columns={"top": "category"})
                     fmap = choropleth(
                         areas_level,
-                        data,
-                        title=f"Composite index: {scenario.name}",
-                        unit="score (higher = more concentrated)",
-                        label=dataset.label,
-                        high_contrast=scenario.high_contrast,
-                        palette=scenario.palette,
+                        MapLayer(
+                            data,
+                            title=f"Composite index: {scenario.name}",
+                            unit="score (higher = more concentrated)",
+                            label=dataset.label,
+                        ),
+                        MapSpec(
+                            high_contrast=scenario.high_contrast,
+                            palette=scenario.palette,
+                            show_overlays=True,
+                        ),
                         extra_layers={f"Top {result.top_n}": top},
-                        show_extra_layers=True,
                     )
                     st_folium(
                         fmap,

@@ -113,6 +113,7 @@ def _html_map(
     dataset: Dataset, results: Analysis, policy: DisclosurePolicy, path: Path
 ) -> None:
     from meam_mapping.maps.interactive import choropleth, save_standalone_html
+    from meam_mapping.maps.spec import MapLayer
 
     level = results.settings.level
     data = published_slice(dataset, results, results.settings.known_indicator)
@@ -159,13 +160,15 @@ def _html_map(
         if "indicator_name" in data
         else results.settings.known_indicator
     )
-    fmap = choropleth(
-        dataset.areas[level], merged, title=f"{name} ({data['period'].iloc[0]})",
+    layer = MapLayer(
+        merged, title=name, period=str(data["period"].iloc[0]),
         unit=unit_text(data), source=str(data["source"].iloc[0]), label=dataset.label,
         attribution="; ".join(str(s["attribution"]) for s in dataset.sources if s.get("attribution")),
-        outlines=dataset.areas.get("lad"), extra_layers=layers, tooltip_fields=extra_cols,
-        threshold=policy.threshold,
+        tooltip_fields=tuple(extra_cols), threshold=policy.threshold,
     )  # fmt: skip
+    fmap = choropleth(
+        dataset.areas[level], layer, outlines=dataset.areas.get("lad"), extra_layers=layers
+    )
     save_standalone_html(fmap, path)
 
 

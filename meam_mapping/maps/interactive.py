@@ -4,32 +4,35 @@ The map loads only Leaflet, from the app's own static folder
 (:mod:`meam_mapping.maps.assets`): no jQuery, Bootstrap, icon fonts, branca
 colour maps (which pull d3 from a CDN) or background tiles unless asked for.
 All areas go into one GeoJSON layer whose style is computed in the browser
-from a class index property, so 35,000 LSOAs stay one layer with two small
-properties per feature (``tip``, the escaped tooltip HTML, and ``k``, the
-class). Names are HTML-escaped before they reach the page.
+from a class index property, so 35,000 LSOAs stay one layer with three small
+properties per feature (``area_code``; ``tip``, the escaped tooltip HTML; and
+``k``, the class). Every text from a user or a file is HTML-escaped before it
+reaches the page (layer names included: Leaflet's layer control writes them
+as HTML). The panel, hover box, fitting and hatching are in
+:mod:`meam_mapping.maps.furniture`.
 """
 
 from __future__ import annotations
 
-import html
 import io
 import json
 from collections.abc import Sequence
 from os import PathLike
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from meam_mapping.errors import InputError
-from meam_mapping.maps import assets
-from meam_mapping.maps.classify import Classification
+from meam_mapping.maps import assets, furniture
 from meam_mapping.maps.style import MapData, MapStyle, prepare_map_data
 from meam_mapping.schema import DISPLAY_CRS
 
 if TYPE_CHECKING:
     import folium
     import geopandas as gpd
+
+    from meam_mapping.maps.spec import MapLayer, MapSpec
 
 __all__ = [
     "CANVAS_THRESHOLD",
@@ -39,67 +42,15 @@ __all__ = [
     "save_standalone_html",
 ]
 
-#: Above this many features the map draws on a canvas instead of SVG.
-CANVAS_THRESHOLD = 5000
+#: Above this many features the map draws on a canvas instead of SVG (one
+#: element instead of thousands of paths; hover still finds each area).
+CANVAS_THRESHOLD = 2000
 #: Above this many features the areas are sent gzip-compressed (inflated by the browser).
 PACK_THRESHOLD = 2000
 #: Okabe-Ito colours (colour-blind safe) for categorical extra layers.
 CATEGORY_COLOURS = ("#E69F00", "#0072B2", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442")
 
-_CSS = """
-.meam-box {background: rgba(255,255,255,0.93); padding: 6px 9px; border-radius: 4px;
-  box-shadow: 0 1px 4px rgba(0,0,0,0.35); font: 13px/1.35 Arial, Helvetica, sans-serif;
-  color: #222; max-width: 320px;}
-.meam-title {font-size: 16px; font-weight: bold;}
-.meam-label {background: #fff3cd; border: 2px solid #b45309; font-weight: bold; color: #7c2d12;}
-.meam-legend .sw {display: inline-block; width: 18px; height: 12px; margin-right: 6px;
-  vertical-align: middle; border: 1px solid #777;}
-.meam-legend .sw.sup {border: 1.5px dashed #444;
-  background-image: repeating-linear-gradient(45deg, transparent 0 3px, #555 3px 4px);}
-.meam-legend .n {color: #555; font-size: 11px;}
-.leaflet-tooltip.meam-outline-label {background: transparent; border: none; box-shadow: none;
-  font: bold 12px Arial, sans-serif; color: #111;
-  text-shadow: -1px -1px 0 #fff, 1px -1px 0 #fff, -1px 1px 0 #fff, 1px 1px 0 #fff;}
-.leaflet-tooltip.meam-outline-label:before {display: none;}
-"""
-
-
-def _macro_element(script: str, header: str = "") -> Any:
-    """Wrap ``script`` in a folium element (``{map}`` stands for the map variable)."""
-    from branca.element import MacroElement
-    from folium.template import Template
-
-    class _Snippet(MacroElement):
-        _template = Template(
-            "{% macro header(this, kwargs) %}"
-            + header
-            + "{% endmacro %}{% macro script(this, kwargs) %}"
-            + "{% raw %}"
-            + script.replace("{map}", "{% endraw %}{{ this._parent.get_name() }}{% raw %}")
-            + "{% endraw %}{% endmacro %}"
-        )
-
-    return _Snippet()
-
-
-def _control(box_html: str, position: str, css_class: str) -> Any:
-    body = (
-        "(function(){var c = L.control({position: " + json.dumps(position) + "});"
-        "c.onAdd = function(){var d = L.DomUtil.create('div', " + json.dumps(css_class) + ");"
-        "d.innerHTML = " + _js_string(box_html) + ";"
-        "L.DomEvent.disableClickPropagation(d); L.DomEvent.disableScrollPropagation(d);"
-        "return d;}; c.addTo({map});})();"
-    )
-    return _macro_element(body)
-
-
-def _js_string(text: str) -> str:
-    """Quote text as a JavaScript string literal safe inside an HTML ``<script>``."""
-    return json.dumps(text).replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
-
-
-def _esc(value: object) -> str:
-    return html.escape(str(value), quote=True)
+_esc = furniture.esc
 
 
 def _to_display(gdf: gpd.GeoDataFrame, what: str) -> gpd.GeoDataFrame:
@@ -147,48 +98,6 @@ def _tooltips(
     return tip
 
 
-def _style_js(style: MapStyle, k_name: str = "k") -> str:
-    palette = json.dumps(list(style.colours))
-    return (
-        "function(f){var k = f.properties." + k_name + ";"
-        "var s = {color: "
-        + json.dumps(style.edge_colour)
-        + ", weight: "
-        + json.dumps(style.edge_width * 2)
-        + ", opacity: 1, fillOpacity: 0.85,"
-        " fillColor: k >= 0 ? "
-        + palette
-        + "[k] : (k == -2 ? "
-        + json.dumps(style.suppressed_colour)
-        + " : "
-        + json.dumps(style.missing_colour)
-        + ")};"
-        "if (k == -2) {s.color = '#444444'; s.dashArray = '4 3'; s.weight = 1.4;}"
-        "return s;}"
-    )
-
-
-def _legend_html(
-    data: MapData, title: str, unit: str, extra: dict[str, list[tuple[str, str]]]
-) -> str:
-    parts = [f"<div><b>{_esc(title)}</b></div>"]
-    if unit:
-        parts.append(f"<div class='n'>{_esc(unit)}</div>")
-    for row in data.legend.itertuples(index=False):
-        cls = "sw sup" if row.hatch else "sw"
-        parts.append(
-            f"<div><span class='{cls}' style='background-color:{_esc(row.colour)}'></span>"
-            f"{_esc(row.label)} <span class='n'>({row.count})</span></div>"
-        )
-    for layer, cats in extra.items():
-        parts.append(f"<div style='margin-top:4px'><b>{_esc(layer)}</b></div>")
-        parts.extend(
-            f"<div><span class='sw' style='background-color:{c};opacity:0.6'></span>{_esc(n)}</div>"
-            for n, c in cats
-        )
-    return "".join(parts)
-
-
 def _geojson(frame: gpd.GeoDataFrame, props: dict[str, Any]) -> dict[str, Any]:
     import geopandas as gpd
 
@@ -198,99 +107,58 @@ def _geojson(frame: gpd.GeoDataFrame, props: dict[str, Any]) -> dict[str, Any]:
 
 def choropleth(
     areas: gpd.GeoDataFrame,
-    data: pd.DataFrame,
+    layer: MapLayer | pd.DataFrame,
+    spec: MapSpec | None = None,
     *,
-    classification: Classification | None = None,
-    scheme: str = "quantiles",
-    k: int = 5,
-    breaks: list[float] | None = None,
-    palette: str | None = None,
-    high_contrast: bool = False,
-    title: str = "",
-    unit: str = "",
-    source: str = "",
-    label: str | None = None,
-    attribution: str = "",
     outlines: gpd.GeoDataFrame | None = None,
     extra_layers: dict[str, gpd.GeoDataFrame] | None = None,
-    show_extra_layers: bool = False,
-    tiles: bool = False,
-    prefer_canvas: bool | Literal["auto"] = "auto",
-    tooltip_fields: Sequence[str] = (),
-    threshold: int | None = None,
 ) -> folium.Map:
-    """Interactive choropleth of one indicator over areas, offline and suppression-safe.
+    """Interactive choropleth of one published layer over areas, offline and suppression-safe.
 
     Parameters
     ----------
     areas : geopandas.GeoDataFrame
         Areas with ``area_code``, ``geometry`` (any CRS) and optionally ``area_name``.
-    data : pandas.DataFrame
-        One indicator and period after disclosure control: ``area_code``,
-        ``count``, ``denominator``, ``value``, ``suppressed``[, ``area_name``].
-    classification : Classification, optional
-        Breaks to reuse; otherwise computed with ``scheme``, ``k``, ``breaks``.
-    scheme, k, breaks
-        See :func:`meam_mapping.maps.classify.classify`.
-    palette : str, optional
-        Palette name (see :data:`meam_mapping.maps.style.PALETTES`); by
-        default chosen from the data (diverging when values straddle 0).
-    high_contrast : bool, default False
-        Darker, thicker boundaries and a high-contrast palette.
-    title, unit, source : str
-        Legend title, unit of the value (e.g. ``"per 1,000 adults"``) and data source.
-    label : str, optional
-        Text shown in a prominent box, e.g. "Synthetic demonstration data".
-    attribution : str
-        Attribution line (e.g. the ONS Open Government Licence statement).
+    layer : MapLayer or pandas.DataFrame
+        The published data and its words (title, unit, source, attribution,
+        label, threshold, tooltip fields); a bare suppressed frame takes its
+        words from its columns (:meth:`~meam_mapping.maps.spec.MapLayer.from_frame`).
+    spec : MapSpec, optional
+        Classes, colours, background tiles, renderer and whether extra layers
+        start switched on; the defaults when None.
     outlines : geopandas.GeoDataFrame, optional
         Larger areas (districts) drawn as unfilled outlines with their names
-        (``area_name`` column).
+        (``area_name`` column), when ``spec.outlines`` is true.
     extra_layers : dict of str to geopandas.GeoDataFrame, optional
-        Categorical layers (hotspots, focus zones) each with a ``category``
+        Categorical layers (hot spots, focus zones) each with a ``category``
         column, switchable in a layer control.
-    show_extra_layers : bool, default False
-        Whether extra layers are switched on when the map opens.
-    tiles : bool, default False
-        Add an OpenStreetMap background. Off by default: it needs internet.
-    prefer_canvas : bool or "auto", default "auto"
-        Draw on a canvas (faster for many areas); ``"auto"`` uses SVG below
-        :data:`CANVAS_THRESHOLD` features.
-    tooltip_fields : sequence of str
-        Further columns (of the areas or data) to show in tooltips.
-    threshold : int, optional
-        Disclosure threshold N for "suppressed (fewer than N)"; by default
-        read from the suppressed frame.
 
     Returns
     -------
     folium.Map
         The map. ``map.meam_map_data`` holds the :class:`~meam_mapping.maps.style.MapData`
         (classification, colours, legend table) for showing the legend as text.
+        Every area feature carries ``area_code``, ``k`` (class; -2 suppressed,
+        -1 no data) and ``tip`` (escaped tooltip HTML) as properties.
 
     Raises
     ------
     ValueError
-        If ``data`` has not been through the disclosure policy.
+        If the data have not been through the disclosure policy.
     InputError
         For missing columns, duplicate areas or areas without a CRS.
     """
     import folium
 
-    prepared = prepare_map_data(
-        areas,
-        data,
-        classification=classification,
-        scheme=scheme,
-        k=k,
-        breaks=breaks,
-        palette=palette,
-        high_contrast=high_contrast,
-        threshold=threshold,
-        extra_columns=list(tooltip_fields),
-    )
+    from meam_mapping.maps.spec import MapSpec, as_layer
+
+    layer, spec = as_layer(layer), spec or MapSpec()
+    if not spec.outlines:
+        outlines = None
+    prepared = prepare_map_data(areas, layer, spec)
     frame = _to_display(prepared.frame, "areas")
     n = len(frame)
+    prefer_canvas = spec.prefer_canvas
     canvas = n > CANVAS_THRESHOLD if prefer_canvas == "auto" else bool(prefer_canvas)
     west, south, east, north = frame.total_bounds
     fmap = folium.Map(
@@ -298,67 +166,62 @@ def choropleth(
         zoom_start=10,
         tiles=None,
         prefer_canvas=canvas,
-        control_scale=True,
+        control_scale=False,  # a metric-only scale is added with the panel
         zoom_snap=0.25,
     )
     fmap.default_js = assets.local_js()
     fmap.default_css = assets.local_css()
-    fmap.get_root().header.add_child(folium.Element(f"<style>{_CSS}</style>"), name="meam_css")
-    if tiles:
+    css = folium.Element(f"<style>{furniture.CSS}</style>")
+    fmap.get_root().header.add_child(css, name="meam_css")
+    if spec.tiles:
         folium.TileLayer("OpenStreetMap", name="OpenStreetMap background", control=True).add_to(
             fmap
         )
 
-    status = frame["status"].to_numpy()
-    kcode = np.where(status == "suppressed", -2, frame["class_index"].to_numpy()).astype(int)
-    tips = _tooltips(frame, unit, prepared.threshold, tooltip_fields)
-    style_js = _style_js(prepared.style)
-    on_each = (
-        "function(feature, layer){layer.bindTooltip(feature.properties.tip, {sticky: true});"
-        "layer.on({mouseover: function(e){e.target.setStyle({weight: 3, color: '#000000'});"
-        "if (e.target.bringToFront) {e.target.bringToFront();}},"
-        "mouseout: function(e){e.target.setStyle((" + style_js + ")(e.target.feature));}});}"
-    )
-    props = {"tip": tips.to_numpy(), "k": kcode}
+    kcode = np.where(frame["status"] == "suppressed", -2, frame["class_index"]).astype(int)
+    tips = _tooltips(frame, layer.unit, prepared.threshold, layer.tooltip_fields)
+    props = {"area_code": frame["area_code"].to_numpy(), "tip": tips.to_numpy(), "k": kcode}
     packed = n > PACK_THRESHOLD  # large maps: compressed features, inflated in the browser
-    layer = folium.GeoJson(
+    switchable = bool(outlines is not None or extra_layers or spec.tiles)
+    areas_layer = folium.GeoJson(
         {"type": "FeatureCollection", "features": []} if packed else _geojson(frame, props),
-        name=title or "Indicator",
-        control=bool(outlines is not None or extra_layers or tiles),
-        on_each_feature=folium.JsCode(on_each),
-        style=folium.JsCode(style_js),
+        name=_esc(layer.heading or "Indicator"),  # the layer control sets names as innerHTML
+        control=switchable,
+        style=folium.JsCode(furniture.style_js(prepared.style, canvas)),
     ).add_to(fmap)
+    furniture.macro(furniture.hover_script(areas_layer.get_name(), highlight=True)).add_to(fmap)
     if packed:
-        _packed_data(layer, frame, props).add_to(fmap)
+        _packed_data(areas_layer, frame, props).add_to(fmap)
 
     legend_extra: dict[str, list[tuple[str, str]]] = {}
-    for i, (layer_name, layer) in enumerate((extra_layers or {}).items()):
+    for i, (layer_name, extra) in enumerate((extra_layers or {}).items()):
         legend_extra[layer_name] = _add_category_layer(
-            fmap, layer_name, layer, i, show_extra_layers
+            fmap, layer_name, extra, i, spec.show_overlays
         )
     if outlines is not None:
         _add_outlines(fmap, outlines, prepared.style)
-    if outlines is not None or extra_layers or tiles:
-        folium.LayerControl(collapsed=False).add_to(fmap)
-
-    title_html = f"<div class='meam-title'>{_esc(title)}</div>" if title else ""
-    if source:
-        title_html += f"<div class='n'>Source: {_esc(source)}</div>"
-    if title_html:
-        _control(title_html, "topright", "meam-box").add_to(fmap)
-    if label:
-        _control(_esc(label), "bottomleft", "meam-box meam-label").add_to(fmap)
-    legend = _legend_html(prepared, title or "Legend", unit, legend_extra)
-    _control(legend, "bottomright", "meam-box meam-legend").add_to(fmap)
-    attribution_js = "{map}.attributionControl.setPrefix('Leaflet');"
-    if attribution:
-        attribution_js += (
-            "{map}.attributionControl.addAttribution(" + _js_string(_esc(attribution)) + ");"
-        )
-    _macro_element(attribution_js).add_to(fmap)
+    if switchable:
+        folium.LayerControl(position="topleft", collapsed=True).add_to(fmap)
+    _add_furniture(fmap, layer, prepared, legend_extra)
     fmap.fit_bounds([[south, west], [north, east]])
+    furniture.macro(furniture.fit_script([[south, west], [north, east]])).add_to(fmap)
     fmap.meam_map_data = prepared
     return fmap
+
+
+def _add_furniture(
+    fmap: folium.Map, layer: MapLayer, prepared: MapData, extra: dict[str, list[tuple[str, str]]]
+) -> None:
+    """Panel (label, title, legend), metric scale, hatch pattern and one-line credits."""
+    body = furniture.legend_html(prepared, layer.unit, extra)
+    script = furniture.panel_script(layer.heading, layer.label, body) + furniture.hatch_script()
+    script += "L.control.scale({imperial: false}).addTo({map});"
+    script += "{map}.attributionControl.setPrefix('Leaflet');"
+    credits = [f"Source: {layer.source}" if layer.source else "", layer.attribution]
+    for credit in filter(None, credits):  # one line of 11 px text, unfolding on hover
+        quoted = furniture.js_string(_esc(credit))
+        script += "{map}.attributionControl.addAttribution(" + quoted + ");"
+    furniture.macro(script).add_to(fmap)
 
 
 # Rebuilds GeoJSON from maps.simplify.pack_features output (integer deltas + offsets).
@@ -401,7 +264,7 @@ def _packed_data(layer: Any, frame: gpd.GeoDataFrame, props: dict[str, Any]) -> 
         + name
         + ".getLayers().length};});});});})();"
     )
-    return _macro_element(script)
+    return furniture.macro(script)
 
 
 def _add_category_layer(
@@ -430,15 +293,13 @@ def _add_category_layer(
         "function(f){return {color: f.properties.c, weight: 2.5, opacity: 0.95,"
         " fillColor: f.properties.c, fillOpacity: 0.35};}"
     )
-    folium.GeoJson(
+    overlay = folium.GeoJson(
         _geojson(shown, props),
-        name=name,
+        name=_esc(name),  # the layer control sets names as innerHTML
         show=show,
         style=folium.JsCode(style),
-        on_each_feature=folium.JsCode(
-            "function(f, l){l.bindTooltip(f.properties.tip, {sticky: true});}"
-        ),
     ).add_to(fmap)
+    furniture.macro(furniture.hover_script(overlay.get_name(), highlight=False)).add_to(fmap)
     return list(palette.items())
 
 

@@ -4,10 +4,13 @@ Built on :class:`matplotlib.figure.Figure` directly (no ``pyplot``, no global
 state), so it is safe inside a web app. Every map carries a title, legend with
 class breaks, units and counts, a scale bar (km, from British National Grid
 coordinates), a north arrow, source, licence and date, and, where given, a
-prominent "synthetic data" label. Suppressed areas are hatched grey and
+prominent "synthetic data" label. Suppressed areas are lightly hatched and
 explained in the legend; areas with no data are light grey. The classes and
 colours are the same as the interactive map's
-(:func:`meam_mapping.maps.style.prepare_map_data`).
+(:func:`meam_mapping.maps.style.prepare_map_data`). The areas are drawn as one
+rasterised collection per class, simplified to the output's pixel size
+(:mod:`meam_mapping.maps.fill`), so a national map costs about what its page
+can show.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ from typing import TYPE_CHECKING, Literal
 import numpy as np
 
 from meam_mapping.errors import InputError
-from meam_mapping.maps.classify import Classification
+from meam_mapping.maps.spec import PRESETS
 from meam_mapping.maps.style import MapData, prepare_map_data
 from meam_mapping.schema import STORAGE_CRS
 
@@ -31,46 +34,11 @@ if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
+    from meam_mapping.maps.spec import MapLayer, MapSpec
+
 __all__ = ["PRESETS", "save_figure", "static_map"]
 
-Preset = Literal["a4_landscape", "a4_portrait", "a3_landscape", "slide_16_9", "screen"]
-
-#: name -> (width in inches, height in inches, default dpi)
-PRESETS: dict[str, tuple[float, float, int]] = {
-    "a4_landscape": (11.69, 8.27, 150),
-    "a4_portrait": (8.27, 11.69, 150),
-    "a3_landscape": (16.54, 11.69, 150),
-    "slide_16_9": (13.33, 7.5, 150),
-    "screen": (12.0, 8.0, 100),
-}
 _HALO_WIDTH = 2.5
-
-
-def _paths(geoms: np.ndarray) -> list:
-    """One matplotlib Path per (multi)polygon, holes included, built from ragged arrays."""
-    import shapely
-    from matplotlib.path import Path
-
-    polys = np.asarray(geoms, dtype=object)
-    is_single = shapely.get_type_id(polys) == 3
-    polys = polys.copy()
-    singles = polys[is_single]
-    polys[is_single] = shapely.multipolygons(singles, indices=np.arange(len(singles)))
-    _, coords, (ring_off, poly_off, multi_off) = shapely.to_ragged_array(polys)
-    codes = np.full(len(coords), Path.LINETO, dtype=np.uint8)
-    codes[ring_off[:-1]] = Path.MOVETO
-    codes[ring_off[1:] - 1] = Path.CLOSEPOLY
-    area_start = ring_off[poly_off[multi_off]]
-    return [
-        Path(coords[a:b], codes[a:b]) for a, b in zip(area_start[:-1], area_start[1:], strict=True)
-    ]
-
-
-def _collection(geoms: np.ndarray, **kwargs: object):
-    from matplotlib.collections import PatchCollection
-    from matplotlib.patches import PathPatch
-
-    return PatchCollection([PathPatch(p) for p in _paths(geoms)], **kwargs)
 
 
 def _nice_length(width_m: float) -> float:
@@ -138,59 +106,31 @@ def _layout(preset: str) -> tuple[list[float], list[float], bool]:
 
 def static_map(
     areas: gpd.GeoDataFrame,
-    data: pd.DataFrame,
+    layer: MapLayer | pd.DataFrame,
+    spec: MapSpec | None = None,
     *,
-    classification: Classification | None = None,
-    scheme: str = "quantiles",
-    k: int = 5,
-    breaks: list[float] | None = None,
-    palette: str | None = None,
-    high_contrast: bool = False,
-    title: str = "",
-    subtitle: str = "",
-    unit: str = "",
-    source: str = "",
-    licence: str = "",
-    label: str | None = None,
     outlines: gpd.GeoDataFrame | None = None,
-    top_labels: int = 0,
-    preset: Preset = "a4_landscape",
-    dpi: int | None = None,
     date: dt.date | None = None,
-    threshold: int | None = None,
 ) -> Figure:
-    """Draw a static choropleth of one indicator, ready for a report or slide.
+    """Draw a static choropleth of one published layer, ready for a report or slide.
 
     Parameters
     ----------
     areas : geopandas.GeoDataFrame
         Areas with ``area_code``, ``geometry`` (any CRS; drawn in EPSG:27700)
         and optionally ``area_name``.
-    data : pandas.DataFrame
-        One indicator and period after disclosure control (see
-        :func:`meam_mapping.maps.interactive.choropleth`).
-    classification, scheme, k, breaks, palette, high_contrast
-        Classes and colours, as for the interactive map.
-    title, subtitle : str
-        Headings.
-    unit : str
-        Unit of the value, shown with the legend (e.g. ``"per 1,000 adults"``).
-    source, licence : str
-        Data source and licence / attribution lines, printed at the foot.
-    label : str, optional
-        Prominent label, e.g. "Synthetic demonstration data".
+    layer : MapLayer or pandas.DataFrame
+        The published data and its words: ``title`` and ``subtitle`` (the
+        period when empty) as headings, ``unit`` with the legend, ``source``
+        and ``attribution`` at the foot, ``label`` as a prominent box.
+    spec : MapSpec, optional
+        Classes and colours (as for the interactive map), ``preset`` (page
+        size and layout), ``dpi`` and ``top_labels``.
     outlines : geopandas.GeoDataFrame, optional
-        Districts drawn as thick outlines with their ``area_name``.
-    top_labels : int, default 0
-        Number the N areas with the highest values on the map and list them.
-    preset : {"a4_landscape", "a4_portrait", "a3_landscape", "slide_16_9", "screen"}
-        Page size and layout.
-    dpi : int, optional
-        Resolution; default from the preset (150, or 100 for ``screen``).
+        Districts drawn as thick outlines with their ``area_name``, when
+        ``spec.outlines`` is true.
     date : datetime.date, optional
         Date printed at the foot (default today).
-    threshold : int, optional
-        Disclosure threshold N; by default read from the suppressed frame.
 
     Returns
     -------
@@ -201,42 +141,36 @@ def static_map(
     Raises
     ------
     ValueError
-        If ``data`` has not been through the disclosure policy.
+        If the data have not been through the disclosure policy.
     InputError
-        For an unknown preset, missing columns or duplicate areas.
+        For missing columns or duplicate areas.
     """
     from matplotlib.figure import Figure
 
-    if preset not in PRESETS:
-        raise InputError(
-            f"Unknown page layout {preset!r}",
-            column="preset",
-            expected="one of " + ", ".join(PRESETS),
-        )
-    prepared = prepare_map_data(
-        areas, data, classification=classification, scheme=scheme, k=k, breaks=breaks,
-        palette=palette, high_contrast=high_contrast, threshold=threshold,
-    )  # fmt: skip
-    frame = _to_storage(prepared.frame, "areas")
-    width, height, default_dpi = PRESETS[preset]
-    fig = Figure(figsize=(width, height), dpi=dpi or default_dpi, facecolor="white")
-    fs = 10.0 * float(np.sqrt(width * height / (11.69 * 8.27)))
-    map_rect, panel_rect, portrait = _layout(preset)
+    from meam_mapping.maps.spec import MapSpec, as_layer
 
-    _header(fig, title, subtitle, label, fs, width)
+    layer, spec = as_layer(layer), spec or MapSpec()
+    prepared = prepare_map_data(areas, layer, spec)
+    frame = _to_storage(prepared.frame, "areas")
+    width, height, default_dpi = PRESETS[spec.preset]
+    fig = Figure(figsize=(width, height), dpi=spec.dpi or default_dpi, facecolor="white")
+    fs = 10.0 * float(np.sqrt(width * height / (11.69 * 8.27)))
+    map_rect, panel_rect, portrait = _layout(spec.preset)
+
+    _header(fig, layer, fs, width)
     ax = fig.add_axes(map_rect)
     _draw_areas(ax, frame, prepared)
-    if outlines is not None:
+    if outlines is not None and spec.outlines:
         _draw_outlines(ax, _to_storage(outlines, "outlines"), prepared, fs)
-    ranked = _draw_top(ax, frame, top_labels, fs)
+    ranked = _draw_top(ax, frame, spec.top_labels, fs)
     _set_extent(ax, frame)
     _declutter(fig, ax)
     _scale_bar(ax, fs * 0.9)
     _north_arrow(ax, fs)
     panel = fig.add_axes(panel_rect)
     panel.set_axis_off()
-    _legend(panel, prepared, title, unit, ranked, fs, portrait)
-    _footer(fig, source, licence, date or dt.date.today(), fs, width)
+    _legend(panel, prepared, layer, ranked, (fs, portrait))
+    _footer(fig, layer, date or dt.date.today(), fs, width)
     fig.meam_map_data = prepared
     return fig
 
@@ -252,9 +186,8 @@ def _to_storage(gdf: gpd.GeoDataFrame, what: str) -> gpd.GeoDataFrame:
     return gdf.to_crs(STORAGE_CRS)
 
 
-def _header(
-    fig: Figure, title: str, subtitle: str, label: str | None, fs: float, width: float
-) -> None:
+def _header(fig: Figure, layer: MapLayer, fs: float, width: float) -> None:
+    title, subtitle, label = layer.title, layer.subtitle or layer.period, layer.label
     chars = int(width * 7.5)
     y = 0.965
     portrait = fig.get_figheight() > fig.get_figwidth()
@@ -278,31 +211,27 @@ def _header(
 
 
 def _draw_areas(ax: Axes, frame: gpd.GeoDataFrame, prepared: MapData) -> None:
-    style = prepared.style
-    geoms = frame.geometry.to_numpy()
-    sup = (frame["status"] == "suppressed").to_numpy()
-    main = _collection(
-        geoms[~sup], facecolors=frame["colour"].to_numpy()[~sup],
-        edgecolors=style.edge_colour, linewidths=style.edge_width, zorder=1,
-    )  # fmt: skip
-    main.set_gid("meam-areas")
-    ax.add_collection(main)
-    if sup.any():
-        hatched = _collection(
-            geoms[sup], facecolors=style.suppressed_colour, edgecolors="#555555",
-            linewidths=style.edge_width, hatch=style.suppressed_hatch, zorder=2,
-        )  # fmt: skip
-        hatched.set_gid("meam-suppressed")
-        ax.add_collection(hatched)
+    """One rasterised collection per class, simplified to the output's pixel size."""
+    from meam_mapping.maps.fill import draw_filled_areas, pixel_size
+
+    x0, y0, x1, y1 = frame.total_bounds
+    pad = 0.03 * max(x1 - x0, y1 - y0, 1.0)
+    pixel = pixel_size(ax, (x0 - pad, y0 - pad * 3.5, x1 + pad, y1 + pad))
+    draw_filled_areas(ax, frame, prepared, pixel)
 
 
 def _draw_outlines(ax: Axes, outlines: gpd.GeoDataFrame, prepared: MapData, fs: float) -> None:
     style = prepared.style
-    lines = _collection(
-        outlines.geometry.to_numpy(), facecolors="none", edgecolors=style.outline_colour,
-        linewidths=style.outline_width, zorder=4,
+    from matplotlib.collections import PathCollection
+
+    from meam_mapping.maps.fill import compound_path
+
+    lines = PathCollection(
+        [compound_path(outlines.geometry.to_numpy())], facecolors="none",
+        edgecolors=style.outline_colour, linewidths=style.outline_width, zorder=4,
     )  # fmt: skip
-    ax.add_collection(lines)
+    lines.set_gid("meam-outlines")
+    ax.add_collection(lines, autolim=False)
     if "area_name" not in outlines.columns:
         return
     points = outlines.geometry.representative_point()
@@ -362,11 +291,9 @@ def _set_extent(ax: Axes, frame: gpd.GeoDataFrame) -> None:
 def _legend(
     panel: Axes,
     prepared: MapData,
-    title: str,
-    unit: str,
+    layer: MapLayer,
     ranked: list[tuple[str, float]],
-    fs: float,
-    portrait: bool,
+    size: tuple[float, bool],
 ) -> None:
     from matplotlib.patches import Patch
 
@@ -378,6 +305,8 @@ def _legend(
         )  # fmt: skip
         noun = "area" if row.count == 1 else "areas"
         labels.append(textwrap.fill(f"{row.label}  ({row.count} {noun})", 30))
+    fs, portrait = size
+    title, unit = layer.title, layer.unit
     heading = textwrap.fill(title or "Value", 34)
     if unit:
         heading += "\n" + textwrap.fill(unit, 34)
@@ -399,8 +328,9 @@ def _legend(
                transform=panel.transAxes, fontsize=fs * 0.85, va=va, color="#333333")  # fmt: skip
 
 
-def _footer(fig: Figure, source: str, licence: str, date: dt.date, fs: float, width: float) -> None:
+def _footer(fig: Figure, layer: MapLayer, date: dt.date, fs: float, width: float) -> None:
     chars = int(width * 15)
+    source, licence = layer.source, layer.attribution
     parts = [f"Source: {source}" if source else "", licence, f"Produced {date:%d %B %Y}"]
     text = textwrap.fill("  |  ".join(p for p in parts if p), chars)
     fig.text(0.02, 0.015, text, fontsize=fs * 0.8, color="#333333", va="bottom")

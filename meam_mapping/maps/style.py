@@ -6,9 +6,11 @@ inside the functions that sample its colour maps (never at import, and never
 (centred at 0) suit signed data such as z-scores and differences. Which kind is
 used follows the data unless the user names a palette.
 
-Missing areas are light grey; suppressed areas are a darker grey, hatched in
-static maps and dashed-outlined in interactive maps, with a legend entry
-"Suppressed: fewer than N people".
+Missing areas are light grey; suppressed areas are near-white under a light
+grey hatch with a dashed edge (on the interactive map's canvas renderer a
+light fill with a dashed edge), so they read as "not shown" rather than as a
+class, with a legend entry "Suppressed: fewer than N people" set apart from
+the classes.
 """
 
 from __future__ import annotations
@@ -24,6 +26,8 @@ from meam_mapping.maps.classify import Classification, classify
 
 if TYPE_CHECKING:
     import geopandas as gpd
+
+    from meam_mapping.maps.spec import MapLayer, MapSpec
 
 __all__ = [
     "MISSING_COLOUR",
@@ -43,7 +47,7 @@ __all__ = [
 PaletteKind = Literal["sequential", "diverging"]
 
 MISSING_COLOUR = "#e8e8e8"
-SUPPRESSED_COLOUR = "#a6a6a6"
+SUPPRESSED_COLOUR = "#f7f7f7"  # under a light grey hatch: "not shown", not a class
 SUPPRESSED_HATCH = "////"
 MISSING_LABEL = "No data"
 
@@ -301,43 +305,27 @@ _DATA_COLUMNS = ("area_code", "count", "denominator", "value", "suppressed")
 
 def prepare_map_data(
     areas: gpd.GeoDataFrame,
-    data: pd.DataFrame,
-    *,
-    classification: Classification | None = None,
-    scheme: str = "quantiles",
-    k: int = 5,
-    breaks: list[float] | None = None,
-    palette: str | None = None,
-    high_contrast: bool = False,
-    threshold: int | None = None,
-    extra_columns: tuple[str, ...] | list[str] = (),
+    layer: MapLayer | pd.DataFrame,
+    spec: MapSpec | None = None,
 ) -> MapData:
-    """Join an indicator slice to areas, check disclosure, classify and colour.
+    """Join a published layer to areas, check disclosure, classify and colour.
 
     Parameters
     ----------
     areas : geopandas.GeoDataFrame
         Areas with ``area_code``, ``geometry`` and optionally ``area_name``.
-    data : pandas.DataFrame
-        One row per area (one indicator, one period) with ``area_code``,
-        ``count``, ``denominator``, ``value``, ``suppressed`` and optionally
-        ``area_name``. Must have been through the disclosure policy
-        (:func:`meam_mapping.disclosure.suppress_indicators`).
-    classification : Classification, optional
-        Existing breaks to apply (e.g. to keep the same breaks across years);
-        otherwise ``scheme``, ``k`` and ``breaks`` are passed to
-        :func:`~meam_mapping.maps.classify.classify`.
-    scheme, k, breaks
-        See :func:`~meam_mapping.maps.classify.classify`.
-    palette : str, optional
-        See :func:`choose_style`.
-    high_contrast : bool, default False
-        See :func:`choose_style`.
-    threshold : int, optional
-        Disclosure threshold N; default taken from the suppressed frame.
-    extra_columns : sequence of str
-        Further columns to carry into ``frame`` (taken from the areas, else
-        from the data), e.g. for tooltips.
+    layer : MapLayer or pandas.DataFrame
+        The published slice (one row per area, one indicator, one period) with
+        ``area_code``, ``count``, ``denominator``, ``value``, ``suppressed`` and
+        optionally ``area_name``; it must have been through the disclosure
+        policy (:func:`meam_mapping.disclosure.suppress_indicators`). Its
+        ``tooltip_fields`` are carried into ``frame`` (from the areas, else the
+        data) and its ``threshold`` is used for "fewer than N".
+    spec : MapSpec, optional
+        Classification and colours (``classification``, else ``scheme``,
+        ``k`` and ``breaks``; ``palette``; ``high_contrast``). Never more
+        classes than half the areas with a value (rounded up): five areas
+        make at most three classes, not five classes of one.
 
     Returns
     -------
@@ -346,13 +334,16 @@ def prepare_map_data(
     Raises
     ------
     ValueError
-        If ``data`` has not been through the disclosure policy.
+        If the data have not been through the disclosure policy.
     InputError
         If columns are missing or an area appears more than once.
     """
-    from meam_mapping.disclosure import require_suppressed
+    from meam_mapping.maps.spec import MapSpec, as_layer
 
-    require_suppressed(data, "map")
+    layer = as_layer(layer)
+    spec = spec or MapSpec()
+    data, threshold, extra_columns = layer.data, layer.threshold, layer.tooltip_fields
+    # MapLayer checked the disclosure mark when it was made.
     missing_cols = [c for c in _DATA_COLUMNS if c not in data.columns]
     if missing_cols:
         raise InputError(
@@ -420,12 +411,13 @@ def prepare_map_data(
     status = np.where(suppressed, "suppressed", np.where(np.isnan(value), "missing", "value"))
     frame["status"] = status
 
+    classification = spec.classification
     if classification is None:
-        classification = classify(value, scheme=scheme, k=k, breaks=breaks)
+        classification = _classify_no_finer(value, spec)
         classes = classification.classes
     else:
         classes = classification.assign(value)
-    style = choose_style(classification, palette, high_contrast=high_contrast)
+    style = choose_style(classification, spec.palette, high_contrast=spec.high_contrast)
     colours = np.asarray(style.colours + (style.missing_colour, style.suppressed_colour))
     pick = np.where(status == "suppressed", len(style.colours) + 1, classes)
     pick = np.where(status == "missing", len(style.colours), pick)
@@ -442,6 +434,22 @@ def prepare_map_data(
         threshold=threshold,
     )
     return MapData(frame, classification, style, legend, threshold)
+
+
+def _classify_no_finer(value: np.ndarray, spec: MapSpec) -> Classification:
+    """Classify with at most one class per two areas with a value (rounded up)."""
+    breaks = None if spec.breaks is None else list(spec.breaks)
+    n = int(np.isfinite(value).sum())
+    k = int(spec.k)
+    cap = max(1, -(-n // 2))
+    if spec.scheme == "user_defined" or k <= cap:
+        return classify(value, scheme=spec.scheme, k=k, breaks=breaks)
+    result = classify(value, scheme=spec.scheme, k=cap, breaks=breaks)
+    note = f"Only {n} areas have a value, so {result.k} classes instead of {k}."
+    return Classification(
+        result.scheme, result.bins, result.lower, result.classes, result.labels, result.counts,
+        result.note or note,
+    )  # fmt: skip
 
 
 def _with_counts(c: Classification, classes: np.ndarray, counts: tuple[int, ...]) -> Classification:

@@ -11,6 +11,7 @@ import pytest
 from meam_mapping.errors import InputError
 from meam_mapping.maps.assets import LOCAL_URL_BASE, leaflet_files
 from meam_mapping.maps.interactive import choropleth, save_standalone_html
+from meam_mapping.maps.spec import MapLayer, MapSpec
 
 LOADS = re.compile(r"<(script|link|img|iframe)\b[^>]*(src|href)\s*=\s*[\"']?https?://", re.I)
 URL = re.compile(r"https?://[^\s\"'<>)]+")
@@ -47,14 +48,17 @@ def _links_as_st_folium(fmap):
 def fmap(areas, table, districts):
     hotspots = areas.iloc[10:14].copy()
     hotspots["category"] = ["hot spot (99%)", "hot spot (99%)", "cold spot", "cold spot"]
-    return choropleth(
-        areas,
+    layer = MapLayer(
         table,
         title="Homelessness duty owed",
         unit="per 1,000 adults",
         source="Synthetic",
         label="Synthetic demonstration data",
         attribution="Contains OS data © Crown copyright and database right 2024",
+    )
+    return choropleth(
+        areas,
+        layer,
         outlines=districts,
         extra_layers={"Hotspots": hotspots},
     )
@@ -77,7 +81,7 @@ def test_streamlit_folium_links_are_local_leaflet_only(fmap):
 def test_tiles_are_off_by_default_and_optional(areas, table):
     off = choropleth(areas, table)
     assert not any(isinstance(c, folium.TileLayer) for c in off._children.values())
-    on = choropleth(areas, table, tiles=True)
+    on = choropleth(areas, table, MapSpec(tiles=True))
     assert any(isinstance(c, folium.TileLayer) for c in on._children.values())
 
 
@@ -90,7 +94,7 @@ def test_html_in_names_is_escaped(areas, table):
     areas = areas.copy()
     areas.loc[0, "area_name"] = "<script>alert(1)</script>"
     areas.loc[4, "area_name"] = "<img src=x onerror=alert(1)>"
-    fmap = choropleth(areas, table, title="<b>t</b>", label="<i>x</i>")
+    fmap = choropleth(areas, MapLayer(table, title="<b>t</b>", label="<i>x</i>"))
     page = fmap.get_root().render()
     assert "<script>alert(1)</script>" not in page
     assert "<img src=x onerror" not in page
@@ -100,7 +104,7 @@ def test_html_in_names_is_escaped(areas, table):
 
 
 def test_tooltips_hide_suppressed_counts(areas, table):
-    fmap = choropleth(areas, table, unit="per 1,000 adults")
+    fmap = choropleth(areas, MapLayer(table, unit="per 1,000 adults"))
     feats = _features(fmap)
     by_code = dict(zip(areas["area_code"], feats, strict=True))
     sup = table.loc[table["suppressed"], "area_code"]
@@ -120,7 +124,8 @@ def test_tooltips_hide_suppressed_counts(areas, table):
 
 def test_payload_is_small_and_in_wgs84(areas, table):
     feats = _features(choropleth(areas, table))
-    assert all(set(f["properties"]) == {"tip", "k"} for f in feats)
+    assert all(set(f["properties"]) == {"area_code", "tip", "k"} for f in feats)
+    assert [f["properties"]["area_code"] for f in feats] == list(areas["area_code"])
     coords = np.concatenate([np.asarray(f["geometry"]["coordinates"][0]) for f in feats])
     assert np.all(np.abs(coords[:, 0]) < 2) and np.all((coords[:, 1] > 49) & (coords[:, 1] < 56))
     assert np.allclose(coords, np.round(coords, 5), rtol=0, atol=1e-12)
@@ -128,7 +133,7 @@ def test_payload_is_small_and_in_wgs84(areas, table):
 
 def test_canvas_choice(areas, table):
     assert choropleth(areas, table).options["prefer_canvas"] is False
-    assert choropleth(areas, table, prefer_canvas=True).options["prefer_canvas"] is True
+    assert choropleth(areas, table, MapSpec(prefer_canvas=True)).options["prefer_canvas"] is True
 
 
 def test_legend_data_and_html(fmap):

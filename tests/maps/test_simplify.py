@@ -24,6 +24,7 @@ from meam_mapping.maps.simplify import (
     simplify_for_display,
     unpack_features,
 )
+from meam_mapping.maps.spec import MapSpec
 
 # A tolerance far above the display default, so that simplification really
 # moves edges and a non-topological method would open gaps and overlaps.
@@ -214,10 +215,9 @@ def _classes(fmap) -> pd.Series:
 @pytest.mark.parametrize("scheme", ["quantiles", "fisher_jenks"])
 def test_classes_on_the_simplified_map_equal_the_full_map(demo_lsoa, scheme):
     data = _slice(demo_lsoa)
-    full = interactive.choropleth(demo_lsoa, data, scheme=scheme)
-    light = interactive.choropleth(
-        simplify_for_display(demo_lsoa, level="lsoa"), data, scheme=scheme
-    )
+    spec = MapSpec(scheme=scheme)
+    full = interactive.choropleth(demo_lsoa, data, spec)
+    light = interactive.choropleth(simplify_for_display(demo_lsoa, level="lsoa"), data, spec)
     pd.testing.assert_series_equal(_classes(light), _classes(full))
     np.testing.assert_allclose(
         light.meam_map_data.classification.bins, full.meam_map_data.classification.bins
