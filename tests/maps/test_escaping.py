@@ -157,7 +157,9 @@ def test_dataset_text_is_escaped_through_the_map_request(demo_dataset):
     rows = indicators["indicator"] == first
     hostile = indicators.assign(
         indicator_name=indicators["indicator_name"].where(~rows, payload),
-        unit=indicators["unit"].where(~rows, payload),
+        # The unit code is checked against the known units (a payload there is
+        # refused at load); its readable label is free text and must be escaped.
+        unit_label=indicators["unit_label"].where(~rows, payload),
         source=indicators["source"].where(~rows, payload),
     )  # fmt: skip
     areas = {
