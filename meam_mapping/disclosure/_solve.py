@@ -145,11 +145,21 @@ def tree_ranges(
             for c in kids:
                 extra = [up[o] for o in kids if o != c] + ([down[node]] if node else [])
                 down[c] = cell_msg(node, extra)
-        else:
-            for j in kids:
-                parts = [(coef_up[o], up[o]) for o in kids if o != j]
-                parts.append((coef_up[node], down[node]))
-                down[j] = con_msg(node, coef_up[j], parts)
+        else:  # prefix and suffix sums keep this linear in the number of parts
+            r = float(rhs[node - k])
+            q = down[node] if coef_up[node] > 0 else neg(down[node])
+            base = add([(r, r)], neg(q))
+            contrib = [up[j] if coef_up[j] > 0 else neg(up[j]) for j in kids]
+            pre: list[Intervals] = [[(0.0, 0.0)]]
+            for part in contrib:
+                pre.append(add(pre[-1], part))
+            suf: list[Intervals] = [[(0.0, 0.0)]]
+            for part in reversed(contrib):
+                suf.append(add(suf[-1], part))
+            suf.reverse()
+            for i, j in enumerate(kids):
+                msg = add(base, neg(add(pre[i], suf[i + 1])))
+                down[j] = msg if coef_up[j] > 0 else neg(msg)
     lower = np.full(k, np.nan)
     upper = np.full(k, np.nan)
     for i in range(k):

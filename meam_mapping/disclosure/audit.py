@@ -364,16 +364,18 @@ class Auditor:
         self.hopeless = np.zeros(values.size, dtype=bool)
 
     def _ranges(
-        self, kinds: np.ndarray, cache: dict | None, max_milp: int | None
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        self, kinds: np.ndarray, cache: dict | None, max_milp: int | None,
+        system: System | None = None,
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # fmt: skip
+        system = system or self.system
         n = kinds.size
         lower = np.full(n, np.nan)
         upper = np.full(n, np.nan)
         hidden = kinds > PUBLISHED
-        cell_block, con_block, nb = blocks(self.system, hidden)
+        cell_block, con_block, nb = blocks(system, hidden)
         if nb:
             known = np.where(hidden, 0.0, np.nan_to_num(self.values, nan=0.0))
-            rhs_all = self.system.outside - self.system.a @ known
+            rhs_all = system.outside - system.a @ known
             cell_order = np.argsort(cell_block, kind="stable")
             cell_starts = np.searchsorted(cell_block[cell_order], np.arange(nb + 1))
             con_order = np.argsort(con_block, kind="stable")
@@ -385,7 +387,7 @@ class Auditor:
                 got = cache.get(key) if cache is not None else None
                 if got is None:
                     got = audit_block(
-                        self.system, hidden, rhs_all, kinds, cells, cons, self.policy, max_milp
+                        system, hidden, rhs_all, kinds, cells, cons, self.policy, max_milp
                     )
                     if cache is not None:
                         cache[key] = got
@@ -403,7 +405,12 @@ class Auditor:
     def _label_only(self, kinds: np.ndarray) -> np.ndarray:
         everything = kinds.copy()
         everything[(kinds == PUBLISHED) & np.isfinite(self.values)] = SECONDARY_CELL
-        lower, upper, _ = self._ranges(everything, None, _LABEL_ONLY_MILP)
+        # Only totals with a small count in them are used: dropping the others can only
+        # widen these ranges, which asks more of the audit, never less.
+        a = self.system.a
+        rows = np.flatnonzero(np.asarray((a[:, kinds == PRIMARY] != 0).sum(axis=1)).ravel() > 0)
+        sub = System(a[rows], self.system.outside[rows], self.system.is_total, self.system.height)
+        lower, upper, _ = self._ranges(everything, None, _LABEL_ONLY_MILP, sub)
         need = np.full(kinds.size, float(required_width(self.policy)))
         width = upper - lower
         narrow = np.isfinite(width) & (width < need) & (width > 0)
