@@ -169,6 +169,26 @@ def tree_ranges(
     return lower, upper
 
 
+def star_ranges(rhs: float, sets: list[Intervals]) -> tuple[np.ndarray, np.ndarray]:
+    """Exact ranges when the hidden cells are the parts of one total (``sum x = rhs``)."""
+    k = len(sets)
+    pre: list[Intervals] = [[(0.0, 0.0)]]
+    for part in sets:
+        pre.append(add(pre[-1], part))
+    suf: list[Intervals] = [[(0.0, 0.0)]]
+    for part in reversed(sets):
+        suf.append(add(suf[-1], part))
+    suf.reverse()
+    lower = np.full(k, np.nan)
+    upper = np.full(k, np.nan)
+    for p in range(k):
+        others = add(pre[p], suf[p + 1])
+        feasible = meet(sets[p], add([(rhs, rhs)], neg(others)))
+        if feasible:
+            lower[p], upper[p] = feasible[0][0], feasible[-1][1]
+    return lower, upper
+
+
 def milp_ranges(
     k: int, entries: Sequence[tuple[np.ndarray, np.ndarray]], rhs: np.ndarray,
     kinds: np.ndarray, audited: np.ndarray, policy: DisclosurePolicy,
@@ -241,7 +261,11 @@ def solve_block(
     audited = (kinds == PRIMARY) | (kinds == WITHHELD_CELL)
     if not audited.any():
         return np.full(k, np.nan), np.full(k, np.nan)
-    done = tree_ranges(k, entries, rhs, label_sets(kinds, policy))
+    sets = label_sets(kinds, policy)
+    if len(entries) == 1 and len(entries[0][0]) == k and bool(np.all(entries[0][1] == 1.0)):
+        done = star_ranges(float(rhs[0]), sets)
+    else:
+        done = tree_ranges(k, entries, rhs, sets)
     if done is not None:
         lower, upper = done
         lower[~audited] = np.nan

@@ -110,7 +110,8 @@ def indicator_constraints(
         members: dict[str | None, list[int]] = {}
         for code, i in zip(codes[idx], idx, strict=True):
             members.setdefault(parents.get(code), []).append(int(i))
-            row_at[(indicators[i], periods[i], code)] = int(i)
+            if linked_indicators or linked_periods:
+                row_at[(indicators[i], periods[i], code)] = int(i)
         for parent, cells in members.items():
             total = -1 if parent is None else int(row_of.get(parent, -1))
             constraints.append((total, np.asarray(cells)))

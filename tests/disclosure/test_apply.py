@@ -31,6 +31,8 @@ from meam_mapping.disclosure import (
 from meam_mapping.errors import InputError
 
 FAST = settings(max_examples=30, deadline=None, derandomize=True, database=None)
+#: cross tables are audited by integer programming: fewer examples by default
+FEW = settings(max_examples=8, deadline=None, derandomize=True, database=None)
 
 
 # ----------------------------------------------------------- independent check
@@ -330,7 +332,7 @@ def test_property_no_suppressed_cell_recoverable_three_levels(case):
     assert_small_unrecoverable(constraints, out["suppressed"], protected_small(small, audit))
 
 
-@FAST
+@FEW
 @given(
     st.integers(2, 4).flatmap(
         lambda r: st.integers(2, 4).flatmap(

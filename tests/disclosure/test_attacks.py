@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 
 from meam_mapping.disclosure import audit_cells, audit_table, suppress_and_audit
 
-FAST = settings(max_examples=25, deadline=None, derandomize=True, database=None)
+FAST = settings(max_examples=15, deadline=None, derandomize=True, database=None)
 
 
 def hierarchy(lsoa: dict[str, list[int]], msoa_in: dict[str, str]):
