@@ -4,6 +4,16 @@ Counts of people facing multiple disadvantage are small and sensitive: a count
 of 2 in one neighbourhood can identify someone. Everything that leaves the tool
 goes through this package first.
 
+Protection rule (see :data:`PROTECTION_RULE`): after suppression, an
+interval audit works out, from every published count and total and what each
+blank's label says (a small count is 1 to T-1, a count hidden to protect
+another is 0 or T or more), the tightest whole-number range of each hidden
+small count; it must still span at least half of 1 to T-1 (with T = 5, three
+of the four values stay possible), or as much as the labels alone allow.
+:func:`suppress_and_audit` returns the :class:`AuditResult` (its
+:meth:`~AuditResult.describe` is a paragraph for a methods section), and every
+suppressed frame carries the audit's counts in ``df.attrs["disclosure_audit"]``.
+
 Modules
 -------
 policy
