@@ -1,0 +1,199 @@
+"""Marks on published frames, and the words shown for each kind of hidden count.
+
+Frames that went through the disclosure policy carry a mark in ``df.attrs``:
+:func:`require_suppressed` refuses unmarked frames and re-checks that no small
+count is showing. The mark follows copies, slices and renames, and pandas also
+copies it onto group-by results, so never aggregate a suppressed table:
+aggregate the raw counts, then suppress the result. A merge drops the mark;
+:func:`carry_mark` puts it back.
+
+The ``suppression`` column says why a value is hidden (:data:`REASONS`, short
+codes kept for files and tests); :func:`suppression_label` and
+:func:`legend_label` give the words people read. Only a primary ("small
+count") cell is described as "fewer than N": a cell hidden to protect a small
+count nearby may hold any number, so saying it is small would be false.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+from meam_mapping.disclosure.policy import DisclosureError, DisclosurePolicy
+
+__all__ = [
+    "LABELS",
+    "POLICY_ATTR",
+    "REASONS",
+    "SECONDARY",
+    "SECONDARY_LABEL",
+    "SMALL",
+    "WITHHELD",
+    "carry_mark",
+    "is_suppressed",
+    "legend_label",
+    "mark_no_counts",
+    "require_suppressed",
+    "suppression_label",
+]
+
+SMALL, SECONDARY, WITHHELD = "small count", "secondary", "withheld by source"
+#: Values of the ``suppression`` column ("" means published).
+REASONS: tuple[str, ...] = ("", SMALL, SECONDARY, WITHHELD)
+#: What a reader is told about a cell hidden to protect another one.
+SECONDARY_LABEL = "hidden to protect a small number nearby"
+#: Reader-facing words per reason; ``{n}`` is the threshold.
+LABELS: dict[str, str] = {
+    "": "",
+    SMALL: "fewer than {n}",
+    SECONDARY: SECONDARY_LABEL,
+    WITHHELD: "withheld by the source",
+}
+#: ``df.attrs`` key holding the plain-English policy text.
+POLICY_ATTR = "disclosure_policy"
+#: ``df.attrs`` key holding the "not for sharing" label ("" when shareable).
+SHARING_ATTR = "disclosure_label"
+#: ``df.attrs`` key holding the audit summary (plain ints) of the last suppression.
+AUDIT_ATTR = "disclosure_audit"
+_MARK = "_meam_disclosure"
+
+
+def suppression_label(reason: str, threshold: int | None = None) -> str:
+    """Words for one hidden cell, e.g. ``"fewer than 5"`` or the secondary label.
+
+    Parameters
+    ----------
+    reason : str
+        A value of the ``suppression`` column (:data:`REASONS`).
+    threshold : int, optional
+        The policy threshold N for "fewer than N"; "a small number" if not given.
+
+    Raises
+    ------
+    DisclosureError
+        If ``reason`` is not one of :data:`REASONS`.
+
+    Examples
+    --------
+    >>> suppression_label("small count", 5)
+    'fewer than 5'
+    >>> suppression_label("secondary", 5)
+    'hidden to protect a small number nearby'
+    """
+    if reason not in LABELS:
+        raise DisclosureError(
+            f"the suppression reason {reason!r} is not known",
+            expected="one of " + ", ".join(repr(r) for r in REASONS),
+        )
+    if reason == SMALL and threshold is None:
+        return "a small number"
+    return LABELS[reason].format(n=threshold)
+
+
+def legend_label(reason: str, threshold: int | None = None, n_areas: int | None = None) -> str:
+    """Legend entry for one kind of hidden area, e.g. ``"Suppressed: fewer than 5 people"``.
+
+    Examples
+    --------
+    >>> legend_label("secondary", 5, n_areas=3)
+    'Hidden to protect a small number nearby (3 areas)'
+    """
+    if reason == SMALL:
+        text = "Suppressed: " + (
+            "small numbers" if threshold is None else f"fewer than {threshold} people"
+        )
+    else:
+        words = suppression_label(reason, threshold)
+        text = words[:1].upper() + words[1:]
+    if n_areas is not None:
+        text += f" ({n_areas} area{'s' if n_areas != 1 else ''})"
+    return text
+
+
+def _mark(
+    df: pd.DataFrame,
+    policy: DisclosurePolicy | None,
+    count_columns: list[str],
+    audit: dict[str, Any] | None = None,
+) -> None:
+    df.attrs[POLICY_ATTR] = policy.describe() if policy else "This table holds no counts."
+    df.attrs[SHARING_ATTR] = policy.label if policy else ""
+    if audit is not None:
+        df.attrs[AUDIT_ATTR] = dict(audit)
+    df.attrs[_MARK] = {
+        "policy": policy.to_dict() if policy else None,
+        "count_columns": list(count_columns),
+    }
+
+
+def is_suppressed(df: pd.DataFrame) -> bool:
+    """Return True if ``df`` came out of the disclosure policy (or was marked count-free)."""
+    return isinstance(getattr(df, "attrs", None), dict) and _MARK in df.attrs
+
+
+def require_suppressed(df: pd.DataFrame, what: str) -> None:
+    """Raise :class:`DisclosureError` unless ``df`` has been through the disclosure policy.
+
+    Exporters and map builders call this on every frame. Besides the mark, the
+    published counts are checked again against the primary rule, which catches
+    tables changed (e.g. aggregated) after suppression.
+    """
+    if not is_suppressed(df):
+        raise DisclosureError(
+            f"{what} has not been through the disclosure policy",
+            fix=(
+                "Pass it through meam_mapping.disclosure.suppress_indicators (indicator tables)"
+                " or suppress_counts (other tables of counts), or mark_no_counts if it holds"
+                " no counts of people"
+            ),
+        )
+    mark = df.attrs[_MARK]
+    if mark.get("policy") is None:
+        return
+    policy = DisclosurePolicy.from_dict(mark["policy"])
+    for column in mark.get("count_columns", []):
+        if column in df.columns:
+            values = pd.to_numeric(df[column], errors="coerce").to_numpy(dtype=float)
+            n = int(policy.is_small(values).sum())
+            if n:
+                raise DisclosureError(
+                    f"{what} is marked as suppressed but shows {n} small count(s); it was"
+                    " changed (for example aggregated) after suppression",
+                    column=column,
+                    fix="Suppress the final table instead",
+                )
+
+
+def mark_no_counts(df: pd.DataFrame) -> pd.DataFrame:
+    """Return a copy of ``df`` marked as safe because it holds no counts of people.
+
+    For tables of scores, classes, weights or settings. A table whose ``count``
+    column holds any number is refused: use ``suppress_counts`` (an all-blank
+    ``count`` column, as for a value-only indicator, is accepted).
+    """
+    if "count" in df.columns and pd.to_numeric(df["count"], errors="coerce").notna().any():
+        raise DisclosureError(
+            "this table has counts in its 'count' column",
+            column="count",
+            fix="Use suppress_counts (or suppress_indicators) instead of mark_no_counts",
+        )
+    out = df.copy()
+    _mark(out, None, [])
+    return out
+
+
+def carry_mark(source: pd.DataFrame, target: pd.DataFrame) -> pd.DataFrame:
+    """Return a copy of ``target`` carrying ``source``'s mark (e.g. after a merge).
+
+    ``target`` must be built from the suppressed ``source`` without new counts;
+    its published counts are checked against the policy again.
+    """
+    require_suppressed(source, "the source table")
+    out = target.copy()
+    for key in (POLICY_ATTR, SHARING_ATTR, AUDIT_ATTR):
+        if key in source.attrs:
+            out.attrs[key] = source.attrs[key]
+    out.attrs[_MARK] = dict(source.attrs[_MARK])
+    require_suppressed(out, "the table built from a suppressed one")
+    return out
