@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import dataclasses
 import errno
-import hashlib
 import os
 import random
 import signal
@@ -23,80 +22,19 @@ import numpy as np
 import pandas as pd
 import pyogrio
 import pytest
-from geopandas.testing import assert_geodataframe_equal
 from workshop_data import grid_dataset
+from workspace_helpers import assert_same_workspace, sha
 
-from meam_mapping import workspace as ws_module
 from meam_mapping.errors import InputError
-from meam_mapping.notes import AreaNote, add_note
-from meam_mapping.scenarios import Scenario
 from meam_mapping.workspace import (
     FORMAT_VERSION,
     Workspace,
-    autosave,
-    list_recovery_files,
     load_workspace,
     load_workspace_bytes,
-    prune_recovery_files,
-    recovery_folder,
-    remove_recovery_file,
     save_workspace,
     workspace_bytes,
-    workspace_home,
 )
-
-
-@pytest.fixture(scope="module")
-def dataset():
-    return grid_dataset(6, seed=1)
-
-
-@pytest.fixture()
-def workspace(dataset):
-    notes = add_note(None, AreaNote("E01000000", "New hostel opened here in 2024", author="Sam"))
-    notes = add_note(notes, AreaNote("E01000007", "Outreach team visits on Tuesdays\nsecond line"))
-    return Workspace(
-        dataset=dataset,
-        settings={
-            "disclosure": {"threshold": 10, "round_to": None},
-            "choices": {"map_level": "msoa", "map_k": 5, "map_outlines": True},
-            "unicode": "Café – ünïcode",
-        },
-        scenarios=(
-            Scenario("Equal weights"),
-            Scenario(
-                "Justice double",
-                weights={"justice": 2.0, "homelessness": 1.0},
-                threshold=10,
-                coordinator_ratio=10,
-                lists=("housing", "probation"),
-                model="chapman",
-                indicator="probation_caseload",
-                palette="viridis",
-                high_contrast=True,
-                description="What if contact with criminal justice counted twice?",
-            ),
-        ),
-        notes=notes,
-    )
-
-
-def sha(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-def assert_same_workspace(got: Workspace, want: Workspace) -> None:
-    assert set(got.dataset.areas) == set(want.dataset.areas)
-    for level, areas in want.dataset.areas.items():
-        assert_geodataframe_equal(got.dataset.areas[level], areas, check_less_precise=False)
-    pd.testing.assert_frame_equal(got.dataset.indicators, want.dataset.indicators)
-    pd.testing.assert_frame_equal(got.dataset.patterns, want.dataset.patterns)
-    for attribute in ("name", "label", "sources", "notes"):
-        assert getattr(got.dataset, attribute) == getattr(want.dataset, attribute)
-    assert got.dataset.token == want.dataset.token
-    assert got.settings == want.settings
-    assert got.scenarios == want.scenarios
-    pd.testing.assert_frame_equal(got.notes, want.notes)
+from meam_mapping.workspace import format as ws_module
 
 
 # ------------------------------------------------------------------ round trip
@@ -381,47 +319,3 @@ def test_sigkill_during_saves_leaves_old_or_new_never_corrupt(tmp_path):
     assert survived == kills
     assert bytes_lost == 0
     assert completed_saves > 0  # some kills landed after a save finished, some during one
-
-
-# ------------------------------------------------------------------ autosave
-def test_autosave_recovery_files(workspace, tmp_path, monkeypatch):
-    monkeypatch.setenv("MEAM_MAPPING_HOME", str(tmp_path / "home"))
-    assert workspace_home() == tmp_path / "home"
-    assert list_recovery_files() == []
-    first = autosave(workspace, "session-a")
-    assert first == recovery_folder() / "session-a.gpkg"
-    assert first.stat().st_mode & 0o777 == 0o600
-    assert recovery_folder().stat().st_mode & 0o777 == 0o700
-    time.sleep(0.01)
-    os.utime(first, (time.time() - 60, time.time() - 60))
-    autosave(dataclasses.replace(workspace, settings={}), "session-b")
-    files = list_recovery_files()
-    assert [f.session for f in files] == ["session-b", "session-a"]  # newest first
-    assert files[0].name == workspace.dataset.name and files[0].size > 0
-    assert [f.session for f in list_recovery_files(exclude_session="session-b")] == ["session-a"]
-    assert_same_workspace(load_workspace(files[1].path), workspace)
-    remove_recovery_file("session-a")
-    assert [f.session for f in list_recovery_files()] == ["session-b"]
-    # Everything stayed inside the home folder.
-    written = {p.relative_to(tmp_path) for p in tmp_path.rglob("*") if p.is_file()}
-    assert written == {Path("home/recovery/session-b.gpkg")}
-
-
-def test_session_names_cannot_leave_the_recovery_folder(workspace, tmp_path, monkeypatch):
-    monkeypatch.setenv("MEAM_MAPPING_HOME", str(tmp_path / "home"))
-    for bad in ("../escape", "a/b", "", "x" * 65, ".hidden"):
-        with pytest.raises(InputError, match="cannot name a recovery file"):
-            autosave(workspace, bad)
-    assert not (tmp_path / "escape.gpkg").exists()
-
-
-def test_damaged_recovery_files_are_listed_and_old_ones_pruned(workspace, tmp_path, monkeypatch):
-    monkeypatch.setenv("MEAM_MAPPING_HOME", str(tmp_path / "home"))
-    autosave(workspace, "good")
-    (recovery_folder() / "broken.gpkg").write_bytes(b"not a geopackage")
-    names = {f.session: f.name for f in list_recovery_files()}
-    assert names == {"good": workspace.dataset.name, "broken": ""}
-    old = recovery_folder() / "good.gpkg"
-    os.utime(old, (time.time() - 40 * 86400,) * 2)
-    assert prune_recovery_files() == 1
-    assert [f.session for f in list_recovery_files()] == ["broken"]
