@@ -58,6 +58,7 @@ def build_parser() -> argparse.ArgumentParser:
     source.add_argument(
         "--boundaries", type=Path, help="boundary file (GeoJSON, GeoPackage, zipped Shapefile)"
     )
+    _add_recover(mapper)
     mapper.add_argument(
         "--data", type=Path, help="indicator table for --boundaries (CSV, XLSX, Fingertips export)"
     )
@@ -85,11 +86,21 @@ def build_parser() -> argparse.ArgumentParser:
     pack_source = pack.add_mutually_exclusive_group(required=True)
     pack_source.add_argument("--demo", action="store_true")
     pack_source.add_argument("--workspace", type=Path)
+    _add_recover(pack)
     pack.add_argument("--threshold", type=int, default=5)
     pack.add_argument(
         "--out", required=True, type=Path, help="folder to write (a .zip is written beside it)"
     )
     return parser
+
+
+def _add_recover(command: argparse.ArgumentParser) -> None:
+    command.add_argument(
+        "--recover",
+        action="store_true",
+        help="open a --workspace whose content check is missing or does not match "
+        "(edited in QGIS, or saved by an old version), checking every table again",
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -128,7 +139,7 @@ def _load_dataset(args: argparse.Namespace):  # noqa: ANN202 - Dataset
     if getattr(args, "demo", False):
         return dataset_from_demo(build_demo())
     if getattr(args, "workspace", None):
-        return load_workspace(args.workspace).dataset
+        return load_workspace(args.workspace, recover=args.recover).dataset
     from meam_mapping.loading import dataset_from_files
 
     if not args.data:

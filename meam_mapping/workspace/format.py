@@ -16,7 +16,8 @@ Layout (format version 2; version 1 files are still read):
 
 ``digest`` is a SHA-256 of every table and setting as read back from the
 finished file, so a file damaged or edited after saving is recognised on
-opening.
+opening; a file without a digest, or whose digest does not match, is refused
+unless it is opened with ``recover=True``, which checks every table again.
 
 Saving is atomic: the file is written beside the target, read back and
 checked, flushed to disk and renamed over the target, so a crash (even
@@ -42,10 +43,13 @@ import pyogrio
 
 from meam_mapping.dataset import Dataset
 from meam_mapping.errors import InputError
+from meam_mapping.io.offline import offline_gdal, refuse_remote_path
 from meam_mapping.scenarios import Scenario
 from meam_mapping.schema import LEVELS, STORAGE_CRS
 from meam_mapping.workspace.model import Workspace
 from meam_mapping.workspace.notes import validate_notes
+from meam_mapping.workspace.recheck import recheck_tables
+from meam_mapping.workspace.settings import parse_meta_json, validate_settings
 
 __all__ = ["FORMAT", "FORMAT_VERSION", "load_workspace", "save_workspace"]
 
@@ -53,6 +57,11 @@ FORMAT = "meam-mapping-workspace"
 FORMAT_VERSION = 2
 _STALE_PART_SECONDS = 3600
 _DAMAGED_FIX = "Open the most recent autosave or an earlier copy of the workspace"
+_RECOVER_FIX = (
+    "if you changed it yourself (for example in QGIS), open it anyway and every table is "
+    "checked again (on the Workspace page tick 'Open it anyway'; on the command line add "
+    "--recover)"
+)
 
 
 # ----------------------------------------------------------------------------- save
@@ -256,25 +265,72 @@ def _damaged(name: str, what: str = "is damaged and could not be read completely
     return InputError(f"this workspace {what}", file=name, fix=_DAMAGED_FIX)
 
 
-def load_workspace(path: str | os.PathLike[str], *, verify: bool = True) -> Workspace:
+def _unverified(name: str, what: str) -> InputError:
+    """Refusal of a file whose content check is missing or wrong (recover=True opens it)."""
+    return InputError(
+        f"this workspace {what}, so it was not opened",
+        file=name,
+        fix=_DAMAGED_FIX + "; " + _RECOVER_FIX,
+    )
+
+
+def load_workspace(
+    path: str | os.PathLike[str], *, recover: bool = False, verify: bool | None = None
+) -> Workspace:
     """Reopen a workspace saved by :func:`save_workspace`.
+
+    A workspace is opened only when its content check (``digest``) is present
+    and matches; otherwise it is refused. Settings and scenarios are always
+    parsed within size and depth limits and checked against
+    :mod:`meam_mapping.workspace.settings`, never trusted.
 
     Parameters
     ----------
     path : path-like
         The ``.gpkg`` file.
-    verify : bool, default True
-        Refuse a file whose content no longer matches the check written when
-        it was saved (damaged, or edited in another program).
+    recover : bool, default False
+        Open a file whose content check is missing or does not match (edited in
+        QGIS, saved by version 1, or damaged): every table is then checked
+        again through the loaders' validators (areas, indicator table, overlap
+        table, notes) before anything is used.
+    verify : bool, optional
+        Older spelling: ``verify=False`` is ``recover=True``.
 
     Raises
     ------
     InputError
-        If the file is not a workspace, is damaged or edited, or was made by a
-        newer version of MEAM Mapping.
+        If the file is not a workspace, is damaged or edited (and ``recover``
+        is False), fails a check, or was made by a newer version of MEAM Mapping.
     """
+    if verify is not None:
+        recover = recover or not verify
     path = Path(path)
     name = path.name
+    refuse_remote_path(str(path), name, what="a workspace")
+    if not path.is_file():
+        raise InputError(
+            "there is no workspace file here" + (" (this is a folder)" if path.is_dir() else ""),
+            file=str(path),
+            expected="a workspace file (.gpkg) saved by MEAM Mapping",
+            fix="Check the file name and folder",
+        )
+    with open(path, "rb") as fh:
+        head = fh.read(16)
+    if not head.startswith(b"SQLite format 3\x00"):
+        from meam_mapping.io.safety import describe_content
+
+        raise InputError(
+            "this file could not be opened as a GeoPackage workspace (its contents look like "
+            f"{describe_content(head)})",
+            file=name,
+            expected="a workspace file (.gpkg) saved by MEAM Mapping",
+            fix=_DAMAGED_FIX,
+        )
+    with offline_gdal():
+        return _load(path, name, recover)
+
+
+def _load(path: Path, name: str, recover: bool) -> Workspace:
     try:
         layers = {row[0] for row in pyogrio.list_layers(path)}
     except Exception as err:  # pyogrio raises several error types for bad files
@@ -321,12 +377,38 @@ def load_workspace(path: str | os.PathLike[str], *, verify: bool = True) -> Work
         tables = _read_tables(path, wanted)
     except Exception as err:
         raise _damaged(name) from err
-    if verify and "digest" in meta and _digest(tables, meta) != meta["digest"]:
-        raise _damaged(
-            name,
-            "was changed or damaged after it was saved (its content check does not match)",
-        )
+    if not recover:
+        if not meta.get("digest"):
+            raise _unverified(
+                name,
+                "has no content check (it was saved by an old version, or the check was "
+                "removed), so it may have been changed or damaged after it was saved",
+            )
+        if _digest(tables, meta) != meta["digest"]:
+            raise _unverified(
+                name,
+                "was changed or damaged after it was saved (its content check does not match)",
+            )
     _restore_dtypes(tables, meta.get("dtypes"))
+    if recover:
+        recheck_tables(tables, name)
+    return _build(tables, meta, name)
+
+
+def _build(tables: dict[str, pd.DataFrame], meta: dict[str, str], name: str) -> Workspace:
+    """The workspace from checked tables and meta entries (settings checked by schema)."""
+    settings = validate_settings(
+        parse_meta_json(meta.get("settings"), "settings", file=name), file=name
+    )
+    scenario_data = parse_meta_json(meta.get("scenarios"), "scenarios", file=name, default=[])
+    sources = parse_meta_json(meta.get("sources"), "sources", file=name, default=[])
+    notes = parse_meta_json(meta.get("notes"), "notes", file=name, default=[])
+    if not isinstance(scenario_data, list):
+        raise _damaged(name, "has saved scenarios that are not a list")
+    if not (isinstance(sources, list) and all(isinstance(s, dict) for s in sources)):
+        raise _damaged(name, "has a list of sources that could not be read")
+    if not (isinstance(notes, list) and all(isinstance(s, str) for s in notes)):
+        raise _damaged(name, "has loading notes that could not be read")
     try:
         dataset = Dataset(
             areas={lv: tables[f"areas_{lv}"] for lv in LEVELS if f"areas_{lv}" in tables},
@@ -334,24 +416,23 @@ def load_workspace(path: str | os.PathLike[str], *, verify: bool = True) -> Work
             patterns=tables.get("patterns"),
             name=meta.get("name", "Untitled"),
             label=meta.get("label") or None,
-            sources=json.loads(meta.get("sources", "[]")),
-            notes=json.loads(meta.get("notes", "[]")),
+            sources=sources,
+            notes=notes,
         )
-        settings = json.loads(meta.get("settings", "{}"))
-        scenarios = tuple(Scenario.from_dict(s) for s in json.loads(meta.get("scenarios", "[]")))
+        scenarios = tuple(Scenario.from_dict(s) for s in scenario_data)
     except InputError as err:
         raise InputError(
             err.problem, file=name, column=err.column, expected=err.expected, fix=err.fix
         ) from err
-    except (ValueError, TypeError) as err:
-        raise _damaged(name, "has settings that could not be read") from err
-    notes = validate_notes(tables.get("area_notes"), file=f"{name} (area_notes)")
+    except (ValueError, TypeError, AttributeError, KeyError) as err:
+        raise _damaged(name, f"has settings that could not be read ({err})") from err
+    area_notes = validate_notes(tables.get("area_notes"), file=f"{name} (area_notes)")
     return Workspace(
         dataset=dataset,
         settings=settings,
         saved_at=meta.get("saved_at", ""),
         scenarios=scenarios,
-        notes=notes if len(notes) else None,
+        notes=area_notes if len(area_notes) else None,
     )
 
 
@@ -362,11 +443,16 @@ def _restore_dtypes(tables: dict[str, pd.DataFrame], saved: str | None) -> None:
     file as ``object``; it is made text again so the workspace is identical.
     """
     try:
-        dtypes = json.loads(saved) if saved else {}
-    except ValueError:
+        dtypes = parse_meta_json(saved, "dtypes", default={})
+    except InputError:
+        return
+    if not isinstance(dtypes, dict):
         return
     for layer, frame in tables.items():
-        for column, dtype in dtypes.get(layer, {}).items():
+        wanted = dtypes.get(layer)
+        if not isinstance(wanted, dict):
+            continue
+        for column, dtype in wanted.items():
             if column in frame.columns and str(frame[column].dtype) != dtype:
                 try:
                     frame[column] = frame[column].astype(dtype)

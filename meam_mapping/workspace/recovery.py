@@ -68,12 +68,17 @@ def workspace_bytes(workspace: Workspace) -> bytes:
 
 
 def load_workspace_bytes(
-    data: bytes, name: str = "workspace.gpkg", *, verify: bool = True
+    data: bytes,
+    name: str = "workspace.gpkg",
+    *,
+    recover: bool = False,
+    verify: bool | None = None,
 ) -> Workspace:
     """Open a workspace from the bytes of an uploaded ``.gpkg`` file.
 
     The bytes go to a private temporary file under :func:`workspace_home`,
-    removed straight after reading.
+    removed straight after reading. ``recover`` (or the older ``verify=False``)
+    is passed to :func:`~meam_mapping.workspace.format.load_workspace`.
     """
     if not data:
         raise InputError(
@@ -83,7 +88,7 @@ def load_workspace_bytes(
     path = folder / f"upload-{os.getpid()}-{time.monotonic_ns()}.gpkg"
     try:
         path.write_bytes(data)
-        workspace = load_workspace(path, verify=verify)
+        workspace = load_workspace(path, recover=recover, verify=verify)
     except InputError as err:
         raise InputError(
             err.problem, file=name, column=err.column, expected=err.expected, fix=err.fix
