@@ -6,9 +6,10 @@ Commands (stable: scripts rely on them)::
     hidden  --patterns FILE.csv [--by COLUMN] [--method auto|chapman|loglinear]
             [--interactions "A:B,B:C" | --select aic|bic] [--format table|json|csv]
     map     (--demo | --workspace W.gpkg | --boundaries B --data D) --indicator ID
+            [--layer NAME] [--sheet NAME] [--recover]
             [--level lsoa|msoa|lad] [--scheme quantiles|fisher_jenks|...] [--title T]
             --out FILE.(html|png|svg|pdf)
-    pack    (--demo | --workspace W.gpkg) --out DIR
+    pack    (--demo | --workspace W.gpkg [--recover]) --out DIR
 
 Errors a person can fix go to stderr with exit status 2.
 """
@@ -62,6 +63,10 @@ def build_parser() -> argparse.ArgumentParser:
     mapper.add_argument(
         "--data", type=Path, help="indicator table for --boundaries (CSV, XLSX, Fingertips export)"
     )
+    mapper.add_argument(
+        "--layer", help="boundary layer to use when --boundaries holds several (its name)"
+    )
+    mapper.add_argument("--sheet", help="sheet of an Excel --data workbook holding the table")
     mapper.add_argument(
         "--indicator", required=True, help="indicator id (see the Data page or --list)"
     )
@@ -146,7 +151,10 @@ def _load_dataset(args: argparse.Namespace):  # noqa: ANN202 - Dataset
         raise InputError(
             "--boundaries needs --data (the indicator table to map)", fix="Add --data FILE"
         )
-    return dataset_from_files(args.boundaries, [args.data])
+    options = {"sheet": args.sheet} if getattr(args, "sheet", None) else {}
+    return dataset_from_files(
+        args.boundaries, [args.data], layer=getattr(args, "layer", None), **options
+    )
 
 
 def _hidden(args: argparse.Namespace) -> int:

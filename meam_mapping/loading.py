@@ -162,10 +162,19 @@ def add_indicators(dataset: Dataset, loaded: LoadResult, *, file: str | None = N
 
 
 def dataset_from_files(
-    boundaries: FileLike, tables: list[FileLike], *, name: str = "Your data", **load_options: Any
+    boundaries: FileLike,
+    tables: list[FileLike],
+    *,
+    name: str = "Your data",
+    layer: str | None = None,
+    **load_options: Any,
 ) -> Dataset:
-    """Boundaries plus indicator tables, as the command line loads them."""
-    dataset = dataset_from_boundaries(read_boundaries(boundaries), name=name)
+    """Boundaries plus indicator tables, as the command line loads them.
+
+    ``layer`` picks the boundary layer in a GeoPackage, folder or zip holding
+    several; ``load_options`` (such as ``sheet``) go to the table loader.
+    """
+    dataset = dataset_from_boundaries(read_boundaries(boundaries, layer=layer), name=name)
     for table in tables:
         dataset = add_indicators(dataset, load_indicator_file(table, **load_options)).dataset
     return dataset

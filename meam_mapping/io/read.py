@@ -360,7 +360,8 @@ def _excel_cells(
                 + ". Which sheet holds the table?",
                 file=file_name,
                 expected="the name of one sheet",
-                fix="Choose the sheet (sheet=...), or save that sheet alone as a CSV file",
+                fix="Choose the sheet by name (on the command line: --sheet NAME), or save that "
+                "sheet alone as a CSV file",
             )
         chosen = used[0]
         if len(names) > 1:
