@@ -182,6 +182,102 @@ _FT_HEAD = (
 )
 _FT_ROW = "93015,Adults in treatment,E07000008,Cambridge,District,Persons,18+ yrs,,,2022/23,{v},1,2,{c},1000,\n"
 
+# --- builders for issue 18 (hostile and odd inputs) -------------------------------------
+
+
+def _geo_dict(frame, crs_name: str | None) -> bytes:
+    import json
+
+    data = json.loads(frame.to_json())
+    data.pop("crs", None)
+    if crs_name:
+        data["crs"] = {"type": "name", "properties": {"name": crs_name}}
+    return json.dumps(data).encode()
+
+
+def _bng_without_crs() -> bytes:
+    return _geo_dict(_layer(), None)
+
+
+def _swapped_axes() -> bytes:
+    import shapely
+
+    frame = _layer().to_crs("EPSG:4326")
+    frame = frame.set_geometry(
+        shapely.transform(frame.geometry.to_numpy(), lambda xy: xy[:, ::-1]), crs=frame.crs
+    )
+    return _geo_dict(frame, None)
+
+
+def _bng_label_on_degrees() -> bytes:
+    return _geo_dict(_layer().to_crs("EPSG:4326"), "urn:ogc:def:crs:EPSG::27700")
+
+
+def _scottish_metres_without_crs() -> bytes:
+    frame = _layer().assign(LSOA11CD=["S01000001", "S01000002"])
+    return _geo_dict(frame, None)
+
+
+def _split_multipart() -> bytes:
+    import geopandas as gpd
+    from shapely.geometry import box
+
+    frame = gpd.GeoDataFrame(
+        {"LAD23CD": ["E07000008", "E07000010", "E07000010"], "LAD23NM": ["A", "B", "B"]},
+        geometry=[
+            box(X0, Y0, X0 + 1000, Y0 + 1000),
+            box(X0 + 2000, Y0, X0 + 3000, Y0 + 1000),
+            box(X0 + 5000, Y0, X0 + 6000, Y0 + 1000),
+        ],
+        crs="EPSG:27700",
+    )
+    return frame.to_crs("EPSG:4326").to_json().encode()
+
+
+def _cp1252_shapefile(upper: bool = False) -> dict[str, bytes]:
+    frame = _layer().assign(LSOA11NM=["St Mary\u2019s", "Café Quarter"])
+    with tempfile.TemporaryDirectory() as tmp:
+        frame.to_file(Path(tmp) / "lsoa.shp", encoding="cp1252")
+        files = {
+            (p.stem + p.suffix.upper() if upper else p.name): p.read_bytes()
+            for p in sorted(Path(tmp).iterdir())
+            if p.suffix.lower() != ".cpg"
+        }
+    return files
+
+
+def _upper_case_shapefile() -> dict[str, bytes]:
+    return {Path(k).stem + Path(k).suffix.upper(): v for k, v in _shapefile().items()}
+
+
+def _vrt(source: str = "/vsicurl/http://127.0.0.1:9/b.geojson") -> Callable[[], bytes]:
+    return _text(
+        "<OGRVRTDataSource><OGRVRTLayer name='b'>"
+        f"<SrcDataSource>{source}</SrcDataSource></OGRVRTLayer></OGRVRTDataSource>"
+    )
+
+
+def _areas_named(*expected: str) -> Callable[[object], None]:
+    def check(result: object) -> None:
+        names = list(result.areas["area_name"])  # type: ignore[attr-defined]
+        assert names == list(expected), names
+
+    return check
+
+
+def _in_great_britain(result: object) -> None:
+    areas = result.areas  # type: ignore[attr-defined]
+    minx, miny, maxx, maxy = areas.total_bounds
+    assert abs(minx - X0) < 1 and abs(miny - Y0) < 1, areas.total_bounds
+    assert abs(areas.geometry.area.sum() - 2e6) < 2e3
+
+
+def _one_area_per_code(result: object) -> None:
+    areas = result.areas  # type: ignore[attr-defined]
+    assert list(areas["area_code"]) == ["E07000008", "E07000010"]
+    assert abs(areas.geometry.iloc[1].area - 2e6) < 2e3
+
+
 # --- the catalogue ----------------------------------------------------------------------
 
 CASES: list[Case] = [
@@ -802,5 +898,137 @@ CASES: list[Case] = [
         "indicators",
         ("fingertips.csv", "missing 'time period'", "Download the data again from Fingertips"),
         {"layout": "fingertips"},
+    ),
+    # Issue 18: boundaries that would reach the network
+    Case(
+        "boundaries-vrt-named-vrt",
+        "geojson",
+        "Passed --boundaries x.vrt, a VRT whose source is /vsicurl/http://...",
+        _vrt(),
+        "x.vrt",
+        "boundaries",
+        ("x.vrt", "OGR virtual format (VRT)", "XML-based map formats are not read"),
+    ),
+    Case(
+        "boundaries-vrt-named-txt",
+        "geojson",
+        "Passed a .txt whose content is a VRT pointing at a web address",
+        _vrt(),
+        "x.txt",
+        "boundaries",
+        ("x.txt", "OGR virtual format (VRT)", "open other files or addresses on the network"),
+    ),
+    Case(
+        "zip-vrt-member",
+        "zip",
+        "Zipped a VRT renamed b.json",
+        lambda: _zip({"b.json": _vrt()()}),
+        "vrt.zip",
+        "boundaries",
+        ("vrt.zip", "OGR virtual format (VRT)", "Export the layer from QGIS"),
+    ),
+    Case(
+        "geojson-vsi-source",
+        "geojson",
+        "A GeoJSON-looking file that names a /vsicurl/ source",
+        _text('{"type": "FeatureCollection", "features": [], "x": "/vsicurl/http://h/b"}'),
+        "b.geojson",
+        "boundaries",
+        ("b.geojson", "GDAL virtual file system (/vsi...)", "Export the layer from QGIS"),
+    ),
+    # Issue 18: coordinates that do not fit their coordinate system
+    Case(
+        "geojson-bng-without-crs",
+        "geojson",
+        "A British National Grid GeoJSON without a 'crs' member (metres read as degrees)",
+        _bng_without_crs,
+        "bng.geojson",
+        "boundaries",
+        ("bng.geojson", "accepted", "British National Grid (EPSG:27700) was assumed"),
+        accepted=True,
+        check=_in_great_britain,
+    ),
+    Case(
+        "geojson-swapped-axes",
+        "geojson",
+        "Latitude and longitude swapped (would be drawn at 52°E 0°N)",
+        _swapped_axes,
+        "swapped.geojson",
+        "boundaries",
+        ("swapped.geojson", "accepted", "they were swapped back"),
+        accepted=True,
+        check=_in_great_britain,
+    ),
+    Case(
+        "geojson-bng-label-on-degrees",
+        "geojson",
+        "A 'crs' of EPSG:27700 on longitude/latitude degrees (specks off Scilly)",
+        _bng_label_on_degrees,
+        "labelled.geojson",
+        "boundaries",
+        ("labelled.geojson", "accepted", "says British National Grid (EPSG:27700)", "EPSG:4326"),
+        accepted=True,
+        check=_in_great_britain,
+    ),
+    Case(
+        "geojson-metres-without-crs-not-english",
+        "geojson",
+        "Metres without a coordinate system, and codes that are not English or Welsh",
+        _scottish_metres_without_crs,
+        "scot.geojson",
+        "boundaries",
+        ("scot.geojson", "says longitude/latitude", "are metres", "Layer > Set CRS"),
+    ),
+    Case(
+        "geojson-split-multipart",
+        "geojson",
+        "One district on two features (a multipart area split into pieces)",
+        _split_multipart,
+        "split.geojson",
+        "boundaries",
+        ("split.geojson", "accepted", "joined into one area"),
+        accepted=True,
+        check=_one_area_per_code,
+    ),
+    Case(
+        "zip-cp1252-dbf-without-cpg",
+        "zip",
+        "A shapefile whose .dbf is Windows-1252 with no .cpg (St Mary’s)",
+        lambda: _zip(_cp1252_shapefile()),
+        "cp1252.zip",
+        "boundaries",
+        ("cp1252.zip", "accepted", "read as Windows-1252"),
+        accepted=True,
+        check=_areas_named("St Mary\u2019s", "Café Quarter"),
+    ),
+    Case(
+        "zip-upper-case-shapefile",
+        "zip",
+        "A zipped shapefile with upper-case .SHP/.DBF/.SHX names",
+        lambda: _zip(_upper_case_shapefile()),
+        "UPPER.zip",
+        "boundaries",
+        ("UPPER.zip", "accepted"),
+        accepted=True,
+        check=_areas_named("Cambridge 001A", "Cambridge 001B"),
+    ),
+    Case(
+        "zip-shapefile-and-geojson",
+        "zip",
+        "Zipped a shapefile and a GeoJSON together",
+        lambda: _zip(_shapefile("lsoa") | {"msoa.geojson": _geojson()}),
+        "mixed.zip",
+        "boundaries",
+        ("mixed.zip", "2 boundary layers: lsoa, msoa.geojson", "--layer NAME"),
+    ),
+    Case(
+        "zip-layer-not-there",
+        "zip",
+        "Asked for a layer the zip does not hold",
+        lambda: _zip(_shapefile("lsoa") | _shapefile("msoa")),
+        "both.zip",
+        "boundaries",
+        ("both.zip", "no layer called 'wards'", "lsoa, msoa"),
+        {"layer": "wards"},
     ),
 ]

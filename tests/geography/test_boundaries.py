@@ -209,3 +209,40 @@ def test_points_only_layer_is_refused(tmp_path):
 def test_missing_file():
     with pytest.raises(InputError, match="not found"):
         read_boundaries("/nonexistent/boundaries.geojson")
+
+
+def test_a_folder_with_two_shapefiles_asks_which_and_layer_picks(tmp_path):
+    folder = tmp_path / "boundaries"
+    folder.mkdir()
+    _lsoa_layer().drop(columns="Shape__Area").to_file(folder / "lsoa.shp")
+    lad = gpd.GeoDataFrame(
+        {"LAD23CD": ["E07000008"], "LAD23NM": ["Cambridge"]},
+        geometry=[box(X0, Y0, X0 + 4000, Y0 + 1000)],
+        crs=27700,
+    )
+    lad.to_file(folder / "districts.shp")
+    with pytest.raises(InputError) as info:
+        read_boundaries(folder)
+    message = info.value.message
+    assert "folder holds 2 shapefiles: districts, lsoa" in message and "--layer NAME" in message
+    res = read_boundaries(folder, layer="districts")
+    assert list(res.areas["area_name"]) == ["Cambridge"]
+    single = tmp_path / "one"
+    single.mkdir()
+    lad.to_file(single / "districts.shp")
+    assert read_boundaries(single).areas["level"].iloc[0] == "lad"
+
+
+def test_the_command_line_names_and_takes_layer(tmp_path, capsys):
+    from meam_mapping.cli import main
+
+    path = tmp_path / "b.gpkg"
+    _lsoa_layer().to_file(path, layer="lsoa")
+    _lsoa_layer().to_file(path, layer="copy")
+    data = tmp_path / "d.csv"
+    data.write_text("area_code,homeless_households\nE01000001,5\nE01000002,7\n")
+    args = ["map", "--boundaries", str(path), "--data", str(data)]
+    args += ["--indicator", "homeless_households"]
+    assert main([*args, "--out", str(tmp_path / "m.html")]) == 2
+    assert "--layer NAME" in capsys.readouterr().err
+    assert main([*args, "--layer", "lsoa", "--out", str(tmp_path / "m.html")]) == 0
