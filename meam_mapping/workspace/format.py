@@ -382,7 +382,7 @@ def _load(path: Path, name: str, recover: bool) -> Workspace:
             raise _unverified(
                 name,
                 "has no content check (it was saved by an old version, or the check was "
-                "removed), so it may have been changed or damaged after it was saved",
+                "removed) and may have been changed or damaged after it was saved",
             )
         if _digest(tables, meta) != meta["digest"]:
             raise _unverified(

@@ -47,6 +47,13 @@ def _load(case: Case, data: bytes) -> object:
         from meam_mapping.io.indicators import load_indicator_file
 
         return load_indicator_file(data, name=case.file_name, **case.kwargs)
+    if case.loader == "workspace":
+        from meam_mapping.workspace import load_workspace
+
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / case.file_name
+            path.write_bytes(data)
+            return load_workspace(path, **case.kwargs)
     if case.loader == "patterns":
         from meam_mapping.io.patterns import read_patterns
 
@@ -276,6 +283,81 @@ def _one_area_per_code(result: object) -> None:
     areas = result.areas  # type: ignore[attr-defined]
     assert list(areas["area_code"]) == ["E07000008", "E07000010"]
     assert abs(areas.geometry.iloc[1].area - 2e6) < 2e3
+
+
+def _workspace(*statements: tuple[str, tuple]) -> Callable[[], bytes]:
+    """A saved workspace (grid test data) edited afterwards with SQL, as someone might."""
+
+    def build() -> bytes:
+        import sqlite3
+
+        from workshop_data import grid_dataset
+
+        from meam_mapping.workspace import Workspace, save_workspace
+
+        with tempfile.TemporaryDirectory() as tmp:
+            path = save_workspace(
+                Workspace(grid_dataset(3, seed=4), settings={"choices": {"map_k": 5}}),
+                Path(tmp) / "w.gpkg",
+            )
+            con = sqlite3.connect(path)
+            with con:
+                for sql, args in statements:
+                    con.execute(sql, args)
+            con.close()
+            return path.read_bytes()
+
+    return build
+
+
+def _settings(value: str) -> Callable[[], bytes]:
+    return _workspace(("UPDATE meta SET value = ? WHERE key = 'settings'", (value,)))
+
+
+def _far_cell_xlsx(dimension: bool = True) -> bytes:
+    import re
+
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    for row in _GOOD_ROWS:
+        sheet.append(row)
+    sheet["XFD1048576"] = 1
+    buffer = io.BytesIO()
+    book.save(buffer)
+    if dimension:
+        return buffer.getvalue()
+    out = io.BytesIO()
+    with zipfile.ZipFile(buffer) as src, zipfile.ZipFile(out, "w") as dst:
+        for item in src.infolist():
+            body = src.read(item)
+            if item.filename.endswith("sheet1.xml"):
+                body = re.sub(rb"<dimension[^>]*/>", b"", body)
+            dst.writestr(item, body)
+    return out.getvalue()
+
+
+def _pattern_lists(k: int, count: str = "3") -> Callable[[], bytes]:
+    import itertools
+
+    def build() -> bytes:
+        names = [f"service_{i}" for i in range(k)]
+        lines = [",".join([*names, "count"])]
+        for p in itertools.islice((p for p in itertools.product((0, 1), repeat=k) if any(p)), 20):
+            lines.append(",".join([*map(str, p), count]))
+        return ("\n".join(lines) + "\n").encode()
+
+    return build
+
+
+def _wide_csv(n: int) -> Callable[[], bytes]:
+    def build() -> bytes:
+        header = "area_code," + ",".join(f"indicator_{i}" for i in range(n))
+        row = "E01000001," + ",".join("1" for _ in range(n))
+        return (header + "\n" + row + "\n").encode()
+
+    return build
 
 
 # --- the catalogue ----------------------------------------------------------------------
@@ -1030,5 +1112,182 @@ CASES: list[Case] = [
         "boundaries",
         ("both.zip", "no layer called 'wards'", "lsoa, msoa"),
         {"layer": "wards"},
+    ),
+    # Issue 18: budgets before work
+    Case(
+        "xlsx-far-cell",
+        "xlsx",
+        "A 5 KB workbook with one cell at XFD1048576 (took gigabytes to open)",
+        _far_cell_xlsx,
+        "far.xlsx",
+        "indicators",
+        ("far.xlsx", "reaches cell XFD1048576", "16,384 columns", "Ctrl+End"),
+    ),
+    Case(
+        "xlsx-far-cell-no-dimension",
+        "xlsx",
+        "The same workbook with its <dimension> element removed",
+        lambda: _far_cell_xlsx(dimension=False),
+        "far.xlsx",
+        "indicators",
+        ("far.xlsx", "reaches cell XFD1048576", "Ctrl+End"),
+    ),
+    Case(
+        "csv-too-many-columns",
+        "csv",
+        "A wide table with 2,000 indicator columns (took 72 s)",
+        _wide_csv(2000),
+        "wide.csv",
+        "indicators",
+        ("wide.csv", "2,001 columns, more than the 300", "tidy layout"),
+    ),
+    Case(
+        "patterns-16-lists",
+        "patterns",
+        "An overlap table with 16 lists",
+        _pattern_lists(16),
+        "overlap.csv",
+        "patterns",
+        ("overlap.csv", "has 16 list columns", "65,535 overlap patterns", "at most 15 lists"),
+    ),
+    Case(
+        "patterns-24-lists",
+        "patterns",
+        "An overlap table with 24 lists (ran out of memory)",
+        _pattern_lists(24),
+        "overlap.csv",
+        "patterns",
+        ("overlap.csv", "has 24 list columns", "Combine related services"),
+    ),
+    Case(
+        "patterns-40-lists",
+        "patterns",
+        "An overlap table with 40 lists (asked for 8 TiB)",
+        _pattern_lists(40),
+        "overlap.csv",
+        "patterns",
+        ("overlap.csv", "has 40 list columns", "at most 15 lists"),
+    ),
+    Case(
+        "patterns-12-lists",
+        "patterns",
+        "An overlap table with 12 lists (read; the model is chosen stepwise)",
+        _pattern_lists(12),
+        "overlap.csv",
+        "patterns",
+        ("overlap.csv", "accepted"),
+        accepted=True,
+    ),
+    Case(
+        "patterns-count-1e20",
+        "patterns",
+        "A count of 10^20 (became 'nobody was seen')",
+        _pattern_lists(3, count="100000000000000000000"),
+        "overlap.csv",
+        "patterns",
+        ("overlap.csv", "more people than live in the United Kingdom", "column 'count'"),
+    ),
+    Case(
+        "patterns-total-beyond-population",
+        "patterns",
+        "Counts that add up to more people than live in the UK",
+        _pattern_lists(3, count="60000000"),
+        "overlap.csv",
+        "patterns",
+        ("overlap.csv", "add up to", "more than live in the United Kingdom"),
+    ),
+    # Issue 18: workspaces are verified or refused
+    Case(
+        "workspace-digest-deleted",
+        "workspace",
+        "Deleted the workspace's digest row and multiplied the counts by 100",
+        _workspace(
+            ("DELETE FROM meta WHERE key = 'digest'", ()),
+            ("UPDATE indicators SET count = count * 100", ()),
+        ),
+        "w.gpkg",
+        "workspace",
+        ("w.gpkg", "has no content check", "not opened", "--recover"),
+    ),
+    Case(
+        "workspace-edited",
+        "workspace",
+        "Edited a count in the workspace in another program",
+        _workspace(("UPDATE indicators SET count = count + 1 WHERE fid = 2", ())),
+        "w.gpkg",
+        "workspace",
+        ("w.gpkg", "content check does not match", "Open it anyway"),
+    ),
+    Case(
+        "workspace-recovered-negative-count",
+        "workspace",
+        "Opened anyway a workspace whose counts were made negative",
+        _workspace(
+            ("DELETE FROM meta WHERE key = 'digest'", ()),
+            ("UPDATE indicators SET count = -count WHERE fid = 2", ()),
+        ),
+        "w.gpkg",
+        "workspace",
+        ("w.gpkg (indicators)", "count(s) are negative"),
+        {"recover": True},
+    ),
+    Case(
+        "workspace-deep-settings",
+        "workspace",
+        "Settings nested 100,000 levels deep (RecursionError)",
+        _settings("[" * 100_000 + "]" * 100_000),
+        "w.gpkg",
+        "workspace",
+        ("w.gpkg", "nested more than 8 levels deep"),
+        {"recover": True},
+    ),
+    Case(
+        "workspace-settings-wrong-type",
+        "workspace",
+        "Settings of the wrong type ('choices' a list: AttributeError)",
+        _settings('{"choices": [1, 2]}'),
+        "w.gpkg",
+        "workspace",
+        ("w.gpkg", "'choices' is a list", "named choices"),
+        {"recover": True},
+    ),
+    Case(
+        "workspace-disclosure-wrong-type",
+        "workspace",
+        "A disclosure threshold of 'high'",
+        _settings('{"disclosure": {"threshold": "high"}}'),
+        "w.gpkg",
+        "workspace",
+        ("w.gpkg", "'disclosure' is not valid"),
+        {"recover": True},
+    ),
+    Case(
+        "workspace-dropped-column",
+        "workspace",
+        "Dropped the unit column from the indicators (KeyError)",
+        _workspace(('ALTER TABLE "indicators" DROP COLUMN "unit"', ())),
+        "w.gpkg",
+        "workspace",
+        ("w.gpkg (indicators)", "Required column(s) missing: 'unit'"),
+        {"recover": True},
+    ),
+    Case(
+        "workspace-dropped-area-name",
+        "workspace",
+        "Dropped the area_name column from the areas",
+        _workspace(('ALTER TABLE "areas_lsoa" DROP COLUMN "area_name"', ())),
+        "w.gpkg",
+        "workspace",
+        ("w.gpkg (areas_lsoa)", "no column 'area_name'"),
+        {"recover": True},
+    ),
+    Case(
+        "workspace-is-vrt",
+        "workspace",
+        "A VRT renamed .gpkg given as a workspace",
+        _vrt(),
+        "w.gpkg",
+        "workspace",
+        ("w.gpkg", "could not be opened as a GeoPackage workspace", "XML file"),
     ),
 ]
