@@ -4,6 +4,13 @@
 code and name fields that ONS boundary files use (``LSOA21CD``/``LSOA21NM``,
 ``LAD23CD``, ...), reprojects to British National Grid (EPSG:27700), repairs
 invalid polygons and reports everything it changed or dropped in ``notes``.
+
+Which file and layer is read, and how (locally, by sniffed content, through
+an allow-list of GDAL drivers, never from the network), is decided in
+:mod:`meam_mapping.geography.boundary_files`; coordinates that do not fit the
+declared coordinate system are recognised and fixed or refused in
+:mod:`meam_mapping.geography.coordinates`. An area code on several features
+(a multipart area split into pieces) becomes one area.
 """
 
 from __future__ import annotations
