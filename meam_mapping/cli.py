@@ -11,6 +11,7 @@ Commands (stable: scripts rely on them)::
     hidden    --patterns FILE.csv [--by COLUMN] [--method auto|chapman|loglinear]
               [--interactions "A:B,B:C" | --select aic|bic] [--format table|json|csv]
     map       (--demo | --workspace W.gpkg | --boundaries B --data D) --indicator ID
+              [--layer NAME] [--sheet NAME] [--recover]
               [--level lsoa|msoa|lad] [--scheme quantiles|fisher_jenks|...] [--title T]
               --out FILE.(html|png|svg|pdf)
     pack      (--demo | --workspace W.gpkg | --boundaries B --data D [--patterns P]) --out DIR
@@ -52,6 +53,11 @@ def _add_source(parser: argparse.ArgumentParser, *, patterns: bool = True) -> No
             help="overlap table (people seen by each combination of services) for --boundaries",
         )  # fmt: skip
     parser.add_argument(
+        "--layer", help="boundary layer to use when --boundaries holds several (its name)"
+    )
+    parser.add_argument("--sheet", help="sheet of an Excel --data workbook holding the table")
+    _add_recover(parser)
+    parser.add_argument(
         "--threshold", type=int, default=5, help="suppress counts from 1 to THRESHOLD-1 (default 5)"
     )
 
@@ -77,6 +83,10 @@ def build_parser() -> argparse.ArgumentParser:
     work.add_argument("--patterns", type=Path, action="append", default=[],
                       help="overlap table (repeat for several; the last one is kept)")  # fmt: skip
     work.add_argument("--name", default="Your data", help="name of the dataset")
+    work.add_argument(
+        "--layer", help="boundary layer to use when --boundaries holds several (its name)"
+    )
+    work.add_argument("--sheet", help="sheet of an Excel --data workbook holding the table")
     work.add_argument("--out", required=True, type=Path, help="workspace file to write (.gpkg)")
 
     table = sub.add_parser("table", help="print the published table behind a map")
@@ -140,6 +150,15 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _add_recover(command: argparse.ArgumentParser) -> None:
+    command.add_argument(
+        "--recover",
+        action="store_true",
+        help="open a --workspace whose content check is missing or does not match "
+        "(edited in QGIS, or saved by an old version), checking every table again",
+    )
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status."""
     parser = build_parser()
@@ -185,7 +204,7 @@ def _load_dataset(args: argparse.Namespace):  # noqa: ANN202 - Dataset
     if getattr(args, "workspace", None):
         from meam_mapping.workspace import load_workspace
 
-        return load_workspace(args.workspace).dataset
+        return load_workspace(args.workspace, recover=getattr(args, "recover", False)).dataset
     from meam_mapping.loading import build_dataset
 
     patterns = getattr(args, "patterns", [])
@@ -194,7 +213,10 @@ def _load_dataset(args: argparse.Namespace):  # noqa: ANN202 - Dataset
             "--boundaries needs --data (an indicator table) or --patterns (an overlap table)",
             fix="Add --data FILE",
         )
-    dataset, report = build_dataset(args.boundaries, args.data, patterns)
+    options = {"sheet": args.sheet} if getattr(args, "sheet", None) else {}
+    dataset, report = build_dataset(
+        args.boundaries, args.data, patterns, layer=getattr(args, "layer", None), **options
+    )
     for line in report:
         print(line, file=sys.stderr)
     return dataset
@@ -226,7 +248,9 @@ def _workspace(args: argparse.Namespace) -> int:
     from meam_mapping.loading import build_dataset
     from meam_mapping.workspace import Workspace, save_workspace
 
-    dataset, report = build_dataset(args.boundaries, args.data, args.patterns, name=args.name)
+    options = {"sheet": args.sheet} if args.sheet else {}
+    dataset, report = build_dataset(args.boundaries, args.data, args.patterns, name=args.name,
+                                    layer=args.layer, **options)  # fmt: skip
     print("\n".join(report))
     path = save_workspace(Workspace(dataset), args.out)
     print(f"wrote {path}")

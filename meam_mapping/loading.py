@@ -201,6 +201,7 @@ def build_dataset(
     patterns: list[FileLike] = (),  # type: ignore[assignment]
     *,
     name: str = "Your data",
+    layer: str | None = None,
     **load_options: Any,
 ) -> tuple[Dataset, list[str]]:
     """Boundaries, indicator tables and overlap tables, as the Data page loads them.
@@ -213,7 +214,7 @@ def build_dataset(
     """
     from meam_mapping.io.patterns import read_patterns
 
-    read = read_boundaries(boundaries)
+    read = read_boundaries(boundaries, layer=layer)
     dataset = dataset_from_boundaries(read, name=name)
     report = [f"Boundaries {getattr(boundaries, 'name', boundaries)}: "
               + ", ".join(f"{len(a)} {lvl}" for lvl, a in dataset.areas.items())]  # fmt: skip
@@ -234,10 +235,19 @@ def build_dataset(
 
 
 def dataset_from_files(
-    boundaries: FileLike, tables: list[FileLike], *, name: str = "Your data", **load_options: Any
+    boundaries: FileLike,
+    tables: list[FileLike],
+    *,
+    name: str = "Your data",
+    layer: str | None = None,
+    **load_options: Any,
 ) -> Dataset:
-    """Boundaries plus indicator tables, as the command line loads them."""
-    return build_dataset(boundaries, tables, name=name, **load_options)[0]
+    """Boundaries plus indicator tables, as the command line loads them.
+
+    ``layer`` picks the boundary layer in a GeoPackage, folder or zip holding
+    several; ``load_options`` (such as ``sheet``) go to the table loader.
+    """
+    return build_dataset(boundaries, tables, name=name, layer=layer, **load_options)[0]
 
 
 def workbook_sheets(data: bytes) -> list[str]:

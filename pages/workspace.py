@@ -10,18 +10,12 @@ from streamlit_folium import st_folium
 from meam_mapping.errors import EstimationError, InputError
 from meam_mapping.mapping import MapRequest, interactive_map
 from meam_mapping.maps.interactive import choropleth
+from meam_mapping.maps.notes_layer import add_notes_to_map, notes_layer
 from meam_mapping.maps.spec import MapLayer, MapSpec
-from meam_mapping.notes import (
-    AreaNote,
-    add_note,
-    add_notes_to_map,
-    export_notes,
-    notes_layer,
-    remove_note,
-)
 from meam_mapping.pipeline.scenarios import Scenario, compare_scenarios, index_map_data
 from meam_mapping.schema import DOMAIN_LABELS, DOMAINS, LEVEL_LABELS
 from meam_mapping.workspace import load_workspace_bytes, workspace_bytes
+from meam_mapping.workspace.notes import AreaNote, add_note, export_notes, remove_note
 from ui.state import current_dataset, kept, policy, remember
 from ui.widgets import show_problem
 from ui.workspace import (

@@ -23,7 +23,6 @@ import streamlit as st
 
 from meam_mapping.disclosure import DisclosurePolicy
 from meam_mapping.errors import InputError
-from meam_mapping.notes import empty_notes, validate_notes
 from meam_mapping.pipeline.scenarios import Scenario
 from meam_mapping.workspace import (
     RecoveryFile,
@@ -32,6 +31,7 @@ from meam_mapping.workspace import (
     list_recovery_files,
     load_workspace,
 )
+from meam_mapping.workspace.notes import empty_notes, validate_notes
 from ui.state import _KEPT, POLICY, current_dataset, policy, set_dataset
 from ui.widgets import show_problem
 

@@ -4,6 +4,13 @@
 code and name fields that ONS boundary files use (``LSOA21CD``/``LSOA21NM``,
 ``LAD23CD``, ...), reprojects to British National Grid (EPSG:27700), repairs
 invalid polygons and reports everything it changed or dropped in ``notes``.
+
+Which file and layer is read, and how (locally, by sniffed content, through
+an allow-list of GDAL drivers, never from the network), is decided in
+:mod:`meam_mapping.geography.boundary_files`; coordinates that do not fit the
+declared coordinate system are recognised and fixed or refused in
+:mod:`meam_mapping.geography.coordinates`. An area code on several features
+(a multipart area split into pieces) becomes one area.
 """
 
 from __future__ import annotations
@@ -11,26 +18,20 @@ from __future__ import annotations
 import os
 import re
 import tempfile
-import zipfile
 from dataclasses import dataclass, field
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import IO
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import pyogrio
 import shapely
 
 from meam_mapping.errors import InputError
+from meam_mapping.geography.boundary_files import open_boundary_layer
 from meam_mapping.geography.codes import detect_level, is_gss_code, normalise_codes
-from meam_mapping.io.archives import check_zip, extract_zip
-from meam_mapping.io.safety import (
-    check_file_size,
-    check_json_depth,
-    check_map_file_start,
-    guard_loader,
-)
+from meam_mapping.geography.coordinates import settle_crs
+from meam_mapping.io.safety import guard_loader
 from meam_mapping.schema import LEVELS, STORAGE_CRS
 
 __all__ = ["BoundaryResult", "read_boundaries"]
@@ -78,143 +79,19 @@ def _first(codes: pd.Series | list, n: int = 5) -> str:
     return ", ".join(shown) + (" ..." if len(codes) > n else "")
 
 
-def _sniff_suffix(head: bytes) -> str:
-    if head.startswith(b"PK"):
-        return ".zip"
-    if head.startswith(b"SQLite format 3"):
-        return ".gpkg"
-    return ".geojson"
-
-
-def _materialise(source: object, name: str | None, workdir: Path) -> tuple[Path, str]:
-    """Give the source a path on disk; return (path, display name)."""
-    if isinstance(source, (str, os.PathLike)):
-        path = Path(source)
-        if not path.exists():
-            raise InputError(
-                "the boundary file was not found",
-                file=str(path),
-                fix="Check the path and file name",
-            )
-        check_file_size(path.stat().st_size, name or path.name)
-        return path, name or path.name
-    if isinstance(source, (bytes, bytearray)):
-        data = bytes(source)
-    elif hasattr(source, "read"):
-        data = source.read()  # type: ignore[union-attr]
-        if isinstance(data, str):
-            data = data.encode("utf-8")
-    else:
-        raise InputError(
-            f"cannot read boundaries from a {type(source).__name__}",
-            expected="a file path or an uploaded file",
-        )
-    display = name or getattr(source, "name", None) or "uploaded boundaries"
-    check_file_size(len(data), str(display))
-    suffix = Path(str(display)).suffix.lower()
-    if suffix not in {".zip", ".gpkg", ".geojson", ".json"}:
-        suffix = _sniff_suffix(data[:16])
-    path = workdir / f"upload{suffix}"  # fixed safe name: never trust the uploaded name
-    path.write_bytes(data)
-    return path, str(display)
-
-
-def _unzip(path: Path, workdir: Path, display: str) -> Path:
-    """Extract the useful members of a zip safely and return the folder."""
-    out = workdir / "unzipped"
-    out.mkdir(exist_ok=True)
-    try:
-        archive = zipfile.ZipFile(path)
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
-        raise InputError("the zip file is damaged or not a zip file", file=display) from exc
-    with archive:
-        members = check_zip(archive, display)  # traversal, size, member count, zip bomb
-        wanted = [
-            m
-            for m in members
-            if PurePosixPath(m.filename.replace("\\", "/")).suffix.lower() in _KEEP_IN_ZIP
-            and not PurePosixPath(m.filename.replace("\\", "/")).name.startswith(".")
-        ]
-        extract_zip(archive, wanted, out, display)
-    return out
-
-
-def _pick_dataset(folder: Path, layer: str | None, display: str) -> tuple[Path, str | None]:
-    """Choose the dataset inside an unzipped folder."""
-    shps = sorted(folder.rglob("*.shp"))
-    others = sorted(p for ext in ("*.gpkg", "*.geojson", "*.json") for p in folder.rglob(ext))
-    if shps:
-        if len(shps) > 1:
-            chosen = [p for p in shps if layer and p.stem.lower() == layer.lower()]
-            if not chosen:
-                raise InputError(
-                    f"the zip file holds {len(shps)} shapefiles: {_first([p.stem for p in shps], 20)}",
-                    file=display,
-                    fix="Choose one with layer='<name>'",
-                )
-            shps = chosen
-        shp = shps[0]
-        missing = [
-            ext
-            for ext in (".dbf", ".shx")
-            if not shp.with_suffix(ext).exists() and not shp.with_suffix(ext.upper()).exists()
-        ]
-        if missing:
-            raise InputError(
-                f"the shapefile {shp.stem} is missing its {' and '.join(missing)} file(s)",
-                file=display,
-                fix="Zip all the files that share the shapefile's name (.shp, .shx, .dbf, .prj)",
-            )
-        return shp, None
-    if len(others) == 1:
-        return others[0], layer
-    raise InputError(
-        "no boundary layer was found in the zip file"
-        if not others
-        else f"the zip file holds several boundary files: {_first([p.name for p in others])}",
-        file=display,
-        expected="a zipped Shapefile (.shp with .shx, .dbf and .prj), a GeoPackage or GeoJSON",
+def _join_split_areas(areas: gpd.GeoDataFrame, notes: list[str]) -> gpd.GeoDataFrame:
+    """One area per code: the pieces of a multipart area split over several features are joined."""
+    dup = areas["area_code"][areas["area_code"].duplicated(keep=False)].unique()
+    if not len(dup):
+        return areas
+    notes.append(
+        f"{len(dup)} area code(s) appear on more than one shape: {_first(dup)}. "
+        "The shapes of each code were joined into one area (a multipart area split into pieces)."
     )
-
-
-def _choose_layer(path: Path, layer: str | None, display: str) -> str | None:
-    if path.suffix.lower() != ".gpkg":
-        return layer
-    try:
-        listed = pyogrio.list_layers(path)
-    except Exception as exc:  # pyogrio raises its own DataSourceError
-        raise InputError(
-            f"the GeoPackage could not be opened ({exc})",
-            file=display,
-            fix="It may be incomplete or damaged: copy or export it again",
-        ) from exc
-    spatial = [str(n) for n, g in listed if g is not None]
-    if layer is not None:
-        if layer not in [str(n) for n, _ in listed]:
-            raise InputError(
-                f"there is no layer called {layer!r}",
-                file=display,
-                expected=f"one of: {', '.join(spatial)}",
-            )
-        return layer
-    if len(spatial) == 1:
-        return spatial[0]
-    raise InputError(
-        f"the GeoPackage holds {len(spatial)} map layers: {', '.join(spatial) or '(none)'}",
-        file=display,
-        fix="Choose the boundary layer with layer='<name>'",
-    )
-
-
-def _guess_crs(gdf: gpd.GeoDataFrame) -> str | None:
-    minx, miny, maxx, maxy = gdf.total_bounds
-    if not np.all(np.isfinite([minx, miny, maxx, maxy])):
-        return None
-    if -11 <= minx and maxx <= 3 and 49 <= miny and maxy <= 62:
-        return "EPSG:4326"
-    if 0 <= minx and maxx <= 700_000 and 0 <= miny and maxy <= 1_300_000:
-        return "EPSG:27700"
-    return None
+    order = list(dict.fromkeys(areas["area_code"]))
+    joined = areas.dissolve(by="area_code", aggfunc="first", sort=False).reset_index()
+    joined = joined.set_index("area_code").loc[order].reset_index()
+    return joined[list(areas.columns)].set_geometry("geometry", crs=areas.crs)
 
 
 def _find_field(columns: list[str], wanted: str | None, what: str, display: str) -> str | None:
@@ -334,47 +211,8 @@ def read_boundaries(
     """
     if level is not None and level not in LEVELS:
         raise InputError(f"unknown level {level!r}", expected=f"one of {', '.join(LEVELS)}")
-    notes: list[str] = []
     with tempfile.TemporaryDirectory(prefix="meam_boundaries_") as tmp:
-        workdir = Path(tmp)
-        path, display = _materialise(path_or_buffer, name, workdir)
-        if path.suffix.lower() == ".zip":
-            path, layer = _pick_dataset(_unzip(path, workdir, display), layer, display)
-        check_map_file_start(path, display)
-        if path.suffix.lower() in {".geojson", ".json"}:
-            check_json_depth(path.read_bytes(), display)
-        chosen_layer = _choose_layer(path, layer, display)
-        try:
-            raw = gpd.read_file(path, layer=chosen_layer, engine="pyogrio")
-        except Exception as exc:
-            raise InputError(
-                f"the file could not be read as a map layer ({exc})",
-                file=display,
-                expected="GeoJSON, a GeoPackage or a zipped Shapefile",
-                fix="Check the file is complete (not cut short); export it again from QGIS",
-            ) from exc
-    if chosen_layer and path.suffix.lower() == ".gpkg":
-        notes.append(f"Read layer {chosen_layer!r}.")
-    if raw.crs is None:
-        guess = _guess_crs(raw)
-        if assume_crs is None:
-            hint = {
-                "EPSG:27700": "British National Grid metres (EPSG:27700)",
-                "EPSG:4326": "longitude/latitude degrees (EPSG:4326)",
-            }.get(guess or "")
-            raise InputError(
-                "the layer has no coordinate reference system"
-                + (f"; its coordinates look like {hint}" if hint else ""),
-                file=display,
-                fix=(
-                    f"If that is right, read it again with assume_crs='{guess}'"
-                    if guess
-                    else "Set the layer's CRS in QGIS (Layer > Set CRS) and export again"
-                )
-                + "; for a shapefile, include its .prj file in the zip",
-            )
-        raw = raw.set_crs(assume_crs)
-        notes.append(f"The file had no coordinate system; assumed {assume_crs}.")
+        raw, display, notes = open_boundary_layer(path_or_buffer, name, layer, Path(tmp))
     columns = [c for c in raw.columns if c != raw.geometry.name]
     detected = _detect_fields(columns)
     vintage = None
@@ -391,7 +229,8 @@ def read_boundaries(
                 "no area code field was recognised",
                 file=display,
                 expected="a field such as LSOA21CD, MSOA11CD, LAD23CD or area_code",
-                fix=f"Name the field with code_field=; fields found: {', '.join(columns)}",
+                fix="Rename the field holding the area codes to area_code (for example in "
+                f"QGIS) and load the file again; fields found: {', '.join(columns)}",
             )
     else:
         match = next((d for d in detected if d[0] == code_col), None)
@@ -416,6 +255,8 @@ def read_boundaries(
     else:
         areas["area_name"] = areas["area_code"]
         notes.append("No name field was found; area codes are used as names.")
+    areas, crs_notes = settle_crs(areas, file=display, assume_crs=assume_crs)
+    notes += crs_notes
     if level is None:
         level = field_level
     if level is None:
@@ -448,17 +289,21 @@ def read_boundaries(
             file=display,
             fix="Check that the file holds polygons with area codes",
         )
-    dup = areas["area_code"][areas["area_code"].duplicated(keep=False)].unique()
-    if len(dup):
-        notes.append(
-            f"{len(dup)} area code(s) appear on more than one shape: {_first(dup)}. "
-            "They are kept; join reports will flag them."
-        )
+    areas = _join_split_areas(areas, notes)
     if areas.crs.to_string() != STORAGE_CRS and not areas.crs.equals(STORAGE_CRS):
         notes.append(
             f"Reprojected from {areas.crs.to_string()} to British National Grid ({STORAGE_CRS})."
         )
         areas = areas.to_crs(STORAGE_CRS)
+    bounds = np.asarray(areas.total_bounds, dtype=float)
+    if not np.all(np.isfinite(bounds)):
+        raise InputError(
+            "the areas could not be placed on a map of Great Britain (their coordinates do not "
+            "fit the file's coordinate system)",
+            file=display,
+            expected="coordinates in British National Grid metres or longitude/latitude degrees",
+            fix="Set the layer's coordinate system in QGIS (Layer > Set CRS) and export it again",
+        )
     ignored = [c for c in columns if c not in {code_col, name_col}]
     if ignored:
         notes.append(f"Fields not used: {_first(ignored, 10)}.")

@@ -20,6 +20,7 @@ from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
 
 from meam_mapping.errors import InputError
+from meam_mapping.io.budgets import check_extent, workbook_extents
 from meam_mapping.io.safety import format_size, require_defusedxml
 
 __all__ = [
@@ -244,9 +245,11 @@ def check_workbook(data: bytes, file: str) -> None:
     """Check an ``.xlsx`` workbook before openpyxl opens it.
 
     Refuses the workbook unless ``defusedxml`` guards openpyxl's XML parsing
-    (:func:`~meam_mapping.io.safety.require_defusedxml`), and runs
+    (:func:`~meam_mapping.io.safety.require_defusedxml`), runs
     :func:`check_zip` over it (a workbook is a zip archive, so it can be a
-    zip bomb). A file that is not a zip at all is left for openpyxl to refuse.
+    zip bomb), and checks every sheet's used range against the budgets of
+    :mod:`meam_mapping.io.budgets` (a 5 KB file can claim a cell at
+    ``XFD1048576``). A file that is not a zip at all is left for openpyxl to refuse.
 
     Parameters
     ----------
@@ -267,3 +270,5 @@ def check_workbook(data: bytes, file: str) -> None:
         return
     with archive:
         check_zip(archive, file)
+        for extent in workbook_extents(archive):  # before openpyxl allocates anything
+            check_extent(extent, file)

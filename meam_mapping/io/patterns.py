@@ -17,12 +17,27 @@ from typing import IO
 import pandas as pd
 
 from meam_mapping.errors import InputError
-from meam_mapping.estimate.patterns import validate_patterns
+from meam_mapping.estimate.patterns import detect_lists, validate_patterns
 from meam_mapping.io.archives import check_workbook
 from meam_mapping.io.safety import check_file_size, guard_loader
 
-__all__ = ["PATTERN_SUFFIXES", "read_patterns"]
+__all__ = [
+    "FULL_SEARCH_LISTS",
+    "MAX_LISTS",
+    "MAX_PLAUSIBLE_COUNT",
+    "PATTERN_SUFFIXES",
+    "check_pattern_budget",
+    "read_patterns",
+]
 
+#: Most lists (services) an overlap table may have: above this no log-linear
+#: model can be fitted or searched.
+MAX_LISTS = 15
+#: Up to this many lists every hierarchical model can be compared; above, stepwise.
+FULL_SEARCH_LISTS = 10
+#: Most people one count (or all counts together) may hold: about the population
+#: of the United Kingdom (69 million in 2024), rounded up.
+MAX_PLAUSIBLE_COUNT = 70_000_000
 #: File types the reader understands.
 PATTERN_SUFFIXES: tuple[str, ...] = (".csv", ".xlsx")
 _CANONICAL = ("count", "area_code", "area_name", "sex", "age_band")
@@ -140,8 +155,78 @@ def read_patterns(
             fix="Check that the file is not damaged and is really of that type",
         ) from exc
     frame = _tidy_headers(frame, name)
+    check_pattern_budget(frame, lists=lists, strata=strata, file=name)
     validate_patterns(frame, lists=lists, strata=strata, file=name)
     return frame
+
+
+def check_pattern_budget(
+    frame: pd.DataFrame,
+    *,
+    lists: Sequence[str] | None = None,
+    strata: Sequence[str] = (),
+    file: str | None = None,
+) -> None:
+    """Refuse, at read time, a pattern table no estimate can be made from.
+
+    * More than :data:`MAX_LISTS` lists: a log-linear model over ``k`` lists
+      has ``2**k - 1`` observable cells and its two-way interactions number
+      ``k(k-1)/2``; above 15 lists the table is too sparse to fit and the
+      model search too large (24 lists ran out of memory, 40 asked for 8 TiB).
+      Up to :data:`FULL_SEARCH_LISTS` lists every model can be compared; from
+      11 to 15 the model is chosen stepwise.
+    * A count above :data:`MAX_PLAUSIBLE_COUNT`: more people than live in the
+      United Kingdom, so a typing or export error (10^20 once became "nobody
+      was seen" after overflowing).
+
+    Raises
+    ------
+    InputError
+        Naming the number of lists and the limit, or the row and count.
+    """
+    columns = [str(c) for c in frame.columns]
+    found = [str(c) for c in lists] if lists is not None else detect_lists(columns, strata)
+    if len(found) > MAX_LISTS:
+        cells = 2 ** len(found) - 1
+        raise InputError(
+            f"the table has {len(found)} list columns; an estimate of the hidden population "
+            f"over {len(found)} lists would need a model of {cells:,} overlap patterns and "
+            f"{len(found) * (len(found) - 1) // 2} pairwise dependencies, far more than any "
+            "data-matching exercise can support",
+            file=file,
+            row=1,
+            column=found[:6],
+            expected=f"at most {MAX_LISTS} lists (every model is compared up to "
+            f"{FULL_SEARCH_LISTS}; from {FULL_SEARCH_LISTS + 1} to {MAX_LISTS} the model is "
+            "chosen step by step)",
+            fix="Combine related services into one list column (a person is on it if seen by "
+            "any of them), or delete the columns of lists you do not need; grouping columns "
+            "such as area_code, sex and age_band are not lists",
+        )
+    if "count" not in frame.columns:
+        return  # validate_patterns names the missing column
+    counts = pd.to_numeric(frame["count"], errors="coerce")
+    absurd = (counts > MAX_PLAUSIBLE_COUNT) | (counts.abs() == float("inf"))
+    if absurd.any():
+        rows = [int(i) + 2 for i in absurd.to_numpy().nonzero()[0]]
+        first = frame["count"].to_numpy()[rows[0] - 2]
+        raise InputError(
+            f"a count of {first} is more people than live in the United Kingdom",
+            file=file,
+            row=rows if len(rows) > 1 else rows[0],
+            column="count",
+            expected=f"a number of people no larger than {MAX_PLAUSIBLE_COUNT:,}",
+            fix="Correct the count (it may have been typed or exported wrongly)",
+        )
+    total = float(counts[counts > 0].sum())
+    if total > MAX_PLAUSIBLE_COUNT:
+        raise InputError(
+            f"the counts add up to {total:,.0f} people, more than live in the United Kingdom",
+            file=file,
+            column="count",
+            expected=f"a total no larger than {MAX_PLAUSIBLE_COUNT:,}",
+            fix="Check the counts for typing or export errors",
+        )
 
 
 def _read_csv(target: Path | IO[bytes]) -> pd.DataFrame:

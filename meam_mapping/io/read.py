@@ -23,10 +23,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
+import numpy as np
 import pandas as pd
 
 from meam_mapping.errors import InputError
 from meam_mapping.io.archives import check_workbook
+from meam_mapping.io.budgets import MAX_CELLS, MAX_COLUMNS, check_columns
 from meam_mapping.io.safety import MAX_CELL_CHARS, check_file_size, guard_loader
 
 __all__ = ["RawTable", "read_table", "source_name", "SUPPORTED_EXTENSIONS"]
@@ -169,7 +171,8 @@ def read_table(
         delimiter = _pick_delimiter(text, ext)
         if ext == ".csv" and delimiter != ",":
             notes.append(f"Read as {_DELIMITER_NAMES[delimiter]}-separated text.")
-        cells = _csv_cells(text, delimiter, file_name)
+        fast = _fast_csv(text, delimiter, file_name)
+        cells = fast if fast is not None else _csv_cells(text, delimiter, file_name)
         file_type = "csv" if delimiter != "\t" else "tsv"
         return _to_raw(cells, file_name, file_type, encoding, None, notes)
     what = looks_like[1] if looks_like else "a text file"
@@ -294,6 +297,8 @@ def _csv_cells(text: str, delimiter: str, file_name: str) -> list[list[str]]:
     cells: list[list[str]] = []
     try:
         for row in reader:
+            if not cells:
+                check_columns(len(row), file_name)  # before the rest is split into cells
             cells.append(row)
     except csv.Error as exc:
         raise InputError(
@@ -314,7 +319,7 @@ def _csv_cells(text: str, delimiter: str, file_name: str) -> list[list[str]]:
 def _pick_delimiter(text: str, ext: str) -> str:
     if ext in {".tsv", ".tab"}:
         return "\t"
-    first = next((line for line in text.splitlines() if line.strip()), "")
+    first = next((line for line in text[:1_000_000].splitlines() if line.strip()), "")
     counts = {d: first.count(d) for d in (",", "\t", ";", "|")}
     best = max(counts, key=lambda d: counts[d])
     if counts[best] == 0 or (counts[","] and counts[","] >= counts[best]):
@@ -340,7 +345,7 @@ def _excel_cells(
         ) from None
     try:
         names = list(book.sheetnames)
-        contents = {n: [list(r) for r in book[n].iter_rows(values_only=True)] for n in names}
+        contents = {n: _sheet_rows(book[n], file_name) for n in names}
     finally:
         book.close()
     used = [n for n in names if any(v not in (None, "") for r in contents[n] for v in r)]
@@ -360,7 +365,8 @@ def _excel_cells(
                 + ". Which sheet holds the table?",
                 file=file_name,
                 expected="the name of one sheet",
-                fix="Choose the sheet (sheet=...), or save that sheet alone as a CSV file",
+                fix="Choose the sheet by name (on the command line: --sheet NAME), or save that "
+                "sheet alone as a CSV file",
             )
         chosen = used[0]
         if len(names) > 1:
@@ -387,6 +393,26 @@ def _excel_cells(
     return contents[chosen], chosen, notes
 
 
+def _sheet_rows(sheet: Any, file_name: str) -> list[list[Any]]:
+    """A sheet's rows, streamed, stopping at the cell budget (if its dimension lied)."""
+    rows: list[list[Any]] = []
+    budget = MAX_CELLS
+    for row in sheet.iter_rows(values_only=True):
+        budget -= len(row)
+        if budget < 0 or len(row) > MAX_COLUMNS:
+            raise InputError(
+                f"A sheet in the workbook holds more than {MAX_CELLS:,} cells or "
+                f"{MAX_COLUMNS:,} columns",
+                file=file_name,
+                row=len(rows) + 1,
+                expected=f"at most {MAX_COLUMNS:,} columns and {MAX_CELLS:,} cells",
+                fix="In Excel press Ctrl+End to find the last used cell, delete the empty rows "
+                "and columns between your table and it, and save (or save the sheet as CSV)",
+            )
+        rows.append(list(row))
+    return rows
+
+
 def _cell_text(value: Any) -> str:
     if value is None:
         return ""
@@ -409,21 +435,59 @@ def _column_letter(i: int) -> str:
     return letters
 
 
+def _fast_csv(text: str, delimiter: str, file_name: str) -> pd.DataFrame | None:
+    """Every row as text columns via pandas' C parser, or None to take the careful path.
+
+    The careful path (:func:`_csv_cells`) explains ragged rows, stray quotes and
+    huge cells; this one handles the common rectangular file in linear time.
+    """
+    if len(text) < 1_000_000:
+        return None  # small files: the careful path is fast enough
+    first = text[: text.find("\n") if "\n" in text else len(text)]
+    check_columns(first.count(delimiter) + 1, file_name)
+    try:
+        frame = pd.read_csv(
+            io.StringIO(text),
+            sep=delimiter,
+            header=None,
+            dtype=str,
+            keep_default_na=False,
+            na_filter=False,
+            skip_blank_lines=False,
+            engine="c",
+        )
+    except (pd.errors.ParserError, ValueError, csv.Error, MemoryError):
+        return None
+    for column in frame.columns:
+        if frame[column].str.len().max() > MAX_CELL_CHARS:
+            return None
+    return frame
+
+
 def _to_raw(
-    cells: list[list[Any]],
+    cells: list[list[Any]] | pd.DataFrame,
     file_name: str,
     file_type: str,
     encoding: str | None,
     sheet: str | None,
     notes: list[str],
 ) -> RawTable:
-    rows = [[_cell_text(v).strip() for v in r] for r in cells]
+    # Whole columns at a time (linear time, vectorised): a million-row file is normal.
+    if isinstance(cells, pd.DataFrame):
+        grid = cells.fillna("")
+    else:
+        if file_type == "xlsx":
+            cells = [[_cell_text(v) for v in r] for r in cells]
+        grid = pd.DataFrame(cells, dtype=object).fillna("") if cells else pd.DataFrame()
+    grid.columns = range(grid.shape[1])
+    for c in grid.columns:
+        grid[c] = grid[c].astype(str).str.strip()
     # Skip title lines above the headings (rows with at most one filled cell).
-    width = max((sum(1 for v in r if v) for r in rows), default=0)
+    filled = grid.ne("").sum(axis=1).to_numpy() if grid.shape[1] else np.zeros(len(grid))
     start = 0
-    while start < len(rows) and width >= 2 and sum(1 for v in rows[start] if v) <= 1:
-        start += 1
-    if start >= len(rows) or not any(rows[start]):
+    if (filled >= 2).any():
+        start = int(np.argmax(filled >= 2))
+    if start >= len(grid) or filled[start] == 0:
         raise InputError(
             "No column headings were found",
             file=file_name,
@@ -434,32 +498,29 @@ def _to_raw(
         notes.append(
             f"Skipped {start} title line(s) above the column headings (row 1 to row {start})."
         )
-    header = rows[start]
+    header = grid.iloc[start].tolist()
     while header and not header[-1]:
         header = header[:-1]
     n_cols = len(header)
-    data_rows: list[list[str]] = []
-    row_numbers: list[int] = []
-    blank_rows: list[int] = []
-    for offset, r in enumerate(rows[start + 1 :]):
-        row_no = start + 2 + offset
-        extra = [v for v in r[n_cols:] if v]
-        if extra:
+    body = grid.iloc[start + 1 :]
+    if body.shape[1] > n_cols:
+        extra = body.iloc[:, n_cols:].ne("").any(axis=1).to_numpy()
+        if extra.any():
             raise InputError(
                 f"This row has more values than there are column headings ({len(header)}); "
                 "often a number written with a comma, such as 1,234, in a file that was "
                 "not quoted",
                 file=file_name,
-                row=row_no,
+                row=start + 2 + int(np.argmax(extra)),
                 expected="one value per heading",
                 fix="Remove the thousands commas or save the file again from Excel as CSV",
             )
-        r = (r + [""] * n_cols)[:n_cols]
-        if not any(r):
-            blank_rows.append(row_no)
-            continue
-        data_rows.append(r)
-        row_numbers.append(row_no)
+        body = body.iloc[:, :n_cols]
+    all_row_numbers = np.arange(start + 2, start + 2 + len(body))
+    blank_mask = body.eq("").all(axis=1).to_numpy()
+    blank_rows = all_row_numbers[blank_mask].tolist()
+    grid = body.loc[~blank_mask]
+    row_numbers = all_row_numbers[~blank_mask]
     names = [h if h else f"unnamed_{_column_letter(i)}" for i, h in enumerate(header)]
     seen: dict[str, int] = {}
     for i, h in enumerate(names):
@@ -475,14 +536,14 @@ def _to_raw(
                 fix="Rename or remove one of the two columns",
             )
         seen[key] = i
-    if not data_rows:
+    if grid.empty:
         raise InputError(
             "The file has column headings but no data rows",
             file=file_name,
             expected="one row per area (or per area and indicator) below the headings",
             fix="Check you chose the right file or sheet",
         )
-    frame = pd.DataFrame(data_rows, columns=names, index=pd.Index(row_numbers, name="row"))
+    frame = grid.set_axis(names, axis=1).set_axis(pd.Index(row_numbers, name="row"), axis=0)
     frame = frame.astype(str)
     empty_unnamed = [
         c for c, h in zip(names, header, strict=True) if not h and not frame[c].str.len().any()

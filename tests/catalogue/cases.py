@@ -35,6 +35,11 @@ class Case:
     loader: str  # indicators, patterns, boundaries
     expected: tuple[str, ...]
     kwargs: dict = field(default_factory=dict)
+    #: True when the right outcome is to load the file and say what was done
+    #: (``expected`` then names fragments of the loader's notes).
+    accepted: bool = False
+    #: For an accepted case: a function given the loaded result that asserts it is right.
+    check: Callable[[object], None] | None = None
 
 
 def _load(case: Case, data: bytes) -> object:
@@ -42,6 +47,13 @@ def _load(case: Case, data: bytes) -> object:
         from meam_mapping.io.indicators import load_indicator_file
 
         return load_indicator_file(data, name=case.file_name, **case.kwargs)
+    if case.loader == "workspace":
+        from meam_mapping.workspace import load_workspace
+
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / case.file_name
+            path.write_bytes(data)
+            return load_workspace(path, **case.kwargs)
     if case.loader == "patterns":
         from meam_mapping.io.patterns import read_patterns
 
@@ -51,12 +63,29 @@ def _load(case: Case, data: bytes) -> object:
     return read_boundaries(io.BytesIO(data), name=case.file_name, **case.kwargs)
 
 
+def _notes(result: object) -> str:
+    notes = getattr(result, "notes", None)
+    if notes is None and isinstance(result, tuple):  # load_indicator_file's result
+        notes = getattr(result[0], "notes", [])
+    return " ".join(str(n) for n in (notes or []))
+
+
 def run_case(case: Case) -> str:
-    """Load the case's file and return the InputError message it must raise."""
+    """Load the case's file and return the InputError message it must raise.
+
+    For an ``accepted`` case, the file must load: the text returned is
+    ``"<file>: accepted. <notes>"`` (what the loader says it did).
+    """
     try:
-        _load(case, case.build())
+        result = _load(case, case.build())
     except InputError as err:
+        if case.accepted:
+            raise AssertionError(f"{case.id}: refused: {err.message}") from err
         return err.message
+    if case.accepted:
+        if case.check is not None:
+            case.check(result)
+        return f"{case.file_name}: accepted. {_notes(result)}"
     raise AssertionError(f"{case.id}: the file was accepted")
 
 
@@ -159,6 +188,177 @@ _FT_HEAD = (
     "Value note\n"
 )
 _FT_ROW = "93015,Adults in treatment,E07000008,Cambridge,District,Persons,18+ yrs,,,2022/23,{v},1,2,{c},1000,\n"
+
+# --- builders for issue 18 (hostile and odd inputs) -------------------------------------
+
+
+def _geo_dict(frame, crs_name: str | None) -> bytes:
+    import json
+
+    data = json.loads(frame.to_json())
+    data.pop("crs", None)
+    if crs_name:
+        data["crs"] = {"type": "name", "properties": {"name": crs_name}}
+    return json.dumps(data).encode()
+
+
+def _bng_without_crs() -> bytes:
+    return _geo_dict(_layer(), None)
+
+
+def _swapped_axes() -> bytes:
+    import shapely
+
+    frame = _layer().to_crs("EPSG:4326")
+    frame = frame.set_geometry(
+        shapely.transform(frame.geometry.to_numpy(), lambda xy: xy[:, ::-1]), crs=frame.crs
+    )
+    return _geo_dict(frame, None)
+
+
+def _bng_label_on_degrees() -> bytes:
+    return _geo_dict(_layer().to_crs("EPSG:4326"), "urn:ogc:def:crs:EPSG::27700")
+
+
+def _scottish_metres_without_crs() -> bytes:
+    frame = _layer().assign(LSOA11CD=["S01000001", "S01000002"])
+    return _geo_dict(frame, None)
+
+
+def _split_multipart() -> bytes:
+    import geopandas as gpd
+    from shapely.geometry import box
+
+    frame = gpd.GeoDataFrame(
+        {"LAD23CD": ["E07000008", "E07000010", "E07000010"], "LAD23NM": ["A", "B", "B"]},
+        geometry=[
+            box(X0, Y0, X0 + 1000, Y0 + 1000),
+            box(X0 + 2000, Y0, X0 + 3000, Y0 + 1000),
+            box(X0 + 5000, Y0, X0 + 6000, Y0 + 1000),
+        ],
+        crs="EPSG:27700",
+    )
+    return frame.to_crs("EPSG:4326").to_json().encode()
+
+
+def _cp1252_shapefile(upper: bool = False) -> dict[str, bytes]:
+    frame = _layer().assign(LSOA11NM=["St Mary\u2019s", "Café Quarter"])
+    with tempfile.TemporaryDirectory() as tmp:
+        frame.to_file(Path(tmp) / "lsoa.shp", encoding="cp1252")
+        files = {
+            (p.stem + p.suffix.upper() if upper else p.name): p.read_bytes()
+            for p in sorted(Path(tmp).iterdir())
+            if p.suffix.lower() != ".cpg"
+        }
+    return files
+
+
+def _upper_case_shapefile() -> dict[str, bytes]:
+    return {Path(k).stem + Path(k).suffix.upper(): v for k, v in _shapefile().items()}
+
+
+def _vrt(source: str = "/vsicurl/http://127.0.0.1:9/b.geojson") -> Callable[[], bytes]:
+    return _text(
+        "<OGRVRTDataSource><OGRVRTLayer name='b'>"
+        f"<SrcDataSource>{source}</SrcDataSource></OGRVRTLayer></OGRVRTDataSource>"
+    )
+
+
+def _areas_named(*expected: str) -> Callable[[object], None]:
+    def check(result: object) -> None:
+        names = list(result.areas["area_name"])  # type: ignore[attr-defined]
+        assert names == list(expected), names
+
+    return check
+
+
+def _in_great_britain(result: object) -> None:
+    areas = result.areas  # type: ignore[attr-defined]
+    minx, miny, maxx, maxy = areas.total_bounds
+    assert abs(minx - X0) < 1 and abs(miny - Y0) < 1, areas.total_bounds
+    assert abs(areas.geometry.area.sum() - 2e6) < 2e3
+
+
+def _one_area_per_code(result: object) -> None:
+    areas = result.areas  # type: ignore[attr-defined]
+    assert list(areas["area_code"]) == ["E07000008", "E07000010"]
+    assert abs(areas.geometry.iloc[1].area - 2e6) < 2e3
+
+
+def _workspace(*statements: tuple[str, tuple]) -> Callable[[], bytes]:
+    """A saved workspace (grid test data) edited afterwards with SQL, as someone might."""
+
+    def build() -> bytes:
+        import sqlite3
+
+        from workshop_data import grid_dataset
+
+        from meam_mapping.workspace import Workspace, save_workspace
+
+        with tempfile.TemporaryDirectory() as tmp:
+            path = save_workspace(
+                Workspace(grid_dataset(3, seed=4), settings={"choices": {"map_k": 5}}),
+                Path(tmp) / "w.gpkg",
+            )
+            con = sqlite3.connect(path)
+            with con:
+                for sql, args in statements:
+                    con.execute(sql, args)
+            con.close()
+            return path.read_bytes()
+
+    return build
+
+
+def _settings(value: str) -> Callable[[], bytes]:
+    return _workspace(("UPDATE meta SET value = ? WHERE key = 'settings'", (value,)))
+
+
+def _far_cell_xlsx(dimension: bool = True) -> bytes:
+    import re
+
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    for row in _GOOD_ROWS:
+        sheet.append(row)
+    sheet["XFD1048576"] = 1
+    buffer = io.BytesIO()
+    book.save(buffer)
+    if dimension:
+        return buffer.getvalue()
+    out = io.BytesIO()
+    with zipfile.ZipFile(buffer) as src, zipfile.ZipFile(out, "w") as dst:
+        for item in src.infolist():
+            body = src.read(item)
+            if item.filename.endswith("sheet1.xml"):
+                body = re.sub(rb"<dimension[^>]*/>", b"", body)
+            dst.writestr(item, body)
+    return out.getvalue()
+
+
+def _pattern_lists(k: int, count: str = "3") -> Callable[[], bytes]:
+    import itertools
+
+    def build() -> bytes:
+        names = [f"service_{i}" for i in range(k)]
+        lines = [",".join([*names, "count"])]
+        for p in itertools.islice((p for p in itertools.product((0, 1), repeat=k) if any(p)), 20):
+            lines.append(",".join([*map(str, p), count]))
+        return ("\n".join(lines) + "\n").encode()
+
+    return build
+
+
+def _wide_csv(n: int) -> Callable[[], bytes]:
+    def build() -> bytes:
+        header = "area_code," + ",".join(f"indicator_{i}" for i in range(n))
+        row = "E01000001," + ",".join("1" for _ in range(n))
+        return (header + "\n" + row + "\n").encode()
+
+    return build
+
 
 # --- the catalogue ----------------------------------------------------------------------
 
@@ -469,7 +669,7 @@ CASES: list[Case] = [
         ),
         "areas.geojson",
         "boundaries",
-        ("areas.geojson", "contents look like an XML file", "Check you chose the right file"),
+        ("areas.geojson", "OGR virtual format (VRT)", "XML-based map formats are not read"),
     ),
     Case(
         "geojson-truncated",
@@ -496,7 +696,7 @@ CASES: list[Case] = [
         lambda: _geojson(code_field="ref"),
         "areas.geojson",
         "boundaries",
-        ("areas.geojson", "no area code field", "code_field=", "ref"),
+        ("areas.geojson", "no area code field", "Rename the field", "ref"),
     ),
     # GeoPackage boundaries
     Case(
@@ -515,7 +715,7 @@ CASES: list[Case] = [
         lambda: _gpkg(("lsoa", "msoa")),
         "two.gpkg",
         "boundaries",
-        ("two.gpkg", "2 map layers: lsoa, msoa", "layer='<name>'"),
+        ("two.gpkg", "2 map layers: lsoa, msoa", "--layer NAME"),
     ),
     Case(
         "gpkg-missing-layer",
@@ -543,11 +743,12 @@ CASES: list[Case] = [
     Case(
         "gpkg-no-crs",
         "gpkg",
-        "A GeoPackage layer with no coordinate system",
+        "A GeoPackage layer with no coordinate system (metres, English codes)",
         lambda: _gpkg(crs=False),
         "nocrs.gpkg",
         "boundaries",
-        ("nocrs.gpkg", "no coordinate reference system", "assume_crs='EPSG:27700'"),
+        ("nocrs.gpkg", "accepted", "British National Grid (EPSG:27700) was assumed"),
+        accepted=True,
     ),
     # Zipped shapefiles
     Case(
@@ -602,7 +803,7 @@ CASES: list[Case] = [
         lambda: _zip(_shapefile("lsoa") | _shapefile("msoa")),
         "both.zip",
         "boundaries",
-        ("both.zip", "2 shapefiles: lsoa, msoa", "layer='<name>'"),
+        ("both.zip", "2 shapefiles: lsoa, msoa", "--layer NAME"),
     ),
     Case(
         "zip-no-layer",
@@ -625,11 +826,12 @@ CASES: list[Case] = [
     Case(
         "zip-no-prj",
         "zip",
-        "Zipped a shapefile without its .prj",
+        "Zipped a shapefile without its .prj (metres, English codes)",
         lambda: _zip(_shapefile(drop=(".prj",))),
         "noprj.zip",
         "boundaries",
-        ("noprj.zip", "no coordinate reference system", "include its .prj file"),
+        ("noprj.zip", "accepted", "British National Grid (EPSG:27700) was assumed"),
+        accepted=True,
     ),
     # Pattern (overlap) tables
     Case(
@@ -778,5 +980,314 @@ CASES: list[Case] = [
         "indicators",
         ("fingertips.csv", "missing 'time period'", "Download the data again from Fingertips"),
         {"layout": "fingertips"},
+    ),
+    # Issue 18: boundaries that would reach the network
+    Case(
+        "boundaries-vrt-named-vrt",
+        "geojson",
+        "Passed --boundaries x.vrt, a VRT whose source is /vsicurl/http://...",
+        _vrt(),
+        "x.vrt",
+        "boundaries",
+        ("x.vrt", "OGR virtual format (VRT)", "XML-based map formats are not read"),
+    ),
+    Case(
+        "boundaries-vrt-named-txt",
+        "geojson",
+        "Passed a .txt whose content is a VRT pointing at a web address",
+        _vrt(),
+        "x.txt",
+        "boundaries",
+        ("x.txt", "OGR virtual format (VRT)", "open other files or addresses on the network"),
+    ),
+    Case(
+        "zip-vrt-member",
+        "zip",
+        "Zipped a VRT renamed b.json",
+        lambda: _zip({"b.json": _vrt()()}),
+        "vrt.zip",
+        "boundaries",
+        ("vrt.zip", "OGR virtual format (VRT)", "Export the layer from QGIS"),
+    ),
+    Case(
+        "geojson-vsi-source",
+        "geojson",
+        "A GeoJSON-looking file that names a /vsicurl/ source",
+        _text('{"type": "FeatureCollection", "features": [], "x": "/vsicurl/http://h/b"}'),
+        "b.geojson",
+        "boundaries",
+        ("b.geojson", "GDAL virtual file system (/vsi...)", "Export the layer from QGIS"),
+    ),
+    # Issue 18: coordinates that do not fit their coordinate system
+    Case(
+        "geojson-bng-without-crs",
+        "geojson",
+        "A British National Grid GeoJSON without a 'crs' member (metres read as degrees)",
+        _bng_without_crs,
+        "bng.geojson",
+        "boundaries",
+        ("bng.geojson", "accepted", "British National Grid (EPSG:27700) was assumed"),
+        accepted=True,
+        check=_in_great_britain,
+    ),
+    Case(
+        "geojson-swapped-axes",
+        "geojson",
+        "Latitude and longitude swapped (would be drawn at 52°E 0°N)",
+        _swapped_axes,
+        "swapped.geojson",
+        "boundaries",
+        ("swapped.geojson", "accepted", "they were swapped back"),
+        accepted=True,
+        check=_in_great_britain,
+    ),
+    Case(
+        "geojson-bng-label-on-degrees",
+        "geojson",
+        "A 'crs' of EPSG:27700 on longitude/latitude degrees (specks off Scilly)",
+        _bng_label_on_degrees,
+        "labelled.geojson",
+        "boundaries",
+        ("labelled.geojson", "accepted", "says British National Grid (EPSG:27700)", "EPSG:4326"),
+        accepted=True,
+        check=_in_great_britain,
+    ),
+    Case(
+        "geojson-metres-without-crs-not-english",
+        "geojson",
+        "Metres without a coordinate system, and codes that are not English or Welsh",
+        _scottish_metres_without_crs,
+        "scot.geojson",
+        "boundaries",
+        ("scot.geojson", "says longitude/latitude", "are metres", "Layer > Set CRS"),
+    ),
+    Case(
+        "geojson-split-multipart",
+        "geojson",
+        "One district on two features (a multipart area split into pieces)",
+        _split_multipart,
+        "split.geojson",
+        "boundaries",
+        ("split.geojson", "accepted", "joined into one area"),
+        accepted=True,
+        check=_one_area_per_code,
+    ),
+    Case(
+        "zip-cp1252-dbf-without-cpg",
+        "zip",
+        "A shapefile whose .dbf is Windows-1252 with no .cpg (St Mary’s)",
+        lambda: _zip(_cp1252_shapefile()),
+        "cp1252.zip",
+        "boundaries",
+        ("cp1252.zip", "accepted", "read as Windows-1252"),
+        accepted=True,
+        check=_areas_named("St Mary\u2019s", "Café Quarter"),
+    ),
+    Case(
+        "zip-upper-case-shapefile",
+        "zip",
+        "A zipped shapefile with upper-case .SHP/.DBF/.SHX names",
+        lambda: _zip(_upper_case_shapefile()),
+        "UPPER.zip",
+        "boundaries",
+        ("UPPER.zip", "accepted"),
+        accepted=True,
+        check=_areas_named("Cambridge 001A", "Cambridge 001B"),
+    ),
+    Case(
+        "zip-shapefile-and-geojson",
+        "zip",
+        "Zipped a shapefile and a GeoJSON together",
+        lambda: _zip(_shapefile("lsoa") | {"msoa.geojson": _geojson()}),
+        "mixed.zip",
+        "boundaries",
+        ("mixed.zip", "2 boundary layers: lsoa, msoa.geojson", "--layer NAME"),
+    ),
+    Case(
+        "zip-layer-not-there",
+        "zip",
+        "Asked for a layer the zip does not hold",
+        lambda: _zip(_shapefile("lsoa") | _shapefile("msoa")),
+        "both.zip",
+        "boundaries",
+        ("both.zip", "no layer called 'wards'", "lsoa, msoa"),
+        {"layer": "wards"},
+    ),
+    # Issue 18: budgets before work
+    Case(
+        "xlsx-far-cell",
+        "xlsx",
+        "A 5 KB workbook with one cell at XFD1048576 (took gigabytes to open)",
+        _far_cell_xlsx,
+        "far.xlsx",
+        "indicators",
+        ("far.xlsx", "reaches cell XFD1048576", "16,384 columns", "Ctrl+End"),
+    ),
+    Case(
+        "xlsx-far-cell-no-dimension",
+        "xlsx",
+        "The same workbook with its <dimension> element removed",
+        lambda: _far_cell_xlsx(dimension=False),
+        "far.xlsx",
+        "indicators",
+        ("far.xlsx", "reaches cell XFD1048576", "Ctrl+End"),
+    ),
+    Case(
+        "csv-too-many-columns",
+        "csv",
+        "A wide table with 2,000 indicator columns (took 72 s)",
+        _wide_csv(2000),
+        "wide.csv",
+        "indicators",
+        ("wide.csv", "2,001 columns, more than the 300", "tidy layout"),
+    ),
+    Case(
+        "patterns-16-lists",
+        "patterns",
+        "An overlap table with 16 lists",
+        _pattern_lists(16),
+        "overlap.csv",
+        "patterns",
+        ("overlap.csv", "has 16 list columns", "65,535 overlap patterns", "at most 15 lists"),
+    ),
+    Case(
+        "patterns-24-lists",
+        "patterns",
+        "An overlap table with 24 lists (ran out of memory)",
+        _pattern_lists(24),
+        "overlap.csv",
+        "patterns",
+        ("overlap.csv", "has 24 list columns", "Combine related services"),
+    ),
+    Case(
+        "patterns-40-lists",
+        "patterns",
+        "An overlap table with 40 lists (asked for 8 TiB)",
+        _pattern_lists(40),
+        "overlap.csv",
+        "patterns",
+        ("overlap.csv", "has 40 list columns", "at most 15 lists"),
+    ),
+    Case(
+        "patterns-12-lists",
+        "patterns",
+        "An overlap table with 12 lists (read; the model is chosen stepwise)",
+        _pattern_lists(12),
+        "overlap.csv",
+        "patterns",
+        ("overlap.csv", "accepted"),
+        accepted=True,
+    ),
+    Case(
+        "patterns-count-1e20",
+        "patterns",
+        "A count of 10^20 (became 'nobody was seen')",
+        _pattern_lists(3, count="100000000000000000000"),
+        "overlap.csv",
+        "patterns",
+        ("overlap.csv", "more people than live in the United Kingdom", "column 'count'"),
+    ),
+    Case(
+        "patterns-total-beyond-population",
+        "patterns",
+        "Counts that add up to more people than live in the UK",
+        _pattern_lists(3, count="60000000"),
+        "overlap.csv",
+        "patterns",
+        ("overlap.csv", "add up to", "more than live in the United Kingdom"),
+    ),
+    # Issue 18: workspaces are verified or refused
+    Case(
+        "workspace-digest-deleted",
+        "workspace",
+        "Deleted the workspace's digest row and multiplied the counts by 100",
+        _workspace(
+            ("DELETE FROM meta WHERE key = 'digest'", ()),
+            ("UPDATE indicators SET count = count * 100", ()),
+        ),
+        "w.gpkg",
+        "workspace",
+        ("w.gpkg", "has no content check", "not opened", "--recover"),
+    ),
+    Case(
+        "workspace-edited",
+        "workspace",
+        "Edited a count in the workspace in another program",
+        _workspace(("UPDATE indicators SET count = count + 1 WHERE fid = 2", ())),
+        "w.gpkg",
+        "workspace",
+        ("w.gpkg", "content check does not match", "Open it anyway"),
+    ),
+    Case(
+        "workspace-recovered-negative-count",
+        "workspace",
+        "Opened anyway a workspace whose counts were made negative",
+        _workspace(
+            ("DELETE FROM meta WHERE key = 'digest'", ()),
+            ("UPDATE indicators SET count = -count WHERE fid = 2", ()),
+        ),
+        "w.gpkg",
+        "workspace",
+        ("w.gpkg (indicators)", "count(s) are negative"),
+        {"recover": True},
+    ),
+    Case(
+        "workspace-deep-settings",
+        "workspace",
+        "Settings nested 100,000 levels deep (RecursionError)",
+        _settings("[" * 100_000 + "]" * 100_000),
+        "w.gpkg",
+        "workspace",
+        ("w.gpkg", "nested more than 8 levels deep"),
+        {"recover": True},
+    ),
+    Case(
+        "workspace-settings-wrong-type",
+        "workspace",
+        "Settings of the wrong type ('choices' a list: AttributeError)",
+        _settings('{"choices": [1, 2]}'),
+        "w.gpkg",
+        "workspace",
+        ("w.gpkg", "'choices' is a list", "named choices"),
+        {"recover": True},
+    ),
+    Case(
+        "workspace-disclosure-wrong-type",
+        "workspace",
+        "A disclosure threshold of 'high'",
+        _settings('{"disclosure": {"threshold": "high"}}'),
+        "w.gpkg",
+        "workspace",
+        ("w.gpkg", "'disclosure' is not valid"),
+        {"recover": True},
+    ),
+    Case(
+        "workspace-dropped-column",
+        "workspace",
+        "Dropped the unit column from the indicators (KeyError)",
+        _workspace(('ALTER TABLE "indicators" DROP COLUMN "unit"', ())),
+        "w.gpkg",
+        "workspace",
+        ("w.gpkg (indicators)", "Required column(s) missing: 'unit'"),
+        {"recover": True},
+    ),
+    Case(
+        "workspace-dropped-area-name",
+        "workspace",
+        "Dropped the area_name column from the areas",
+        _workspace(('ALTER TABLE "areas_lsoa" DROP COLUMN "area_name"', ())),
+        "w.gpkg",
+        "workspace",
+        ("w.gpkg (areas_lsoa)", "no column 'area_name'"),
+        {"recover": True},
+    ),
+    Case(
+        "workspace-is-vrt",
+        "workspace",
+        "A VRT renamed .gpkg given as a workspace",
+        _vrt(),
+        "w.gpkg",
+        "workspace",
+        ("w.gpkg", "could not be opened as a GeoPackage workspace", "XML file"),
     ),
 ]

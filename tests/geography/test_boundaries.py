@@ -100,21 +100,35 @@ def test_zipped_shapefile_from_path_and_upload(tmp_path):
     assert list(up.areas["area_code"]) == list(res.areas["area_code"])
 
 
-def test_shapefile_without_prj_guesses_bng_and_accepts_assume_crs(tmp_path):
+def test_shapefile_without_prj_in_metres_with_english_codes_assumes_bng(tmp_path):
     zpath = _zip_shapefile(tmp_path, _lsoa_layer(), drop=(".prj",))
-    with pytest.raises(InputError) as info:
-        read_boundaries(zpath)
-    msg = info.value.message
-    assert "no coordinate reference system" in msg and "British National Grid" in msg
-    assert "assume_crs='EPSG:27700'" in msg
+    res = read_boundaries(zpath)
+    assert res.areas.crs.to_epsg() == 27700
+    assert res.areas.geometry.area.sum() == pytest.approx(4e6)
+    notes = " ".join(res.notes)
+    assert (
+        "no coordinate system" in notes
+        and "British National Grid (EPSG:27700) was assumed" in notes
+    )
     res = read_boundaries(zpath, assume_crs="EPSG:27700")
     assert res.areas.crs.to_epsg() == 27700 and any("assumed" in n for n in res.notes)
 
 
-def test_shapefile_without_prj_in_degrees_guesses_lonlat(tmp_path):
-    zpath = _zip_shapefile(tmp_path, _lsoa_layer("EPSG:4326"), drop=(".prj",))
-    with pytest.raises(InputError, match="longitude/latitude"):
+def test_metres_without_crs_and_codes_that_are_not_english_or_welsh_are_refused(tmp_path):
+    layer = _lsoa_layer().assign(LSOA11CD=["S01000001", "S01000002", "S01000003", "S01000004"])
+    zpath = _zip_shapefile(tmp_path, layer, drop=(".prj",))
+    with pytest.raises(InputError) as info:
         read_boundaries(zpath)
+    msg = info.value.message
+    assert "no coordinate reference system" in msg and "British National Grid metres" in msg
+    assert "Layer > Set CRS" in msg and "assume_crs" not in msg
+
+
+def test_shapefile_without_prj_in_degrees_assumes_lonlat(tmp_path):
+    zpath = _zip_shapefile(tmp_path, _lsoa_layer("EPSG:4326"), drop=(".prj",))
+    res = read_boundaries(zpath)
+    assert res.areas.geometry.area.sum() == pytest.approx(4e6, rel=1e-3)
+    assert any("EPSG:4326 was assumed" in n for n in res.notes)
 
 
 def test_zip_with_missing_dbf_is_explained(tmp_path):
@@ -153,7 +167,9 @@ def test_geometry_problems_are_repaired_dropped_and_reported(tmp_path):
     gdf.to_file(path, layer="lads")
     res = read_boundaries(path)
     areas, notes = res.areas, " ".join(res.notes)
-    assert list(areas["area_code"]) == ["E07000008", "E07000010", "E07000010"]
+    # Fenland's two pieces are joined into one area (a split multipart area).
+    assert list(areas["area_code"]) == ["E07000008", "E07000010"]
+    assert areas.geometry.iloc[1].area == pytest.approx(200)
     assert set(areas["level"]) == {"lad"}
     assert areas.is_valid.all()
     assert areas.geometry.iloc[0].area == pytest.approx(500_000)  # bow-tie: two triangles
@@ -162,6 +178,7 @@ def test_geometry_problems_are_repaired_dropped_and_reported(tmp_path):
     assert "1 feature(s) had no area code" in notes
     assert "points or lines" in notes and "E07000012" in notes
     assert "1 area code(s) appear on more than one shape: E07000010" in notes
+    assert "joined into one area" in notes
 
 
 def test_explicit_fields_and_unknown_field(tmp_path):
@@ -192,3 +209,40 @@ def test_points_only_layer_is_refused(tmp_path):
 def test_missing_file():
     with pytest.raises(InputError, match="not found"):
         read_boundaries("/nonexistent/boundaries.geojson")
+
+
+def test_a_folder_with_two_shapefiles_asks_which_and_layer_picks(tmp_path):
+    folder = tmp_path / "boundaries"
+    folder.mkdir()
+    _lsoa_layer().drop(columns="Shape__Area").to_file(folder / "lsoa.shp")
+    lad = gpd.GeoDataFrame(
+        {"LAD23CD": ["E07000008"], "LAD23NM": ["Cambridge"]},
+        geometry=[box(X0, Y0, X0 + 4000, Y0 + 1000)],
+        crs=27700,
+    )
+    lad.to_file(folder / "districts.shp")
+    with pytest.raises(InputError) as info:
+        read_boundaries(folder)
+    message = info.value.message
+    assert "folder holds 2 shapefiles: districts, lsoa" in message and "--layer NAME" in message
+    res = read_boundaries(folder, layer="districts")
+    assert list(res.areas["area_name"]) == ["Cambridge"]
+    single = tmp_path / "one"
+    single.mkdir()
+    lad.to_file(single / "districts.shp")
+    assert read_boundaries(single).areas["level"].iloc[0] == "lad"
+
+
+def test_the_command_line_names_and_takes_layer(tmp_path, capsys):
+    from meam_mapping.cli import main
+
+    path = tmp_path / "b.gpkg"
+    _lsoa_layer().to_file(path, layer="lsoa")
+    _lsoa_layer().to_file(path, layer="copy")
+    data = tmp_path / "d.csv"
+    data.write_text("area_code,homeless_households\nE01000001,5\nE01000002,7\n")
+    args = ["map", "--boundaries", str(path), "--data", str(data)]
+    args += ["--indicator", "homeless_households"]
+    assert main([*args, "--out", str(tmp_path / "m.html")]) == 2
+    assert "--layer NAME" in capsys.readouterr().err
+    assert main([*args, "--layer", "lsoa", "--out", str(tmp_path / "m.html")]) == 0

@@ -135,7 +135,8 @@ def _loads_ok(literal: str) -> bool:
 
 @pytest.mark.parametrize("payload", PAYLOADS[:2])
 def test_standalone_map_and_notes_are_escaped(areas, table, payload, tmp_path):
-    from meam_mapping.notes import AreaNote, add_note, add_notes_to_map, notes_layer
+    from meam_mapping.maps.notes_layer import add_notes_to_map, notes_layer
+    from meam_mapping.workspace.notes import AreaNote, add_note
 
     areas, data = _hostile_frames(areas, table, payload)
     fmap = choropleth(areas, MapLayer.from_frame(data, label=payload, attribution=payload))

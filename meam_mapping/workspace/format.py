@@ -9,25 +9,21 @@ Layout (format version 2; version 1 files are still read):
   layers in QGIS;
 * ``indicators`` — the tidy indicator table (attribute table);
 * ``patterns`` — the overlap table, when there is one;
-* ``area_notes`` — notes on areas (:mod:`meam_mapping.notes`), when there are any;
+* ``area_notes`` — notes on areas (:mod:`meam_mapping.workspace.notes`), when there are any;
 * ``meta`` — ``key``/``value`` rows: ``format``, ``format_version``, ``name``,
   ``label``, ``sources``, ``notes`` (loading notes), ``settings`` and
   ``scenarios`` (JSON), ``saved_at`` and ``digest``.
 
 ``digest`` is a SHA-256 of every table and setting as read back from the
 finished file, so a file damaged or edited after saving is recognised on
-opening (``load_workspace(..., verify=False)`` opens it anyway).
+opening; a file without a digest, or whose digest does not match, is refused
+unless it is opened with ``recover=True``, which checks every table again.
 
 Saving is atomic: the file is written beside the target, read back and
 checked, flushed to disk and renamed over the target, so a crash (even
 ``SIGKILL``) leaves either the old file or the new one, never half of one. A
 failed save (disk full, read-only folder) raises :class:`InputError` and leaves
 the old file untouched.
-
-Autosave: :func:`autosave` keeps one recovery file per app session in
-``<home>/recovery/<session>.gpkg``, where ``<home>`` is ``$MEAM_MAPPING_HOME`` or
-``~/.meam_mapping``; nothing is written anywhere else. Recovery files are
-readable by their owner only (mode 0600, folder 0700).
 """
 
 from __future__ import annotations
@@ -36,13 +32,10 @@ import errno
 import hashlib
 import json
 import os
-import re
 import tempfile
 import time
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import geopandas as gpd
 import pandas as pd
@@ -50,58 +43,25 @@ import pyogrio
 
 from meam_mapping.dataset import Dataset
 from meam_mapping.errors import InputError
-from meam_mapping.notes import validate_notes
+from meam_mapping.io.offline import offline_gdal, refuse_remote_path
 from meam_mapping.pipeline.scenarios import Scenario
 from meam_mapping.schema import LEVELS, STORAGE_CRS
+from meam_mapping.workspace.model import Workspace
+from meam_mapping.workspace.notes import validate_notes
+from meam_mapping.workspace.recheck import recheck_tables
+from meam_mapping.workspace.settings import parse_meta_json, validate_settings
 
-__all__ = [
-    "FORMAT_VERSION",
-    "RecoveryFile",
-    "Workspace",
-    "autosave",
-    "list_recovery_files",
-    "load_workspace",
-    "load_workspace_bytes",
-    "prune_recovery_files",
-    "recovery_folder",
-    "remove_recovery_file",
-    "save_workspace",
-    "workspace_bytes",
-    "workspace_home",
-]
+__all__ = ["FORMAT", "FORMAT_VERSION", "load_workspace", "save_workspace"]
 
 FORMAT = "meam-mapping-workspace"
 FORMAT_VERSION = 2
-_SESSION = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
-_RECOVERY_KEEP = 20
-_RECOVERY_MAX_AGE_DAYS = 30
 _STALE_PART_SECONDS = 3600
 _DAMAGED_FIX = "Open the most recent autosave or an earlier copy of the workspace"
-
-
-@dataclass(frozen=True)
-class Workspace:
-    """A dataset plus everything chosen and added in the app.
-
-    Attributes
-    ----------
-    dataset : Dataset
-        Areas, indicators and overlap tables.
-    settings : dict
-        JSON-serialisable choices (suppression policy, map options, ...).
-    saved_at : str
-        ISO time of the save, or "" for an unsaved workspace.
-    scenarios : tuple of Scenario
-        Named sets of choices (:mod:`meam_mapping.pipeline.scenarios`).
-    notes : DataFrame, optional
-        Notes on areas (:data:`meam_mapping.notes.NOTE_COLUMNS`); None for none.
-    """
-
-    dataset: Dataset
-    settings: dict[str, Any] = field(default_factory=dict)
-    saved_at: str = ""
-    scenarios: tuple[Scenario, ...] = ()
-    notes: pd.DataFrame | None = None
+_RECOVER_FIX = (
+    "if you changed it yourself (for example in QGIS), open it anyway and every table is "
+    "checked again (on the Workspace page tick 'Open it anyway'; on the command line add "
+    "--recover)"
+)
 
 
 # ----------------------------------------------------------------------------- save
@@ -305,25 +265,72 @@ def _damaged(name: str, what: str = "is damaged and could not be read completely
     return InputError(f"this workspace {what}", file=name, fix=_DAMAGED_FIX)
 
 
-def load_workspace(path: str | os.PathLike[str], *, verify: bool = True) -> Workspace:
+def _unverified(name: str, what: str) -> InputError:
+    """Refusal of a file whose content check is missing or wrong (recover=True opens it)."""
+    return InputError(
+        f"this workspace {what}, so it was not opened",
+        file=name,
+        fix=_DAMAGED_FIX + "; " + _RECOVER_FIX,
+    )
+
+
+def load_workspace(
+    path: str | os.PathLike[str], *, recover: bool = False, verify: bool | None = None
+) -> Workspace:
     """Reopen a workspace saved by :func:`save_workspace`.
+
+    A workspace is opened only when its content check (``digest``) is present
+    and matches; otherwise it is refused. Settings and scenarios are always
+    parsed within size and depth limits and checked against
+    :mod:`meam_mapping.workspace.settings`, never trusted.
 
     Parameters
     ----------
     path : path-like
         The ``.gpkg`` file.
-    verify : bool, default True
-        Refuse a file whose content no longer matches the check written when
-        it was saved (damaged, or edited in another program).
+    recover : bool, default False
+        Open a file whose content check is missing or does not match (edited in
+        QGIS, saved by version 1, or damaged): every table is then checked
+        again through the loaders' validators (areas, indicator table, overlap
+        table, notes) before anything is used.
+    verify : bool, optional
+        Older spelling: ``verify=False`` is ``recover=True``.
 
     Raises
     ------
     InputError
-        If the file is not a workspace, is damaged or edited, or was made by a
-        newer version of MEAM Mapping.
+        If the file is not a workspace, is damaged or edited (and ``recover``
+        is False), fails a check, or was made by a newer version of MEAM Mapping.
     """
+    if verify is not None:
+        recover = recover or not verify
     path = Path(path)
     name = path.name
+    refuse_remote_path(str(path), name, what="a workspace")
+    if not path.is_file():
+        raise InputError(
+            "there is no workspace file here" + (" (this is a folder)" if path.is_dir() else ""),
+            file=str(path),
+            expected="a workspace file (.gpkg) saved by MEAM Mapping",
+            fix="Check the file name and folder",
+        )
+    with open(path, "rb") as fh:
+        head = fh.read(16)
+    if not head.startswith(b"SQLite format 3\x00"):
+        from meam_mapping.io.safety import describe_content
+
+        raise InputError(
+            "this file could not be opened as a GeoPackage workspace (its contents look like "
+            f"{describe_content(head)})",
+            file=name,
+            expected="a workspace file (.gpkg) saved by MEAM Mapping",
+            fix=_DAMAGED_FIX,
+        )
+    with offline_gdal():
+        return _load(path, name, recover)
+
+
+def _load(path: Path, name: str, recover: bool) -> Workspace:
     try:
         layers = {row[0] for row in pyogrio.list_layers(path)}
     except Exception as err:  # pyogrio raises several error types for bad files
@@ -370,12 +377,38 @@ def load_workspace(path: str | os.PathLike[str], *, verify: bool = True) -> Work
         tables = _read_tables(path, wanted)
     except Exception as err:
         raise _damaged(name) from err
-    if verify and "digest" in meta and _digest(tables, meta) != meta["digest"]:
-        raise _damaged(
-            name,
-            "was changed or damaged after it was saved (its content check does not match)",
-        )
+    if not recover:
+        if not meta.get("digest"):
+            raise _unverified(
+                name,
+                "has no content check (it was saved by an old version, or the check was "
+                "removed) and may have been changed or damaged after it was saved",
+            )
+        if _digest(tables, meta) != meta["digest"]:
+            raise _unverified(
+                name,
+                "was changed or damaged after it was saved (its content check does not match)",
+            )
     _restore_dtypes(tables, meta.get("dtypes"))
+    if recover:
+        recheck_tables(tables, name)
+    return _build(tables, meta, name)
+
+
+def _build(tables: dict[str, pd.DataFrame], meta: dict[str, str], name: str) -> Workspace:
+    """The workspace from checked tables and meta entries (settings checked by schema)."""
+    settings = validate_settings(
+        parse_meta_json(meta.get("settings"), "settings", file=name), file=name
+    )
+    scenario_data = parse_meta_json(meta.get("scenarios"), "scenarios", file=name, default=[])
+    sources = parse_meta_json(meta.get("sources"), "sources", file=name, default=[])
+    notes = parse_meta_json(meta.get("notes"), "notes", file=name, default=[])
+    if not isinstance(scenario_data, list):
+        raise _damaged(name, "has saved scenarios that are not a list")
+    if not (isinstance(sources, list) and all(isinstance(s, dict) for s in sources)):
+        raise _damaged(name, "has a list of sources that could not be read")
+    if not (isinstance(notes, list) and all(isinstance(s, str) for s in notes)):
+        raise _damaged(name, "has loading notes that could not be read")
     try:
         dataset = Dataset(
             areas={lv: tables[f"areas_{lv}"] for lv in LEVELS if f"areas_{lv}" in tables},
@@ -383,24 +416,23 @@ def load_workspace(path: str | os.PathLike[str], *, verify: bool = True) -> Work
             patterns=tables.get("patterns"),
             name=meta.get("name", "Untitled"),
             label=meta.get("label") or None,
-            sources=json.loads(meta.get("sources", "[]")),
-            notes=json.loads(meta.get("notes", "[]")),
+            sources=sources,
+            notes=notes,
         )
-        settings = json.loads(meta.get("settings", "{}"))
-        scenarios = tuple(Scenario.from_dict(s) for s in json.loads(meta.get("scenarios", "[]")))
+        scenarios = tuple(Scenario.from_dict(s) for s in scenario_data)
     except InputError as err:
         raise InputError(
             err.problem, file=name, column=err.column, expected=err.expected, fix=err.fix
         ) from err
-    except (ValueError, TypeError) as err:
-        raise _damaged(name, "has settings that could not be read") from err
-    notes = validate_notes(tables.get("area_notes"), file=f"{name} (area_notes)")
+    except (ValueError, TypeError, AttributeError, KeyError) as err:
+        raise _damaged(name, f"has settings that could not be read ({err})") from err
+    area_notes = validate_notes(tables.get("area_notes"), file=f"{name} (area_notes)")
     return Workspace(
         dataset=dataset,
         settings=settings,
         saved_at=meta.get("saved_at", ""),
         scenarios=scenarios,
-        notes=notes if len(notes) else None,
+        notes=area_notes if len(area_notes) else None,
     )
 
 
@@ -411,11 +443,16 @@ def _restore_dtypes(tables: dict[str, pd.DataFrame], saved: str | None) -> None:
     file as ``object``; it is made text again so the workspace is identical.
     """
     try:
-        dtypes = json.loads(saved) if saved else {}
-    except ValueError:
+        dtypes = parse_meta_json(saved, "dtypes", default={})
+    except InputError:
+        return
+    if not isinstance(dtypes, dict):
         return
     for layer, frame in tables.items():
-        for column, dtype in dtypes.get(layer, {}).items():
+        wanted = dtypes.get(layer)
+        if not isinstance(wanted, dict):
+            continue
+        for column, dtype in wanted.items():
             if column in frame.columns and str(frame[column].dtype) != dtype:
                 try:
                     frame[column] = frame[column].astype(dtype)
@@ -426,182 +463,3 @@ def _restore_dtypes(tables: dict[str, pd.DataFrame], saved: str | None) -> None:
 def _plain(frame: pd.DataFrame) -> pd.DataFrame:
     """A copy with a default index and no geometry, ready for an attribute table."""
     return pd.DataFrame(frame).reset_index(drop=True)
-
-
-# --------------------------------------------------------------------- bytes (upload)
-def workspace_home() -> Path:
-    """The folder MEAM Mapping may write to: ``$MEAM_MAPPING_HOME`` or ``~/.meam_mapping``."""
-    home = os.environ.get("MEAM_MAPPING_HOME") or str(Path("~/.meam_mapping").expanduser())
-    return Path(home)
-
-
-def _private_folder(*parts: str) -> Path:
-    folder = workspace_home().joinpath(*parts)
-    try:
-        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-    except OSError as err:
-        reason, fix = _why(err)
-        raise InputError(f"cannot use the folder {folder} because {reason}", fix=fix) from err
-    return folder
-
-
-def workspace_bytes(workspace: Workspace) -> bytes:
-    """The workspace as the bytes of a ``.gpkg`` file (for a download button)."""
-    folder = _private_folder("tmp")
-    path = folder / f"download-{os.getpid()}-{time.monotonic_ns()}.gpkg"
-    try:
-        save_workspace(workspace, path)
-        return path.read_bytes()
-    finally:
-        path.unlink(missing_ok=True)
-
-
-def load_workspace_bytes(
-    data: bytes, name: str = "workspace.gpkg", *, verify: bool = True
-) -> Workspace:
-    """Open a workspace from the bytes of an uploaded ``.gpkg`` file.
-
-    The bytes go to a private temporary file under :func:`workspace_home`,
-    removed straight after reading.
-    """
-    if not data:
-        raise InputError(
-            "the uploaded file is empty", file=name, fix="Choose a saved workspace (.gpkg)"
-        )
-    folder = _private_folder("tmp")
-    path = folder / f"upload-{os.getpid()}-{time.monotonic_ns()}.gpkg"
-    try:
-        path.write_bytes(data)
-        workspace = load_workspace(path, verify=verify)
-    except InputError as err:
-        raise InputError(
-            err.problem, file=name, column=err.column, expected=err.expected, fix=err.fix
-        ) from err
-    finally:
-        path.unlink(missing_ok=True)
-    return workspace
-
-
-# ------------------------------------------------------------------------- recovery
-@dataclass(frozen=True)
-class RecoveryFile:
-    """An autosaved workspace that can be reopened after a crash or refresh.
-
-    Attributes
-    ----------
-    path : pathlib.Path
-        The file.
-    session : str
-        The app session that wrote it.
-    saved_at : str
-        ISO time of the last autosave (file modification time, UTC).
-    size : int
-        Size in bytes.
-    name : str
-        The dataset's name, or "" when the file cannot be read.
-    """
-
-    path: Path
-    session: str
-    saved_at: str
-    size: int
-    name: str = ""
-
-
-def recovery_folder() -> Path:
-    """Where autosaves go: ``<workspace_home()>/recovery``."""
-    return workspace_home() / "recovery"
-
-
-def _check_session(session: str) -> str:
-    if not isinstance(session, str) or not _SESSION.match(session):
-        raise InputError(
-            f"{session!r} cannot name a recovery file",
-            expected="1 to 64 letters, digits, '-' or '_'",
-        )
-    return session
-
-
-def autosave(workspace: Workspace, session: str) -> Path:
-    """Save ``workspace`` as this session's recovery file (atomically).
-
-    Returns
-    -------
-    pathlib.Path
-        ``recovery_folder() / f"{session}.gpkg"``.
-    """
-    folder = _private_folder("recovery")
-    path = save_workspace(workspace, folder / f"{_check_session(session)}.gpkg")
-    prune_recovery_files()
-    return path
-
-
-def list_recovery_files(*, exclude_session: str | None = None) -> list[RecoveryFile]:
-    """Recovery files, newest first (optionally leaving out one session's)."""
-    folder = recovery_folder()
-    if not folder.is_dir():
-        return []
-    found = []
-    for path in folder.glob("*.gpkg"):
-        session = path.stem
-        if session.startswith(".") or session == exclude_session or not _SESSION.match(session):
-            continue
-        try:
-            stat = path.stat()
-        except OSError:
-            continue
-        found.append((stat.st_mtime, path, session, stat.st_size))
-    out = []
-    for mtime, path, session, size in sorted(found, reverse=True):
-        try:
-            meta = pyogrio.read_dataframe(path, layer="meta")
-            name = str(dict(zip(meta["key"], meta["value"], strict=True)).get("name", ""))
-        except Exception:  # a damaged autosave is still listed, without a name
-            name = ""
-        stamp = datetime.fromtimestamp(mtime, UTC).isoformat(timespec="seconds")
-        out.append(RecoveryFile(path=path, session=session, saved_at=stamp, size=size, name=name))
-    return out
-
-
-def remove_recovery_file(session: str) -> None:
-    """Delete one session's recovery file (nothing happens if there is none)."""
-    (recovery_folder() / f"{_check_session(session)}.gpkg").unlink(missing_ok=True)
-
-
-def prune_recovery_files(
-    keep: int = _RECOVERY_KEEP, max_age_days: float = _RECOVERY_MAX_AGE_DAYS
-) -> int:
-    """Delete all but the newest ``keep`` recovery files and any older than ``max_age_days``.
-
-    Returns
-    -------
-    int
-        Number of files deleted.
-    """
-    cutoff = time.time() - max_age_days * 86400
-    removed = 0
-    for i, item in enumerate(_recovery_mtimes()):
-        mtime, path = item
-        if i >= keep or mtime < cutoff:
-            try:
-                path.unlink()
-                removed += 1
-            except OSError:
-                pass
-    return removed
-
-
-def _recovery_mtimes() -> list[tuple[float, Path]]:
-    """(modification time, path) of recovery files, newest first, without opening them."""
-    folder = recovery_folder()
-    if not folder.is_dir():
-        return []
-    items = []
-    for path in folder.glob("*.gpkg"):
-        if not _SESSION.match(path.stem):
-            continue
-        try:
-            items.append((path.stat().st_mtime, path))
-        except OSError:
-            continue
-    return sorted(items, reverse=True)

@@ -8,15 +8,14 @@ import pytest
 from workshop_data import grid_dataset
 
 from meam_mapping.errors import InputError
-from meam_mapping.notes import (
+from meam_mapping.maps.notes_layer import add_notes_to_map, notes_layer
+from meam_mapping.workspace.notes import (
     MAX_NOTE_LENGTH,
     NOTE_COLUMNS,
     AreaNote,
     add_note,
-    add_notes_to_map,
     empty_notes,
     export_notes,
-    notes_layer,
     remove_note,
     validate_notes,
 )
