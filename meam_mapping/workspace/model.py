@@ -28,7 +28,7 @@ class Workspace:
     scenarios : tuple of Scenario
         Named sets of choices (:mod:`meam_mapping.pipeline.scenarios`).
     notes : DataFrame, optional
-        Notes on areas (:data:`meam_mapping.notes.NOTE_COLUMNS`); None for none.
+        Notes on areas (:data:`meam_mapping.workspace.notes.NOTE_COLUMNS`); None for none.
     """
 
     dataset: Dataset
