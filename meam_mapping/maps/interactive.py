@@ -87,9 +87,14 @@ def _tooltips(
     denom_line = np.where(denom.notna(), "<br>Denominator: " + _fmt_int(denom), "")
     shown = "<br>Count: " + _fmt_int(frame["count"]) + denom_line + "<br>Rate: " + value + unit_txt
     n_text = f"fewer than {int(threshold)}" if threshold is not None else "small numbers"
+    hidden_text = np.where(
+        frame["secondary"] if "secondary" in frame else False,
+        "<br><i>not shown: hidden to protect a small number nearby</i>",
+        f"<br><i>suppressed ({n_text})</i>",
+    )
     body = np.where(
         frame["status"] == "suppressed",
-        f"<br><i>suppressed ({n_text})</i>",
+        hidden_text,
         np.where(frame["status"] == "missing", "<br><i>no data</i>", shown),
     )
     tip = head + body

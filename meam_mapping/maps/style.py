@@ -9,7 +9,7 @@ used follows the data unless the user names a palette.
 Missing areas are light grey; suppressed areas are near-white under a light
 grey hatch with a dashed edge (on the interactive map's canvas renderer a
 light fill with a dashed edge), so they read as "not shown" rather than as a
-class, with a legend entry "Suppressed: fewer than N people" set apart from
+class, with a legend entry "Not shown: fewer than N people, or hidden to protect a small number nearby" set apart from
 the classes.
 """
 
@@ -200,7 +200,7 @@ def choose_style(
 
 
 def suppressed_label(threshold: int | None) -> str:
-    """Legend text for suppressed areas, e.g. ``"Suppressed: fewer than 5 people"``.
+    """Legend text for suppressed areas (small counts and the cells hidden to protect them).
 
     Parameters
     ----------
@@ -212,8 +212,11 @@ def suppressed_label(threshold: int | None) -> str:
     str
     """
     if threshold is None:
-        return "Suppressed: small numbers"
-    return f"Suppressed: fewer than {int(threshold)} people"
+        return "Not shown: small numbers, or hidden to protect them"
+    return (
+        f"Not shown: fewer than {int(threshold)} people, "
+        "or hidden to protect a small number nearby"
+    )
 
 
 def legend_entries(
@@ -388,7 +391,7 @@ def prepare_map_data(
     if areas.geometry.name != "geometry":
         frame = frame.rename_geometry("geometry")
     frame["area_code"] = frame["area_code"].astype(str)
-    optional = [c for c in ("area_name", *from_data) if c in data.columns]
+    optional = [c for c in ("area_name", "suppression", *from_data) if c in data.columns]
     cols = list(dict.fromkeys([*_DATA_COLUMNS, *optional]))
     slim = data[cols].copy()
     slim["area_code"] = slim["area_code"].astype(str)
@@ -410,6 +413,10 @@ def prepare_map_data(
     frame["suppressed"] = suppressed
     status = np.where(suppressed, "suppressed", np.where(np.isnan(value), "missing", "value"))
     frame["status"] = status
+    # Why a cell is hidden: only a small count is "fewer than N"; a secondary
+    # cell is hidden to protect a small number nearby (it may be large).
+    reason = frame["suppression"].fillna("").astype(str) if "suppression" in frame else ""
+    frame["secondary"] = suppressed & (np.asarray(reason) == "secondary")
 
     classification = spec.classification
     if classification is None:

@@ -22,7 +22,7 @@ def main(argv: list[str]) -> None:
     from meam_mapping.dataset import dataset_from_demo
     from meam_mapping.demo import build_demo
     from meam_mapping.disclosure import audit_table, suppress_and_audit
-    from meam_mapping.mapping import indicator_all_levels, parent_lookup
+    from meam_mapping.pipeline.slices import indicator_all_levels, parent_lookup
 
     dataset = dataset_from_demo(build_demo())
     parents = parent_lookup(dataset)

@@ -6,7 +6,8 @@ import pytest
 from disclosure_attacker import attack, pinned
 
 from meam_mapping.disclosure import audit_table, suppress_and_audit
-from meam_mapping.mapping import indicator_all_levels, parent_lookup, suppressed_slice
+from meam_mapping.pipeline.publish import map_slice as suppressed_slice
+from meam_mapping.pipeline.slices import indicator_all_levels, parent_lookup
 
 
 @pytest.fixture(scope="module")

@@ -15,7 +15,7 @@ from numpy.testing import assert_allclose
 
 from meam_mapping.errors import InputError
 from meam_mapping.loading import dataset_from_files
-from meam_mapping.mapping import indicator_all_levels
+from meam_mapping.pipeline.slices import indicator_all_levels
 
 PERIODS = ("2023/24", "2024/25")
 

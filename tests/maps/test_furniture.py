@@ -45,7 +45,7 @@ def test_title_label_and_legend_share_one_folding_panel(page):
         "Homelessness duty owed (2024)"
     )
     assert "</summary>" in panel and "per 1,000 adults" in panel and "class='bar'" in panel
-    assert "Suppressed: fewer than 5 people" in panel
+    assert "Not shown: fewer than 5 people" in panel
     assert html.count("L.control({position:") == 1  # no separate title, label or legend boxes
     assert "clientWidth < 480" in html  # folded at first on small maps
 

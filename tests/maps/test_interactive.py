@@ -141,7 +141,7 @@ def test_legend_data_and_html(fmap):
     legend = data.legend
     assert list(legend["kind"]) == ["class"] * data.classification.k + ["suppressed", "missing"]
     assert legend.loc[legend["kind"] == "suppressed", "label"].item() == (
-        "Suppressed: fewer than 5 people"
+        "Not shown: fewer than 5 people, or hidden to protect a small number nearby"
     )
     page = fmap.get_root().render()
     for label in data.classification.labels:

@@ -41,7 +41,7 @@ def test_svg_has_all_map_furniture(fig):
         "Households owed a duty, 2024",
         "per 1,000 adults",
         "Synthetic demonstration data",
-        "Suppressed: fewer than 5",  # the legend wraps "people (n areas)"
+        "Not shown: fewer than 5",  # the legend wraps the rest
         "No data",
         "Source: Synthetic test data",
         "Contains OS data © Crown copyright 2024",
