@@ -367,8 +367,33 @@ def _sources(dataset: Dataset, results: Analysis) -> tuple[Section, Section]:
         blocks.append(Bullets(tuple(f"{k}: {v}" for k, v in results.unavailable.items())))
     return (
         Section("Data sources", tuple(blocks)),
-        Section("Disclosure control", (results.policy.describe(),)),
+        Section("Disclosure control", _disclosure_blocks(results)),
     )
+
+
+def _disclosure_blocks(results: Analysis) -> tuple[Block, ...]:
+    """The policy, the protection rule and what the interval audit found."""
+    from meam_mapping.disclosure import PROTECTION_RULE
+
+    blocks: list[Block] = [results.policy.describe(), "Protection rule: " + PROTECTION_RULE]
+    audit = results.tables["indicators"].attrs.get("disclosure_audit")
+    if audit:
+        shown = audit["cells"] - audit["primary"] - audit["secondary"] - audit["withheld"]
+        blocks.append(
+            f"Audit of the indicator tables: {audit['cells']:,} cells at every level; "
+            f"{audit['primary']:,} small counts hidden, {audit['secondary']:,} further cells "
+            f"hidden to protect them, {audit['withheld']:,} withheld by the source; "
+            f"{shown:,} shown ({shown / max(audit['cells'], 1):.0%}). Every hidden small count "
+            f"was checked against all published totals: {audit['unprotected']:,} could be "
+            "narrowed below the rule."
+        )
+    blocks.append(
+        "Estimates of people are rounded where they rest on small overlaps (seen counts to 5, "
+        "estimates to 10), estimated people per area to the nearest 5 and focus zones to the "
+        "nearest 10; the composite index is published as deciles, with exact scores and ranks "
+        "only for areas where no count is hidden."
+    )
+    return tuple(blocks)
 
 
 def build_content(

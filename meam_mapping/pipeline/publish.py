@@ -20,6 +20,7 @@ import pandas as pd
 from meam_mapping.dataset import Dataset
 from meam_mapping.disclosure import (
     DEFAULT_POLICY,
+    carry_mark,
     SECONDARY,
     WITHHELD,
     DisclosurePolicy,
@@ -28,7 +29,12 @@ from meam_mapping.disclosure import (
     suppress_indicators,
 )
 from meam_mapping.errors import InputError
-from meam_mapping.pipeline.slices import indicator_all_levels, parent_lookup
+from meam_mapping.pipeline.slices import (
+    group_of,
+    indicator_all_levels,
+    linked_groups,
+    parent_lookup,
+)
 from meam_mapping.schema import LEVELS
 
 if TYPE_CHECKING:
@@ -59,8 +65,14 @@ __all__ = [
 def publish_indicators(
     raw: pd.DataFrame, dataset: Dataset, policy: DisclosurePolicy = DEFAULT_POLICY
 ) -> pd.DataFrame:
-    """Every indicator at every level with the policy applied to all levels together."""
-    return suppress_indicators(raw, policy, parent_of=parent_lookup(dataset))
+    """Every indicator at every level with the policy applied to all levels together.
+
+    Indicators that add up to another (Persons = Male + Female) are suppressed
+    together, so no difference between them gives a hidden count back.
+    """
+    linked = linked_groups(raw["indicator"].unique()) or None
+    return suppress_indicators(raw, policy, parent_of=parent_lookup(dataset),
+                               linked_indicators=linked)  # fmt: skip
 
 
 def map_slice(
@@ -86,7 +98,18 @@ def map_slice(
             "into smaller areas, and figures without counts (scores, ranks, deciles) cannot be added up",
         )
     if table["count"].notna().any() or table["suppressed"].any():
-        safe = suppress_indicators(table, policy, parent_of=parent_lookup(dataset))
+        group = group_of(dataset, indicator)
+        if len(group) > 1:  # Persons = Male + Female: decide their suppression together
+            period = str(table["period"].iloc[0])
+            members = [table] + [
+                indicator_all_levels(dataset, other, period)[0] for other in group if other != indicator
+            ]
+            joint = pd.concat(members, ignore_index=True)
+            safe = suppress_indicators(joint, policy, parent_of=parent_lookup(dataset),
+                                       linked_indicators={group[0]: group[1:]})  # fmt: skip
+            safe = carry_mark(safe, safe.loc[safe["indicator"] == indicator])
+        else:
+            safe = suppress_indicators(table, policy, parent_of=parent_lookup(dataset))
     else:  # values only (e.g. a score): nothing to suppress
         safe = mark_no_counts(table)
     part = safe.loc[safe["level"] == level].reset_index(drop=True)

@@ -20,10 +20,12 @@ __all__ = [
     "area_names",
     "domain_rates_at",
     "every_indicator_all_levels",
+    "group_of",
     "indicator_all_levels",
     "indicators_at",
     "latest_period",
     "levels_of",
+    "linked_groups",
     "parent_lookup",
 ]
 
@@ -205,3 +207,36 @@ def levels_of(dataset: Dataset, indicator: str, period: str | None = None) -> li
         return []
     found = set(table["level"])
     return [level for level in LEVELS if level in found]
+
+
+#: Suffixes of one indicator's sex breakdown (Fingertips exports): total first.
+_SEX_SETS = (("persons", ("male", "female")),)
+
+
+def linked_groups(indicators: list[str] | pd.Series) -> dict[str, list[str]]:
+    """Indicators that add up to another one: ``{total: [parts]}``.
+
+    A Fingertips export with Persons, Male and Female rows becomes three
+    indicators (``..._persons``, ``..._male``, ``..._female``); Persons =
+    Male + Female, so their suppression must be decided together or the
+    difference gives a hidden count back.
+    """
+    ids = set(map(str, indicators))
+    groups: dict[str, list[str]] = {}
+    for total, parts in _SEX_SETS:
+        for name in ids:
+            if not name.endswith("_" + total):
+                continue
+            base = name[: -len(total)]
+            members = [base + p for p in parts]
+            if all(m in ids for m in members):
+                groups[name] = members
+    return groups
+
+
+def group_of(dataset: Dataset, indicator: str) -> list[str]:
+    """The indicator and any indicators linked to it by a total (itself alone if none)."""
+    for total, parts in linked_groups(dataset.indicators["indicator"].unique()).items():
+        if indicator == total or indicator in parts:
+            return [total, *parts]
+    return [indicator]
