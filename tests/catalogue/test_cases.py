@@ -1,4 +1,9 @@
-"""Bad-input catalogue: workspace cases (see cases.py); each message must name the problem and the fix."""
+"""The bad-input catalogue (see cases.py), every format in one parametrised test.
+
+Each case is a hostile or broken file as a user would bring it; the message
+must name the file and carry the expected fragments (the problem and the fix),
+and an accepted case must give the right result.
+"""
 
 from __future__ import annotations
 
@@ -8,10 +13,8 @@ import pytest
 
 from catalogue.cases import CASES, run_case
 
-WORKSPACE_CASES = [c for c in CASES if c.format == "workspace"]
 
-
-@pytest.mark.parametrize("case", WORKSPACE_CASES, ids=[c.id for c in WORKSPACE_CASES])
+@pytest.mark.parametrize("case", CASES, ids=[f"{c.format}-{c.id}" for c in CASES])
 def test_message(case):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
