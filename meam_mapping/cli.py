@@ -62,6 +62,17 @@ def _add_source(parser: argparse.ArgumentParser, *, patterns: bool = True) -> No
     )
 
 
+def _seed(text: str) -> int:
+    """A simulation seed: a whole number from 0 to 2**32 - 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if not 0 <= value < 2**32:
+        raise argparse.ArgumentTypeError(f"{value} is not between 0 and 4294967295")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser for all commands."""
     parser = argparse.ArgumentParser(
@@ -72,7 +83,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     demo = sub.add_parser("demo", help="write the synthetic Cambridgeshire demo as a workspace")
     demo.add_argument("--out", required=True, type=Path, help="workspace file to write (.gpkg)")
-    demo.add_argument("--seed", type=int, default=2027, help="simulation seed (default 2027)")
+    demo.add_argument("--seed", type=_seed, default=2027, help="simulation seed (default 2027)")
 
     work = sub.add_parser(
         "workspace", help="build a workspace from boundaries and tables (as the Data page does)"
@@ -145,6 +156,10 @@ def build_parser() -> argparse.ArgumentParser:
     _add_source(pack)
     pack.add_argument("--settings", type=Path, help="analysis settings as a JSON file")
     pack.add_argument(
+        "--force", action="store_true",
+        help="write into an existing folder that already has files (only the pack's files are zipped)",
+    )  # fmt: skip
+    pack.add_argument(
         "--out", required=True, type=Path, help="folder to write (a .zip is written beside it)"
     )
     return parser
@@ -177,11 +192,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (InputError, EstimationError) as err:
         print(f"meam-mapping {args.command}: {err}", file=sys.stderr)
         return 2
-    except FileNotFoundError as err:
-        print(
-            f"meam-mapping {args.command}: file not found: {err.filename or err}", file=sys.stderr
-        )
+    except OSError as err:
+        print(f"meam-mapping {args.command}: {_os_problem(err)}", file=sys.stderr)
         return 2
+
+
+def _os_problem(err: OSError) -> str:
+    """An operating-system error in words, naming the path and what to do."""
+    name = err.filename or ""
+    path = Path(str(name)) if name else None
+    if isinstance(err, FileNotFoundError):
+        if path is not None and not path.parent.exists():
+            return f"{name}: the folder {path.parent} does not exist. Create it or choose another path."
+        return f"{name}: file not found. Check the path."
+    if isinstance(err, IsADirectoryError):
+        return f"{name}: this is a folder, not a file. Give a file name such as map.png."
+    if isinstance(err, PermissionError):
+        return f"{name}: permission denied. Choose a path you can read or write."
+    return f"{name}: {err.strerror or err}. Check the path and the free disk space."
 
 
 def _demo(args: argparse.Namespace) -> int:
@@ -371,6 +399,7 @@ def _pack(args: argparse.Namespace) -> int:
     from meam_mapping.export.pack import build_pack
 
     dataset = _load_dataset(args)
-    result = build_pack(dataset, args.out, policy=_policy(args), settings=_settings(args))
+    result = build_pack(dataset, args.out, policy=_policy(args), settings=_settings(args),
+                        force=args.force)  # fmt: skip
     print(f"wrote {result.folder} and {result.zip_path}")
     return 0

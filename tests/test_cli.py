@@ -108,3 +108,42 @@ def test_bad_requests_are_one_line_with_status_2(user_files, tmp_path, capsys, a
     assert status == 2
     assert message in err
     assert "Traceback" not in err and len(err.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["pack", "--demo", "--out", "HERE"], "already has files in it"),
+        (["pack", "--demo", "--out", "A_FILE"], "this is a file, not a folder"),
+        (["map", "--demo", "--indicator", "probation_caseload", "--out", "MISSING/x.png"],
+         "does not exist"),
+        (["map", "--demo", "--indicator", "probation_caseload", "--out", "HERE"],
+         "Expected a file name ending .html, .png"),
+    ],
+)
+def test_output_paths_are_checked(tmp_path, capsys, args, message):
+    (tmp_path / "raw.csv").write_text("someone's raw file\n")
+    (tmp_path / "a.txt").write_text("x")
+    swap = {"HERE": tmp_path, "A_FILE": tmp_path / "a.txt", "MISSING/x.png": tmp_path / "no" / "x.png"}
+    status, _, err = run(capsys, *[swap.get(a, a) for a in args])
+    assert status == 2 and message in err
+    assert (tmp_path / "raw.csv").read_text() == "someone's raw file\n"  # nothing lost
+
+
+def test_pack_with_force_zips_only_its_own_files(tmp_path, capsys):
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out" / "raw.csv").write_text("unrelated raw data\n")
+    status, _, _ = run(capsys, "pack", "--demo", "--out", tmp_path / "out", "--force")
+    assert status == 0
+    import zipfile
+
+    names = zipfile.ZipFile(tmp_path / "out.zip").namelist()
+    assert "out/report.pdf" in names and not any(n.endswith("raw.csv") for n in names)
+    assert (tmp_path / "out" / "raw.csv").read_text() == "unrelated raw data\n"
+
+
+def test_a_negative_seed_is_refused(tmp_path, capsys):
+    with pytest.raises(SystemExit) as stop:
+        main(["demo", "--seed", "-1", "--out", str(tmp_path / "d.gpkg")])
+    assert stop.value.code == 2
+    assert "not between 0 and" in capsys.readouterr().err

@@ -24,6 +24,8 @@ demonstration data") when it has one: CSVs in a ``data_label`` column.
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,6 +36,7 @@ import pandas as pd
 from meam_mapping.pipeline import Analysis, AnalysisSettings, run
 from meam_mapping.dataset import Dataset
 from meam_mapping.disclosure import DEFAULT_POLICY, DisclosurePolicy, carry_mark
+from meam_mapping.errors import InputError
 from meam_mapping.export.content import build_content
 from meam_mapping.export.figures import draw_pack_maps, index_slice, published_slice
 from meam_mapping.export.report_docx import write_docx
@@ -172,12 +175,51 @@ def _html_map(
     save_standalone_html(fmap, path)
 
 
-def _zip(folder: Path, zip_path: Path) -> None:
+def _zip(work: Path, name: str, zip_path: Path) -> list[Path]:
+    """Zip exactly the files the pack wrote (in ``work``) under ``name/``; returns them."""
+    written = sorted(p.relative_to(work) for p in work.rglob("*") if p.is_file())
     tmp = zip_path.with_name(f".{zip_path.name}.part")
     with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        for file in sorted(p for p in folder.rglob("*") if p.is_file()):
-            archive.write(file, Path(folder.name) / file.relative_to(folder))
+        for rel in written:
+            archive.write(work / rel, Path(name) / rel)
     os.replace(tmp, zip_path)
+    return written
+
+
+def _check_out(folder: Path, force: bool) -> None:
+    """Refuse an output folder that would mix the pack with other files."""
+    if folder.exists() and not folder.is_dir():
+        raise InputError(
+            "this is a file, not a folder", file=str(folder),
+            fix="Give --out a folder name that does not exist yet (the pack creates it)",
+        )  # fmt: skip
+    if folder.is_dir() and any(folder.iterdir()) and not force:
+        raise InputError(
+            "this folder already has files in it", file=str(folder),
+            fix="Give --out a new folder name, or add --force to write the pack's files into it "
+            "(only the pack's own files are zipped)",
+        )  # fmt: skip
+    parent = folder.resolve().parent
+    if not parent.is_dir():
+        raise InputError(
+            "the folder to write the pack into does not exist", file=str(parent),
+            fix="Create it first, or choose another --out",
+        )  # fmt: skip
+    if not os.access(parent, os.W_OK):
+        raise InputError(
+            "this folder cannot be written to", file=str(parent),
+            fix="Choose an --out in a folder you can write to",
+        )  # fmt: skip
+
+
+def _move_into(work: Path, folder: Path, written: list[Path]) -> None:
+    if not folder.exists():
+        os.replace(work, folder)
+        return
+    for rel in written:
+        (folder / rel).parent.mkdir(parents=True, exist_ok=True)
+        os.replace(work / rel, folder / rel)
+    shutil.rmtree(work, ignore_errors=True)
 
 
 def build_pack(
@@ -187,8 +229,13 @@ def build_pack(
     policy: DisclosurePolicy = DEFAULT_POLICY,
     settings: AnalysisSettings | None = None,
     results: Analysis | None = None,
+    force: bool = False,
 ) -> PackResult:
     """Build the evidence pack: a folder of reports, tables and maps, and a zip.
+
+    The pack is written into a new folder beside ``out_dir`` first and moved
+    into place only when complete, so a failure leaves nothing half-written;
+    the zip holds exactly the files the pack wrote.
 
     Parameters
     ----------
@@ -204,17 +251,44 @@ def build_pack(
     results : Analysis, optional
         Results already computed (e.g. by the app) for this dataset and
         policy; the analysis is run when None.
+    force : bool
+        Write into an existing folder that already holds files (the other
+        files are left alone and not zipped).
 
     Returns
     -------
     PackResult
+
+    Raises
+    ------
+    InputError
+        If ``out_dir`` is a file, a folder with other files (without
+        ``force``), or in a folder that is missing or cannot be written.
     """
-    folder = Path(out_dir)
-    folder.mkdir(parents=True, exist_ok=True)
+    target = Path(out_dir)
+    if target.name in ("", ".", ".."):
+        target = target.resolve()
+    _check_out(target, force)
     if results is None:
         results = run(dataset, settings or AnalysisSettings(threshold=policy.threshold), policy)
     policy = results.policy
     label = dataset.label
+    folder = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.resolve().parent))
+    try:
+        written = _write(dataset, results, policy, label, folder, target)
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+    _move_into(folder, target, written)
+    files = tuple(target / rel for rel in written)
+    return PackResult(folder=target, zip_path=target.with_name(target.name + ".zip"), files=files)
+
+
+def _write(
+    dataset: Dataset, results: Analysis, policy: DisclosurePolicy, label: str | None,
+    folder: Path, target: Path,
+) -> list[Path]:  # fmt: skip
+    """Write every file of the pack into ``folder`` and the zip beside ``target``."""
     maps = draw_pack_maps(dataset, results, policy, folder / "maps")
     content = build_content(dataset, results, maps)
     write_pdf(content, folder / "report.pdf")
@@ -240,7 +314,4 @@ def build_pack(
         )
     ) + "\n"  # fmt: skip
     (folder / "README.txt").write_text(readme, encoding="utf-8")
-    zip_path = folder.with_name(folder.name + ".zip")
-    _zip(folder, zip_path)
-    files = tuple(sorted(p for p in folder.rglob("*") if p.is_file()))
-    return PackResult(folder=folder, zip_path=zip_path, files=files)
+    return _zip(folder, target.name, target.with_name(target.name + ".zip"))
