@@ -129,3 +129,21 @@ def test_export_page_makes_a_map_and_the_pack(app):
     # Changing the policy is recorded for the session.
     app.number_input[0].set_value(10).run()
     assert "Counts of 1 to 9" in app.info[0].value
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_page_runs_on_a_users_own_files(user_dataset, page):
+    """The README-format corpus (no names, other units, marks, two periods), not the demo."""
+    at = AppTest.from_file(APP, default_timeout=180)
+    at.session_state["dataset"] = user_dataset
+    at.run()
+    at.switch_page(page).run()
+    assert not at.exception, at.exception
+    assert not at.error, [e.value for e in at.error]
+    shown = " ".join(
+        str(x.value) for kind in (at.title, at.markdown, at.caption, at.metric, at.info) for x in kind
+    )
+    assert "nan" not in shown.split() and "per_1000" not in shown
+    for frame in at.dataframe:
+        text = frame.value.astype(str)
+        assert not text.isin(["nan"]).any().any() or "Note" in frame.value.columns
