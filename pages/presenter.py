@@ -283,7 +283,7 @@ else:
     except (InputError, EstimationError) as err:
         show_problem(err)
 
-st.page_link("pages/map.py", label="Leave the presenter view (back to the app)", icon=":material/logout:")
+st.markdown("[:material/logout: Leave the presenter view (back to the app)](./)")
 st.caption("Link to this view (copy it to reopen exactly this screen):")
 base = (st.context.url or "").split("?")[0]
 st.code(f"{base}?{urlencode(view)}", language=None)

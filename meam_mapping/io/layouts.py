@@ -368,8 +368,11 @@ def wide_rows(
         if target is not None:
             own_denominator[normed[target]] = c
     shared = cols.get("denominator")
-    # A shared denominator column is everyone's population, not an indicator.
-    indicators = [c for c in numeric if c not in own_denominator.values() and c != shared]
+    # A shared column named "denominator" is only the base of the rates; one named
+    # "population" (or similar) is also worth mapping in its own right.
+    technical = shared is not None and normalize_heading(shared) in {"denominator", "denom", "base"}
+    indicators = [c for c in numeric
+                  if c not in own_denominator.values() and not (technical and c == shared)]  # fmt: skip
     if not indicators:
         raise InputError(
             "No columns of numbers were found to read as indicators",
