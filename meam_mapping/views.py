@@ -24,7 +24,7 @@ from meam_mapping.disclosure import (
 )
 from meam_mapping.errors import EstimationError, InputError
 from meam_mapping.estimate.mse import MultipleSystemsEstimator
-from meam_mapping.estimate.patterns import detect_lists
+from meam_mapping.estimate.mse.patterns import detect_lists
 from meam_mapping.estimate.prevalence import compare_with_benchmark, prevalence
 from meam_mapping.estimate.visibility import VisibilityGap
 from meam_mapping.mapping import indicator_all_levels, parent_lookup

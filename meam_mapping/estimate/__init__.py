@@ -4,11 +4,12 @@ from meam_mapping.estimate.funnel import funnel_figure, funnel_flags, funnel_lim
 from meam_mapping.estimate.mse import (
     HiddenPopulationEstimate,
     MultipleSystemsEstimator,
+    PatternTable,
+    estimate_by_stratum,
     estimate_hidden,
     hidden_records,
+    validate_patterns,
 )
-from meam_mapping.estimate.mse_strata import estimate_by_stratum
-from meam_mapping.estimate.patterns import PatternTable, validate_patterns
 from meam_mapping.estimate.prevalence import compare_with_benchmark, prevalence, rate_interval
 from meam_mapping.estimate.visibility import VisibilityGap, visibility_gap
 

@@ -50,7 +50,7 @@ import statsmodels.api as sm
 from scipy import optimize, special, stats
 
 from meam_mapping.errors import EstimationError, InputError
-from meam_mapping.estimate.patterns import observable_patterns
+from meam_mapping.estimate.mse.patterns import observable_patterns
 
 __all__ = [
     "LoglinearFit",
@@ -383,7 +383,7 @@ def profile_interval_design(
     cells is constant and dropped). The last three terms turn the Poisson
     likelihood of the completed stratum into its multinomial likelihood given
     ``N`` (Cormack 1992; Rcapture's ``closedpCI.t``). With several strata
-    in one design (``mse_strata`` pooled models) only the reference stratum's
+    in one design (``mse.strata`` pooled models) only the reference stratum's
     hidden cell is completed; the other strata stay Poisson.
 
     Parameters

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from meam_mapping.errors import EstimationError, InputError
-from meam_mapping.estimate.mse_loglinear import LoglinearFit, fit_loglinear
+from meam_mapping.estimate.mse.loglinear import LoglinearFit, fit_loglinear
 
 __all__ = [
     "CRITERIA",

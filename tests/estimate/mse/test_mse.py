@@ -1,4 +1,4 @@
-"""Tests for multiple systems estimation (meam_mapping.estimate.mse*)."""
+"""Tests for multiple systems estimation (meam_mapping.estimate.mse)."""
 
 from __future__ import annotations
 
@@ -20,10 +20,10 @@ from meam_mapping.estimate.mse import (
     estimate_hidden,
     hidden_records,
 )
-from meam_mapping.estimate.mse_loglinear import design_matrix, fit_loglinear, parse_interactions
-from meam_mapping.estimate.mse_strata import TOTAL_LABEL, estimate_by_stratum
-from meam_mapping.estimate.mse_twolist import chapman, lincoln_petersen
-from meam_mapping.estimate.patterns import observable_patterns
+from meam_mapping.estimate.mse.loglinear import design_matrix, fit_loglinear, parse_interactions
+from meam_mapping.estimate.mse.patterns import observable_patterns
+from meam_mapping.estimate.mse.strata import TOTAL_LABEL, estimate_by_stratum
+from meam_mapping.estimate.mse.twolist import chapman, lincoln_petersen
 
 
 def simulate(n, probs, rng, dependence=None):

@@ -5,9 +5,8 @@
 an overlap (pattern) table: Chapman (or Lincoln-Petersen) for two lists,
 Poisson log-linear models with chosen or selected two-way interactions for
 three or more. :func:`estimate_hidden` is the one-shot twin returning a
-:class:`HiddenPopulationEstimate`; :func:`hidden_records` gives the command
-line's JSON records. Per-area estimates are in
-:mod:`meam_mapping.estimate.mse_strata`.
+:class:`HiddenPopulationEstimate`. Per-area estimates (and the command
+line's JSON records) are in :mod:`meam_mapping.estimate.mse.strata`.
 
 Method names go through :data:`METHODS`; a wrong name lists the valid ones.
 """
@@ -23,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from meam_mapping.errors import EstimationError, InputError
-from meam_mapping.estimate.mse_loglinear import (
+from meam_mapping.estimate.mse.loglinear import (
     BOOTSTRAP_METHOD,
     PROFILE_METHOD,
     bootstrap_interval,
@@ -31,15 +30,7 @@ from meam_mapping.estimate.mse_loglinear import (
     parse_interactions,
     profile_interval,
 )
-from meam_mapping.estimate.mse_select import (
-    best_model,
-    comparison_frame,
-    criterion_function,
-    instability_warnings,
-    search_models,
-)
-from meam_mapping.estimate.mse_twolist import MIN_OVERLAP, chapman, lincoln_petersen
-from meam_mapping.estimate.patterns import (
+from meam_mapping.estimate.mse.patterns import (
     COUNT_COLUMN,
     NON_LIST_COLUMNS,
     check_estimable,
@@ -47,6 +38,14 @@ from meam_mapping.estimate.patterns import (
     pattern_counts,
     validate_patterns,
 )
+from meam_mapping.estimate.mse.select import (
+    best_model,
+    comparison_frame,
+    criterion_function,
+    instability_warnings,
+    search_models,
+)
+from meam_mapping.estimate.mse.twolist import MIN_OVERLAP, chapman, lincoln_petersen
 
 __all__ = [
     "METHODS",
@@ -54,7 +53,6 @@ __all__ = [
     "HiddenPopulationEstimate",
     "MultipleSystemsEstimator",
     "estimate_hidden",
-    "hidden_records",
 ]
 
 Method = Literal["auto", "chapman", "lincoln_petersen", "loglinear"]
@@ -106,7 +104,7 @@ class HiddenPopulationEstimate:
     lists : tuple of str
         The lists used.
     comparison : pandas.DataFrame
-        Every model fitted (see :func:`~meam_mapping.estimate.mse_select.comparison_frame`).
+        Every model fitted (see :func:`~meam_mapping.estimate.mse.select.comparison_frame`).
     """
 
     observed: int
@@ -201,8 +199,8 @@ class MultipleSystemsEstimator:
     Two-list estimates also assume independent lists, which two lists cannot
     check; with three or more lists, two-way interactions absorb pairwise
     dependence, but not a three-way one or heterogeneity that acts on all lists
-    alike. See :mod:`~meam_mapping.estimate.mse_twolist` and
-    :mod:`~meam_mapping.estimate.mse_loglinear` for the formulas and
+    alike. See :mod:`~meam_mapping.estimate.mse.twolist` and
+    :mod:`~meam_mapping.estimate.mse.loglinear` for the formulas and
     references.
 
     Examples
@@ -481,68 +479,3 @@ def estimate_hidden(patterns: pd.DataFrame, **kw: Any) -> HiddenPopulationEstima
     HiddenPopulationEstimate
     """
     return MultipleSystemsEstimator(**kw).fit(patterns).result_
-
-
-def hidden_records(
-    patterns: pd.DataFrame,
-    by: str | None = None,
-    method: Method = "auto",
-    interactions: str | Sequence[str] | None = None,
-    select: Literal["aic", "bic"] | None = None,
-    **kw: Any,
-) -> list[dict[str, Any]]:
-    """Return the records for ``python -m meam_mapping hidden --format json``.
-
-    Parameters
-    ----------
-    patterns : pandas.DataFrame
-        Pattern table.
-    by : str, optional
-        Column to split by (one record per value, in sorted order).
-    method, interactions, select
-        As for :class:`MultipleSystemsEstimator` (``select=None`` means AIC
-        when ``interactions`` is None).
-    **kw
-        Other estimator parameters (``ci``, ``alpha``, ``lists`` ...).
-
-    Returns
-    -------
-    list of dict
-        Keys ``observed, n_hat, ci_low, ci_high, hidden, method, model,
-        ci_method, warnings`` (plus ``by`` when given). A group that cannot be
-        estimated gets ``None`` numbers and the reason in ``warnings``.
-
-    Raises
-    ------
-    InputError
-        On a bad table, option or ``by`` column.
-    EstimationError
-        When ``by`` is None and no estimate can be made.
-    """
-    params = dict(method=method, interactions=interactions, select=select, **kw)
-    if by is None:
-        return [estimate_hidden(patterns, **params).to_record()]
-    if by not in patterns.columns:
-        raise InputError(
-            f"there is no column {by!r} to split by",
-            column=by,
-            expected=f"one of {[str(c) for c in patterns.columns]}",
-        )
-    strata = [s for s in kw.pop("strata", ()) if s != by]
-    params["strata"] = strata
-    validate_patterns(patterns, lists=kw.get("lists"), strata=[by, *strata])
-    records = []
-    for value, group in patterns.groupby(by, sort=True, dropna=False):
-        part = group.drop(columns=[by]).reset_index(drop=True)
-        try:
-            record = estimate_hidden(part, **params).to_record()
-        except EstimationError as exc:
-            record = {
-                "observed": int(pd.to_numeric(part[COUNT_COLUMN]).sum()),
-                "n_hat": None, "ci_low": None, "ci_high": None, "hidden": None,
-                "method": str(method), "model": [], "ci_method": "",
-                "warnings": [f"not estimated: {exc}"],
-            }  # fmt: skip
-        value = value.item() if hasattr(value, "item") else value
-        records.append({by: value, **record})
-    return records
