@@ -50,6 +50,7 @@ import statsmodels.api as sm
 from scipy import optimize, special, stats
 
 from meam_mapping.errors import EstimationError, InputError
+from meam_mapping.estimate.mse.existence import existence_problem
 from meam_mapping.estimate.mse.patterns import observable_patterns
 
 __all__ = [
@@ -62,8 +63,7 @@ __all__ = [
     "bootstrap_interval",
 ]
 
-#: A coefficient beyond this size means the maximum likelihood estimate does
-#: not exist (a term is being driven to plus or minus infinity).
+#: A bootstrap fit with a coefficient beyond this size is counted as failed.
 COEF_LIMIT = 15.0
 PROFILE_METHOD = "profile likelihood for N (Cormack 1992)"
 BOOTSTRAP_METHOD = "parametric bootstrap (prediction error)"
@@ -211,23 +211,6 @@ def _loglik(y: np.ndarray, mu: np.ndarray) -> float:
     return float(np.sum(special.xlogy(y, mu) - mu - special.gammaln(y + 1)))
 
 
-def _structural_problem(y: np.ndarray, lists: Sequence[str], terms: Sequence[str]) -> str:
-    """Reason an interaction's maximum likelihood estimate cannot exist, or ''."""
-    pats = observable_patterns(len(lists))
-    index = {name: i for i, name in enumerate(lists)}
-    for term in terms:
-        a, b = (index[n] for n in term.split(":"))
-        for va, vb in ((1, 1), (1, 0), (0, 1)):
-            if y[(pats[:, a] == va) & (pats[:, b] == vb)].sum() == 0:
-                where = {
-                    (1, 1): f"nobody is on both '{lists[a]}' and '{lists[b]}'",
-                    (1, 0): f"everyone on '{lists[a]}' is also on '{lists[b]}'",
-                    (0, 1): f"everyone on '{lists[b]}' is also on '{lists[a]}'",
-                }[(va, vb)]
-                return f"{where}, so the {term} interaction runs off to infinity"
-    return ""
-
-
 def fit_loglinear(y: np.ndarray, lists: Sequence[str], terms: Sequence[str]) -> LoglinearFit:
     """Fit one log-linear model by Poisson maximum likelihood (statsmodels GLM).
 
@@ -244,8 +227,9 @@ def fit_loglinear(y: np.ndarray, lists: Sequence[str], terms: Sequence[str]) -> 
     -------
     LoglinearFit
         With ``diverged=True`` and a ``reason`` when the estimate does not
-        exist (an empty margin, huge coefficients, a fitted zero cell or no
-        convergence); callers must then not report its numbers.
+        exist (checked before fitting by linear programming, see
+        :mod:`~meam_mapping.estimate.mse.existence`) or the fit did not
+        converge; callers must then not report its numbers.
 
     Raises
     ------
@@ -265,28 +249,24 @@ def fit_loglinear(y: np.ndarray, lists: Sequence[str], terms: Sequence[str]) -> 
             "interaction, and with two lists any interaction, must be left out"
         )
     observed = int(round(y.sum()))
-    reason = _structural_problem(y, lists, terms)
-    converged = True
-    with _warnings.catch_warnings():
-        _warnings.simplefilter("ignore")
-        try:
-            res = sm.GLM(y, X, family=sm.families.Poisson()).fit(maxiter=100)
-            coef = np.asarray(res.params, dtype=float)
-            converged = bool(res.converged)
-        except (ValueError, np.linalg.LinAlgError, FloatingPointError) as exc:
-            coef = np.full(p, np.nan)
-            converged = False
-            reason = reason or f"the fit failed ({exc})"
+    reason = existence_problem(X, y, lists, terms)
+    converged = False
+    coef = np.full(p, np.nan)
+    if not reason:
+        with _warnings.catch_warnings():
+            _warnings.simplefilter("ignore")
+            try:
+                res = sm.GLM(y, X, family=sm.families.Poisson()).fit(maxiter=100)
+                coef = np.asarray(res.params, dtype=float)
+                converged = bool(res.converged)
+            except (ValueError, np.linalg.LinAlgError, FloatingPointError) as exc:
+                reason = f"the fit failed ({exc})"
     with np.errstate(over="ignore", invalid="ignore"):
         mu = np.exp(X @ coef)
         hidden = float(np.exp(coef[0]))
     if not reason:
         if not converged or not np.all(np.isfinite(coef)):
             reason = "the fit did not converge"
-        elif np.max(np.abs(coef[1:])) > COEF_LIMIT:
-            reason = "a coefficient ran off towards infinity (the estimate does not exist)"
-        elif np.any(mu < 1e-8):
-            reason = "a pattern's fitted count is zero (the estimate does not exist)"
         elif not np.isfinite(hidden) or hidden > 1e4 * max(observed, 1):
             reason = "the number missed by every list runs off towards infinity"
     mu_ok = np.where(np.isfinite(mu) & (mu > 0), mu, 1e-300)

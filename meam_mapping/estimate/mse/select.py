@@ -130,8 +130,12 @@ def best_model(fits: Sequence[LoglinearFit], criterion: str) -> LoglinearFit:
     usable = [f for f in fits if not f.diverged]
     if not usable:
         reasons = sorted({f.reason for f in fits})
+        observed = max((f.observed for f in fits), default=0)
         raise EstimationError(
-            "no candidate model could be fitted (every fit diverged): " + "; ".join(reasons[:3])
+            "no candidate model has an estimate (every one would need the fitted number of "
+            "some pattern to be zero): " + "; ".join(reasons[:3]) + ". What to do: merge "
+            "lists that barely overlap into one, drop the list that overlaps with no other, "
+            f"or report a lower bound: at least {observed:,} people were seen"
         )
     return min(usable, key=lambda f: (round(score(f), 9), len(f.terms)))
 
