@@ -3,7 +3,7 @@
 Commands (stable: scripts rely on them)::
 
     demo    --out WORKSPACE.gpkg
-    hidden  --patterns FILE.csv [--by COLUMN] [--method auto|chapman|loglinear]
+    hidden  --patterns FILE.csv [--by COLUMN] [--method auto|chapman|loglinear|heterogeneity]
             [--interactions "A:B,B:C" | --select aic|bic] [--format table|json|csv]
     map     (--demo | --workspace W.gpkg | --boundaries B --data D) --indicator ID
             [--level lsoa|msoa|lad] [--scheme quantiles|fisher_jenks|...] [--title T]
@@ -42,7 +42,9 @@ def build_parser() -> argparse.ArgumentParser:
     hidden.add_argument("--patterns", required=True, type=Path, help="overlap table (CSV or XLSX)")
     hidden.add_argument("--by", help="estimate separately for each value of this column")
     hidden.add_argument(
-        "--method", default="auto", choices=["auto", "chapman", "lincoln_petersen", "loglinear"]
+        "--method",
+        default="auto",
+        choices=["auto", "chapman", "lincoln_petersen", "loglinear", "heterogeneity"],
     )
     model = hidden.add_mutually_exclusive_group()
     model.add_argument(

@@ -229,6 +229,8 @@ def existence_problem(
     pats = observable_patterns(len(lists))
     index = {name: i for i, name in enumerate(lists)}
     for term in terms:
+        if term.count(":") != 1:
+            continue
         a, b = (index[n] for n in term.split(":"))
         for va, vb in ((1, 1), (1, 0), (0, 1)):
             if y[(pats[:, a] == va) & (pats[:, b] == vb)].sum() == 0:

@@ -51,6 +51,7 @@ from scipy import optimize, special, stats
 
 from meam_mapping.errors import EstimationError, InputError
 from meam_mapping.estimate.mse.existence import existence_problem
+from meam_mapping.estimate.mse.heterogeneity import heterogeneity_column, is_heterogeneity
 from meam_mapping.estimate.mse.patterns import observable_patterns
 
 __all__ = [
@@ -65,6 +66,11 @@ __all__ = [
 
 #: A bootstrap fit with a coefficient beyond this size is counted as failed.
 COEF_LIMIT = 15.0
+#: Reason given when a heterogeneity model's parameter is negative (left out).
+NO_HETEROGENEITY = (
+    "the data show no sign of people differing in visibility (the heterogeneity parameter "
+    "is negative), so this model does not apply"
+)
 PROFILE_METHOD = "profile likelihood for N (Cormack 1992)"
 BOOTSTRAP_METHOD = "parametric bootstrap (prediction error)"
 
@@ -186,7 +192,8 @@ def design_matrix(lists: Sequence[str], terms: Sequence[str]) -> np.ndarray:
     lists : sequence of str
         List names (order of :func:`observable_patterns`).
     terms : sequence of str
-        Interaction terms ``'A:B'``.
+        Interaction terms ``'A:B'``, or heterogeneity terms (see
+        :mod:`~meam_mapping.estimate.mse.heterogeneity`).
 
     Returns
     -------
@@ -197,6 +204,9 @@ def design_matrix(lists: Sequence[str], terms: Sequence[str]) -> np.ndarray:
     index = {name: i for i, name in enumerate(lists)}
     cols = [np.ones(len(pats)), *pats.T]
     for term in terms:
+        if is_heterogeneity(term):
+            cols.append(heterogeneity_column(term, pats))
+            continue
         a, b = term.split(":")
         cols.append(pats[:, index[a]] * pats[:, index[b]])
     return np.column_stack(cols)
@@ -269,6 +279,11 @@ def fit_loglinear(y: np.ndarray, lists: Sequence[str], terms: Sequence[str]) -> 
             reason = "the fit did not converge"
         elif not np.isfinite(hidden) or hidden > 1e4 * max(observed, 1):
             reason = "the number missed by every list runs off towards infinity"
+        elif any(
+            is_heterogeneity(t) and c <= 0
+            for t, c in zip(terms, coef[1 + len(lists) :], strict=True)
+        ):
+            reason = NO_HETEROGENEITY
     mu_ok = np.where(np.isfinite(mu) & (mu > 0), mu, 1e-300)
     loglik = _loglik(y, mu_ok)
     return LoglinearFit(

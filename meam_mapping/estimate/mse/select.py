@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from meam_mapping.errors import EstimationError, InputError
-from meam_mapping.estimate.mse.loglinear import LoglinearFit, fit_loglinear
+from meam_mapping.estimate.mse.loglinear import NO_HETEROGENEITY, LoglinearFit, fit_loglinear
 
 __all__ = [
     "CRITERIA",
@@ -218,7 +218,7 @@ def instability_warnings(
     """
     score = criterion_function(criterion)
     out = []
-    diverged = [f for f in fits if f.diverged]
+    diverged = [f for f in fits if f.diverged and f.reason != NO_HETEROGENEITY]
     if diverged:
         names = ", ".join(f.label for f in diverged[:5]) + (" ..." if len(diverged) > 5 else "")
         out.append(

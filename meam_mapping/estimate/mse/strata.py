@@ -287,7 +287,7 @@ def hidden_records(
     -------
     list of dict
         Keys ``observed, n_hat, ci_low, ci_high, hidden, method, model,
-        ci_method, warnings`` (plus ``by`` when given). A group that cannot be
+        ci_method, warnings, chao_lower_bound`` (plus ``by`` when given). A group that cannot be
         estimated gets ``None`` numbers and the reason in ``warnings``.
 
     Raises
@@ -316,7 +316,7 @@ def hidden_records(
                 "observed": int(pd.to_numeric(part[COUNT_COLUMN]).sum()),
                 "n_hat": None, "ci_low": None, "ci_high": None, "hidden": None,
                 "method": str(method), "model": [], "ci_method": "",
-                "warnings": [f"not estimated: {r}"],
+                "warnings": [f"not estimated: {r}"], "chao_lower_bound": None,
             }  # fmt: skip
         else:
             record = r.to_record()
