@@ -10,21 +10,31 @@ from meam_mapping.estimate.mse import (
     hidden_records,
     validate_patterns,
 )
+from meam_mapping.estimate.overdispersion import (
+    Overdispersion,
+    estimate_overdispersion,
+    overdispersed_flags,
+    overdispersed_limits,
+)
 from meam_mapping.estimate.prevalence import compare_with_benchmark, prevalence, rate_interval
 from meam_mapping.estimate.visibility import VisibilityGap, visibility_gap
 
 __all__ = [
     "HiddenPopulationEstimate",
     "MultipleSystemsEstimator",
+    "Overdispersion",
     "PatternTable",
     "VisibilityGap",
     "compare_with_benchmark",
     "estimate_by_stratum",
     "estimate_hidden",
+    "estimate_overdispersion",
     "funnel_figure",
     "funnel_flags",
     "funnel_limits",
     "hidden_records",
+    "overdispersed_flags",
+    "overdispersed_limits",
     "prevalence",
     "rate_interval",
     "validate_patterns",
