@@ -184,7 +184,7 @@ def ours_stages(areas, csv: bytes, patterns: pd.DataFrame, stages: dict) -> dict
     from meam_mapping.concentrate.index import CompositeIndex, domain_rates
     from meam_mapping.concentrate.typology import Typology
     from meam_mapping.concentrate.weights import build_weights
-    from meam_mapping.estimate.mse_strata import estimate_by_stratum
+    from meam_mapping.estimate.mse import estimate_by_stratum
     from meam_mapping.geography.aggregate import aggregate_indicators
     from meam_mapping.geography.join import join_indicators
     from meam_mapping.io.indicators import load_indicator_file

@@ -8,7 +8,7 @@ Commands (stable: scripts rely on them)::
               [--level L] [--period P] [--format csv|json]
     analyse   (--demo | --workspace W | --boundaries B --data D [--patterns P])
               [--level L] [--settings S.json] [--format text|json]
-    hidden    --patterns FILE.csv [--by COLUMN] [--method auto|chapman|loglinear]
+    hidden    --patterns FILE.csv [--by COLUMN] [--method auto|chapman|loglinear|heterogeneity]
               [--interactions "A:B,B:C" | --select aic|bic] [--format table|json|csv]
     map       (--demo | --workspace W.gpkg | --boundaries B --data D) --indicator ID
               [--layer NAME] [--sheet NAME] [--recover]
@@ -119,7 +119,9 @@ def build_parser() -> argparse.ArgumentParser:
     hidden.add_argument("--patterns", required=True, type=Path, help="overlap table (CSV or XLSX)")
     hidden.add_argument("--by", help="estimate separately for each value of this column")
     hidden.add_argument(
-        "--method", default="auto", choices=["auto", "chapman", "lincoln_petersen", "loglinear"]
+        "--method",
+        default="auto",
+        choices=["auto", "chapman", "lincoln_petersen", "loglinear", "heterogeneity"],
     )
     model = hidden.add_mutually_exclusive_group()
     model.add_argument(

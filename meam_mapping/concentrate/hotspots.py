@@ -14,7 +14,14 @@ Two local statistics are offered, chosen by name:
 
 Significance comes from conditional permutation (the area's value is held and
 its neighbours' values are drawn at random from the other areas, ``permutations``
-times), giving a folded pseudo p-value per area. Because hundreds of areas are
+times). esda's ``p_sim`` is one-sided in the direction the area happens to
+lie ("directed": ``(M + 1) / (R + 1)`` with ``M`` the permutations at least as
+extreme on that side), which under no clustering flags about twice the stated
+share of areas. Each area's p-value here is two-sided,
+``min(1, 2 p_sim)``: hot and cold spots are both looked for, so both tails
+count (the usual Monte Carlo two-sided p-value, Davison and Hinkley 1997,
+section 4.2). An esda whose local statistics take ``alternative`` is asked for
+``'two-sided'`` directly. Because hundreds of areas are
 tested at once, the p-values are adjusted by the Benjamini-Hochberg false
 discovery rate (FDR) procedure: with ``alpha=0.05``, at most about 5% of the
 areas called significant are expected to be false alarms.
@@ -23,6 +30,8 @@ A global Moran's I (is the map as a whole clustered?) is reported alongside.
 
 References
 ----------
+Davison, A. C. and Hinkley, D. V. (1997). Bootstrap Methods and their
+Application. Cambridge University Press.
 Anselin, L. (1995). Local indicators of spatial association - LISA.
 Geographical Analysis 27(2), 93-115.
 Benjamini, Y. and Hochberg, Y. (1995). Controlling the false discovery rate.
@@ -33,6 +42,7 @@ Geographical Analysis 27(4), 286-306.
 
 from __future__ import annotations
 
+import inspect
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -50,6 +60,7 @@ from meam_mapping.errors import EstimationError, InputError
 __all__ = [
     "HOTSPOT_STATISTICS",
     "HotspotStatistic",
+    "two_sided",
     "GI_STAR_CATEGORIES",
     "LISA_CATEGORIES",
     "GlobalMoran",
@@ -58,6 +69,8 @@ __all__ = [
 ]
 
 HotspotStatistic = Literal["gi_star", "local_moran"]
+#: Most permutations used when more are needed for the FDR adjustment to reject.
+MAX_AUTO_PERMUTATIONS = 9999
 GI_STAR_CATEGORIES: tuple[str, ...] = ("Hot spot", "Cold spot", "Not significant")
 LISA_CATEGORIES: tuple[str, ...] = (
     "High-High",
@@ -151,6 +164,39 @@ def _values(areas: gpd.GeoDataFrame, values: pd.Series | str) -> pd.Series:
         ) from None
 
 
+def _alternative_keyword(cls: type) -> dict[str, str]:
+    """``{'alternative': 'two-sided'}`` when this esda's class takes it, else ``{}``."""
+    return (
+        {"alternative": "two-sided"}
+        if "alternative" in inspect.signature(cls.__init__).parameters
+        else {}
+    )
+
+
+def _two_sided_p(stat: Any, cls: type) -> np.ndarray:
+    """The two-sided p-values of a fitted esda local statistic."""
+    if _alternative_keyword(cls):
+        return np.asarray(stat.p_sim, dtype=float)
+    return two_sided(stat.p_sim)
+
+
+def two_sided(p_directed: Any) -> np.ndarray:
+    """Two-sided permutation p-values from esda's one-sided ("directed") ``p_sim``.
+
+    Parameters
+    ----------
+    p_directed : array-like
+        ``(M + 1) / (R + 1)``, ``M`` the permutations at least as extreme as
+        the observed value on the side it lies.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``min(1, 2 p_directed)``.
+    """
+    return np.minimum(1.0, 2.0 * np.asarray(p_directed, dtype=float))
+
+
 def _gi_star(
     y: np.ndarray, weights: SpatialWeights, permutations: int, seed: int, n_jobs: int
 ) -> tuple[pd.DataFrame, list[str]]:
@@ -175,10 +221,11 @@ def _gi_star(
         keep_simulations=False,
         n_jobs=n_jobs,
         seed=seed,
+        **_alternative_keyword(esda.G_Local),
     )
     z = np.asarray(stat.Zs, dtype=float)
     frame = pd.DataFrame({"statistic": np.asarray(stat.Gs, dtype=float), "z": z})
-    frame["p_value"] = np.asarray(stat.p_sim, dtype=float)
+    frame["p_value"] = _two_sided_p(stat, esda.G_Local)
     frame["_label"] = np.where(z > 0, "Hot spot", "Cold spot")
     return frame, notes
 
@@ -194,11 +241,12 @@ def _local_moran(
         keep_simulations=True,
         n_jobs=n_jobs,
         seed=seed,
+        **_alternative_keyword(esda.Moran_Local),
     )
     frame = pd.DataFrame(
         {"statistic": np.asarray(stat.Is, dtype=float), "z": np.asarray(stat.z_sim, dtype=float)}
     )
-    frame["p_value"] = np.asarray(stat.p_sim, dtype=float)
+    frame["p_value"] = _two_sided_p(stat, esda.Moran_Local)
     frame["_label"] = [_LISA_QUADRANT.get(int(q), "Not significant") for q in stat.q]
     return frame, []
 
@@ -226,11 +274,12 @@ def _global_moran(
     larger = int((sims >= stat.I).sum())
     larger = min(larger, permutations - larger)
     spread = sims.std()
+    # Two-sided, like the local tests: clustering or dispersion.
     return GlobalMoran(
         estimate=float(stat.I),
         expected=float(stat.EI),
         z=float((stat.I - sims.mean()) / spread) if spread > 0 else float("nan"),
-        p_value=(larger + 1.0) / (permutations + 1.0),
+        p_value=min(1.0, 2.0 * (larger + 1.0) / (permutations + 1.0)),
         permutations=permutations,
     )
 
@@ -245,8 +294,9 @@ class Hotspots:
     weights : str or SpatialWeights, default "queen"
         A neighbour rule for :func:`build_weights` or weights already built.
     permutations : int, default 999
-        Random rearrangements per area. The smallest possible p-value is
-        1 / (permutations + 1); with FDR over many areas, use at least 999.
+        Random rearrangements per area. The smallest possible two-sided
+        p-value is 2 / (permutations + 1); with ``fdr`` on, too few for the
+        number of areas are raised (up to 9,999, said in ``warnings_``).
     alpha : float, default 0.05
         Significance level (the false discovery rate when ``fdr`` is True).
     fdr : bool, default True
@@ -273,6 +323,8 @@ class Hotspots:
         The neighbour relations used.
     excluded_ : tuple of str
         Area codes left out for having no value.
+    permutations_ : int
+        Permutations actually used.
     warnings_ : list of str
         Plain-English notes (islands, exclusions, shifted values, ...).
 
@@ -417,10 +469,14 @@ class Hotspots:
         y = y_series.reindex(order).to_numpy(dtype=float)
         n_jobs = self.n_jobs or (1 if len(y) < _PARALLEL_FROM else -1)
         seed = _seed(self.random_state)
+        permutations = self._enough_permutations(len(y), notes)
         with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            frame, stat_notes = _STATISTICS[key](y, weights, int(self.permutations), seed, n_jobs)
-            self.global_ = _global_moran(y, weights, int(self.permutations), seed)
+            # esda 2.x warns that its default p-value ("directed") will change;
+            # the p-values used here are two-sided either way (see two_sided).
+            warnings.filterwarnings("ignore", message="The alternative hypothesis")
+            warnings.filterwarnings("ignore", category=DeprecationWarning, module="esda")
+            frame, stat_notes = _STATISTICS[key](y, weights, permutations, seed, n_jobs)
+            self.global_ = _global_moran(y, weights, permutations, seed)
         notes.extend(stat_notes)
         frame.loc[lonely.reindex(order).to_numpy(), "p_value"] = np.nan
         frame.insert(0, "value", y)
@@ -438,16 +494,37 @@ class Hotspots:
         self.statistic_ = key
         return self
 
+    def _enough_permutations(self, n_areas: int, notes: list[str]) -> int:
+        """Raise the permutations (up to 9,999) so that the FDR adjustment can reject at all.
+
+        The smallest two-sided p-value is ``2 / (R + 1)`` and the adjustment's
+        first step needs ``alpha / n_areas``; with too few permutations no area
+        could ever be significant, whatever the data.
+        """
+        permutations = int(self.permutations)
+        if self.fdr:
+            needed = int(np.ceil(2 * n_areas / float(self.alpha))) - 1
+            if permutations < needed and permutations < MAX_AUTO_PERMUTATIONS:
+                raised = min(int(10 ** np.ceil(np.log10(needed + 1))) - 1, MAX_AUTO_PERMUTATIONS)
+                notes.append(
+                    f"{permutations} permutations give two-sided p-values no smaller than "
+                    f"{2 / (permutations + 1):.4f}, too coarse for the false discovery rate "
+                    f"adjustment over {n_areas} areas; {raised} permutations were used instead."
+                )
+                permutations = raised
+        self.permutations_ = permutations
+        return permutations
+
     def _adjust(self, p: np.ndarray, notes: list[str]) -> np.ndarray:
         """Benjamini-Hochberg adjusted p-values over the areas that were tested."""
         out = np.full(len(p), np.nan)
         tested = ~np.isnan(p)
         out[tested] = multipletests(p[tested], alpha=self.alpha, method="fdr_bh")[1]
-        smallest = 1.0 / (self.permutations + 1)
+        smallest = 2.0 / (self.permutations_ + 1)
         coarse = smallest > self.alpha / tested.sum()
         if self.fdr and coarse and (out[tested] > self.alpha).all() and (p <= self.alpha).any():
             notes.append(
-                f"With {self.permutations} permutations the smallest possible p-value is "
+                f"With {self.permutations_} permutations the smallest possible p-value is "
                 f"{smallest:.4f}; after the false discovery rate adjustment over "
                 f"{int(tested.sum())} areas no area reached significance, though some did "
                 "before it. More permutations (for example 9999) give finer p-values."
@@ -480,7 +557,8 @@ class Hotspots:
             )
         text += (
             f"\n\nEach area was tested by shuffling the other areas' values "
-            f"{self.permutations} times. "
+            f"{getattr(self, 'permutations_', self.permutations)} times, counting unusually high and unusually low results "
+            "alike (a two-sided test). "
         )
         if self.fdr:
             text += (

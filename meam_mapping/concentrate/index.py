@@ -58,6 +58,8 @@ from meam_mapping.schema import AREA_COLUMNS
 
 __all__ = [
     "STANDARDISERS",
+    "RANK_RANGE_LEVEL",
+    "RANK_RANGE_LABEL",
     "CompositeIndex",
     "composite_index",
     "domain_rates",
@@ -69,6 +71,9 @@ Method = Literal["zscore", "rank", "exponential"]
 MissingPolicy = Literal["exclude", "impute"]
 
 _Z95 = 1.959963984540054
+#: Level of the rank ranges: the 5th to 95th percentiles of simulated ranks.
+RANK_RANGE_LEVEL = 0.90
+RANK_RANGE_LABEL = f"{RANK_RANGE_LEVEL:.0%} range"
 _IOD_SCALE = 23.0
 _CI_SUFFIXES = ("_lower", "_upper")
 
@@ -264,10 +269,12 @@ class CompositeIndex:
     Attributes
     ----------
     scores_ : DataFrame
-        ``area_code, score, rank, rank_low, rank_high, co_occurrence, imputed,
-        method`` sorted by rank (1 = most concentrated). ``rank_low`` /
-        ``rank_high`` are the 5th / 95th percentiles of simulated ranks (NA
-        without confidence intervals).
+        ``area_code, score, rank, rank_low, rank_high, rank_range,
+        rank_range_level, co_occurrence, imputed, method`` sorted by rank (1 =
+        most concentrated). ``rank_low`` / ``rank_high`` are the 5th / 95th
+        percentiles of simulated ranks, a 90% range (NA without confidence
+        intervals); ``rank_range`` says it in words ("3 to 8 (90% range)", ''
+        without one) and ``rank_range_level`` is 0.9.
     standardised_ : DataFrame
         Standardised domain values (index ``area_code``), cached for
         :meth:`reweight`.
@@ -422,8 +429,9 @@ class CompositeIndex:
         if with_ranges:
             draws = self._simulated_ranks(weights)
             if draws is not None:
-                low = np.percentile(draws, 5, axis=0, method="lower")
-                high = np.percentile(draws, 95, axis=0, method="higher")
+                tail = 100 * (1 - RANK_RANGE_LEVEL) / 2
+                low = np.percentile(draws, tail, axis=0, method="lower")
+                high = np.percentile(draws, 100 - tail, axis=0, method="higher")
         out = pd.DataFrame(
             {
                 "area_code": self.standardised_.index.astype(str),
@@ -431,6 +439,15 @@ class CompositeIndex:
                 "rank": rank,
                 "rank_low": pd.array(np.round(low), dtype="Int64"),
                 "rank_high": pd.array(np.round(high), dtype="Int64"),
+                "rank_range": [
+                    f"{lo:.0f} to {hi:.0f} ({RANK_RANGE_LABEL})" if np.isfinite(lo) else ""
+                    for lo, hi in zip(
+                        np.broadcast_to(low, score.shape),
+                        np.broadcast_to(high, score.shape),
+                        strict=True,
+                    )
+                ],  # fmt: skip
+                "rank_range_level": RANK_RANGE_LEVEL,
                 "co_occurrence": self._co_occurrence,
                 "imputed": self._imputed,
                 "method": self.method,

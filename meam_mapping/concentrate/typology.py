@@ -7,10 +7,35 @@ silhouette width for k-means and Ward clustering, by the Bayesian information
 criterion (BIC) for Gaussian mixtures; the scores for every k tried are kept
 in ``selection_`` so a workshop can see how clear the choice was.
 
+One group (``k = 1``, "no clear types") is always a candidate: with k-means
+and Ward it wins unless the best average silhouette width reaches
+:data:`MIN_SILHOUETTE` = 0.25, below which Kaufman and Rousseeuw (1990,
+ch. 2) find "no substantial structure" (independent noise in four domains
+gives about 0.23); with Gaussian mixtures it wins when a single component
+has the lowest BIC. A silhouette threshold rather than the gap statistic
+(Tibshirani et al. 2001) because it needs no reference simulations, so it
+stays affordable at 35,000 areas, and it is the quantity already shown.
+The number of groups is chosen on a stratified sample of at most
+:data:`SEARCH_SAMPLE` areas (strata: tenths of the mean z-score) and the
+chosen clustering is then fitted on all areas. The result reports
+``stability_``, the mean adjusted Rand index between the groups and those
+found on :data:`BOOTSTRAP_RESAMPLES` bootstrap resamples (Hennig 2007), and
+``notes_`` in plain words, including when the domains are so correlated
+(average absolute correlation above :data:`COLLINEAR`) that one index
+describes the areas better than types.
+
 Groups are numbered by their mean z-score over the domains, highest first, so
 group 1 is always the highest-need group, whatever order the algorithm found
 them in; each is described in words ("high homelessness and contact with
 criminal justice; low mental ill health") from its mean z-scores.
+
+References
+----------
+Kaufman, L. and Rousseeuw, P. J. (1990). Finding Groups in Data. Wiley.
+Hennig, C. (2007). Cluster-wise assessment of cluster stability.
+Computational Statistics & Data Analysis 52, 258-271.
+Tibshirani, R., Walther, G. and Hastie, T. (2001). Estimating the number of
+clusters in a data set via the gap statistic. JRSS B 63, 411-423.
 """
 
 from __future__ import annotations
@@ -24,7 +49,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 from sklearn.cluster import AgglomerativeClustering, KMeans
-from sklearn.metrics import silhouette_score
+from sklearn.metrics import adjusted_rand_score, silhouette_score
 from sklearn.mixture import GaussianMixture
 
 from meam_mapping.concentrate.index import _rate_columns, _validate_rates
@@ -38,6 +63,17 @@ ClusterMethod = Literal["kmeans", "gmm", "ward"]
 #: Largest number of areas Ward clustering accepts (its memory grows with n²).
 WARD_MAX_AREAS = 10_000
 _SILHOUETTE_SAMPLE = 4_000
+#: Best average silhouette below which there are "no clear types" (Kaufman & Rousseeuw 1990).
+MIN_SILHOUETTE = 0.25
+#: Largest number of areas the number of groups is chosen on.
+SEARCH_SAMPLE = 5_000
+#: Bootstrap resamples for the stability (adjusted Rand index).
+BOOTSTRAP_RESAMPLES = 20
+#: Average absolute correlation between domains above which types are one axis cut up.
+COLLINEAR = 0.9
+#: Stability below which the groups are called rough.
+UNSTABLE = 0.6
+NO_TYPES = "No clear types: the areas do not fall into distinct groups"
 
 
 def _kmeans(x: np.ndarray, k: int, seed: int) -> tuple[np.ndarray, float]:
@@ -72,6 +108,53 @@ CLUSTER_METHODS: dict[str, tuple[Callable[..., tuple[np.ndarray, float]], str, s
     "gmm": (_gmm, "bic", "min"),
     "ward": (_ward, "silhouette", "max"),
 }
+
+
+def _stratified_sample(x: np.ndarray, size: int, seed: int) -> np.ndarray:
+    """Row indices of at most ``size`` rows, in proportion from tenths of the mean z-score."""
+    if len(x) <= size:
+        return np.arange(len(x))
+    rng = np.random.default_rng(seed)
+    score = x.mean(axis=1)
+    edges = np.quantile(score, np.linspace(0, 1, 11)[1:-1])
+    strata = np.searchsorted(edges, score, side="right")
+    picked = []
+    for s in np.unique(strata):
+        members = np.flatnonzero(strata == s)
+        take = max(1, int(round(size * len(members) / len(x))))
+        picked.append(rng.choice(members, size=min(take, len(members)), replace=False))
+    return np.sort(np.concatenate(picked))
+
+
+def _mean_abs_correlation(x: np.ndarray) -> float:
+    if x.shape[1] < 2:
+        return float("nan")
+    r = np.corrcoef(x, rowvar=False)
+    return float(np.abs(r[np.triu_indices_from(r, 1)]).mean())
+
+
+def _stability(
+    x: np.ndarray, labels: np.ndarray, k: int, cluster: Callable[..., tuple], seed: int
+) -> float:
+    """Mean adjusted Rand index of the groups against bootstrap refits.
+
+    Each resample is clustered with the same ``k``; every area is then given
+    the group of the nearest resample group centre.
+    """
+    rng = np.random.default_rng(seed)
+    scores = []
+    for b in range(BOOTSTRAP_RESAMPLES):
+        rows = rng.integers(0, len(x), len(x))
+        xb = x[rows]
+        if len(np.unique(np.round(xb, 12), axis=0)) <= k:
+            continue
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            boot = cluster(xb, k, seed + b + 1)[0]
+        centres = np.array([xb[boot == g].mean(axis=0) for g in np.unique(boot)])
+        nearest = np.argmin(((x[:, None, :] - centres[None]) ** 2).sum(axis=2), axis=1)
+        scores.append(adjusted_rand_score(labels, nearest))
+    return float(np.mean(scores)) if scores else float("nan")
 
 
 def _label(column: str) -> str:
@@ -135,9 +218,10 @@ class Typology:
         k-means, Gaussian mixture (diagonal covariances), or Ward hierarchical
         clustering (at most ``WARD_MAX_AREAS`` areas).
     n_clusters : 'auto' or int, default 'auto'
-        Number of groups; ``'auto'`` tries 2 to 8 (fewer if there are few
-        distinct profiles) and keeps the best silhouette (k-means, Ward) or
-        lowest BIC (Gaussian mixture).
+        Number of groups; ``'auto'`` tries 1 to 8 (fewer if there are few
+        distinct profiles) and keeps the best silhouette if it reaches
+        :data:`MIN_SILHOUETTE` (k-means, Ward; else 1 group) or the lowest BIC
+        (Gaussian mixture). 1 means no types.
     random_state : int, default 0
         Seed, so the same data always give the same groups.
     threshold : float, default 0.5
@@ -153,7 +237,15 @@ class Typology:
         ``n_clusters, criterion, score, chosen`` for every k tried (one row
         when ``n_clusters`` is given).
     n_clusters_ : int
-        Number of groups used.
+        Number of groups used (1: no clear types).
+    stability_ : float
+        Mean adjusted Rand index between the groups and those of
+        :data:`BOOTSTRAP_RESAMPLES` bootstrap refits (1 = identical; NaN for one group).
+    correlation_ : float
+        Average absolute correlation between the domains clustered.
+    notes_ : list of str
+        Plain-words notes: no clear types, collinear domains, instability,
+        sampled search.
     zscores_ : DataFrame
         The standardised profiles clustered (index ``area_code``).
     excluded_ : DataFrame
@@ -260,18 +352,76 @@ class Typology:
         x = z[used].to_numpy(dtype=float, copy=True)
         distinct = len(np.unique(np.round(x, 12), axis=0))
         ks = self._candidate_ks(len(x), distinct)
+        seed = int(self.random_state)
+        notes: list[str] = []
+        sample = _stratified_sample(x, SEARCH_SAMPLE, seed)
+        xs = x[sample]
+        if len(sample) < len(x):
+            notes.append(
+                f"The number of groups was chosen on a stratified sample of {len(sample):,} of "
+                f"{len(x):,} areas; the groups were then found on all areas."
+            )
         rows, fits = [], {}
         for k in ks:
-            labels, score = cluster(x, k, int(self.random_state))
+            if k == 1:
+                continue
+            labels, score = cluster(xs, k, seed)
             fits[k] = labels
             rows.append({"n_clusters": k, "criterion": criterion, "score": score})
+        if 1 in ks:
+            one = (
+                float(GaussianMixture(1, covariance_type="diag", random_state=seed).fit(xs).bic(xs))
+                if best == "min"
+                else MIN_SILHOUETTE
+            )
+            rows.insert(0, {"n_clusters": 1, "criterion": criterion, "score": one})
         selection = pd.DataFrame(rows)
         scores = selection["score"].fillna(-np.inf if best == "max" else np.inf)
-        chosen = int(selection.loc[scores.idxmax() if best == "max" else scores.idxmin()].iloc[0])
+        if best == "max":
+            # k = 1 wins ties: types must clear the threshold.
+            beat = scores[selection["n_clusters"] > 1]
+            chosen = int(selection.loc[beat.idxmax(), "n_clusters"]) if len(beat) else 1
+            if 1 in ks and beat.max() < MIN_SILHOUETTE:
+                chosen = 1
+        else:
+            chosen = int(selection.loc[scores.idxmin(), "n_clusters"])
         selection["chosen"] = selection["n_clusters"] == chosen
         self.selection_ = selection
         self.n_clusters_ = chosen
-        self._describe(z, fits[chosen])
+        if chosen == 1:
+            labels = np.zeros(len(x), dtype=int)
+            if self.n_clusters == "auto":
+                top = selection.loc[selection["n_clusters"] > 1, "score"]
+                detail = (
+                    f"the best average silhouette width is {top.max():.2f}, below the "
+                    f"{MIN_SILHOUETTE:.2f} under which there is no substantial structure"
+                    if best == "max"
+                    else "one group has the lowest BIC"
+                )
+                notes.insert(0, f"{NO_TYPES} ({detail}). Describe the areas by the index instead.")
+        elif len(sample) < len(x):
+            labels = cluster(x, chosen, seed)[0]
+        else:
+            labels = fits[chosen]
+        self.correlation_ = _mean_abs_correlation(x)
+        if self.correlation_ > COLLINEAR:
+            notes.append(
+                f"The domains move together (average correlation {self.correlation_:.2f}): "
+                "the areas differ mainly in how much disadvantage they have, not in its mix, "
+                "so groups would be one scale cut into pieces. Use the index instead."
+            )
+        self.stability_ = (
+            _stability(xs, labels[sample], chosen, cluster, seed) if chosen > 1 else float("nan")
+        )
+        if chosen > 1 and self.stability_ < UNSTABLE:
+            notes.append(
+                f"The groups change a lot when the areas are resampled (stability "
+                f"{self.stability_:.2f} on a 0-1 scale): treat them as rough."
+            )
+        self.notes_ = notes
+        self._describe(z, labels)
+        if chosen == 1:
+            self.profiles_["description"] = NO_TYPES
         return self
 
     def _candidate_ks(self, n_areas: int, distinct: int) -> list[int]:
@@ -290,11 +440,11 @@ class Typology:
                     file="rates to cluster",
                     expected="at least 3 areas with different profiles",
                 )
-            return list(range(2, top + 1))
+            return list(range(1, top + 1))
         k = self.n_clusters
-        if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 2:
+        if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1:
             raise InputError(
-                f"n_clusters must be 'auto' or a whole number of 2 or more, not {k!r}",
+                f"n_clusters must be 'auto' or a whole number of 1 or more, not {k!r}",
                 column="n_clusters",
             )
         if k > distinct:

@@ -4,26 +4,37 @@ from meam_mapping.estimate.funnel import funnel_figure, funnel_flags, funnel_lim
 from meam_mapping.estimate.mse import (
     HiddenPopulationEstimate,
     MultipleSystemsEstimator,
+    PatternTable,
+    estimate_by_stratum,
     estimate_hidden,
     hidden_records,
+    validate_patterns,
 )
-from meam_mapping.estimate.mse_strata import estimate_by_stratum
-from meam_mapping.estimate.patterns import PatternTable, validate_patterns
+from meam_mapping.estimate.overdispersion import (
+    Overdispersion,
+    estimate_overdispersion,
+    overdispersed_flags,
+    overdispersed_limits,
+)
 from meam_mapping.estimate.prevalence import compare_with_benchmark, prevalence, rate_interval
 from meam_mapping.estimate.visibility import VisibilityGap, visibility_gap
 
 __all__ = [
     "HiddenPopulationEstimate",
     "MultipleSystemsEstimator",
+    "Overdispersion",
     "PatternTable",
     "VisibilityGap",
     "compare_with_benchmark",
     "estimate_by_stratum",
     "estimate_hidden",
+    "estimate_overdispersion",
     "funnel_figure",
     "funnel_flags",
     "funnel_limits",
     "hidden_records",
+    "overdispersed_flags",
+    "overdispersed_limits",
     "prevalence",
     "rate_interval",
     "validate_patterns",

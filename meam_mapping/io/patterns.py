@@ -1,7 +1,7 @@
 """Read an overlap (pattern) table from a CSV or Excel file.
 
 The reader only reads and tidies headers; the checks (0/1 values, counts,
-repeated patterns) are those of :func:`meam_mapping.estimate.patterns.validate_patterns`,
+repeated patterns) are those of :func:`meam_mapping.estimate.mse.patterns.validate_patterns`,
 run here with the file name so that every message names the file, the row
 (as a spreadsheet shows it: header is row 1) and the column.
 """
@@ -17,7 +17,7 @@ from typing import IO
 import pandas as pd
 
 from meam_mapping.errors import InputError
-from meam_mapping.estimate.patterns import detect_lists, validate_patterns
+from meam_mapping.estimate.mse.patterns import detect_lists, validate_patterns
 from meam_mapping.io.archives import check_workbook
 from meam_mapping.io.safety import check_file_size, guard_loader
 

@@ -150,7 +150,7 @@ def model_text(model: Any) -> str:
 
 def pattern_lists(patterns: pd.DataFrame) -> list[str]:
     """The service (list) columns of an overlap table."""
-    from meam_mapping.estimate.patterns import detect_lists
+    from meam_mapping.estimate.mse.patterns import detect_lists
 
     return list(detect_lists(patterns.drop(columns=[c for c in STRATA if c in patterns])))
 

@@ -287,7 +287,7 @@ def scenario_index(dataset: Dataset, scenario: Scenario) -> pd.DataFrame:
         missing=scenario.missing,  # type: ignore[arg-type]
     ).fit(rates)
     names = areas.set_index(areas["area_code"].astype(str))["area_name"]
-    scores = model.scores_.drop(columns=["rank_low", "rank_high"])
+    scores = model.scores_.drop(columns=["rank_low", "rank_high", "rank_range", "rank_range_level"])
     scores.insert(1, "area_name", scores["area_code"].map(names).fillna(scores["area_code"]))
     return scores
 

@@ -36,7 +36,7 @@ def recheck_tables(tables: dict[str, pd.DataFrame], name: str) -> None:
     InputError
         Naming the layer, row and column of the first problem.
     """
-    from meam_mapping.estimate.patterns import validate_patterns
+    from meam_mapping.estimate.mse.patterns import validate_patterns
     from meam_mapping.io.validate import validate_indicator_table
 
     for layer, frame in tables.items():

@@ -56,8 +56,10 @@ def planted(areas: gpd.GeoDataFrame, shift: float) -> pd.Series:
     return values
 
 
+# Two-sided p-values are at least 2 / (permutations + 1): with 225 areas the
+# false discovery rate adjustment needs finer p-values than 999 permutations give.
 def test_gi_star_finds_planted_hot_spot(areas):
-    result = Hotspots("gi_star", permutations=999).fit(areas, planted(areas, 4.0)).result_
+    result = Hotspots("gi_star", permutations=9999).fit(areas, planted(areas, 4.0)).result_
     significant = set(result.loc[result["significant"], "area_code"])
     assert "G112" in significant
     assert len(significant & BLOCK) >= 5
@@ -66,14 +68,14 @@ def test_gi_star_finds_planted_hot_spot(areas):
 
 
 def test_gi_star_finds_planted_cold_spot(areas):
-    result = Hotspots("gi_star", permutations=999).fit(areas, planted(areas, -4.0)).result_
+    result = Hotspots("gi_star", permutations=9999).fit(areas, planted(areas, -4.0)).result_
     significant = result[result["significant"]]
     assert "G112" in set(significant["area_code"])
     assert set(significant["category"]) == {"Cold spot"}
 
 
 def test_local_moran_finds_planted_high_high(areas):
-    result = Hotspots("local_moran", permutations=999).fit(areas, planted(areas, 4.0)).result_
+    result = Hotspots("local_moran", permutations=9999).fit(areas, planted(areas, 4.0)).result_
     significant = result[result["significant"]]
     in_block = significant[significant["area_code"].isin(BLOCK)]
     assert "G112" in set(in_block["area_code"])
@@ -91,7 +93,7 @@ def test_spatially_random_values_give_few_significant_areas(areas, statistic, se
 
 
 def test_result_columns_and_types(areas):
-    model = Hotspots("local_moran", permutations=199).fit(areas, planted(areas, 4.0))
+    model = Hotspots("local_moran", permutations=199, fdr=False).fit(areas, planted(areas, 4.0))
     result = model.result_
     assert list(result.columns) == [
         "area_code",
@@ -106,9 +108,11 @@ def test_result_columns_and_types(areas):
     ]
     assert len(result) == N * N
     assert result["significant"].dtype == bool
-    assert (result["p_value"] >= 1 / 200).all() and (result["p_value"] <= 0.5 + 1e-12).all()
+    # Two-sided: twice esda's one-sided (M + 1) / (R + 1), at most 1.
+    assert (result["p_value"] >= 2 / 200).all() and (result["p_value"] <= 1).all()
+    assert result["p_value"].max() > 0.5
     assert (result["p_fdr"] >= result["p_value"]).all()
-    assert set(result["method"]) == {"Local Moran's I with FDR"}
+    assert set(result["method"]) == {"Local Moran's I"}
 
 
 def test_gi_star_z_matches_ord_getis_formula():
@@ -172,22 +176,31 @@ def test_global_moran_checkerboard_is_minus_one():
         [float((i + j) % 2) for j in range(6) for i in range(6)],
         index=areas["area_code"].to_numpy(),
     )
-    model = Hotspots("local_moran", weights=build_weights(areas, "rook"), permutations=199).fit(
-        areas, board
-    )
+    model = Hotspots(
+        "local_moran", weights=build_weights(areas, "rook"), permutations=199, fdr=False
+    ).fit(areas, board)
     assert isinstance(model.global_, GlobalMoran)
     assert_allclose(model.global_.estimate, -1.0)
     assert_allclose(model.global_.expected, -1 / 35)
-    assert model.global_.p_value == pytest.approx(1 / 200)
+    # Two-sided: twice the one-sided 1 / 200.
+    assert model.global_.p_value == pytest.approx(2 / 200)
     assert model.global_.z < 0
 
 
 def test_global_moran_agrees_with_esda(areas):
     values = planted(areas, 4.0)
-    model = Hotspots(permutations=199).fit(areas, values)
+    model = Hotspots(permutations=199, fdr=False).fit(areas, values)
     reference = esda.Moran(values.to_numpy(), build_weights(areas).graph, permutations=0)
     assert_allclose(model.global_.estimate, reference.I)
-    assert model.global_.p_value == pytest.approx(1 / 200)
+    assert model.global_.p_value == pytest.approx(2 / 200)
+
+
+def test_too_few_permutations_for_the_fdr_adjustment_are_raised(areas):
+    # 225 areas at alpha 0.05 need 2 / (R + 1) <= 0.05 / 225, so R >= 8,999.
+    model = Hotspots(permutations=199).fit(areas, planted(areas, 4.0))
+    assert model.permutations_ == 9999
+    assert any("9999 permutations were used" in w for w in model.warnings_)
+    assert Hotspots(permutations=199, fdr=False).fit(areas, noise(areas, 0)).permutations_ == 199
 
 
 def test_same_seed_same_result_different_seed_differs(areas):

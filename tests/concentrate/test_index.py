@@ -196,12 +196,15 @@ def test_rank_ranges_bracket_the_rank_and_are_seeded():
 def test_no_intervals_means_no_rank_range():
     scores = composite_index(three_areas())
     assert scores["rank_low"].isna().all() and scores["rank_high"].isna().all()
+    assert (scores["rank_range"] == "").all()
     assert list(scores.columns) == [
         "area_code",
         "score",
         "rank",
         "rank_low",
         "rank_high",
+        "rank_range",
+        "rank_range_level",
         "co_occurrence",
         "imputed",
         "method",
@@ -275,3 +278,11 @@ def test_domain_rates_feed_the_index():
         model = CompositeIndex(missing="impute", n_simulations=20).fit(rates)
     assert list(model.standardised_.columns) == ["homelessness", "justice"]
     assert set(model.scores_["area_code"]) == {"E1", "E2"}
+
+
+def test_rank_ranges_are_labelled_with_their_level():
+    model = CompositeIndex(n_simulations=200).fit(with_intervals())
+    scores = model.scores_
+    assert (scores["rank_range_level"] == 0.9).all()
+    first = scores.iloc[0]
+    assert first["rank_range"] == f"{first['rank_low']} to {first['rank_high']} (90% range)"

@@ -56,7 +56,10 @@ def test_recovers_planted_groups(method):
     ]
     chosen = model.selection_[model.selection_["chosen"]]
     assert list(chosen["n_clusters"]) == [3]
-    assert list(model.selection_["n_clusters"]) == list(range(2, 9))
+    # One group ("no clear types") is always a candidate.
+    assert list(model.selection_["n_clusters"]) == list(range(1, 9))
+    assert model.stability_ > 0.9
+    assert not any("No clear types" in n for n in model.notes_)
 
 
 def test_selection_criterion_matches_method():
@@ -132,7 +135,7 @@ def test_fewer_areas_than_clusters_is_refused():
         Typology().fit(twins)
 
 
-@pytest.mark.parametrize("k", [1, 0, 2.5, "three", True])
+@pytest.mark.parametrize("k", [0, -1, 2.5, "three", True])
 def test_bad_n_clusters(k):
     rates, _ = planted()
     with pytest.raises(InputError, match="n_clusters"):
@@ -179,3 +182,68 @@ def test_confidence_interval_columns_are_ignored():
     model = Typology(n_clusters=3).fit(with_ci)
     assert list(model.zscores_.columns) == DOMAINS4
     assert adjusted_rand_score(truth, model.labels_) >= 0.9
+
+
+# ------------------------------------------------------- no types, collinear
+def noise_rates(n: int = 300, seed: int = 0) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    codes = pd.Index([f"N{i:04d}" for i in range(n)], name="area_code")
+    return pd.DataFrame(rng.normal(5, 1, (n, 4)) / 100, columns=DOMAINS4, index=codes)
+
+
+@pytest.mark.parametrize("method", ["kmeans", "ward", "gmm"])
+def test_independent_noise_gives_no_types(method):
+    model = Typology(method=method).fit(noise_rates())
+    assert model.n_clusters_ == 1
+    assert set(model.labels_) == {1}
+    assert model.profiles_["description"].iloc[0].startswith("No clear types")
+    assert any(n.startswith("No clear types") for n in model.notes_)
+    assert np.isnan(model.stability_)
+
+
+def test_noise_silhouette_is_below_the_threshold():
+    # Issue 14: k-means on noise picked k = 5 with silhouette 0.23 and named five types.
+    model = Typology().fit(noise_rates())
+    best = model.selection_.loc[model.selection_["n_clusters"] > 1, "score"].max()
+    assert 0.15 < best < typology_module.MIN_SILHOUETTE
+
+
+def test_collinear_domains_suggest_the_index():
+    rng = np.random.default_rng(4)
+    need = rng.lognormal(0, 0.6, 400)
+    rates = pd.DataFrame(
+        need[:, None] * np.array([3.0, 2.0, 4.0, 1.0]) * rng.normal(1, 0.08, (400, 4)),
+        columns=DOMAINS4,
+        index=pd.Index([f"C{i:03d}" for i in range(400)], name="area_code"),
+    )
+    model = Typology().fit(rates)
+    assert model.correlation_ > 0.9
+    assert any("Use the index instead" in n for n in model.notes_)
+
+
+def test_one_group_can_be_asked_for():
+    rates, _ = planted()
+    model = Typology(n_clusters=1).fit(rates)
+    assert model.n_clusters_ == 1 and len(model.profiles_) == 1
+
+
+def test_number_of_groups_chosen_on_a_stratified_sample(monkeypatch):
+    monkeypatch.setattr(typology_module, "SEARCH_SAMPLE", 60)
+    rates, truth = planted()
+    model = Typology().fit(rates)
+    assert model.n_clusters_ == 3
+    assert any("stratified sample of 60 of 120" in n for n in model.notes_)
+    assert len(model.labels_) == 120  # fitted on all areas
+    assert adjusted_rand_score(truth, model.labels_.to_numpy()) >= 0.9
+
+
+def test_unstable_groups_are_called_rough():
+    # Two overlapping blobs: types exist only weakly and move under resampling.
+    rng = np.random.default_rng(9)
+    x = np.vstack([rng.normal(0, 1, (150, 4)), rng.normal(1.2, 1, (150, 4))])
+    rates = pd.DataFrame(
+        5 + x, columns=DOMAINS4, index=pd.Index([f"U{i:03d}" for i in range(300)], name="area_code")
+    )
+    model = Typology(n_clusters=5).fit(rates)
+    assert 0 <= model.stability_ < typology_module.UNSTABLE
+    assert any("treat them as rough" in n for n in model.notes_)

@@ -5,9 +5,8 @@
 an overlap (pattern) table: Chapman (or Lincoln-Petersen) for two lists,
 Poisson log-linear models with chosen or selected two-way interactions for
 three or more. :func:`estimate_hidden` is the one-shot twin returning a
-:class:`HiddenPopulationEstimate`; :func:`hidden_records` gives the command
-line's JSON records. Per-area estimates are in
-:mod:`meam_mapping.estimate.mse_strata`.
+:class:`HiddenPopulationEstimate`. Per-area estimates (and the command
+line's JSON records) are in :mod:`meam_mapping.estimate.mse.strata`.
 
 Method names go through :data:`METHODS`; a wrong name lists the valid ones.
 """
@@ -23,7 +22,12 @@ import numpy as np
 import pandas as pd
 
 from meam_mapping.errors import EstimationError, InputError
-from meam_mapping.estimate.mse_loglinear import (
+from meam_mapping.estimate.mse.heterogeneity import (
+    HETEROGENEITY_TERMS,
+    chao_lower_bound,
+    heterogeneity_warnings,
+)
+from meam_mapping.estimate.mse.loglinear import (
     BOOTSTRAP_METHOD,
     PROFILE_METHOD,
     bootstrap_interval,
@@ -31,15 +35,7 @@ from meam_mapping.estimate.mse_loglinear import (
     parse_interactions,
     profile_interval,
 )
-from meam_mapping.estimate.mse_select import (
-    best_model,
-    comparison_frame,
-    criterion_function,
-    instability_warnings,
-    search_models,
-)
-from meam_mapping.estimate.mse_twolist import MIN_OVERLAP, chapman, lincoln_petersen
-from meam_mapping.estimate.patterns import (
+from meam_mapping.estimate.mse.patterns import (
     COUNT_COLUMN,
     NON_LIST_COLUMNS,
     check_estimable,
@@ -47,6 +43,14 @@ from meam_mapping.estimate.patterns import (
     pattern_counts,
     validate_patterns,
 )
+from meam_mapping.estimate.mse.select import (
+    best_model,
+    comparison_frame,
+    criterion_function,
+    instability_warnings,
+    search_models,
+)
+from meam_mapping.estimate.mse.twolist import MIN_OVERLAP, chapman, lincoln_petersen
 
 __all__ = [
     "METHODS",
@@ -54,16 +58,18 @@ __all__ = [
     "HiddenPopulationEstimate",
     "MultipleSystemsEstimator",
     "estimate_hidden",
-    "hidden_records",
 ]
 
-Method = Literal["auto", "chapman", "lincoln_petersen", "loglinear"]
+Method = Literal["auto", "chapman", "lincoln_petersen", "loglinear", "heterogeneity"]
 #: Estimation methods by name, with what each does.
 METHODS: dict[str, str] = {
-    "auto": "Chapman for two lists, log-linear models for three or more",
+    "auto": "Chapman for two lists; for three or more, log-linear models with interactions "
+    "or with heterogeneity, whichever fits best",
     "chapman": "Chapman's two-list estimate with its variance",
     "lincoln_petersen": "Lincoln-Petersen two-list estimate",
-    "loglinear": "Poisson log-linear model (two or more lists)",
+    "loglinear": "Poisson log-linear model with two-way interactions (two or more lists)",
+    "heterogeneity": "log-linear models for people who differ in visibility (Rcapture's Mth "
+    "Darroch, Poisson2 and Gamma3.5; three or more lists)",
 }
 #: Interval methods by name.
 CI_METHODS: dict[str, str] = {
@@ -106,7 +112,9 @@ class HiddenPopulationEstimate:
     lists : tuple of str
         The lists used.
     comparison : pandas.DataFrame
-        Every model fitted (see :func:`~meam_mapping.estimate.mse_select.comparison_frame`).
+        Every model fitted (see :func:`~meam_mapping.estimate.mse.select.comparison_frame`).
+    lower_bound : float
+        Chao's (1987) lower bound for three or more lists (NaN for two).
     """
 
     observed: int
@@ -120,6 +128,7 @@ class HiddenPopulationEstimate:
     warnings: tuple[str, ...]
     lists: tuple[str, ...]
     comparison: pd.DataFrame = field(repr=False)
+    lower_bound: float = float("nan")
 
     def to_record(self) -> dict[str, Any]:
         """Return the command line's JSON object (infinite or missing numbers as None)."""
@@ -137,6 +146,7 @@ class HiddenPopulationEstimate:
             "model": list(self.model),
             "ci_method": self.ci_method,
             "warnings": list(self.warnings),
+            "chao_lower_bound": num(self.lower_bound),
         }
 
 
@@ -164,6 +174,10 @@ class MultipleSystemsEstimator:
         One minus the confidence level (0.05 for 95% intervals).
     max_enumerate : int
         Fit every model when there are at most this many; otherwise stepwise.
+    interval_window : float
+        Models within this many criterion units of the best also get an
+        interval in ``comparison_`` (0: only the chosen model, which is
+        faster and changes nothing else).
     lists : list of str, optional
         The 0/1 list columns; by default every column except ``count``,
         ``area_code``, ``area_name``, ``sex``, ``age_band`` and ``strata``.
@@ -201,8 +215,8 @@ class MultipleSystemsEstimator:
     Two-list estimates also assume independent lists, which two lists cannot
     check; with three or more lists, two-way interactions absorb pairwise
     dependence, but not a three-way one or heterogeneity that acts on all lists
-    alike. See :mod:`~meam_mapping.estimate.mse_twolist` and
-    :mod:`~meam_mapping.estimate.mse_loglinear` for the formulas and
+    alike. See :mod:`~meam_mapping.estimate.mse.twolist` and
+    :mod:`~meam_mapping.estimate.mse.loglinear` for the formulas and
     references.
 
     Examples
@@ -224,6 +238,7 @@ class MultipleSystemsEstimator:
         n_bootstrap: int = 999,
         alpha: float = 0.05,
         max_enumerate: int = 1024,
+        interval_window: float = CI_COMPARISON_WINDOW,
         lists: Sequence[str] | None = None,
         strata: Sequence[str] = (),
         random_state: int | np.random.Generator | None = None,
@@ -235,6 +250,7 @@ class MultipleSystemsEstimator:
         self.n_bootstrap = n_bootstrap
         self.alpha = alpha
         self.max_enumerate = max_enumerate
+        self.interval_window = interval_window
         self.lists = lists
         self.strata = strata
         self.random_state = random_state
@@ -281,12 +297,23 @@ class MultipleSystemsEstimator:
         data = table.table.groupby(lists, as_index=False)[COUNT_COLUMN].sum()
         warnings += check_estimable(data, lists)
         y = pattern_counts(data, lists)
+        heterogeneity = method in ("auto", "heterogeneity")
         if method == "auto":
             method = "chapman" if len(lists) == 2 else "loglinear"
+        if method == "heterogeneity" and len(lists) < 3:
+            raise InputError(
+                f"method 'heterogeneity' needs three or more lists but the table has "
+                f"{len(lists)} ({lists})",
+                column="method",
+                expected="'auto' or 'chapman' for two lists",
+            )
         if method in ("chapman", "lincoln_petersen"):
             result = self._two_list(y, lists, method, ci, warnings)
         else:
-            result = self._loglinear(y, lists, ci, warnings)
+            result = self._loglinear(
+                y, lists, ci, warnings, heterogeneity=heterogeneity and len(lists) >= 3,
+                only_heterogeneity=method == "heterogeneity",
+            )  # fmt: skip
         self._set(result)
         return self
 
@@ -323,36 +350,61 @@ class MultipleSystemsEstimator:
         )  # fmt: skip
 
     def _loglinear(
-        self, y: np.ndarray, lists: list[str], ci: str, warnings: list[str]
+        self,
+        y: np.ndarray,
+        lists: list[str],
+        ci: str,
+        warnings: list[str],
+        *,
+        heterogeneity: bool = False,
+        only_heterogeneity: bool = False,
     ) -> HiddenPopulationEstimate:
         warnings += _sparsity_warnings(y, lists)
         criterion = (self.select or "aic").lower()
-        criterion_function(criterion)
-        if self.interactions is not None:
-            terms = parse_interactions(self.interactions, lists)
-            chosen = fit_loglinear(y, lists, terms)
-            if chosen.diverged:
-                raise EstimationError(
-                    f"the model with interactions {list(terms) or 'none'} cannot be fitted: "
-                    f"{chosen.reason}; leave that interaction out or let it be selected"
-                )
-            fits = [chosen]
-        else:
-            fits, search = search_models(
-                y, lists, criterion=criterion, max_enumerate=self.max_enumerate
-            )
-            chosen = best_model(fits, criterion)
-            warnings += instability_warnings(fits, criterion, chosen)
-            if search == "stepwise":
-                warnings.append(
-                    f"{2 ** (len(lists) * (len(lists) - 1) // 2):,} possible models: chose by a "
-                    f"stepwise {criterion.upper()} search ({len(fits)} models fitted)"
-                )
         score = criterion_function(criterion)
+        pats = observable_patterns(len(lists))
+        lower_bound = chao_lower_bound(y, pats) if len(lists) >= 3 else float("nan")
+        het_fits = (
+            [fit_loglinear(y, lists, (term,)) for term in HETEROGENEITY_TERMS]
+            if heterogeneity
+            else []
+        )
+        try:
+            if only_heterogeneity:
+                fits = het_fits
+                chosen = best_model(fits, criterion)
+            elif self.interactions is not None:
+                terms = parse_interactions(self.interactions, lists)
+                chosen = fit_loglinear(y, lists, terms)
+                if chosen.diverged:
+                    raise EstimationError(
+                        f"the model with interactions {list(terms) or 'none'} cannot be fitted: "
+                        f"{chosen.reason}; leave that interaction out or let it be selected"
+                    )
+                fits = [chosen]
+            else:
+                fits, search = search_models(
+                    y, lists, criterion=criterion, max_enumerate=self.max_enumerate
+                )
+                fits = fits + het_fits
+                chosen = best_model(fits, criterion)
+                warnings += instability_warnings(fits, criterion, chosen)
+                if search == "stepwise":
+                    warnings.append(
+                        f"{2 ** (len(lists) * (len(lists) - 1) // 2):,} possible models: chose "
+                        f"by a stepwise {criterion.upper()} search ({len(fits)} models fitted)"
+                    )
+        except EstimationError as exc:
+            if math.isfinite(lower_bound):
+                raise EstimationError(
+                    f"{exc}; Chao's lower bound, which holds however much people differ in "
+                    f"visibility, is {lower_bound:,.0f}"
+                ) from exc
+            raise
         best = min(score(f) for f in fits if not f.diverged)
         intervals = {}
         for f in fits:
-            if not f.diverged and score(f) - best <= CI_COMPARISON_WINDOW:
+            if not f.diverged and score(f) - best <= self.interval_window:
                 intervals[f.terms] = profile_interval(y, lists, f, self.alpha)
         low, high = intervals[chosen.terms]
         ci_method = PROFILE_METHOD
@@ -368,10 +420,18 @@ class MultipleSystemsEstimator:
             warnings.append(
                 "the data put no upper limit on the number hidden (the interval is open-ended)"
             )
+        if len(lists) >= 3:
+            if self.interactions is None and not only_heterogeneity and not het_fits:
+                het_fits = [fit_loglinear(y, lists, (term,)) for term in HETEROGENEITY_TERMS]
+            warnings += heterogeneity_warnings(
+                [*fits, *(f for f in het_fits if f not in fits)], chosen, (low, high),
+                len(lists), lower_bound,
+            )  # fmt: skip
         comparison = comparison_frame(fits, criterion, chosen, intervals)
+        method = "heterogeneity" if only_heterogeneity else "loglinear"
         return HiddenPopulationEstimate(
-            chosen.observed, chosen.n_hat, low, high, chosen.hidden, "loglinear", chosen.terms,
-            ci_method, tuple(warnings), tuple(lists), comparison,
+            chosen.observed, chosen.n_hat, low, high, chosen.hidden, method, chosen.terms,
+            ci_method, tuple(warnings), tuple(lists), comparison, lower_bound,
         )  # fmt: skip
 
     def _set(self, r: HiddenPopulationEstimate) -> None:
@@ -481,68 +541,3 @@ def estimate_hidden(patterns: pd.DataFrame, **kw: Any) -> HiddenPopulationEstima
     HiddenPopulationEstimate
     """
     return MultipleSystemsEstimator(**kw).fit(patterns).result_
-
-
-def hidden_records(
-    patterns: pd.DataFrame,
-    by: str | None = None,
-    method: Method = "auto",
-    interactions: str | Sequence[str] | None = None,
-    select: Literal["aic", "bic"] | None = None,
-    **kw: Any,
-) -> list[dict[str, Any]]:
-    """Return the records for ``python -m meam_mapping hidden --format json``.
-
-    Parameters
-    ----------
-    patterns : pandas.DataFrame
-        Pattern table.
-    by : str, optional
-        Column to split by (one record per value, in sorted order).
-    method, interactions, select
-        As for :class:`MultipleSystemsEstimator` (``select=None`` means AIC
-        when ``interactions`` is None).
-    **kw
-        Other estimator parameters (``ci``, ``alpha``, ``lists`` ...).
-
-    Returns
-    -------
-    list of dict
-        Keys ``observed, n_hat, ci_low, ci_high, hidden, method, model,
-        ci_method, warnings`` (plus ``by`` when given). A group that cannot be
-        estimated gets ``None`` numbers and the reason in ``warnings``.
-
-    Raises
-    ------
-    InputError
-        On a bad table, option or ``by`` column.
-    EstimationError
-        When ``by`` is None and no estimate can be made.
-    """
-    params = dict(method=method, interactions=interactions, select=select, **kw)
-    if by is None:
-        return [estimate_hidden(patterns, **params).to_record()]
-    if by not in patterns.columns:
-        raise InputError(
-            f"there is no column {by!r} to split by",
-            column=by,
-            expected=f"one of {[str(c) for c in patterns.columns]}",
-        )
-    strata = [s for s in kw.pop("strata", ()) if s != by]
-    params["strata"] = strata
-    validate_patterns(patterns, lists=kw.get("lists"), strata=[by, *strata])
-    records = []
-    for value, group in patterns.groupby(by, sort=True, dropna=False):
-        part = group.drop(columns=[by]).reset_index(drop=True)
-        try:
-            record = estimate_hidden(part, **params).to_record()
-        except EstimationError as exc:
-            record = {
-                "observed": int(pd.to_numeric(part[COUNT_COLUMN]).sum()),
-                "n_hat": None, "ci_low": None, "ci_high": None, "hidden": None,
-                "method": str(method), "model": [], "ci_method": "",
-                "warnings": [f"not estimated: {exc}"],
-            }  # fmt: skip
-        value = value.item() if hasattr(value, "item") else value
-        records.append({by: value, **record})
-    return records

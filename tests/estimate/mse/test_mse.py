@@ -1,4 +1,4 @@
-"""Tests for multiple systems estimation (meam_mapping.estimate.mse*)."""
+"""Tests for multiple systems estimation (meam_mapping.estimate.mse)."""
 
 from __future__ import annotations
 
@@ -20,10 +20,10 @@ from meam_mapping.estimate.mse import (
     estimate_hidden,
     hidden_records,
 )
-from meam_mapping.estimate.mse_loglinear import design_matrix, fit_loglinear, parse_interactions
-from meam_mapping.estimate.mse_strata import TOTAL_LABEL, estimate_by_stratum
-from meam_mapping.estimate.mse_twolist import chapman, lincoln_petersen
-from meam_mapping.estimate.patterns import observable_patterns
+from meam_mapping.estimate.mse.loglinear import design_matrix, fit_loglinear, parse_interactions
+from meam_mapping.estimate.mse.patterns import observable_patterns
+from meam_mapping.estimate.mse.strata import TOTAL_LABEL, estimate_by_stratum
+from meam_mapping.estimate.mse.twolist import chapman, lincoln_petersen
 
 
 def simulate(n, probs, rng, dependence=None):
@@ -211,9 +211,12 @@ def test_bootstrap_is_seeded_and_sensible():
 def test_enumerates_64_models_for_four_lists():
     rng = np.random.default_rng(6)
     t = simulate(1000, [0.3, 0.4, 0.25, 0.35], rng)
-    est = MultipleSystemsEstimator(select="bic").fit(t)
+    est = MultipleSystemsEstimator(select="bic", method="loglinear").fit(t)
     comp = est.comparison_
     assert len(comp) == 64
+    # 'auto' also fits the three heterogeneity models of Rcapture's closedp.t.
+    auto = MultipleSystemsEstimator(select="bic").fit(t).comparison_
+    assert len(auto) == 67 and auto["model"].str.startswith("heterogeneity").sum() == 3
     assert comp["selected"].sum() == 1
     assert comp.loc[0, "selected"] and comp.loc[0, "delta"] == 0
     assert {"terms", "deviance", "df", "AIC", "BIC", "n_hat", "ci_low", "ci_high",
@@ -362,7 +365,7 @@ def test_hidden_records_contract():
     records = hidden_records(data, by="area_code")
     assert [r["area_code"] for r in records] == ["E07000008", "E07000010"]
     keys = {"observed", "n_hat", "ci_low", "ci_high", "hidden", "method", "model",
-            "ci_method", "warnings", "area_code"}  # fmt: skip
+            "ci_method", "warnings", "chao_lower_bound", "area_code"}  # fmt: skip
     assert all(set(r) == keys for r in records)
     json.dumps(records)  # plain JSON types only
     assert all(r["method"] == "loglinear" for r in records)

@@ -1,4 +1,4 @@
-"""Tests for pattern-table validation (meam_mapping.estimate.patterns)."""
+"""Tests for pattern-table validation (meam_mapping.estimate.mse.patterns)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import pytest
 from numpy.testing import assert_array_equal
 
 from meam_mapping.errors import EstimationError, InputError
-from meam_mapping.estimate.patterns import (
+from meam_mapping.estimate.mse.patterns import (
     check_estimable,
     detect_lists,
     observable_patterns,

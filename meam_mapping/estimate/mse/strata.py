@@ -1,5 +1,9 @@
 """Hidden-population estimates per area (or other stratum), reconciled to a total.
 
+This is the one per-area loop (:func:`each_stratum`): the command line's
+records (:func:`hidden_records`) and the separate estimates of
+:func:`estimate_by_stratum` both go through it.
+
 Two ways:
 
 * **separate** (``pooled=False``): one estimate per stratum, each from its own
@@ -18,7 +22,7 @@ Two ways:
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import numpy as np
@@ -27,15 +31,15 @@ import statsmodels.api as sm
 from scipy import stats
 
 from meam_mapping.errors import EstimationError, InputError
-from meam_mapping.estimate.mse import MultipleSystemsEstimator, estimate_hidden
-from meam_mapping.estimate.mse_loglinear import (
+from meam_mapping.estimate.mse.estimate import HiddenPopulationEstimate, estimate_hidden
+from meam_mapping.estimate.mse.loglinear import (
     PROFILE_METHOD,
     design_matrix,
     profile_interval_design,
 )
-from meam_mapping.estimate.patterns import COUNT_COLUMN, pattern_counts, validate_patterns
+from meam_mapping.estimate.mse.patterns import COUNT_COLUMN, pattern_counts, validate_patterns
 
-__all__ = ["TOTAL_LABEL", "estimate_by_stratum"]
+__all__ = ["TOTAL_LABEL", "each_stratum", "estimate_by_stratum", "hidden_records"]
 
 #: Value in the ``by`` column of the reconciled total row.
 TOTAL_LABEL = "Total"
@@ -100,23 +104,55 @@ def estimate_by_stratum(
     return frame[[by, *COLUMNS, "warnings", "note"]]
 
 
+def each_stratum(
+    table: pd.DataFrame, by: str, **params: Any
+) -> Iterator[tuple[Any, pd.DataFrame, HiddenPopulationEstimate | EstimationError]]:
+    """The one per-stratum loop: estimate each value of ``by`` on its own.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        Pattern table with a ``by`` column.
+    by : str
+        Stratum column.
+    **params
+        :class:`~meam_mapping.estimate.mse.estimate.MultipleSystemsEstimator`
+        options.
+
+    Yields
+    ------
+    tuple
+        ``(value, group, result)`` in sorted order of ``value``; ``group`` is
+        the stratum's table without ``by``; ``result`` is a
+        :class:`HiddenPopulationEstimate` or the
+        :class:`~meam_mapping.errors.EstimationError` saying why the stratum
+        could not be estimated.
+    """
+    for value, group in table.groupby(by, sort=True, dropna=False):
+        part = group.drop(columns=[by]).reset_index(drop=True)
+        try:
+            result: HiddenPopulationEstimate | EstimationError = estimate_hidden(part, **params)
+        except EstimationError as exc:
+            result = exc
+        value = value.item() if hasattr(value, "item") else value
+        yield value, part, result
+
+
 def _separate_rows(table: pd.DataFrame, by: str, lists: list[str], kw: dict) -> list[dict]:
     rows = []
-    for value, group in table.groupby(by, sort=True, dropna=False):
+    for value, part, r in each_stratum(table, by, lists=lists, **kw):
         row: dict[str, Any] = {by: value, "note": ""}
-        try:
-            est = MultipleSystemsEstimator(lists=lists, **kw).fit(group.drop(columns=[by]))
-            r = est.result_
+        if isinstance(r, EstimationError):
+            row |= {
+                "observed": int(part[COUNT_COLUMN].sum()), "n_hat": np.nan, "ci_low": np.nan,
+                "ci_high": np.nan, "hidden": np.nan, "method": "", "model": [],
+                "ci_method": "", "warnings": [f"not estimated: {r}"],
+            }  # fmt: skip
+        else:
             row |= {
                 "observed": r.observed, "n_hat": r.n_hat, "ci_low": r.ci_low,
                 "ci_high": r.ci_high, "hidden": r.hidden, "method": r.method,
                 "model": list(r.model), "ci_method": r.ci_method, "warnings": list(r.warnings),
-            }  # fmt: skip
-        except EstimationError as exc:
-            row |= {
-                "observed": int(group[COUNT_COLUMN].sum()), "n_hat": np.nan, "ci_low": np.nan,
-                "ci_high": np.nan, "hidden": np.nan, "method": "", "model": [],
-                "ci_method": "", "warnings": [f"not estimated: {exc}"],
             }  # fmt: skip
         rows.append(row)
     return rows
@@ -223,3 +259,66 @@ def _total_row(frame: pd.DataFrame, by: str, overall: Any, pooled: bool, alpha: 
         "note": note,
     }
     return row
+
+
+def hidden_records(
+    patterns: pd.DataFrame,
+    by: str | None = None,
+    method: str = "auto",
+    interactions: str | Sequence[str] | None = None,
+    select: str | None = None,
+    **kw: Any,
+) -> list[dict[str, Any]]:
+    """Return the records for ``python -m meam_mapping hidden --format json``.
+
+    Parameters
+    ----------
+    patterns : pandas.DataFrame
+        Pattern table.
+    by : str, optional
+        Column to split by (one record per value, in sorted order).
+    method, interactions, select
+        As for :class:`~meam_mapping.estimate.mse.estimate.MultipleSystemsEstimator`
+        (``select=None`` means AIC when ``interactions`` is None).
+    **kw
+        Other estimator parameters (``ci``, ``alpha``, ``lists`` ...).
+
+    Returns
+    -------
+    list of dict
+        Keys ``observed, n_hat, ci_low, ci_high, hidden, method, model,
+        ci_method, warnings, chao_lower_bound`` (plus ``by`` when given). A group that cannot be
+        estimated gets ``None`` numbers and the reason in ``warnings``.
+
+    Raises
+    ------
+    InputError
+        On a bad table, option or ``by`` column.
+    EstimationError
+        When ``by`` is None and no estimate can be made.
+    """
+    params = dict(method=method, interactions=interactions, select=select, **kw)
+    if by is None:
+        return [estimate_hidden(patterns, **params).to_record()]
+    if by not in patterns.columns:
+        raise InputError(
+            f"there is no column {by!r} to split by",
+            column=by,
+            expected=f"one of {[str(c) for c in patterns.columns]}",
+        )
+    strata = [s for s in kw.pop("strata", ()) if s != by]
+    params["strata"] = strata
+    validate_patterns(patterns, lists=kw.get("lists"), strata=[by, *strata])
+    records = []
+    for value, part, r in each_stratum(patterns, by, **params):
+        if isinstance(r, EstimationError):
+            record = {
+                "observed": int(pd.to_numeric(part[COUNT_COLUMN]).sum()),
+                "n_hat": None, "ci_low": None, "ci_high": None, "hidden": None,
+                "method": str(method), "model": [], "ci_method": "",
+                "warnings": [f"not estimated: {r}"], "chao_lower_bound": None,
+            }  # fmt: skip
+        else:
+            record = r.to_record()
+        records.append({by: value, **record})
+    return records

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from meam_mapping.errors import EstimationError, InputError
-from meam_mapping.estimate.mse_loglinear import LoglinearFit, fit_loglinear
+from meam_mapping.estimate.mse.loglinear import NO_HETEROGENEITY, LoglinearFit, fit_loglinear
 
 __all__ = [
     "CRITERIA",
@@ -130,8 +130,12 @@ def best_model(fits: Sequence[LoglinearFit], criterion: str) -> LoglinearFit:
     usable = [f for f in fits if not f.diverged]
     if not usable:
         reasons = sorted({f.reason for f in fits})
+        observed = max((f.observed for f in fits), default=0)
         raise EstimationError(
-            "no candidate model could be fitted (every fit diverged): " + "; ".join(reasons[:3])
+            "no candidate model has an estimate (every one would need the fitted number of "
+            "some pattern to be zero): " + "; ".join(reasons[:3]) + ". What to do: merge "
+            "lists that barely overlap into one, drop the list that overlaps with no other, "
+            f"or report a lower bound: at least {observed:,} people were seen"
         )
     return min(usable, key=lambda f: (round(score(f), 9), len(f.terms)))
 
@@ -214,7 +218,7 @@ def instability_warnings(
     """
     score = criterion_function(criterion)
     out = []
-    diverged = [f for f in fits if f.diverged]
+    diverged = [f for f in fits if f.diverged and f.reason != NO_HETEROGENEITY]
     if diverged:
         names = ", ".join(f.label for f in diverged[:5]) + (" ..." if len(diverged) > 5 else "")
         out.append(

@@ -29,7 +29,7 @@ seven observed cells, as ours is, so deviances and degrees of freedom are
 compared directly. The published intervals are multinomial profile likelihood
 intervals for N (Cormack 1992), which count the chance variation of the
 hidden cell itself; ours are the same definition (see
-``meam_mapping.estimate.mse_loglinear``). The published limits are integers
+``meam_mapping.estimate.mse.loglinear``). The published limits are integers
 (Rcapture reports N on a grid of whole people and the paper rounds), while we
 root-find N as a continuous quantity, so each limit is compared after rounding
 to within one person of the published integer. (A multinomial profile worked

@@ -50,7 +50,9 @@ import statsmodels.api as sm
 from scipy import optimize, special, stats
 
 from meam_mapping.errors import EstimationError, InputError
-from meam_mapping.estimate.patterns import observable_patterns
+from meam_mapping.estimate.mse.existence import existence_problem
+from meam_mapping.estimate.mse.heterogeneity import heterogeneity_column, is_heterogeneity
+from meam_mapping.estimate.mse.patterns import observable_patterns
 
 __all__ = [
     "LoglinearFit",
@@ -62,9 +64,13 @@ __all__ = [
     "bootstrap_interval",
 ]
 
-#: A coefficient beyond this size means the maximum likelihood estimate does
-#: not exist (a term is being driven to plus or minus infinity).
+#: A bootstrap fit with a coefficient beyond this size is counted as failed.
 COEF_LIMIT = 15.0
+#: Reason given when a heterogeneity model's parameter is negative (left out).
+NO_HETEROGENEITY = (
+    "the data show no sign of people differing in visibility (the heterogeneity parameter "
+    "is negative), so this model does not apply"
+)
 PROFILE_METHOD = "profile likelihood for N (Cormack 1992)"
 BOOTSTRAP_METHOD = "parametric bootstrap (prediction error)"
 
@@ -186,7 +192,8 @@ def design_matrix(lists: Sequence[str], terms: Sequence[str]) -> np.ndarray:
     lists : sequence of str
         List names (order of :func:`observable_patterns`).
     terms : sequence of str
-        Interaction terms ``'A:B'``.
+        Interaction terms ``'A:B'``, or heterogeneity terms (see
+        :mod:`~meam_mapping.estimate.mse.heterogeneity`).
 
     Returns
     -------
@@ -197,6 +204,9 @@ def design_matrix(lists: Sequence[str], terms: Sequence[str]) -> np.ndarray:
     index = {name: i for i, name in enumerate(lists)}
     cols = [np.ones(len(pats)), *pats.T]
     for term in terms:
+        if is_heterogeneity(term):
+            cols.append(heterogeneity_column(term, pats))
+            continue
         a, b = term.split(":")
         cols.append(pats[:, index[a]] * pats[:, index[b]])
     return np.column_stack(cols)
@@ -209,23 +219,6 @@ def _deviance(y: np.ndarray, mu: np.ndarray) -> float:
 
 def _loglik(y: np.ndarray, mu: np.ndarray) -> float:
     return float(np.sum(special.xlogy(y, mu) - mu - special.gammaln(y + 1)))
-
-
-def _structural_problem(y: np.ndarray, lists: Sequence[str], terms: Sequence[str]) -> str:
-    """Reason an interaction's maximum likelihood estimate cannot exist, or ''."""
-    pats = observable_patterns(len(lists))
-    index = {name: i for i, name in enumerate(lists)}
-    for term in terms:
-        a, b = (index[n] for n in term.split(":"))
-        for va, vb in ((1, 1), (1, 0), (0, 1)):
-            if y[(pats[:, a] == va) & (pats[:, b] == vb)].sum() == 0:
-                where = {
-                    (1, 1): f"nobody is on both '{lists[a]}' and '{lists[b]}'",
-                    (1, 0): f"everyone on '{lists[a]}' is also on '{lists[b]}'",
-                    (0, 1): f"everyone on '{lists[b]}' is also on '{lists[a]}'",
-                }[(va, vb)]
-                return f"{where}, so the {term} interaction runs off to infinity"
-    return ""
 
 
 def fit_loglinear(y: np.ndarray, lists: Sequence[str], terms: Sequence[str]) -> LoglinearFit:
@@ -244,8 +237,9 @@ def fit_loglinear(y: np.ndarray, lists: Sequence[str], terms: Sequence[str]) -> 
     -------
     LoglinearFit
         With ``diverged=True`` and a ``reason`` when the estimate does not
-        exist (an empty margin, huge coefficients, a fitted zero cell or no
-        convergence); callers must then not report its numbers.
+        exist (checked before fitting by linear programming, see
+        :mod:`~meam_mapping.estimate.mse.existence`) or the fit did not
+        converge; callers must then not report its numbers.
 
     Raises
     ------
@@ -265,30 +259,31 @@ def fit_loglinear(y: np.ndarray, lists: Sequence[str], terms: Sequence[str]) -> 
             "interaction, and with two lists any interaction, must be left out"
         )
     observed = int(round(y.sum()))
-    reason = _structural_problem(y, lists, terms)
-    converged = True
-    with _warnings.catch_warnings():
-        _warnings.simplefilter("ignore")
-        try:
-            res = sm.GLM(y, X, family=sm.families.Poisson()).fit(maxiter=100)
-            coef = np.asarray(res.params, dtype=float)
-            converged = bool(res.converged)
-        except (ValueError, np.linalg.LinAlgError, FloatingPointError) as exc:
-            coef = np.full(p, np.nan)
-            converged = False
-            reason = reason or f"the fit failed ({exc})"
+    reason = existence_problem(X, y, lists, terms)
+    converged = False
+    coef = np.full(p, np.nan)
+    if not reason:
+        with _warnings.catch_warnings():
+            _warnings.simplefilter("ignore")
+            try:
+                res = sm.GLM(y, X, family=sm.families.Poisson()).fit(maxiter=100)
+                coef = np.asarray(res.params, dtype=float)
+                converged = bool(res.converged)
+            except (ValueError, np.linalg.LinAlgError, FloatingPointError) as exc:
+                reason = f"the fit failed ({exc})"
     with np.errstate(over="ignore", invalid="ignore"):
         mu = np.exp(X @ coef)
         hidden = float(np.exp(coef[0]))
     if not reason:
         if not converged or not np.all(np.isfinite(coef)):
             reason = "the fit did not converge"
-        elif np.max(np.abs(coef[1:])) > COEF_LIMIT:
-            reason = "a coefficient ran off towards infinity (the estimate does not exist)"
-        elif np.any(mu < 1e-8):
-            reason = "a pattern's fitted count is zero (the estimate does not exist)"
         elif not np.isfinite(hidden) or hidden > 1e4 * max(observed, 1):
             reason = "the number missed by every list runs off towards infinity"
+        elif any(
+            is_heterogeneity(t) and c <= 0
+            for t, c in zip(terms, coef[1 + len(lists) :], strict=True)
+        ):
+            reason = NO_HETEROGENEITY
     mu_ok = np.where(np.isfinite(mu) & (mu > 0), mu, 1e-300)
     loglik = _loglik(y, mu_ok)
     return LoglinearFit(
@@ -383,7 +378,7 @@ def profile_interval_design(
     cells is constant and dropped). The last three terms turn the Poisson
     likelihood of the completed stratum into its multinomial likelihood given
     ``N`` (Cormack 1992; Rcapture's ``closedpCI.t``). With several strata
-    in one design (``mse_strata`` pooled models) only the reference stratum's
+    in one design (``mse.strata`` pooled models) only the reference stratum's
     hidden cell is completed; the other strata stay Poisson.
 
     Parameters
