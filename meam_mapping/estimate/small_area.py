@@ -199,6 +199,30 @@ def _overlap_curves(p0: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return visible, (visible - one) / visible
 
 
+def _negative_binomial(
+    y: np.ndarray, x: np.ndarray, offset: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, float]:
+    """NB2 regression: coefficients, their covariance and ``alpha``.
+
+    ``alpha`` by the Cameron-Trivedi auxiliary regression on a Poisson fit,
+    then the GLM refitted with that ``alpha`` (twice); robust where a joint
+    maximum-likelihood fit fails at ``alpha`` near 0.
+    """
+    alpha = 1e-8
+    fit = None
+    for _ in range(3):
+        family = (
+            sm.families.NegativeBinomial(alpha=alpha) if alpha > 1e-6 else sm.families.Poisson()
+        )
+        fit = sm.GLM(y, x, family=family, offset=offset).fit()
+        mu = fit.fittedvalues
+        alpha = float(max(((y - mu) ** 2 - y) @ mu / (mu @ mu), 1e-8))
+    cov = np.asarray(fit.cov_params())
+    if not np.all(np.isfinite(cov)) or not np.all(np.isfinite(fit.params)):
+        raise EstimationError("the model of people per area did not converge; try fewer covariates")
+    return np.asarray(fit.params), cov, alpha
+
+
 class SmallAreaEstimator:
     """People facing multiple disadvantage per LSOA, known and hidden, with intervals.
 
@@ -333,7 +357,10 @@ class SmallAreaEstimator:
                 return float((known / np.interp(rel + c, _GRID, visible)).sum() - target)  # fmt: skip
 
             lo, hi = -15.0, 15.0
-            c = optimize.brentq(gap, lo, hi, xtol=1e-4) if gap(lo) > 0 > gap(hi) else lo
+            if gap(lo) > 0 > gap(hi):
+                c = optimize.brentq(gap, lo, hi, xtol=1e-4)
+            else:  # the target is out of reach: as visible (or invisible) as can be
+                c = hi if gap(hi) > 0 else lo
             v[idx] = np.interp(rel + c, _GRID, visible)
         return np.clip(v, 1e-3, 1.0)
 
@@ -407,12 +434,7 @@ class SmallAreaEstimator:
         lag_w = _neighbour_matrix(adjacency, fcodes) if adjacency is not None else None
         people_x = self._people_design(xf, fd, a, v, pop, lag_w)
         offset = np.log(v) + pop
-        nb = sm.NegativeBinomial(a, people_x.to_numpy(), offset=offset).fit(disp=0, maxiter=200)
-        theta = np.asarray(nb.params[:-1])
-        theta_cov = np.asarray(nb.cov_params())[:-1, :-1]
-        disp = float(max(nb.params[-1], 1e-6))
-        if not np.all(np.isfinite(theta_cov)):
-            raise EstimationError("the people model did not converge; try fewer covariates")
+        theta, theta_cov, disp = _negative_binomial(a, people_x.to_numpy(), offset)
         mu = np.exp(people_x.to_numpy() @ theta + pop)
 
         hidden = self._calibrated_hidden(mu, v, a, disp, n_hat)
@@ -465,13 +487,13 @@ class SmallAreaEstimator:
                 if lo > known:
                     sigma = 0.5 * (sigma + np.log(mid / (lo - known)) / z)
                 n_b[d] = known + mid * np.exp(sigma * rng.standard_normal())
-            beta_b = rng.multivariate_normal(beta, beta_cov, method="cholesky")
+            beta_b = rng.multivariate_normal(beta, beta_cov, method="eigh")
             v = self._visibility(beta_b, dx, n_b)
             xb = px.copy()
             if lag_w is not None:
                 rate = np.log((a + 0.5) / v) - pop
                 xb[:, -1] = lag_w @ (rate - rate.mean())
-            theta_b = rng.multivariate_normal(theta, theta_cov, method="cholesky")
+            theta_b = rng.multivariate_normal(theta, theta_cov, method="eigh")
             mu = np.exp(xb @ theta_b + pop)
             g = rng.gamma(kk + a, 1.0 / (kk + mu * v))
             w = mu * (1 - v) * g
@@ -507,6 +529,11 @@ class SmallAreaEstimator:
             note = (
                 "" if done else "no district estimate (no overlap table): only known people mapped"
             )
+            if done and part["known"].sum() > tot.loc[d, "n_hat"]:
+                note = (
+                    "more people are known in the LSOA counts than the district estimate "
+                    "(check both come from the same period and lists): no one hidden"
+                )
             rows.append({self.district: d, "n_hat": tot.loc[d, "n_hat"] if done else np.nan,
                          "ci_low": tot.loc[d, "ci_low"] if done else np.nan,
                          "ci_high": tot.loc[d, "ci_high"] if done else np.nan,
