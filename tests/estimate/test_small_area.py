@@ -185,3 +185,24 @@ def test_distance_to_nearest_point_in_km():
     # Points in longitude/latitude are projected first.
     assert_allclose(distance_to_nearest_point(areas, points.to_crs(4326)).to_numpy(), [0.0, 10.0],
                     atol=1e-3)  # fmt: skip
+
+
+@pytest.mark.slow
+def test_replicate_worlds_meet_the_issue_targets(demo):
+    """Ten worlds where visibility falls by 0.08 logit per km (bench/small_area.py runs 60)."""
+    reductions, coverages, rhos = [], [], []
+    for seed in range(11, 21):
+        world = build_demo(areas=demo.areas, visibility_gradient=0.08, seed=seed)
+        known, totals, covariates = _inputs(world)
+        est = SmallAreaEstimator(population="adults", n_boot=100, random_state=seed)
+        table = est.fit(known, totals, covariates).estimates_.set_index("area_code")
+        truth = world.truth.by_lsoa["n_true"].loc[table.index]
+        k = known.set_index("area_code").loc[table.index]
+        n_hat = k["lad_code"].map(totals.set_index("area_code")["n_hat"])
+        ratio = k["known_2plus"] * n_hat / k["known_2plus"].groupby(k["lad_code"]).transform("sum")
+        reductions.append(1 - (table["n_hat"] - truth).abs().mean() / (ratio - truth).abs().mean())
+        coverages.append(((table["ci_low"] <= truth) & (truth <= table["ci_high"])).mean())
+        rhos.append(stats.spearmanr(table["n_hat"], truth)[0])
+    assert np.mean(reductions) >= 0.2
+    assert 0.85 <= np.mean(coverages) <= 0.99
+    assert np.mean(rhos) >= 0.8
