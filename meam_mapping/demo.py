@@ -11,17 +11,32 @@ with known, district-specific and *dependent* probabilities:
 * ``mental_health`` (community mental health services),
 * ``probation``.
 
+Visibility is not the same for everyone. Each district has one to three
+service hubs (the centroids of its highest-risk LSOAs, at least 5 km apart,
+shipped as a point layer, :attr:`DemoData.hubs`). The log-odds of being seen by
+every service fall by ``visibility_gradient`` per kilometre from the nearest
+hub of the person's district, and differ by sex and age band (men are likelier
+to be on probation, women to be in mental health services, the young less
+likely to be in treatment...). The truth per LSOA (people, seen, hidden) is
+kept in :attr:`DemoTruth.by_lsoa`.
+
 Probation refers people to treatment and housing services refer people to
 mental health services, so ``treatment:probation`` and
 ``housing:mental_health`` are positively dependent. Capture histories are
 drawn from a Poisson log-linear model with exactly those two interactions, so
-the log-linear model that includes them is the true model and the demo doubles
-as a test bed for the hidden-population estimators: the truth is kept apart in
+the log-linear model that includes them is the true model *for each person*;
+across a district, the shared fall of visibility with distance adds
+heterogeneity that a district-level model does not see (a modest default
+gradient keeps the district estimates' intervals around the truth; a stronger
+one makes them run low). The demo doubles as a test bed for the
+hidden-population and small-area estimators: the truth is kept apart in
 :class:`DemoTruth`.
 
 The result is aggregated the way a partnership would receive real data:
-indicator counts per LSOA with adult-population denominators, and overlap
-(pattern) tables per district. Everything is labelled as synthetic.
+indicator counts per LSOA with adult-population denominators (including the
+cohort's own counts known to each service, to any service and to two or more,
+which data-sharing partners can give without linking records at LSOA level),
+and overlap (pattern) tables per district. Everything is labelled as synthetic.
 
 All randomness comes from one seed, so ``build_demo()`` always returns the same
 data.
@@ -41,8 +56,11 @@ from meam_mapping.indicators.table import fill_vocabulary
 from meam_mapping.schema import INDICATOR_COLUMNS, SYNTHETIC_LABEL
 
 __all__ = [
+    "DEFAULT_VISIBILITY_GRADIENT",
+    "DEMO_AGE_BANDS",
     "DEMO_BOUNDARIES",
     "DEMO_INDICATORS",
+    "DEMO_KNOWN_INDICATORS",
     "DEMO_LISTS",
     "DEMO_PERIOD",
     "DEMO_SOURCE",
@@ -97,6 +115,42 @@ DEMO_INDICATORS: dict[str, tuple[str, str, str | None, float]] = {
     ),
 }
 
+#: Cohort counts per LSOA for the small-area estimator: id -> (name, service or
+#: "any"). People facing multiple disadvantage known to each service / to any.
+DEMO_KNOWN_INDICATORS: dict[str, tuple[str, str]] = {
+    **{
+        f"known_md_{service}": (
+            f"People facing multiple disadvantage known to {service.replace('_', ' ')} services",
+            service,
+        )
+        for service in DEMO_LISTS
+    },
+    "known_md_any": ("People facing multiple disadvantage known to any service", "any"),
+}
+
+#: Age bands of the simulated cohort and their shares.
+DEMO_AGE_BANDS: dict[str, float] = {"18-24": 0.15, "25-34": 0.3, "35-49": 0.35, "50+": 0.2}
+#: Default fall in the log-odds of being seen by each service per km from the
+#: nearest hub of the person's district (modest: the district estimates stay
+#: near the truth).
+DEFAULT_VISIBILITY_GRADIENT = 0.04
+# Hubs per district (towns with services), chosen at the highest-risk LSOAs.
+_HUBS_PER_DISTRICT = {
+    "E07000008": 1,
+    "E07000009": 2,
+    "E07000010": 3,
+    "E07000011": 3,
+    "E07000012": 2,
+}
+# Log-odds shifts of being seen by (housing, treatment, mental_health, probation).
+_SEX_EFFECT = {"male": (-0.05, 0.05, -0.15, 0.2), "female": (0.1, -0.1, 0.15, -0.3)}
+_AGE_EFFECT = {
+    "18-24": (0.15, -0.25, -0.1, 0.1),
+    "25-34": (0.05, 0.05, 0.0, 0.05),
+    "35-49": (0.0, 0.05, 0.05, 0.0),
+    "50+": (-0.15, -0.15, 0.1, -0.2),
+}
+
 # District-specific main effects (probability of being seen by each service)
 # and the two pairwise dependencies (odds ratios), by district code.
 _CAPTURE = {
@@ -118,20 +172,29 @@ class DemoTruth:
     Attributes
     ----------
     people : pandas.DataFrame
-        One row per simulated person: ``person_id, area_code, lad_code, sex``,
-        one 0/1 column per domain and one per service list.
+        One row per simulated person: ``person_id, area_code, lad_code, sex,
+        age_band, distance_km`` (to the nearest hub of the district), one 0/1
+        column per domain and one per service list.
     n_by_district : pandas.Series
         True number of people facing multiple disadvantage per district.
     n_by_lsoa : pandas.Series
         True number per LSOA (zero where none).
     risk : pandas.Series
         The smooth risk surface per LSOA that concentrates need.
+    by_lsoa : pandas.DataFrame
+        One row per LSOA (index ``area_code``): ``lad_code, distance_km,
+        n_true, seen, hidden`` (``seen`` = known to at least one service,
+        ``hidden`` = ``n_true - seen``).
+    visibility_gradient : float
+        Fall in the log-odds of being seen per km from the nearest hub.
     """
 
     people: pd.DataFrame
     n_by_district: pd.Series
     n_by_lsoa: pd.Series
     risk: pd.Series
+    by_lsoa: pd.DataFrame | None = None
+    visibility_gradient: float = DEFAULT_VISIBILITY_GRADIENT
 
     @property
     def total(self) -> int:
@@ -160,6 +223,10 @@ class DemoData:
         "Synthetic demonstration data" label for maps and exports.
     sources : list of dict
         Provenance of every table (name, source, licence, date).
+    hubs : geopandas.GeoDataFrame or None
+        Service hubs as points in EPSG:27700: ``hub_id, hub_name, lad_code,
+        area_code`` (the LSOA whose centroid it is), ``geometry``. A
+        partnership replaces them with its own service locations.
     """
 
     areas: dict[str, gpd.GeoDataFrame]
@@ -168,6 +235,7 @@ class DemoData:
     truth: DemoTruth
     label: str = SYNTHETIC_LABEL
     sources: list[dict[str, str]] = field(default_factory=list)
+    hubs: gpd.GeoDataFrame | None = None
 
 
 def load_demo_areas(path: Path | str = DEMO_BOUNDARIES) -> dict[str, gpd.GeoDataFrame]:
@@ -221,22 +289,72 @@ def _risk_surface(lsoa: gpd.GeoDataFrame, rng: np.random.Generator) -> pd.Series
     return pd.Series(risk / risk.mean(), index=lsoa["area_code"].to_numpy(), name="risk")
 
 
-def _pattern_probabilities(p: tuple[float, float, float, float]) -> tuple[np.ndarray, np.ndarray]:
+def _service_hubs(
+    lsoa: gpd.GeoDataFrame, risk: pd.Series, lad_names: dict[str, str]
+) -> gpd.GeoDataFrame:
+    """Service hubs: per district, the highest-risk LSOA centroids >= 5 km apart."""
+    centroids = lsoa.geometry.centroid
+    rows = []
+    for lad_code, n_hubs in _HUBS_PER_DISTRICT.items():
+        inside = np.flatnonzero(lsoa["lad_code"].to_numpy() == lad_code)
+        if inside.size == 0:
+            continue
+        order = inside[np.argsort(-risk.to_numpy()[inside], kind="stable")]
+        chosen: list[int] = []
+        for i in order:
+            point = centroids.iloc[i]
+            if all(point.distance(centroids.iloc[j]) > 5000 for j in chosen):
+                chosen.append(i)
+            if len(chosen) == n_hubs:
+                break
+        for k, i in enumerate(chosen, start=1):
+            rows.append(
+                {
+                    "hub_id": f"{lad_code}-{k}",
+                    "hub_name": f"{lad_names.get(lad_code, lad_code)} service hub {k}",
+                    "lad_code": lad_code,
+                    "area_code": lsoa["area_code"].iloc[i],
+                    "geometry": centroids.iloc[i],
+                }
+            )
+    return gpd.GeoDataFrame(rows, geometry="geometry", crs=lsoa.crs)
+
+
+def _hub_distance_km(lsoa: gpd.GeoDataFrame, hubs: gpd.GeoDataFrame) -> np.ndarray:
+    """Distance (km) from each LSOA centroid to the nearest hub of its district."""
+    centroids = lsoa.geometry.centroid
+    cx, cy = centroids.x.to_numpy(), centroids.y.to_numpy()
+    out = np.full(len(lsoa), np.nan)
+    for lad_code, group in hubs.groupby("lad_code"):
+        inside = lsoa["lad_code"].to_numpy() == lad_code
+        hx, hy = group.geometry.x.to_numpy(), group.geometry.y.to_numpy()
+        d = np.hypot(cx[inside, None] - hx[None, :], cy[inside, None] - hy[None, :])
+        out[inside] = d.min(axis=1) / 1000.0
+    return out
+
+
+_PATTERNS = np.array(list(itertools.product((0, 1), repeat=4)))
+
+
+def _pattern_probabilities(logit: np.ndarray) -> np.ndarray:
     """Probabilities of the 16 capture patterns under the demo log-linear model.
 
-    The model has main effects set from the marginal-ish probabilities ``p`` and
-    the two positive interactions; the all-zero pattern is the hidden cell.
+    ``logit`` holds main effects, one row per person (or one row); the two
+    positive interactions are added; the all-zero pattern is the hidden cell.
     """
-    patterns = np.array(list(itertools.product((0, 1), repeat=4)))
-    logit = np.log(np.asarray(p) / (1 - np.asarray(p)))
-    eta = patterns @ logit
-    eta += np.log(_ODDS_TREATMENT_PROBATION) * patterns[:, 1] * patterns[:, 3]
-    eta += np.log(_ODDS_HOUSING_MENTAL_HEALTH) * patterns[:, 0] * patterns[:, 2]
-    prob = np.exp(eta)
-    return patterns, prob / prob.sum()
+    eta = np.atleast_2d(logit) @ _PATTERNS.T
+    eta += np.log(_ODDS_TREATMENT_PROBATION) * _PATTERNS[:, 1] * _PATTERNS[:, 3]
+    eta += np.log(_ODDS_HOUSING_MENTAL_HEALTH) * _PATTERNS[:, 0] * _PATTERNS[:, 2]
+    prob = np.exp(eta - eta.max(axis=1, keepdims=True))
+    return prob / prob.sum(axis=1, keepdims=True)
 
 
-def build_demo(*, seed: int = 2027, areas: dict[str, gpd.GeoDataFrame] | None = None) -> DemoData:
+def build_demo(
+    *,
+    seed: int = 2027,
+    areas: dict[str, gpd.GeoDataFrame] | None = None,
+    visibility_gradient: float = DEFAULT_VISIBILITY_GRADIENT,
+) -> DemoData:
     """Simulate the demo population and aggregate it as services would report it.
 
     Parameters
@@ -246,6 +364,11 @@ def build_demo(*, seed: int = 2027, areas: dict[str, gpd.GeoDataFrame] | None = 
         data.
     areas : dict of str to GeoDataFrame, optional
         Areas by level; defaults to :func:`load_demo_areas`.
+    visibility_gradient : float, default :data:`DEFAULT_VISIBILITY_GRADIENT`
+        Fall in the log-odds of being seen by each service per km from the
+        nearest service hub of the district (0 = visibility does not depend
+        on distance). Stronger gradients make district-level estimates of the
+        hidden run low.
 
     Returns
     -------
@@ -279,14 +402,30 @@ def build_demo(*, seed: int = 2027, areas: dict[str, gpd.GeoDataFrame] | None = 
     person_area = np.repeat(codes, n_lsoa)
     n_people = len(person_area)
     person_lad = lad_of.loc[person_area].to_numpy()
+    sex = np.where(rng.random(n_people) < 0.72, "male", "female")
+    bands = list(DEMO_AGE_BANDS)
+    age_band = np.asarray(bands)[
+        rng.choice(len(bands), size=n_people, p=list(DEMO_AGE_BANDS.values()))
+    ]
 
-    # Capture histories: district-specific log-linear model with two interactions.
-    seen = np.zeros((n_people, 4), dtype=int)
+    lad_names = dict(zip(areas["lad"]["area_code"], areas["lad"]["area_name"], strict=False))
+    hubs = _service_hubs(lsoa, risk, lad_names)
+    distance = pd.Series(_hub_distance_km(lsoa, hubs), index=codes, name="distance_km")
+    person_distance = distance.loc[person_area].to_numpy()
+
+    # Capture histories: per person, the district's log-linear model (two
+    # interactions) with main effects shifted by distance, sex and age band.
+    logit = np.zeros((n_people, 4))
     for lad_code, p in _CAPTURE.items():
-        members = np.flatnonzero(person_lad == lad_code)
-        patterns, prob = _pattern_probabilities(p)
-        draws = rng.choice(len(patterns), size=len(members), p=prob)
-        seen[members] = patterns[draws]
+        logit[person_lad == lad_code] = np.log(np.asarray(p) / (1 - np.asarray(p)))
+    logit -= visibility_gradient * person_distance[:, None]
+    for value, shift in _SEX_EFFECT.items():
+        logit[sex == value] += shift
+    for value, shift in _AGE_EFFECT.items():
+        logit[age_band == value] += shift
+    prob = _pattern_probabilities(logit)
+    draws = (prob.cumsum(axis=1) < rng.random(n_people)[:, None]).sum(axis=1)
+    seen = _PATTERNS[np.minimum(draws, len(_PATTERNS) - 1)]
 
     # Domains: a service only sees people with that need; people it misses may
     # have it too. Everyone in the cohort faces at least two domains.
@@ -297,7 +436,6 @@ def build_demo(*, seed: int = 2027, areas: dict[str, gpd.GeoDataFrame] | None = 
         extra = rng.integers(0, 4, size=short.sum())
         domains[np.flatnonzero(short), extra] = 1
         short = domains.sum(axis=1) < 2
-    sex = np.where(rng.random(n_people) < 0.72, "male", "female")
 
     people = pd.DataFrame(
         {
@@ -305,6 +443,8 @@ def build_demo(*, seed: int = 2027, areas: dict[str, gpd.GeoDataFrame] | None = 
             "area_code": person_area,
             "lad_code": person_lad,
             "sex": sex,
+            "age_band": age_band,
+            "distance_km": person_distance,
         }
     )
     for j, name in enumerate(("homelessness", "substance_misuse", "mental_health", "justice")):
@@ -314,11 +454,24 @@ def build_demo(*, seed: int = 2027, areas: dict[str, gpd.GeoDataFrame] | None = 
 
     indicators = _indicator_table(people, codes, adults, risk, rng)
     patterns = _pattern_table(people)
+    seen_any = people.loc[people[list(DEMO_LISTS)].sum(axis=1) > 0].groupby("area_code").size()
+    by_lsoa = pd.DataFrame(
+        {
+            "lad_code": lad_of.to_numpy(),
+            "distance_km": distance.to_numpy(),
+            "n_true": n_lsoa,
+            "seen": seen_any.reindex(codes, fill_value=0).to_numpy(),
+        },
+        index=pd.Index(codes, name="area_code"),
+    )
+    by_lsoa["hidden"] = by_lsoa["n_true"] - by_lsoa["seen"]
     truth = DemoTruth(
         people=people,
         n_by_district=people.groupby("lad_code").size().rename("n_true"),
         n_by_lsoa=pd.Series(n_lsoa, index=codes, name="n_true"),
         risk=risk,
+        by_lsoa=by_lsoa,
+        visibility_gradient=float(visibility_gradient),
     )
     sources = [
         {
@@ -335,9 +488,21 @@ def build_demo(*, seed: int = 2027, areas: dict[str, gpd.GeoDataFrame] | None = 
             "date": DEMO_PERIOD,
             "attribution": SYNTHETIC_LABEL,
         },
+        {
+            "table": "Service hubs (points)",
+            "source": DEMO_SOURCE,
+            "licence": "GPL-3.0-or-later (generated by this software)",
+            "date": DEMO_PERIOD,
+            "attribution": SYNTHETIC_LABEL,
+        },
     ]
     return DemoData(
-        areas=areas, indicators=indicators, patterns=patterns, truth=truth, sources=sources
+        areas=areas,
+        indicators=indicators,
+        patterns=patterns,
+        truth=truth,
+        sources=sources,
+        hubs=hubs,
     )
 
 
@@ -368,6 +533,28 @@ def _indicator_table(
                     "indicator": indicator,
                     "indicator_name": name,
                     "domain": domain,
+                    "period": DEMO_PERIOD,
+                    "count": count.astype(float),
+                    "denominator": adults.astype(float),
+                    "value": 1000 * count / adults,
+                    "unit": "per 1,000 adults",
+                    "source": DEMO_SOURCE,
+                    "suppressed": np.zeros(n_codes, dtype=bool),
+                }
+            )
+        )
+    # The cohort's own counts known to each service and to any (no draws).
+    for indicator, (name, service) in DEMO_KNOWN_INDICATORS.items():
+        lists = list(DEMO_LISTS) if service == "any" else [service]
+        known = people.loc[people[lists].sum(axis=1) >= 1].groupby("area_code").size()
+        count = known.reindex(codes, fill_value=0).to_numpy()
+        frames.append(
+            pd.DataFrame(
+                {
+                    "area_code": codes,
+                    "indicator": indicator,
+                    "indicator_name": name,
+                    "domain": "context",
                     "period": DEMO_PERIOD,
                     "count": count.astype(float),
                     "denominator": adults.astype(float),

@@ -86,3 +86,57 @@ def test_need_is_spatially_concentrated(demo):
 def test_demo_label_is_synthetic(demo):
     assert "synthetic" in demo.label.lower()
     assert all("source" in s for s in demo.sources)
+
+
+def test_service_hubs_are_points_in_each_district(demo):
+    hubs = demo.hubs
+    assert hubs.crs.to_epsg() == 27700
+    assert (hubs.geom_type == "Point").all()
+    assert set(hubs["lad_code"]) == set(demo.areas["lad"]["area_code"])
+    assert hubs.groupby("lad_code").size().between(1, 3).all()
+    assert hubs["hub_id"].is_unique
+    # Each hub lies inside its district.
+    lad = demo.areas["lad"].set_index("area_code")
+    for hub in hubs.itertuples():
+        assert lad.geometry.loc[hub.lad_code].contains(hub.geometry)
+
+
+def test_truth_per_lsoa_adds_up(demo):
+    by_lsoa = demo.truth.by_lsoa
+    people = demo.truth.people
+    assert len(by_lsoa) == 375
+    assert_array_equal(by_lsoa["n_true"], demo.truth.n_by_lsoa.loc[by_lsoa.index])
+    assert (by_lsoa["hidden"] == by_lsoa["n_true"] - by_lsoa["seen"]).all()
+    assert by_lsoa["seen"].sum() == demo.patterns["count"].sum()
+    assert by_lsoa["hidden"].sum() == (people[list(DEMO_LISTS)].sum(axis=1) == 0).sum()
+    assert set(people["age_band"]) == {"18-24", "25-34", "35-49", "50+"}
+
+
+def test_known_counts_match_the_truth(demo):
+    wide = demo.indicators.pivot(index="area_code", columns="indicator", values="count")
+    people = demo.truth.people
+    for service in DEMO_LISTS:
+        known = people.loc[people[service] == 1].groupby("area_code").size()
+        assert_array_equal(wide[f"known_md_{service}"], known.reindex(wide.index, fill_value=0))
+    assert_array_equal(wide["known_md_any"], demo.truth.by_lsoa["seen"].loc[wide.index])
+    # Known to two or more <= known to any <= sum of the services.
+    assert (wide["known_multiple_disadvantage"] <= wide["known_md_any"]).all()
+    total = wide[[f"known_md_{s}" for s in DEMO_LISTS]].sum(axis=1)
+    assert (wide["known_md_any"] <= total).all()
+
+
+def test_visibility_falls_with_distance_from_hubs(demo):
+    """With a strong gradient, far LSOAs hide a larger share of their people."""
+    strong = build_demo(areas=demo.areas, visibility_gradient=0.15)
+    flat = build_demo(areas=demo.areas, visibility_gradient=0.0)
+    for world, more in ((strong, True), (flat, False)):
+        people = world.truth.people
+        seen = people[list(DEMO_LISTS)].sum(axis=1) > 0
+        far = people["distance_km"] > people["distance_km"].median()
+        gap = seen[~far].mean() - seen[far].mean()
+        assert (gap > 0.15) if more else (abs(gap) < 0.06), gap
+    assert strong.truth.visibility_gradient == 0.15
+    # Sex changes who sees whom: men are likelier to be on probation.
+    people = flat.truth.people
+    by_sex = people.groupby("sex")["probation"].mean()
+    assert by_sex["male"] > by_sex["female"]
