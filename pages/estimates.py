@@ -15,13 +15,14 @@ from meam_mapping.pipeline.publish import (
     headline_of,
     publish_hidden,
     publish_overlap,
+    small_area_slice,
 )
 from meam_mapping.maps.spec import MapLayer, MapSpec
 from meam_mapping.schema import LEVEL_LABELS
-from ui.cache import hidden_cached, prevalence_cached, visibility_cached
-from ui.state import current_dataset, kept, policy, remember, update_settings
+from ui.cache import analysis_cached, hidden_cached, prevalence_cached, visibility_cached
+from ui.state import current_dataset, kept, policy, remember, settings, update_settings
 from ui.tables import hidden_table, model_table
-from ui.widgets import indicator_picker, show_headline, show_problem
+from ui.widgets import download_csv, indicator_picker, show_headline, show_problem
 
 MODEL_CHOICES = [
     "Chosen by AIC (recommended)",
@@ -145,6 +146,44 @@ with tab_hidden:
                     st.dataframe(display_table(data, policy().threshold), hide_index=True)
                 except (InputError, EstimationError) as err:
                     show_problem(err)
+        st.subheader("Where are the hidden people?")
+        analysis = analysis_cached(dataset.token, dataset, settings(), policy())
+        small = analysis.tables.get("small_area")
+        if small is None:
+            st.info(
+                "Only the people already known to services can be mapped here: "
+                + analysis.unavailable.get("small_area", "").removeprefix("not available: ")
+                + " With counts per LSOA of people known to each service, to any and to two or more, "
+                "the program estimates known and hidden people for every neighbourhood."
+            )
+        else:
+            st.markdown(
+                "Each district's estimate is spread over its neighbourhoods by how *visible* people there are to "
+                "services (the share of known people seen by two or more services falls where services reach "
+                "people less well), so the hidden are placed where visibility is low, not where the known already are. "
+                "Figures are rounded to 5 people; hover for the 95% interval."
+            )
+            s1, s2 = st.columns(2)
+            sa_level = s1.radio("Level", [lv for lv in ("lsoa", "msoa", "lad") if lv in set(small["level"])],
+                                horizontal=True, key="sa_level", format_func=lambda lv: LEVEL_LABELS.get(lv, lv))
+            sa_what = s2.radio("Show", ["Estimated people per 1,000 adults", "Share seen by no service"],
+                               horizontal=True, key="sa_what")
+            column = "n_hat" if sa_what.startswith("Estimated") else "hidden_share"
+            data = small_area_slice(dataset, small, sa_level, column=column)
+            fmap = choropleth(
+                dataset.areas[sa_level],
+                MapLayer(data, title=sa_what, unit=str(data["unit_label"].iloc[0]), label=dataset.label,
+                         tooltip_fields=("Estimated people (95% interval)",)),
+            )
+            st_folium(fmap, height=480, use_container_width=True, returned_objects=[], key="sa_map")
+            top = small.loc[small["level"] == sa_level].sort_values("hidden_share", ascending=False).head(10)
+            st.markdown("**Where the hidden are likeliest** (highest share seen by no service)")
+            shown = top[["area_name", "area_code", "n_hat", "ci_low", "ci_high", "hidden_share"]].rename(
+                columns={"area_name": "Area", "area_code": "Code", "n_hat": "Estimated people",
+                         "ci_low": "95% lower", "ci_high": "95% upper", "hidden_share": "% seen by no service"})
+            st.dataframe(shown, hide_index=True, width="stretch")
+            download_csv(small, "small-area-estimates", label="Download all small-area estimates (CSV)")
+            st.caption(f"Method: {small['method'].iloc[0]}. Validation on simulated worlds: see the README.")
     with st.expander("What this assumes, and when it fails"):
         st.markdown(
             "- **Closed population**: the same people throughout the period (no large moves in or out).\n"

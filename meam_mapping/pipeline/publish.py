@@ -56,9 +56,11 @@ __all__ = [
     "publish_index",
     "publish_indicators",
     "publish_people",
+    "publish_small_area",
     "publish_zones",
     "published_table",
     "score_slice",
+    "small_area_slice",
 ]
 
 
@@ -446,6 +448,67 @@ def publish_index(
     frame.insert(1, "area_name", frame["area_code"].map(names))
     order = frame.sort_values(["index_decile", "score"], ascending=False, na_position="last")
     return mark_no_counts(order.reset_index(drop=True))
+
+
+def publish_small_area(result: Any, names: pd.Series) -> pd.DataFrame:
+    """Small-area estimates (LSOA and coarser levels) as they may be published.
+
+    Estimates and limits are rounded to the nearest 5 people and the hidden
+    share to whole per cent, so neither a known count nor a district figure
+    can be solved back from them.
+    """
+    frames = [result.at("lsoa"), *result.by_level.values()]
+    table = pd.concat(frames, ignore_index=True)
+    out = pd.DataFrame({
+        "area_code": table["area_code"].astype(str),
+        "area_name": table["area_code"].astype(str).map(names),
+        "level": table["level"].astype(str),
+        "n_hat": _round_to(table["n_hat"], 5),
+        "ci_low": _round_to(table["ci_low"], 5),
+        "ci_high": _round_to(table["ci_high"], 5),
+        "hidden_share": (100 * table["hidden_share"].astype(float)).round(0),
+        "method": result.method,
+    })  # fmt: skip
+    return mark_no_counts(out.assign(count=np.nan)).drop(columns="count")
+
+
+def small_area_slice(
+    dataset: Dataset, published: pd.DataFrame, level: str, *, column: str = "n_hat"
+) -> pd.DataFrame:
+    """A map slice of :func:`publish_small_area`'s table at ``level``.
+
+    ``column='n_hat'`` maps estimated people per 1,000 adults, ``'hidden_share'``
+    the per cent of them no service sees; the rounded 95% interval of the
+    estimated people is a tooltip column.
+    """
+    rows = published.loc[published["level"] == level].copy()
+    if rows.empty:
+        raise InputError(f"there are no small-area estimates at level {level!r}",
+                         expected="one of " + ", ".join(dict.fromkeys(published["level"])))  # fmt: skip
+    adults = _adults_at(dataset, level)
+    out = pd.DataFrame({"area_code": rows["area_code"].astype(str).to_numpy()})
+    out["count"] = np.nan
+    if column == "hidden_share":
+        out["denominator"] = np.nan
+        out["value"] = rows["hidden_share"].to_numpy(dtype=float)
+        out["unit"], out["unit_label"] = "percent", "% of estimated people seen by no service"
+        out["indicator_name"] = "Share of people facing multiple disadvantage seen by no service"
+    else:
+        out["denominator"] = out["area_code"].map(adults) if adults is not None else np.nan
+        out["value"] = (rows["n_hat"].to_numpy(dtype=float) / out["denominator"] * 1000).round(1)
+        out["unit"], out["unit_label"] = "per_1000", "estimated people per 1,000 adults"
+        out["indicator_name"] = "Estimated people facing multiple disadvantage, known and hidden"
+    out["Estimated people (95% interval)"] = [
+        f"{n:,.0f} ({lo:,.0f} to {hi:,.0f})"
+        for n, lo, hi in zip(rows["n_hat"], rows["ci_low"], rows["ci_high"], strict=True)
+    ]
+    out["indicator"] = f"small_area_{column}"
+    out["domain"] = "context"
+    out["period"] = ""
+    out["source"] = "Small-area estimates (MEAM Mapping), rounded to 5 people"
+    out["level"] = level
+    out["suppressed"] = False
+    return mark_no_counts(out)
 
 
 def category_layer(

@@ -43,6 +43,11 @@ from meam_mapping.pipeline.hidden import Headline, HiddenResult, hidden_by_area
 from meam_mapping.pipeline.rates import district_prevalence
 from meam_mapping.pipeline.settings import AnalysisSettings
 from meam_mapping.pipeline.slices import area_names, domain_rates_at, every_indicator_all_levels
+from meam_mapping.pipeline.small_area import (
+    SmallAreaResult,
+    people_from_small_areas,
+    small_area_estimates,
+)
 from meam_mapping.pipeline.zones import caseloads, focus_zones, people_by_area
 
 __all__ = ["PARTS", "Analysis", "run"]
@@ -64,15 +69,18 @@ class Analysis:
         Published tables: ``indicators`` (tidy, every level) and, where
         available, ``hidden_by_district`` (last row the headline),
         ``prevalence_by_district``, ``index_by_area``, ``hotspots``,
-        ``area_estimates``, ``focus_zones``, ``caseload``.
+        ``small_area`` (LSOA and coarser estimates of people, known and
+        hidden), ``area_estimates``, ``focus_zones``, ``caseload``.
     unavailable : dict of str to str
         Part name -> "not available: <reason>".
     areas : GeoDataFrame
         The areas at ``settings.level``.
     hidden : HiddenResult or None
         Unsuppressed hidden-population result (headline, areas, one model).
-    scores, hotspots, people, zones, zone_assignment, zone_geometry
-        Unsuppressed working results.
+    scores, hotspots, people, small_area, zones, zone_assignment, zone_geometry
+        Unsuppressed working results (``people``: estimated people per area at
+        the analysis level, from the small-area estimates where the data allow,
+        else the ratio method).
     caseload : dict of int to CaseloadPlan
     notes : list of str
     """
@@ -88,6 +96,7 @@ class Analysis:
     hotspots: pd.DataFrame | None = None
     hotspot_text: str = ""
     people: pd.DataFrame | None = None
+    small_area: SmallAreaResult | None = None
     zones: pd.DataFrame | None = None
     zone_assignment: pd.DataFrame | None = None
     zone_geometry: gpd.GeoDataFrame | None = None
@@ -122,7 +131,8 @@ class Analysis:
         return {
             "headline": head,
             "hidden_by_area": _records(hidden.iloc[:-1] if hidden is not None else None),
-            "small_area": _records(self.tables.get("area_estimates")),
+            "small_area": _records(self.tables.get("small_area")),
+            "area_estimates": _records(self.tables.get("area_estimates")),
             "hotspots": {
                 **hotspot_rule(self.settings),
                 "level": self.settings.level,
@@ -157,6 +167,12 @@ def _plain(value: Any) -> Any:
     if isinstance(value, float) and not np.isfinite(value):
         return None
     return value
+
+
+def _adults(raw: pd.DataFrame, settings: AnalysisSettings) -> pd.Series:
+    """Adults per area at every level: the known indicator's denominators."""
+    rows = raw.loc[raw["indicator"] == settings.known_indicator]
+    return rows.drop_duplicates("area_code").set_index("area_code")["denominator"]
 
 
 def _attempt(name: str, unavailable: dict[str, str], func: Callable[[], _T]) -> _T | None:
@@ -247,8 +263,22 @@ def run(
     else:
         unavailable["hotspots"] = "not available: the composite index could not be made"
 
-    people = None
+    people = small = None
     if hidden is not None:
+        small = _attempt("small_area", unavailable,
+                         lambda: small_area_estimates(dataset, hidden, settings))  # fmt: skip
+    if small is not None:
+        tables["small_area"] = publish.publish_small_area(small, names)
+        notes += list(small.notes)
+        adults = _adults(raw, settings)
+        people = _attempt("zones", unavailable,
+                          lambda: people_from_small_areas(small, dataset, level, adults,
+                                                         settings.known_indicator))  # fmt: skip
+    elif hidden is not None:
+        notes.append(
+            "Estimated people per area use the ratio method (known to two or more x district "
+            "estimate / district known): " + unavailable.get("small_area", "")
+        )
         people = _attempt("zones", unavailable, lambda: people_by_area(dataset, raw, hidden, settings))
     else:
         unavailable["zones"] = "not available: there is no hidden-population estimate to spread"
@@ -288,6 +318,7 @@ def run(
         hotspots=hotspots,
         hotspot_text=hotspot_text,
         people=people,
+        small_area=small,
         zones=zones,
         zone_assignment=assignment,
         zone_geometry=geometry,
