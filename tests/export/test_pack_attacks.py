@@ -3,14 +3,14 @@
 Everything is read back from the pack's own CSV files (what a reader of the
 zip has), for the demo and for a user's files, and combined:
 
-1. the indicator tables at every level, with their suppression labels and the
-   totals known from elsewhere, by exact integer programming (the independent
-   attacker of tests/disclosure);
-2. estimated people per area divided by the district factor (district
+(The indicator tables themselves are attacked by exact integer programming in
+tests/disclosure/test_attacks.py.)
+
+1. estimated people per area divided by the district factor (district
    estimate / district known count, both published) to get a hidden known
    count back;
-3. focus-zone rate x adults minus the published area estimates;
-4. the district hidden-population table's total minus the other districts.
+2. focus-zone rate x adults minus the published area estimates;
+3. the district hidden-population table's total minus the other districts.
 """
 
 from __future__ import annotations
@@ -19,11 +19,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from disclosure.disclosure_attacker import attack, pinned
 from meam_mapping import pipeline
 from meam_mapping.disclosure import DisclosurePolicy
 from meam_mapping.export.pack import build_pack
-from meam_mapping.pipeline.slices import every_indicator_all_levels, parent_lookup
 
 
 @pytest.fixture(scope="module", params=["demo", "user"])
@@ -41,18 +39,6 @@ def pack(request, demo_dataset, user_dataset, tmp_path_factory):
 def _read(folder, name):
     path = folder / f"{name}.csv"
     return pd.read_csv(path) if path.exists() else None
-
-
-def test_no_small_count_is_pinned_by_the_indicator_tables(pack):
-    dataset, folder = pack
-    published = _read(folder, "indicators")
-    published["suppression"] = published["suppression"].fillna("")
-    raw = every_indicator_all_levels(dataset)
-    raw = raw.loc[raw["count"].notna()]
-    parents = parent_lookup(dataset).to_dict()
-    counted = published.loc[published["indicator"].isin(raw["indicator"].unique())]
-    result = attack(counted, raw, parents)
-    assert pinned(result).empty, pinned(result).head()
 
 
 def test_area_estimates_do_not_give_known_counts_back(pack):
