@@ -48,6 +48,7 @@ from meam_mapping.disclosure.audit import PROTECTION_RULE, AuditResult, audit_ce
 from meam_mapping.disclosure.marks import (
     _MARK,
     AUDIT_ATTR,
+    GROUPED,
     LABELS,
     POLICY_ATTR,
     REASONS,
@@ -85,6 +86,7 @@ __all__ = [
     "SHARING_ATTR",
     "SMALL",
     "WITHHELD",
+    "GROUPED",
     "AuditResult",
     "DisclosureError",
     "DisclosurePolicy",

@@ -45,7 +45,7 @@ from meam_mapping.disclosure.audit import (
     System,
     result_from,
 )
-from meam_mapping.disclosure.marks import SECONDARY, SMALL, WITHHELD, _mark
+from meam_mapping.disclosure.marks import GROUPED, SECONDARY, SMALL, WITHHELD, _mark
 from meam_mapping.disclosure.policy import DEFAULT_POLICY, DisclosureError, DisclosurePolicy
 from meam_mapping.disclosure.secondary import protect
 
@@ -59,7 +59,7 @@ __all__ = [
 ]
 
 _REASON_OF = {0: "", PRIMARY: SMALL, SECONDARY_CELL: SECONDARY, WITHHELD_CELL: WITHHELD}
-_KIND_OF = {v: k for k, v in _REASON_OF.items()}
+_KIND_OF = {**{v: k for k, v in _REASON_OF.items()}, GROUPED: WITHHELD_CELL}
 Links = Mapping[str, Sequence[str]] | None
 
 
@@ -147,6 +147,7 @@ def suppress_and_audit(
     counts[withheld] = np.nan
     small = policy.is_small(counts) & ~withheld
     kinds = _kinds(small, withheld)
+    grouped = np.zeros(kinds.size, dtype=bool)
     audit = None
     if policy.secondary:
         constraints = indicator_constraints(
@@ -155,11 +156,30 @@ def suppress_and_audit(
         )  # fmt: skip
         order = order_of(out["area_code"].astype(str).to_numpy())
         kinds, audit = protect(counts, kinds, System.build(counts, constraints), order, policy)
+        if audit is not None and audit.n_unprotected:
+            # The labels alone pin these small counts (e.g. four LSOAs of 1 under an
+            # MSOA of 4): try hiding every hidden cell of their blocks under one label
+            # that says nothing about size, and keep that if the audit then finds
+            # fewer small counts pinned.
+            cells = audit.cells
+            blocks = set(cells.loc[~cells["protected"].astype(bool), "block"])
+            rows = cells.loc[cells["block"].isin(blocks), "row"].to_numpy(dtype=int)
+            tried = kinds.copy()
+            tried[rows] = WITHHELD_CELL
+            tried_counts = counts.copy()
+            tried_counts[rows] = np.nan  # as the audit of the published table sees them
+            system = System.build(tried_counts, constraints)
+            new_kinds, new_audit = protect(tried_counts, tried, system, order, policy)
+            if new_audit is not None and new_audit.n_unprotected < audit.n_unprotected:
+                kinds, audit, counts = new_kinds, new_audit, tried_counts
+                grouped[rows] = True
     hidden = kinds > 0
     present = [c for c in (*DERIVED_COLUMNS, *derived) if c in out.columns and c != "count"]
     blank_and_round(out, "count", counts, hidden, list(dict.fromkeys(present)), policy)
     out["suppressed"] = hidden
-    out["suppression"] = pd.Series(_reasons(kinds), index=out.index, dtype="str")
+    reasons = _reasons(kinds)
+    reasons[grouped & hidden] = GROUPED
+    out["suppression"] = pd.Series(reasons, index=out.index, dtype="str")
     _mark(out, policy, ["count"], audit.summary() if audit is not None else None)
     return out, audit
 

@@ -30,6 +30,7 @@ __all__ = [
     "SECONDARY_LABEL",
     "SMALL",
     "WITHHELD",
+    "GROUPED",
     "carry_mark",
     "is_suppressed",
     "legend_label",
@@ -39,8 +40,12 @@ __all__ = [
 ]
 
 SMALL, SECONDARY, WITHHELD = "small count", "secondary", "withheld by source"
+#: A cell in a group whose small counts the labels alone would give away
+#: (e.g. four LSOAs of 1 under an MSOA of 4): every hidden cell of the group
+#: carries this one label, which says nothing about its size.
+GROUPED = "hidden in a group"
 #: Values of the ``suppression`` column ("" means published).
-REASONS: tuple[str, ...] = ("", SMALL, SECONDARY, WITHHELD)
+REASONS: tuple[str, ...] = ("", SMALL, SECONDARY, WITHHELD, GROUPED)
 #: What a reader is told about a cell hidden to protect another one.
 SECONDARY_LABEL = "hidden to protect a small number nearby"
 #: Reader-facing words per reason; ``{n}`` is the threshold.
@@ -49,6 +54,7 @@ LABELS: dict[str, str] = {
     SMALL: "fewer than {n}",
     SECONDARY: SECONDARY_LABEL,
     WITHHELD: "withheld by the source",
+    GROUPED: "hidden with other small numbers in this group",
 }
 #: ``df.attrs`` key holding the plain-English policy text.
 POLICY_ATTR = "disclosure_policy"

@@ -416,7 +416,7 @@ def prepare_map_data(
     # Why a cell is hidden: only a small count is "fewer than N"; a secondary
     # cell is hidden to protect a small number nearby (it may be large).
     reason = frame["suppression"].fillna("").astype(str) if "suppression" in frame else ""
-    frame["secondary"] = suppressed & (np.asarray(reason) == "secondary")
+    frame["secondary"] = suppressed & np.isin(np.asarray(reason), ["secondary", "hidden in a group"])
 
     classification = spec.classification
     if classification is None:

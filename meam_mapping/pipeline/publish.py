@@ -20,8 +20,9 @@ import pandas as pd
 from meam_mapping.dataset import Dataset
 from meam_mapping.disclosure import (
     DEFAULT_POLICY,
-    carry_mark,
+    GROUPED,
     SECONDARY,
+    carry_mark,
     WITHHELD,
     DisclosurePolicy,
     mark_no_counts,
@@ -558,6 +559,8 @@ def display_table(data: pd.DataFrame, threshold: int | None = None) -> pd.DataFr
     for is_hidden, why, v in zip(hidden, reason, value, strict=True):
         if is_hidden and why == SECONDARY:
             notes.append("hidden to protect a small number nearby")
+        elif is_hidden and why == GROUPED:
+            notes.append("hidden with other small numbers in this group")
         elif is_hidden and why == WITHHELD:
             notes.append("withheld by the source")
         elif is_hidden:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import esda
 import geopandas as gpd
+from grids import grid_areas
 import numpy as np
 import pandas as pd
 import pytest
@@ -23,13 +24,8 @@ N = 15
 
 
 def grid(nx: int, ny: int) -> gpd.GeoDataFrame:
-    """Square 100 m cells numbered row by row from the bottom left: G000, G001, ..."""
-    cells = [
-        box(i * 100, j * 100, (i + 1) * 100, (j + 1) * 100) for j in range(ny) for i in range(nx)
-    ]
-    return gpd.GeoDataFrame(
-        {"area_code": [f"G{n:03d}" for n in range(nx * ny)]}, geometry=cells, crs="EPSG:27700"
-    )
+    """The shared grid of 100 m cells: G000, G001, ... numbered from the bottom left."""
+    return grid_areas(nx, ny)
 
 
 def cells_in(x0: int, x1: int, y0: int, y1: int, nx: int = N) -> set[str]:

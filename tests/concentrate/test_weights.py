@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import geopandas as gpd
+from grids import grid_areas
 import numpy as np
 import pandas as pd
 import pytest
@@ -14,18 +15,8 @@ from meam_mapping.errors import InputError
 
 
 def grid(nx: int, ny: int, *, size: float = 100.0) -> gpd.GeoDataFrame:
-    """Square cells numbered row by row from the bottom left: G000, G001, ..."""
-    cells = [
-        box(i * size, j * size, (i + 1) * size, (j + 1) * size)
-        for j in range(ny)
-        for i in range(nx)
-    ]
-    codes = [f"G{n:03d}" for n in range(nx * ny)]
-    return gpd.GeoDataFrame(
-        {"area_code": codes, "area_name": [f"Cell {n}" for n in range(nx * ny)]},
-        geometry=cells,
-        crs="EPSG:27700",
-    )
+    """The shared grid with names: G000, G001, ... numbered from the bottom left."""
+    return grid_areas(nx, ny, size=size, names=True)
 
 
 def with_island(areas: gpd.GeoDataFrame) -> gpd.GeoDataFrame:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import geopandas as gpd
+from grids import grid_areas
 import numpy as np
 import pandas as pd
 import pytest
@@ -20,23 +21,13 @@ from meam_mapping.errors import EstimationError, InputError
 
 
 def grid(nx: int, ny: int, *, x0: float = 0, prefix: str = "G", seed: int = 0) -> gpd.GeoDataFrame:
-    """Square 100 m cells with seeded counts of people and adults."""
+    """Square 100 m cells (the shared grid) with seeded counts of people and adults."""
     rng = np.random.default_rng(seed)
-    cells = [
-        box(x0 + i * 100, j * 100, x0 + (i + 1) * 100, (j + 1) * 100)
-        for j in range(ny)
-        for i in range(nx)
-    ]
+    areas = grid_areas(nx, ny, x0=x0, prefix=prefix)
     n = nx * ny
-    return gpd.GeoDataFrame(
-        {
-            "area_code": [f"{prefix}{k:03d}" for k in range(n)],
-            "people": rng.poisson(6, n).astype(float),
-            "adults": rng.integers(800, 1600, n).astype(float),
-        },
-        geometry=cells,
-        crs="EPSG:27700",
-    )
+    areas.insert(1, "people", rng.poisson(6, n).astype(float))
+    areas.insert(2, "adults", rng.integers(800, 1600, n).astype(float))
+    return areas
 
 
 @pytest.fixture(scope="module")

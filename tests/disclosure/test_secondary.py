@@ -69,6 +69,18 @@ def test_hopeless_cell_is_reported_and_does_not_cascade():
     assert "could not be fully protected" in audit.describe()
 
 
+def test_small_counts_the_labels_would_pin_are_hidden_as_a_group():
+    # four LSOAs of 1 (and a 0) under an MSOA of 4, itself small, in a district of 60:
+    # the labels alone say the MSOA is at least 4, so every cell would be pinned
+    codes = ["L1", "L2", "L3", "L4", "L5", "M1", "M2", "M3", "D"]
+    parents = {**{c: "M1" for c in codes[:5]}, "M1": "D", "M2": "D", "M3": "D"}
+    out, audit = suppress_and_audit(build_table([1, 1, 1, 1, 0, 4, 26, 30, 60], codes=codes),
+                                    parent_of=parents)  # fmt: skip
+    assert audit.n_unprotected == 0
+    assert "hidden in a group" in set(out["suppression"])
+    assert out.iloc[:4]["suppressed"].all()
+
+
 def test_no_secondary_without_small_counts_and_when_switched_off():
     out, audit = suppress_and_audit(build_table([10, 20, 30]))
     assert not out["suppressed"].any() and audit.n_secondary == 0
