@@ -68,10 +68,18 @@ class Probe:
         return f"isolation_probe_{self.tag}"
 
     @property
+    def legend_word(self) -> str:
+        """The indicator's readable name, as the map's legend shows it."""
+        from meam_mapping.indicators import readable_name
+
+        return readable_name(self.indicator)
+
+    @property
     def tokens(self) -> tuple[str, ...]:
         """Strings only this upload can put on a page."""
         return (
             self.indicator,
+            self.legend_word,
             f"ISO{self.tag.upper()}0",
             f"Probe {self.tag} zone",
             self.table.name,
@@ -187,7 +195,7 @@ MAP_DRAWN = """([minPaths, legendWord]) => {
   return frames.some(f => {
     const d = f.contentDocument;
     if (!d) return false;
-    const legend = d.querySelector('.meam-legend');
+    const legend = d.querySelector('.meam-panel');
     return d.querySelectorAll('path.leaflet-interactive').length >= minPaths
       && legend && (!legendWord || legend.innerText.includes(legendWord));
   });
@@ -258,7 +266,7 @@ async def _session_steps(page, rec: SessionRecord, uploads: dict) -> None:
         await _browser_upload(page, rec.probe)
         rec.mark("own map")
         await _nav(page, "Map")
-        await page.wait_for_function(MAP_DRAWN, arg=[9, rec.probe.indicator])
+        await page.wait_for_function(MAP_DRAWN, arg=[9, rec.probe.legend_word])
         rec.time_upload_to_own_map_s = time.monotonic() - start
         uploads["done"] += 1
         rec.upload_counted = True
@@ -270,7 +278,7 @@ async def _session_steps(page, rec: SessionRecord, uploads: dict) -> None:
     rec.mark("second look")
     await _nav(page, "Data")
     await _nav(page, "Map")
-    word = rec.probe.indicator if rec.probe is not None else ""
+    word = rec.probe.legend_word if rec.probe is not None else ""
     await page.wait_for_function(MAP_DRAWN, arg=[9 if rec.probe else DEMO_MSOAS, word])
     rec.seen_text = await _frames_text(page)
     shown = await page.locator('[data-testid="stException"]').count()

@@ -25,8 +25,8 @@ def _map_frame(page):
 
 
 def _legend_text(frame) -> str:
-    frame.wait_for_selector(".meam-legend", timeout=30_000)
-    return frame.inner_text(".meam-legend")
+    frame.wait_for_selector(".meam-panel", timeout=30_000)  # title, unit and legend together
+    return frame.inner_text(".meam-panel")
 
 
 def test_demo_map_draws_offline_and_follows_the_indicator(app_url, page, screenshot):
@@ -45,10 +45,10 @@ def test_demo_map_draws_offline_and_follows_the_indicator(app_url, page, screens
     # Choose another indicator as a user would: open the box, pick by name.
     box = page.get_by_role("combobox", name=re.compile("Indicator"))
     box.click()
-    page.get_by_role("option", name=re.compile("probation", re.I)).click()
+    page.get_by_role("option", name=re.compile("^Adults supervised by probation", re.I)).click()
     page.wait_for_function(
         "([text]) => { const f = [...document.querySelectorAll('iframe')].find(i => (i.title||'').includes('streamlit_folium'));"
-        " const l = f && f.contentDocument && f.contentDocument.querySelector('.meam-legend');"
+        " const l = f && f.contentDocument && f.contentDocument.querySelector('.meam-panel');"
         " return l && l.innerText !== text; }",
         arg=[legend_before],
         timeout=60_000,

@@ -39,8 +39,8 @@ def _map_frame(page, index: int = 0):
 
 
 def _legend(frame) -> str:
-    frame.wait_for_selector(".meam-legend", timeout=30_000)
-    return frame.inner_text(".meam-legend")
+    frame.wait_for_selector(".meam-panel", timeout=30_000)  # title, unit and legend together
+    return frame.inner_text(".meam-panel")
 
 
 def _outside(page) -> list[str]:
@@ -93,14 +93,14 @@ def test_presenter_link_opens_the_view_and_follows_the_indicator(workshop_url, p
     )
     assert frame.locator("img.leaflet-tile").count() == 0  # no tiles, and no waiting for them
     before = _legend(frame)
-    assert "suppressed" in before.lower()  # hidden areas are labelled in words
+    assert "not shown" in before.lower()  # hidden areas are labelled in words
     assert not page.locator("[data-testid='stSidebar']").is_visible()
     screenshot(page, "workshop-presenter")
 
     page.get_by_text("View settings").click()
     box = page.get_by_role("combobox", name=re.compile("Indicator"))
     box.wait_for(state="visible", timeout=30_000)
-    option = page.get_by_role("option", name=re.compile("probation", re.I))
+    option = page.get_by_role("option", name=re.compile("^Adults supervised by probation", re.I))
     for _attempt in range(4):  # the list can re-render (and close) while the page settles
         if not option.is_visible():
             box.click()  # opens the list
@@ -113,7 +113,7 @@ def test_presenter_link_opens_the_view_and_follows_the_indicator(workshop_url, p
     option.click()
     page.wait_for_function(
         "([text]) => { const f = [...document.querySelectorAll('iframe')].find(i => (i.title||'').includes('streamlit_folium'));"
-        " const l = f && f.contentDocument && f.contentDocument.querySelector('.meam-legend');"
+        " const l = f && f.contentDocument && f.contentDocument.querySelector('.meam-panel');"
         " return l && l.innerText !== text; }",
         arg=[before],
         timeout=60_000,
