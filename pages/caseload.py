@@ -7,7 +7,7 @@ from streamlit_folium import st_folium
 
 from meam_mapping.errors import EstimationError, InputError
 from meam_mapping.maps.interactive import choropleth
-from meam_mapping.pipeline.publish import category_layer, score_slice
+from meam_mapping.pipeline.display import category_layer, score_slice
 from meam_mapping.pipeline.zones import caseload_plan
 from meam_mapping.maps.spec import MapLayer, MapSpec
 from ui.cache import analysis_cached

@@ -7,7 +7,7 @@ from streamlit_folium import st_folium
 
 from meam_mapping.errors import EstimationError, InputError
 from meam_mapping.maps.interactive import choropleth
-from meam_mapping.pipeline.publish import category_layer, score_slice
+from meam_mapping.pipeline.display import category_layer, score_slice
 from meam_mapping.maps.spec import MapLayer, MapSpec
 from meam_mapping.schema import DOMAIN_LABELS, LEVEL_LABELS
 from ui.cache import domain_rates_cached, hotspots_cached, index_model_cached, typology_cached

@@ -9,14 +9,8 @@ from meam_mapping.errors import EstimationError, InputError
 from meam_mapping.estimate.funnel import funnel_figure
 from meam_mapping.maps.interactive import choropleth
 from meam_mapping.pipeline import pattern_lists
-from meam_mapping.pipeline.publish import (
-    display_table,
-    estimates_slice,
-    headline_of,
-    publish_hidden,
-    publish_overlap,
-    small_area_slice,
-)
+from meam_mapping.pipeline.display import display_table, estimates_slice, small_area_slice
+from meam_mapping.pipeline.publish import headline_of, publish_hidden, publish_overlap
 from meam_mapping.maps.spec import MapLayer, MapSpec
 from meam_mapping.schema import LEVEL_LABELS
 from ui.cache import analysis_cached, hidden_cached, prevalence_cached, visibility_cached

@@ -16,7 +16,7 @@ from meam_mapping.mapping import MapRequest, interactive_map
 from meam_mapping.maps.interactive import choropleth
 from meam_mapping.maps.spec import MapLayer, MapSpec
 from meam_mapping.maps.style import PALETTES
-from meam_mapping.pipeline.publish import display_table
+from meam_mapping.pipeline.display import display_table
 from meam_mapping.pipeline.scenarios import Scenario, index_map_data
 from meam_mapping.schema import LEVEL_LABELS
 from ui.cache import analysis_cached

@@ -12,7 +12,7 @@ from meam_mapping.disclosure import DisclosurePolicy
 from meam_mapping.errors import EstimationError, InputError
 from meam_mapping.mapping import MapRequest, interactive_map
 from meam_mapping.maps.simplify import simplify_for_display
-from meam_mapping.pipeline.publish import display_table
+from meam_mapping.pipeline.display import display_table
 from ui.cache import map_slice_cached
 from ui.widgets import download_csv, show_problem
 
