@@ -43,8 +43,10 @@ N_SESSIONS = 10
 N_UPLOADERS = 3
 #: Browser contexts (like separate people's browsers); sessions are tabs spread over them.
 N_CONTEXTS = 2
-#: Hard limit on the whole load test, in seconds.
-LOAD_BUDGET_S = 90.0
+#: Guard against a hang, not a speed target: timings are measured and written to
+#: test-artifacts/load_test.json, never asserted. A slower CI machine took 93 s
+#: for what takes 35 s here, so the guard is set far above both.
+LOAD_BUDGET_S = 400.0
 #: Time allowed to warm each browser context's cache before the clock starts.
 WARM_UP_S = 45.0
 #: Seconds between two sessions' arrivals.
