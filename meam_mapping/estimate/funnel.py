@@ -51,6 +51,7 @@ if TYPE_CHECKING:
 __all__ = [
     "FUNNEL_FLAGS",
     "FUNNEL_METHODS",
+    "put_limits",
     "count_control_limits",
     "funnel_figure",
     "funnel_flags",
@@ -287,17 +288,28 @@ def funnel_flags(
                 levels=(level,),
             )
             low[plotted], high[plotted] = limits["lower"], limits["upper"]
-        value = out["value"].to_numpy(dtype=float)
-        flag = np.where(
-            value > high, FUNNEL_FLAGS[0], np.where(value < low, FUNNEL_FLAGS[2], FUNNEL_FLAGS[1])
-        ).astype(object)
-        flag[~plotted] = FUNNEL_FLAGS[3]
-        out[f"limit_lower_{suffix}"] = low
-        out[f"limit_upper_{suffix}"] = high
-        out[f"flag_{suffix}"] = flag
+        put_limits(out, suffix, out["value"].to_numpy(dtype=float), low, high, plotted)
     out["unit"] = unit_info.label
     out["method"] = chosen
     return out
+
+
+def put_limits(
+    out: pd.DataFrame,
+    suffix: str,
+    value: np.ndarray,
+    low: np.ndarray,
+    high: np.ndarray,
+    plotted: np.ndarray,
+) -> None:
+    """Write one level's limits and each area's flag (above, within, below, not plotted) into ``out``."""
+    flag = np.where(
+        value > high, FUNNEL_FLAGS[0], np.where(value < low, FUNNEL_FLAGS[2], FUNNEL_FLAGS[1])
+    ).astype(object)
+    flag[~plotted] = FUNNEL_FLAGS[3]
+    out[f"limit_lower_{suffix}"] = low
+    out[f"limit_upper_{suffix}"] = high
+    out[f"flag_{suffix}"] = flag
 
 
 def _is_rate(table: pd.DataFrame, unit: str | None) -> bool:

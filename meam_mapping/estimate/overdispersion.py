@@ -45,7 +45,7 @@ import pandas as pd
 from scipy import stats
 
 from meam_mapping.errors import InputError
-from meam_mapping.estimate.funnel import FUNNEL_FLAGS
+from meam_mapping.estimate.funnel import put_limits
 
 __all__ = [
     "OVERDISPERSION_METHODS",
@@ -287,13 +287,7 @@ def overdispersed_flags(
                 dispersion, n[plotted], method=method, multiplier=multiplier, levels=(level,)
             )
             low[plotted], high[plotted] = limits["lower"], limits["upper"]
-        flag = np.where(
-            value > high, FUNNEL_FLAGS[0], np.where(value < low, FUNNEL_FLAGS[2], FUNNEL_FLAGS[1])
-        ).astype(object)
-        flag[~plotted] = FUNNEL_FLAGS[3]
-        out[f"limit_lower_{suffix}"] = low
-        out[f"limit_upper_{suffix}"] = high
-        out[f"flag_{suffix}"] = flag
+        put_limits(out, suffix, value, low, high, plotted)
     out["phi"] = dispersion.phi
     out["tau2"] = dispersion.tau2
     out.attrs["dispersion"] = dispersion

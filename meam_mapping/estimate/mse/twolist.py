@@ -123,6 +123,16 @@ def _check(n1: int, n2: int, m: int) -> list[str]:
     return warnings
 
 
+def _two_list(
+    n_hat: float, var: float, observed: int, alpha: float, method: str, warnings: list[str]
+) -> TwoListEstimate:
+    """Wrap a two-list point estimate and variance with Chao's log-normal interval."""
+    low, high = chao_log_interval(n_hat, var, observed, alpha)
+    return TwoListEstimate(
+        float(n_hat), low, high, float(var), int(observed), method, CI_METHOD, tuple(warnings)
+    )
+
+
 def chapman(n1: int, n2: int, m: int, *, alpha: float = 0.05) -> TwoListEstimate:
     """Chapman's nearly unbiased two-list estimate with its variance.
 
@@ -152,11 +162,7 @@ def chapman(n1: int, n2: int, m: int, *, alpha: float = 0.05) -> TwoListEstimate
     warnings = _check(n1, n2, m)
     n_hat = (n1 + 1) * (n2 + 1) / (m + 1) - 1
     var = (n1 + 1) * (n2 + 1) * (n1 - m) * (n2 - m) / ((m + 1) ** 2 * (m + 2))
-    observed = n1 + n2 - m
-    low, high = chao_log_interval(n_hat, var, observed, alpha)
-    return TwoListEstimate(
-        float(n_hat), low, high, float(var), int(observed), "chapman", CI_METHOD, tuple(warnings)
-    )
+    return _two_list(n_hat, var, n1 + n2 - m, alpha, "chapman", warnings)
 
 
 def lincoln_petersen(n1: int, n2: int, m: int, *, alpha: float = 0.05) -> TwoListEstimate:
@@ -183,15 +189,4 @@ def lincoln_petersen(n1: int, n2: int, m: int, *, alpha: float = 0.05) -> TwoLis
     warnings = _check(n1, n2, m)
     n_hat = n1 * n2 / m
     var = n1 * n2 * (n1 - m) * (n2 - m) / m**3
-    observed = n1 + n2 - m
-    low, high = chao_log_interval(n_hat, var, observed, alpha)
-    return TwoListEstimate(
-        float(n_hat),
-        low,
-        high,
-        float(var),
-        int(observed),
-        "lincoln_petersen",
-        CI_METHOD,
-        tuple(warnings),
-    )
+    return _two_list(n_hat, var, n1 + n2 - m, alpha, "lincoln_petersen", warnings)
