@@ -230,13 +230,14 @@ def hidden_by_area(dataset: Dataset, settings: AnalysisSettings = AnalysisSettin
     options = _options(settings)
     notes: list[str] = []
 
-    pooled, comparison = None, pd.DataFrame()
+    pooled, comparison, overall = None, pd.DataFrame(), None
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:
             model = MultipleSystemsEstimator(lists=lists, **options).fit(summed)
             pooled = _headline_from(model.result_, method=None, areas=0, label=POOLED_LABEL)
             comparison = model.comparison_
+            overall = model.result_
         except (EstimationError, InputError) as err:
             notes.append(f"All areas in one model: not estimated ({getattr(err, 'message', err)})")
         if by is None:
@@ -246,7 +247,7 @@ def hidden_by_area(dataset: Dataset, settings: AnalysisSettings = AnalysisSettin
             by_area = pd.DataFrame()
             level = None
         else:
-            frame = estimate_by_stratum(table, by, lists=lists, **options)
+            frame = estimate_by_stratum(table, by, lists=lists, overall=overall, **options)
             total = frame.iloc[-1]
             rows = frame.iloc[:-1].reset_index(drop=True)
             level = dataset.level_of(rows["area_code"].astype(str))

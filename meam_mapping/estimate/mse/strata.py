@@ -52,6 +52,7 @@ def estimate_by_stratum(
     *,
     pooled: bool = False,
     lists: Sequence[str] | None = None,
+    overall: HiddenPopulationEstimate | None = None,
     **kw: Any,
 ) -> pd.DataFrame:
     """One estimate per stratum plus a reconciled total.
@@ -67,6 +68,9 @@ def estimate_by_stratum(
         of a separate model per stratum.
     lists : sequence of str, optional
         List columns (auto-detected by default).
+    overall : HiddenPopulationEstimate, optional
+        The estimate from all strata added together, when the caller has
+        already fitted it with the same options (it is fitted here otherwise).
     **kw
         :class:`~meam_mapping.estimate.mse.MultipleSystemsEstimator` options.
 
@@ -93,7 +97,8 @@ def estimate_by_stratum(
         )
     table = validate_patterns(patterns, lists=lists, strata=[by])
     lists = list(table.lists)
-    overall = estimate_hidden(table.table.drop(columns=[by]), lists=lists, **kw)
+    if overall is None:
+        overall = estimate_hidden(table.table.drop(columns=[by]), lists=lists, **kw)
     if pooled:
         rows = _pooled_rows(table.table, by, lists, overall, kw.get("alpha", 0.05))
     else:
