@@ -7,8 +7,15 @@ from streamlit_folium import st_folium
 
 from meam_mapping.errors import EstimationError, InputError
 from meam_mapping.maps.interactive import choropleth
-from meam_mapping.pipeline.display import category_layer, score_slice
 from meam_mapping.maps.spec import MapLayer, MapSpec
+from meam_mapping.pipeline.display import (
+    DECILE_UNIT,
+    category_layer,
+    hotspot_layer,
+    index_table,
+    profile_table,
+    score_slice,
+)
 from meam_mapping.schema import DOMAIN_LABELS, LEVEL_LABELS
 from ui.cache import domain_rates_cached, hotspots_cached, index_model_cached, typology_cached
 from ui.state import current_dataset, kept, policy, remember, settings, update_settings
@@ -67,22 +74,30 @@ with tab_index:
         show_problem(err)
         st.stop()
     data = score_slice(scores.dropna(subset=["score"]), name="Composite index of multiple disadvantage")
+    index_title = "Composite index decile (10 = most concentrated)"
     fmap = choropleth(dataset.areas[level],
-                      MapLayer(data, title="Composite index (higher = more concentrated)", unit="index score",
+                      MapLayer(data, title=index_title, unit=DECILE_UNIT,
                                label=dataset.label, threshold=policy().threshold),
                       outlines=dataset.areas.get("lad") if level != "lad" else None)
     left, right = st.columns([5, 3])
     with left:
         st_folium(fmap, height=560, use_container_width=True, returned_objects=[], key="conc_map")
+    names = dataset.areas[level].set_index("area_code")["area_name"]
     with right:
-        names = dataset.areas[level].set_index("area_code")["area_name"]
-        top = scores.sort_values("rank").head(25)
-        st.markdown("**Highest-ranked areas**")
-        st.dataframe(
-            top.assign(area=top["area_code"].map(names))[["rank", "area", "score", "co_occurrence"]].rename(
-                columns={"rank": "Rank", "area": "Area", "score": "Score",
-                         "co_occurrence": "Domains in the top fifth"}),
-            hide_index=True, width="stretch", height=520)
+        st.markdown("**Areas where need is most concentrated**")
+        st.dataframe(index_table(scores, names), hide_index=True, width="stretch", height=520)
+    st.caption("The index is shown in deciles: 10 is the tenth of areas where need is most concentrated. "
+               "Exact scores are not shown or downloadable, because an area's exact place among the others "
+               "can tell where a hidden small count lies.")
+    exact = st.toggle("Show exact scores (not for sharing)", key=kept("conc_exact", False),
+                      help="For your own checking only. Exact scores are never in a download or the evidence pack.")
+    remember("conc_exact")
+    if exact:
+        st.warning("NOT FOR SHARING. Exact scores can reveal where a hidden small count lies. Do not copy them "
+                   "into reports, slides or messages; they are left out of every download and of the evidence pack.")
+        exact_scores = scores.dropna(subset=["score"]).sort_values("rank").head(25)
+        st.table(exact_scores.assign(area=exact_scores["area_code"].map(names))[["rank", "area", "score"]]
+                 .rename(columns={"rank": "Rank", "area": "Area", "score": "Score (not for sharing)"}))
     if model.excluded_ is not None and len(model.excluded_):
         st.caption(f"{len(model.excluded_)} areas left out because a domain rate is unknown (suppressed or missing).")
     st.caption("'Domains in the top fifth' counts in how many domains an area is among the highest 20%: "
@@ -103,11 +118,11 @@ with tab_types:
         show_problem(err)
     else:
         profiles = typology.profiles_
-        st.dataframe(profiles, hide_index=True, width="stretch")
+        st.dataframe(profile_table(profiles), hide_index=True, width="stretch")
         labels = typology.labels_.map(lambda c: f"Group {c}: " + profiles.set_index("cluster").loc[c, "description"])
         layer = category_layer(dataset.areas[level], labels)
         tmap = choropleth(dataset.areas[level],
-                          MapLayer(data, title="Composite index", unit="index score", label=dataset.label,
+                          MapLayer(data, title=index_title, unit=DECILE_UNIT, label=dataset.label,
                                    threshold=policy().threshold),
                           MapSpec(show_overlays=True), extra_layers={"Typology groups": layer})
         c1, c2 = st.columns([3, 2])
@@ -135,15 +150,16 @@ with tab_hot:
         show_problem(err)
     else:
         result = spots.result_
-        significant = [c for c in result["category"].unique() if c != "Not significant"]
         st.info(spots.explain())
         for warning in spots.warnings_:
             st.warning(warning)
-        layer = category_layer(dataset.areas[level], result.set_index("area_code")["category"], keep=significant)
+        layer = hotspot_layer(dataset.areas[level], result)
         hmap = choropleth(dataset.areas[level],
-                          MapLayer(data, title="Composite index", unit="index score", label=dataset.label,
+                          MapLayer(data, title=index_title, unit=DECILE_UNIT, label=dataset.label,
                                    threshold=policy().threshold),
                           MapSpec(show_overlays=True), extra_layers={"Significant areas": layer})
         st_folium(hmap, height=520, use_container_width=True, returned_objects=[], key="hot_map")
         counts = result["category"].value_counts()
         st.caption(" · ".join(f"{k}: {v}" for k, v in counts.items()))
+        st.caption("Each significant area says how sure the test is (e.g. 'Hot spot, 99% confidence'); "
+                   "exact z-scores and p-values are not shown, as they can be turned back into an area's score.")

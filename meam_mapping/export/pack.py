@@ -90,7 +90,7 @@ def pack_layers(dataset: Dataset, results: Analysis) -> dict[str, pd.DataFrame]:
                                            "co_occurrence"]]  # fmt: skip
             merged = merged.merge(idx, on="area_code", how="left")
         if "hotspots" in tables:
-            hot = tables["hotspots"][["area_code", "z", "p_fdr", "category"]]
+            hot = tables["hotspots"][["area_code", "category", "confidence"]]
             merged = merged.merge(hot.rename(columns={"category": "hotspot"}), on="area_code",
                                   how="left")  # fmt: skip
         if results.zone_assignment is not None:

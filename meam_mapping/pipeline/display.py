@@ -9,12 +9,12 @@ be shown.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pandas as pd
 
 from meam_mapping.dataset import Dataset
-from typing import TYPE_CHECKING
-
 from meam_mapping.disclosure import (
     DEFAULT_POLICY,
     GROUPED,
@@ -25,15 +25,22 @@ from meam_mapping.disclosure import (
     suppress_indicators,
 )
 from meam_mapping.errors import InputError
+from meam_mapping.pipeline.publish import hotspot_confidence, index_deciles
 from meam_mapping.pipeline.slices import indicator_all_levels
 
 if TYPE_CHECKING:
     import geopandas as gpd
 
+#: The unit the composite index is shown in by default.
+DECILE_UNIT = "decile (10 = the tenth of areas where need is most concentrated)"
+
 __all__ = [
     "category_layer",
     "display_table",
     "estimates_slice",
+    "hotspot_layer",
+    "index_table",
+    "profile_table",
     "score_slice",
     "small_area_slice",
 ]
@@ -119,20 +126,96 @@ def _adults_at(dataset: Dataset, level: str) -> pd.Series | None:
     return at_level.set_index("area_code")["denominator"]
 
 
-def score_slice(scores: pd.DataFrame, *, name: str, unit: str = "index score") -> pd.DataFrame:
-    """A map slice of a score that is not a count (marked as carrying no counts)."""
+def score_slice(
+    scores: pd.DataFrame,
+    *,
+    name: str,
+    unit: str = DECILE_UNIT,
+    exact: bool = False,
+) -> pd.DataFrame:
+    """A map slice of the composite index, as deciles unless exact scores are asked for.
+
+    Parameters
+    ----------
+    scores : pandas.DataFrame
+        ``area_code`` and ``score`` (the fitted index).
+    name : str
+        The indicator name the map shows.
+    unit : str
+        The unit the map shows (the decile wording by default).
+    exact : bool
+        Map the exact scores. They tell where each area sits among the
+        others, and so where a hidden rate lies: only for a page that warns
+        the user and keeps them out of every download.
+
+    Returns
+    -------
+    pandas.DataFrame
+        A slice marked as carrying no counts; ``value`` is the decile (1 to
+        10, 10 = most concentrated) by default.
+    """
+    value = (
+        scores["score"].to_numpy(dtype=float)
+        if exact
+        else index_deciles(scores["score"]).to_numpy(dtype=float, na_value=np.nan)
+    )
     out = pd.DataFrame(
         {
             "area_code": scores["area_code"].astype(str).to_numpy(),
             "count": np.nan,
             "denominator": np.nan,
-            "value": scores["score"].to_numpy(dtype=float),
+            "value": value,
             "suppressed": False,
             "unit": unit,
             "indicator_name": name,
         }
     )
     return mark_no_counts(out)
+
+
+def index_table(scores: pd.DataFrame, names: pd.Series, *, top: int = 25) -> pd.DataFrame:
+    """The areas where need is most concentrated, by decile (no exact score or rank).
+
+    The ``top`` highest-scoring areas, listed by decile and then by name, so
+    the order does not give away each area's exact rank.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``Decile`` (10 = most concentrated), ``Area`` and ``Domains in the top fifth``.
+    """
+    frame = scores.dropna(subset=["score"]).copy()
+    frame["decile"] = index_deciles(frame["score"])
+    frame = frame.sort_values("score", ascending=False).head(top)
+    frame["area"] = frame["area_code"].astype(str).map(names).fillna(frame["area_code"].astype(str))
+    frame = frame.sort_values(["decile", "area"], ascending=[False, True])
+    out = pd.DataFrame({"Decile": frame["decile"].to_numpy(), "Area": frame["area"].to_numpy()})
+    if "co_occurrence" in frame:
+        out["Domains in the top fifth"] = frame["co_occurrence"].to_numpy()
+    return out
+
+
+def profile_table(profiles: pd.DataFrame) -> pd.DataFrame:
+    """A typology's group profiles for the page: mean standardised rates to one decimal.
+
+    A group of a single area would otherwise show that area's own
+    standardised rates in full.
+    """
+    out = profiles.copy()
+    for column in out.columns:
+        if column not in ("cluster", "n_areas") and pd.api.types.is_float_dtype(out[column]):
+            out[column] = out[column].round(1)
+    return out
+
+
+def hotspot_layer(areas: gpd.GeoDataFrame, result: pd.DataFrame) -> gpd.GeoDataFrame:
+    """The significant hot and cold spots as a map layer, with a confidence band for each.
+
+    E.g. "Hot spot, 99% confidence": never the z-score or p-value.
+    """
+    words = hotspot_confidence(result)
+    words.index = result["area_code"].astype(str)
+    return category_layer(areas, words, keep=sorted(set(words) - {"Not significant"}))
 
 
 def small_area_slice(

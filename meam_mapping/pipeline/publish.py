@@ -20,8 +20,8 @@ import pandas as pd
 from meam_mapping.dataset import Dataset
 from meam_mapping.disclosure import (
     DEFAULT_POLICY,
-    carry_mark,
     DisclosurePolicy,
+    carry_mark,
     mark_no_counts,
     suppress_counts,
     suppress_indicators,
@@ -45,8 +45,11 @@ __all__ = [
     "headline_of",
     "map_slice",
     "publish_caseload",
+    "hotspot_confidence",
+    "index_deciles",
     "publish_headline",
     "publish_hidden",
+    "publish_hotspots",
     "publish_index",
     "publish_indicators",
     "publish_people",
@@ -315,6 +318,84 @@ def publish_caseload(plans: dict[int, CaseloadPlan], policy: DisclosurePolicy) -
     return suppress_counts(frame, ["people_to_reach"], policy, group_by=["coordinator_ratio"]).drop(
         columns=["suppression"]
     )
+
+
+def index_deciles(score: pd.Series) -> pd.Series:
+    """The decile of each composite-index score (10 = the tenth where need is most concentrated).
+
+    This is how the index is published by default: a band, not the score, so
+    the exact position of an area among the others (which would tell where a
+    hidden rate lies) is not given away. Missing scores stay missing.
+    """
+    values = pd.to_numeric(score, errors="coerce")
+    ranked = values.rank(method="first", ascending=True)
+    deciles = np.ceil(10 * ranked / max(int(ranked.count()), 1))
+    return pd.Series(deciles, index=score.index).astype("Int64")
+
+
+#: Confidence bands of a significant hot spot, surest first: (largest p-value, words).
+_CONFIDENCE_BANDS: tuple[tuple[float, str], ...] = (
+    (0.001, "99.9% confidence"),
+    (0.01, "99% confidence"),
+    (0.05, "95% confidence"),
+    (0.10, "90% confidence"),
+)
+
+
+def hotspot_confidence(result: pd.DataFrame) -> pd.Series:
+    """Words for how sure each hot- or cold-spot call is, in place of z-scores and p-values.
+
+    Parameters
+    ----------
+    result : pandas.DataFrame
+        :attr:`HotspotModel.result_` (``category``, ``significant``,
+        ``p_value``, ``p_fdr``, ``method``).
+
+    Returns
+    -------
+    pandas.Series
+        E.g. ``"Hot spot, 99% confidence"``; ``"Not significant"`` for the
+        rest. The p-value the call was made on (false-discovery-rate adjusted
+        when the method says so) is only placed in a band.
+    """
+    method = result["method"].astype(str) if "method" in result else pd.Series("", index=result.index)
+    adjusted = method.str.contains("FDR")
+    p = np.where(adjusted, pd.to_numeric(result["p_fdr"], errors="coerce"),
+                 pd.to_numeric(result["p_value"], errors="coerce"))  # fmt: skip
+    words = []
+    for category, significant, p_value in zip(
+        result["category"].astype(str), result["significant"].astype(bool), p, strict=True
+    ):
+        if not significant or category == "Not significant":
+            words.append("Not significant")
+            continue
+        band = next((text for limit, text in _CONFIDENCE_BANDS if p_value <= limit), None)
+        words.append(f"{category}, {band}" if band else category)
+    return pd.Series(words, index=result.index, dtype=object)
+
+
+def publish_hotspots(result: pd.DataFrame, names: pd.Series) -> pd.DataFrame:
+    """Hot and cold spots as they may be published: a category and a confidence band.
+
+    The statistic, its z-score and the p-values are left out: with the
+    neighbours' published values they turn back into the area's own score,
+    and so into where a hidden rate lies.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``area_code, area_name, category, confidence, method``.
+    """
+    frame = pd.DataFrame({
+        "area_code": result["area_code"].astype(str).to_numpy(),
+        "category": result["category"].astype(str).to_numpy(),
+        "confidence": hotspot_confidence(result).to_numpy(),
+        "method": result["method"].astype(str).to_numpy(),
+    })  # fmt: skip
+    frame.insert(1, "area_name", frame["area_code"].map(names))
+    return mark_no_counts(frame)
+
+
 def publish_index(
     scores: pd.DataFrame, published: pd.DataFrame, level: str, names: pd.Series
 ) -> pd.DataFrame:
@@ -330,8 +411,7 @@ def publish_index(
 
     frame = scores.copy()
     frame["area_code"] = frame["area_code"].astype(str)
-    ranked = frame["score"].rank(method="first", ascending=True)
-    frame["index_decile"] = np.ceil(10 * ranked / ranked.count()).astype("Int64")
+    frame["index_decile"] = index_deciles(frame["score"])
     at_level = published.loc[(published["level"] == level)
                              & (published["domain"].astype(str) != "context")]  # fmt: skip
     hidden = set(at_level.loc[at_level["suppressed"].astype(bool), "area_code"].astype(str))

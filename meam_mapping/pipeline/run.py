@@ -35,7 +35,7 @@ import pandas as pd
 
 from meam_mapping.caseload import CaseloadPlan
 from meam_mapping.dataset import Dataset
-from meam_mapping.disclosure import DisclosurePolicy, mark_no_counts
+from meam_mapping.disclosure import DisclosurePolicy
 from meam_mapping.errors import EstimationError, InputError
 from meam_mapping.pipeline import publish
 from meam_mapping.pipeline.concentration import find_hotspots, fit_index, hotspot_rule
@@ -257,9 +257,7 @@ def run(
             hotspots, hotspot_text = model.result_.reset_index(drop=True), model.explain()
             hotspots["area_code"] = hotspots["area_code"].astype(str)
             notes += list(model.warnings_)
-            tables["hotspots"] = mark_no_counts(
-                hotspots.assign(area_name=hotspots["area_code"].map(names))
-            )
+            tables["hotspots"] = publish.publish_hotspots(hotspots, names)
     else:
         unavailable["hotspots"] = "not available: the composite index could not be made"
 

@@ -84,11 +84,12 @@ def test_concentration_page_follows_weights_and_groups(app):
     app.switch_page("pages/concentration.py").run()
     assert not app.exception
     top = app.dataframe[0].value
-    assert list(top.columns) == ["Rank", "Area", "Score", "Domains in the top fifth"]
-    before = top["Score"].tolist()
+    assert list(top.columns) == ["Decile", "Area", "Domains in the top fifth"]
+    before = list(zip(top["Decile"], top["Area"], strict=True))
     app.slider(key="conc_w_justice").set_value(3.0).run()
     assert not app.exception
-    after = app.dataframe[0].value["Score"].tolist()
+    after_top = app.dataframe[0].value
+    after = list(zip(after_top["Decile"], after_top["Area"], strict=True))
     assert after != before  # moving a weight changes the index
     # Asking for three groups gives a profile table with three rows.
     app.selectbox(key="conc_k").set_value(3).run()
