@@ -63,6 +63,7 @@ __all__ = [
     "DEMO_KNOWN_INDICATORS",
     "DEMO_LISTS",
     "DEMO_PERIOD",
+    "DISTANCE_INDICATOR",
     "DEMO_SOURCE",
     "DemoData",
     "DemoTruth",
@@ -127,6 +128,10 @@ DEMO_KNOWN_INDICATORS: dict[str, tuple[str, str]] = {
     },
     "known_md_any": ("People facing multiple disadvantage known to any service", "any"),
 }
+
+#: Context indicator: distance (km) from each LSOA's centroid to the nearest
+#: service hub of its district.
+DISTANCE_INDICATOR = "distance_to_service_km"
 
 #: Age bands of the simulated cohort and their shares.
 DEMO_AGE_BANDS: dict[str, float] = {"18-24": 0.15, "25-34": 0.3, "35-49": 0.35, "50+": 0.2}
@@ -452,7 +457,7 @@ def build_demo(
     for j, name in enumerate(DEMO_LISTS):
         people[name] = seen[:, j]
 
-    indicators = _indicator_table(people, codes, adults, risk, rng)
+    indicators = _indicator_table(people, codes, adults, risk, rng, distance.to_numpy())
     patterns = _pattern_table(people)
     seen_any = people.loc[people[list(DEMO_LISTS)].sum(axis=1) > 0].groupby("area_code").size()
     by_lsoa = pd.DataFrame(
@@ -512,6 +517,7 @@ def _indicator_table(
     adults: np.ndarray,
     risk: pd.Series,
     rng: np.random.Generator,
+    distance_km: np.ndarray,
 ) -> pd.DataFrame:
     """Service caseloads per LSOA: cohort members seen plus other clients."""
     frames = []
@@ -579,6 +585,25 @@ def _indicator_table(
                 "denominator": np.nan,
                 "value": np.round(np.clip(score, 1, None), 1),
                 "unit": "score",
+                "source": DEMO_SOURCE,
+                "suppressed": np.zeros(n_codes, dtype=bool),
+            }
+        )
+    )
+    # Context: distance to the nearest service hub of the district (no draws),
+    # what a partnership gets by loading its service locations as points.
+    frames.append(
+        pd.DataFrame(
+            {
+                "area_code": codes,
+                "indicator": DISTANCE_INDICATOR,
+                "indicator_name": "Distance to the nearest service hub, km (synthetic)",
+                "domain": "context",
+                "period": DEMO_PERIOD,
+                "count": np.nan,
+                "denominator": np.nan,
+                "value": np.round(distance_km, 2),
+                "unit": "other",
                 "source": DEMO_SOURCE,
                 "suppressed": np.zeros(n_codes, dtype=bool),
             }

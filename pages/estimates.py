@@ -7,6 +7,7 @@ from streamlit_folium import st_folium
 
 from meam_mapping.errors import EstimationError, InputError
 from meam_mapping.estimate.funnel import funnel_figure
+from meam_mapping.estimate.visibility import VISIBILITY_VALIDATION
 from meam_mapping.maps.interactive import choropleth
 from meam_mapping.pipeline import pattern_lists
 from meam_mapping.pipeline.display import display_table, estimates_slice, small_area_slice
@@ -279,9 +280,13 @@ with tab_rates:
 
 with tab_gap:
     st.markdown(
-        "Areas are grouped with **peers** that look alike on context (here, deprivation). Each area's known count is "
-        "compared with what its peers' rate would give for its population. Far fewer known than expected may mean "
-        "people invisible to services, or genuinely less need: treat a flag as a question for local services."
+        "**Where are people least visible to services?** Among the people services know, the share known to "
+        "*two or more* services is a sign of how well services reach people there: where they reach people "
+        "poorly, people are seen by one service or by none. Within each district, the areas are split into "
+        "groups alike on a context that may affect how reachable people are (here, distance to the nearest "
+        "service point), and each group's share seen by two or more is compared with its district's by an "
+        "exact test. A flagged area is one where a larger share of people is likely hidden from every service. "
+        "It does not compare numbers of known people, so it does not mistake low need for hidden need."
     )
     catalogue = dataset.catalogue()
     context = catalogue.loc[catalogue["domain"] == "context", "indicator"].tolist()
@@ -291,13 +296,14 @@ with tab_gap:
     counted = catalogue.loc[catalogue["has_counts"], "indicator"].tolist()
     if not context_values or not counted:
         st.info(
-            "The visibility gap needs a context score (such as deprivation) and an indicator with counts."
+            "The visibility gap needs a context value per area (such as distance to services or rurality) "
+            "and counts per area of people known to any service and to two or more."
         )
     else:
         g1, g2 = st.columns(2)
         names = dict(zip(catalogue["indicator"], catalogue["indicator_name"], strict=True))
         target = g1.selectbox(
-            "Known cases",
+            "People known to two or more services",
             counted,
             format_func=names.get,
             index=counted.index("known_multiple_disadvantage")
@@ -305,10 +311,11 @@ with tab_gap:
             else 0,
             key="gap_target",
         )
+        preferred = [c for c in context_values if "distance" in c] or context_values[:1]
         ctx = g2.multiselect(
-            "Peers alike on",
+            "Areas grouped on",
             context_values,
-            default=context_values[:1],
+            default=preferred[:1],
             format_func=names.get,
             key="gap_context",
         )
@@ -320,21 +327,29 @@ with tab_gap:
             show_problem(err)
         else:
             st.info(assumption)
-            flagged = result.loc[result["flag"] != "as expected"]
+            st.caption(VISIBILITY_VALIDATION)
+            flagged = result.loc[result["flag"] != "as expected"].sort_values(["flag", "p_lower"])
             st.dataframe(
                 flagged[
-                    ["area_name", "area_code", "count", "expected", "lower", "upper", "flag"]
+                    ["area_name", "area_code", "group_label", "count", "group_share", "stratum_share",
+                     "p_lower", "flag"]
                 ].rename(
                     columns={
                         "area_name": "Area",
                         "area_code": "Code",
-                        "count": "Known",
-                        "expected": "Expected",
-                        "lower": "Expected range from",
-                        "upper": "to",
+                        "group_label": "Group",
+                        "count": "Known to any service",
+                        "group_share": "Group: share known to 2+",
+                        "stratum_share": "District: share known to 2+",
+                        "p_lower": "p (less visible)",
                         "flag": "Finding",
                     }
                 ),
                 hide_index=True,
                 width="stretch",
+                column_config={
+                    "Group: share known to 2+": st.column_config.NumberColumn(format="percent"),
+                    "District: share known to 2+": st.column_config.NumberColumn(format="percent"),
+                    "p (less visible)": st.column_config.NumberColumn(format="%.4f"),
+                },
             )

@@ -1,27 +1,59 @@
-"""The visibility gap: fewer people known to services than similar areas suggest.
+"""The visibility gap: where people facing multiple disadvantage are least visible to services.
 
-Areas are grouped into peer groups on standardised context indicators (for
-example a deprivation score and adult population density) by k-means, with the
-number of groups chosen by the silhouette score when not given (Rousseeuw
-1987). For each area the peers' pooled rate (sum of their counts over the sum
-of their denominators, leaving the area itself out) times the area's own
-denominator is the number of people we would expect services to know about.
+Among people known to *any* service, the share known to *two or more* rises
+with how visible people are: where services reach people well, someone seen
+by one service is likely to be seen by another too; where services reach
+people poorly (far from service points, in rural areas), people are seen by
+one service or by none. The share seen by two or more is therefore a
+visibility signal that services can give per area without linking records
+(two aggregated counts), and a lower share means a larger share of people
+seen by no service at all (the hidden share).
 
-The observed count is compared with that expected count by an exact Poisson
-test, the method Fingertips uses for small counts and for funnel-plot limits:
-``lower`` and ``upper`` are the counts between which the observed count would
-be unsurprising, and the observed/expected ratio has the exact Poisson
-interval of the observed count divided by the expected count (as for an
-indirectly standardised ratio). An area is flagged "fewer known than expected"
-exactly when the whole ratio interval lies below 1, i.e. when its count is
-below ``lower``. The peers' rate is treated as known; with peer groups of many
-areas its own uncertainty is small next to the area's.
+Comparing *known counts* with peers' rates (the earlier design) cannot tell
+hidden need from low need: both give few known people. This comparison does
+not use the known count as the outcome, only the *mix* of the known.
+
+Method
+------
+1. Within each stratum (district by default, because districts differ in how
+   their services work and the multiple systems estimates are made per
+   district), areas are put into ``n_groups`` peer groups on a *visibility
+   context*: quantile bands of one covariate (for example distance to the
+   nearest service point, or rurality) or, with several covariates, k-means
+   groups of the standardised values. The groups are formed from the context
+   only, never from the counts tested.
+2. For each group, the share of its known people seen by two or more services
+   is compared with the share in its whole stratum by the exact conditional
+   (hypergeometric) test: under the null hypothesis that everyone known in the
+   stratum is equally likely to be seen by two or more wherever they live, the
+   group's two-or-more count is a hypergeometric draw (population = people
+   known in the stratum, successes = those known to two or more, draws =
+   people known in the group). This is Fisher's exact test of the group
+   against the rest of its stratum, one tail at a time.
+3. Every area of a group whose lower-tail p-value is at most
+   ``(1 - confidence) / 2`` is flagged "less visible than the rest of its
+   district"; the upper tail at the same level gives "more visible". Areas
+   with no known people are still flagged with their group: visibility
+   belongs to the place, not to the count.
+4. The number of areas flagged by chance alone is exact: for each group the
+   probability, under the null, that the test rejects is ``P(S <= c)`` with
+   ``c`` the largest count the test rejects (at most the nominal level, less
+   for small groups because counts are discrete); the expected number of
+   chance flags is the sum of that probability over the areas assessed.
+
+Assumptions: within a stratum, the people known to services in each area are
+alike apart from their visibility (the same mix of needs and of services);
+the context really separates places that services reach differently; the
+lists counted in "two or more" are the same everywhere. A flag says people
+there are *less visible*, so a larger share is likely hidden; the number of
+hidden people also depends on how many people face multiple disadvantage
+there, which the small-area estimates give.
 
 References
 ----------
-Rousseeuw, P. J. (1987). Silhouettes. J. Comput. Appl. Math. 20, 53-65.
-Breslow, N. E. & Day, N. E. (1987). Statistical Methods in Cancer Research,
-vol. II (indirect standardisation, exact Poisson limits). IARC, Lyon.
+Fisher, R. A. (1935). The logic of inductive inference. J. R. Stat. Soc. 98, 39-82.
+Agresti, A. (2002). Categorical Data Analysis, 2nd ed., sect. 3.5 (exact
+conditional tests). Wiley.
 """
 
 from __future__ import annotations
@@ -30,27 +62,33 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 from sklearn.cluster import KMeans
-from sklearn.metrics import silhouette_score
-from sklearn.preprocessing import StandardScaler
 
 from meam_mapping.errors import InputError
-from meam_mapping.estimate.funnel import count_control_limits
-from meam_mapping.indicators.intervals import count_interval
-from meam_mapping.indicators.units import rate_unit
 
-__all__ = ["VISIBILITY_FLAGS", "VisibilityGap", "visibility_gap"]
+__all__ = [
+    "VISIBILITY_FLAGS",
+    "VISIBILITY_METHOD",
+    "VISIBILITY_VALIDATION",
+    "VisibilityGap",
+    "lower_tail_test",
+    "visibility_gap",
+]
 
 #: The flags, in the words shown to people.
 VISIBILITY_FLAGS: tuple[str, ...] = (
-    "fewer known than expected (possible hidden need)",
+    "less visible than the rest of its district (more people likely hidden)",
     "as expected",
-    "more known than expected",
+    "more visible than the rest of its district",
     "not assessed",
 )
-
-#: Fewest areas with a known count for any comparison.
-MIN_AREAS = 4
+VISIBILITY_METHOD = (
+    "share of known people seen by two or more services, peer groups on a visibility context "
+    "within each district, exact conditional (hypergeometric) test"
+)
+#: Fewest areas a peer group may have.
+MIN_GROUP_AREAS = 3
 
 
 def _rows(mask: np.ndarray) -> int | list[int]:
@@ -72,183 +110,207 @@ def _numeric_column(table: pd.DataFrame, column: str) -> np.ndarray:
     return values.to_numpy(dtype=float, copy=True)
 
 
-class VisibilityGap:
-    """Compare each area's known count with what its peer areas suggest.
+def lower_tail_test(
+    known: float, two_plus: float, group_known: float, group_two_plus: float, alpha: float
+) -> tuple[float, float, float, float]:
+    """Exact tests of a group's two-or-more share against its stratum's.
 
     Parameters
     ----------
-    n_clusters : 'auto' or int, default 'auto'
-        Number of peer groups. ``'auto'`` tries 2 to ``max_clusters`` groups
-        and keeps the one with the best silhouette score among those whose
-        smallest group has at least ``min_cluster_size`` areas (one group if
-        none qualifies).
+    known, two_plus : float
+        People known to any service / to two or more in the whole stratum.
+    group_known, group_two_plus : float
+        The same in the group.
+    alpha : float
+        Level of each tail.
+
+    Returns
+    -------
+    tuple of float
+        ``(p_lower, p_upper, chance_lower, chance_upper)``: the one-sided
+        p-values and the exact probabilities, under the null, that each tail
+        rejects at ``alpha``.
+    """
+    support = np.arange(int(group_known) + 1)
+    pmf = stats.hypergeom.pmf(support, int(known), int(two_plus), int(group_known))
+    cdf = np.minimum(np.cumsum(pmf), 1.0)  # P(S <= s)
+    sf = np.minimum(np.cumsum(pmf[::-1])[::-1], 1.0)  # P(S >= s)
+    low, high = cdf[cdf <= alpha], sf[sf <= alpha]
+    s = int(group_two_plus)
+    return (
+        float(cdf[s]),
+        float(sf[s]),
+        float(low.max()) if low.size else 0.0,
+        float(high.max()) if high.size else 0.0,
+    )
+
+
+class VisibilityGap:
+    """Find areas whose known people are less visible to services than their district's.
+
+    Parameters
+    ----------
     context : list of str
-        Columns of context indicators the peer groups are formed on (for
-        example ``['deprivation_score', 'adults_per_hectare']``).
-    random_state : int, default 0
-        Seed for k-means.
+        Columns of the visibility context (e.g. ``['distance_km']``); one
+        column gives quantile bands, several give k-means groups.
+    stratum : str, optional
+        Column naming each area's district (stratum); the whole table is one
+        stratum when None.
+    any_column, two_plus_column : str
+        Columns with people known to any service / to two or more.
+    n_groups : int, default 2
+        Peer groups per stratum (2: e.g. the nearer and the farther half;
+        fewer where a stratum has too few areas for ``MIN_GROUP_AREAS`` per
+        group).
     confidence : float, default 0.95
-        Level of the intervals and of the flags. With many areas, about
-        ``(1 - confidence) / 2`` of them are flagged each way by chance alone;
-        0.998 makes that rarer.
-    max_clusters : int, default 8
-    min_cluster_size : int, default 3
-    unit : str, default 'per 1,000'
-        Unit of ``peer_rate`` in the result.
+        Two-sided level: each flag uses one tail at ``(1 - confidence) / 2``.
+    random_state : int, default 0
+        Seed for k-means (several context columns only).
 
     Attributes
     ----------
-    clusters_ : pandas.Series
-        Peer group (1, 2, ...) of each area, indexed by ``area_code``; groups
-        are numbered in increasing order of the first context indicator.
-    n_clusters_ : int
-    silhouette_ : dict of int to float
-        Silhouette score of each number of groups tried (empty if not 'auto').
-    cluster_summary_ : pandas.DataFrame
-        Per group: ``cluster, areas, count, denominator, rate`` and the mean
-        of each context indicator.
     result_ : pandas.DataFrame
-        ``area_code, cluster, observed, expected, lower, upper, ratio,
-        ratio_lower, ratio_upper, flag`` plus ``denominator, peer_rate,
-        n_peers, reason`` (and ``area_name`` when given). ``lower``/``upper``
-        bound the counts consistent with the peers' rate; ``flag`` is one of
-        :data:`VISIBILITY_FLAGS`.
+        One row per area: ``area_code`` (``area_name`` when given), ``stratum,
+        group, group_label, known, two_plus, group_share, stratum_share,
+        ratio, p_lower, p_upper, flag, chance, reason``. ``group_share`` and
+        ``stratum_share`` are shares of known people seen by two or more;
+        ``ratio`` their ratio; ``chance`` the exact probability, under the
+        null, that the area is flagged less visible.
+    groups_ : pandas.DataFrame
+        One row per peer group: ``stratum, group, group_label, areas, known,
+        two_plus, group_share, stratum_share, p_lower, p_upper, flag``.
+    expected_by_chance_ : float
+        Exact expected number of areas flagged "less visible" when visibility
+        does not differ within strata.
+    n_flagged_ : int
+        Areas flagged "less visible".
     assumption_text_ : str
-        A plain-English paragraph on what the comparison assumes.
+        The method, its assumptions and the flags' count against chance, in words.
 
     Examples
     --------
     >>> rng = np.random.default_rng(0)
-    >>> deprivation = np.repeat([10.0, 40.0], 20) + rng.normal(0, 1, 40)
-    >>> denominator = np.full(40, 1500.0)
-    >>> count = rng.poisson(np.where(deprivation > 25, 0.02, 0.005) * denominator)
-    >>> t = pd.DataFrame({"area_code": [f"E{i:02d}" for i in range(40)], "count": count,
-    ...                   "denominator": denominator, "deprivation": deprivation})
-    >>> gap = VisibilityGap(context=["deprivation"]).fit(t)
-    >>> gap.n_clusters_
-    2
+    >>> distance = rng.uniform(0, 20, 120)
+    >>> known = rng.poisson(8, 120)
+    >>> share = 1 / (1 + np.exp(-(0.8 - 0.12 * distance)))
+    >>> table = pd.DataFrame({"area_code": [f"A{i}" for i in range(120)],
+    ...     "known_any": known, "known_2plus": rng.binomial(known, share), "distance_km": distance})
+    >>> gap = VisibilityGap(context=["distance_km"]).fit(table)
+    >>> gap.groups_["flag"].iloc[-1]
+    'less visible than the rest of its district (more people likely hidden)'
     """
 
     def __init__(
         self,
-        n_clusters: int | str = "auto",
         *,
         context: Sequence[str] | None = None,
-        random_state: int | None = 0,
+        stratum: str | None = None,
+        any_column: str = "known_any",
+        two_plus_column: str = "known_2plus",
+        n_groups: int = 2,
         confidence: float = 0.95,
-        max_clusters: int = 8,
-        min_cluster_size: int = 3,
-        unit: str = "per 1,000",
+        random_state: int | None = 0,
     ) -> None:
-        self.n_clusters = n_clusters
         self.context = context
-        self.random_state = random_state
+        self.stratum = stratum
+        self.any_column = any_column
+        self.two_plus_column = two_plus_column
+        self.n_groups = n_groups
         self.confidence = confidence
-        self.max_clusters = max_clusters
-        self.min_cluster_size = min_cluster_size
-        self.unit = unit
+        self.random_state = random_state
 
     # ----------------------------------------------------------------- checks
-    def _context_matrix(self, table: pd.DataFrame) -> np.ndarray:
+    def _check(self, table: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        if not isinstance(table, pd.DataFrame):
+            raise InputError(f"expected a table, got {type(table).__name__}")
         if not self.context:
             raise InputError(
-                "no context indicators were chosen",
-                expected="context= naming one or more columns, e.g. ['deprivation_score']",
-                fix="Choose the indicators that peer areas should be similar on",
+                "no visibility context was chosen",
+                expected="context= naming one or more columns, e.g. ['distance_km']",
+                fix="Choose what makes places easier or harder for services to reach "
+                "(distance to services, rurality, deprivation)",
             )
-        context = list(self.context)
-        missing = [c for c in context if c not in table.columns]
+        needed = ["area_code", self.any_column, self.two_plus_column, *self.context]
+        needed += [self.stratum] if self.stratum else []
+        missing = [c for c in needed if c not in table.columns]
         if missing:
             raise InputError(
-                "the table has no context column " + ", ".join(repr(c) for c in missing),
+                "the table has no column " + ", ".join(repr(c) for c in missing),
                 column=missing,
-                expected="columns " + ", ".join(repr(c) for c in table.columns),
+                expected="columns " + ", ".join(repr(c) for c in needed),
             )
-        matrix = np.column_stack([_numeric_column(table, c) for c in context])
-        blank = np.isnan(matrix)
-        if blank.any():
-            columns = [c for c, bad in zip(context, blank.any(axis=0), strict=True) if bad]
+        if table["area_code"].duplicated().any():
             raise InputError(
-                f"{int(blank.any(axis=1).sum())} areas have no value for a context indicator",
-                row=_rows(blank.any(axis=1)),
-                column=columns,
+                "some area codes appear more than once",
+                row=_rows(table["area_code"].duplicated().to_numpy()),
+                column="area_code",
+                expected="one row per area",
+            )
+        if not 0 < float(self.confidence) < 1:
+            raise InputError(f"confidence={self.confidence!r} is not a level",
+                             expected="a number between 0 and 1, e.g. 0.95")  # fmt: skip
+        if isinstance(self.n_groups, bool) or not isinstance(self.n_groups, (int, np.integer)) \
+                or self.n_groups < 2:  # fmt: skip
+            raise InputError(f"n_groups={self.n_groups!r} cannot be used",
+                             expected="a whole number of 2 or more")  # fmt: skip
+        known = _numeric_column(table, self.any_column)
+        two = _numeric_column(table, self.two_plus_column)
+        for name, values in ((self.any_column, known), (self.two_plus_column, two)):
+            bad = (values < 0) | (values % 1 != 0)
+            if bad.any():
+                raise InputError(f"{int(bad.sum())} values in {name!r} are negative or fractional",
+                                 row=_rows(bad), column=name, expected="whole numbers of 0 or more")  # fmt: skip
+        over = two > known
+        if over.any():
+            raise InputError(
+                f"{int(over.sum())} areas have more people known to two or more services than "
+                "to any service",
+                row=_rows(over),
+                column=[self.two_plus_column, self.any_column],
+                expected="two or more <= any",
+                fix="Check the two columns are the same people, period and lists",
+            )
+        if "suppressed" in table.columns:
+            hidden = table["suppressed"].fillna(False).astype(bool).to_numpy()
+            known[hidden], two[hidden] = np.nan, np.nan
+        matrix = np.column_stack([_numeric_column(table, c) for c in self.context])
+        blank = np.isnan(matrix).any(axis=1)
+        if blank.any():
+            raise InputError(
+                f"{int(blank.sum())} areas have no value for a context indicator",
+                row=_rows(blank),
+                column=list(self.context),
                 expected="a context value for every area",
                 fix="Fill the gaps, or drop those areas or that indicator",
             )
-        constant = [c for c, sd in zip(context, matrix.std(axis=0), strict=True) if sd == 0]
-        if constant:
-            raise InputError(
-                "context indicator " + ", ".join(repr(c) for c in constant) + " has the same "
-                "value in every area, so it cannot tell areas apart",
-                column=constant,
-                expected="indicators that vary between areas",
-                fix="Drop that indicator from the context",
-            )
-        return matrix
-
-    def _counts(self, table: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
-        for column in ("area_code", "count", "denominator"):
-            if column not in table.columns:
-                raise InputError(
-                    f"the table has no column {column!r}",
-                    column=column,
-                    expected="columns area_code, count, denominator and the context indicators",
-                )
-        count = _numeric_column(table, "count")
-        denominator = _numeric_column(table, "denominator")
-        for name, values in (("count", count), ("denominator", denominator)):
-            negative = values < 0
-            if negative.any():
-                raise InputError(
-                    f"{int(negative.sum())} values in {name!r} are negative",
-                    row=_rows(negative),
-                    column=name,
-                    expected="numbers of 0 or more",
-                )
-        if "suppressed" in table.columns:
-            count[table["suppressed"].fillna(False).astype(bool).to_numpy()] = np.nan
-        return count, denominator
+        return known, two, matrix
 
     # ----------------------------------------------------------------- groups
-    def _choose_groups(self, scaled: np.ndarray) -> tuple[np.ndarray, dict[int, float]]:
-        n = len(scaled)
-        if self.n_clusters != "auto":
-            k = self.n_clusters
-            if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or not 1 <= k <= n // 2:
-                raise InputError(
-                    f"n_clusters={k!r} cannot be used with {n} areas",
-                    expected=f"'auto' or a whole number from 1 to {max(n // 2, 1)}",
-                    fix="Use 'auto' or fewer peer groups",
-                )
-            return self._kmeans(scaled, int(k)), {}
-        scores: dict[int, float] = {}
-        best: tuple[float, np.ndarray] | None = None
-        distinct = len(np.unique(scaled, axis=0))
-        for k in range(2, min(self.max_clusters, n // self.min_cluster_size, distinct - 1) + 1):
-            labels = self._kmeans(scaled, k)
-            if np.bincount(labels).min() < self.min_cluster_size:
-                continue
-            scores[k] = float(silhouette_score(scaled, labels))
-            if best is None or scores[k] > best[0]:
-                best = (scores[k], labels)
-        return (best[1] if best else np.zeros(n, dtype=int)), scores
-
-    def _kmeans(self, scaled: np.ndarray, k: int) -> np.ndarray:
-        if k == 1:
-            return np.zeros(len(scaled), dtype=int)
-        model = KMeans(n_clusters=k, n_init=10, random_state=self.random_state)
-        return model.fit_predict(scaled)
+    def _groups(self, matrix: np.ndarray) -> np.ndarray:
+        """Peer group (0, 1, ...) of each area of one stratum, ordered by the first column."""
+        n = len(matrix)
+        k = int(min(self.n_groups, n // MIN_GROUP_AREAS))
+        if k < 2 or len(np.unique(matrix, axis=0)) < 2:
+            return np.zeros(n, dtype=int)
+        if matrix.shape[1] == 1:
+            ranks = stats.rankdata(matrix[:, 0], method="average")
+            return np.minimum(((ranks - 0.5) / n * k).astype(int), k - 1)
+        scaled = (matrix - matrix.mean(axis=0)) / np.where(matrix.std(axis=0) > 0, matrix.std(axis=0), 1)
+        labels = KMeans(n_clusters=k, n_init=10, random_state=self.random_state).fit_predict(scaled)
+        order = pd.Series(matrix[:, 0]).groupby(labels).mean().sort_values().index
+        relabel = {old: new for new, old in enumerate(order)}
+        return np.array([relabel[x] for x in labels])
 
     # ----------------------------------------------------------------- fit
     def fit(self, table: pd.DataFrame, y: None = None) -> VisibilityGap:
-        """Form peer groups and compare each area with its peers.
+        """Group areas on the context and test each group against its stratum.
 
         Parameters
         ----------
         table : pandas.DataFrame
-            One row per area: ``area_code``, ``count`` (blank or
-            ``suppressed`` True where unknown), ``denominator`` and the
-            ``context`` columns.
+            One row per area: ``area_code``, the any and two-or-more columns
+            (blank, or ``suppressed`` True, where unknown), the context
+            columns and the stratum column.
         y : None
             Ignored (scikit-learn convention).
 
@@ -260,136 +322,91 @@ class VisibilityGap:
         Raises
         ------
         InputError
-            Missing columns or context values, constant context, too few areas,
-            an unusable ``n_clusters``.
+            Missing or inconsistent columns, blank context, unusable options.
         """
-        if not isinstance(table, pd.DataFrame):
-            raise InputError(f"expected a table, got {type(table).__name__}")
-        unit = rate_unit(self.unit)
-        count, denominator = self._counts(table)
-        matrix = self._context_matrix(table)
-        known = ~np.isnan(count) & (denominator > 0)
-        if len(table) < MIN_AREAS or known.sum() < MIN_AREAS:
-            raise InputError(
-                f"too few areas with a known count ({int(known.sum())}) to compare areas "
-                "with their peers",
-                expected=f"at least {MIN_AREAS} areas with a count and a denominator",
-                fix="Use a finer geography or a larger study area",
-            )
-        if table["area_code"].duplicated().any():
-            raise InputError(
-                "some area codes appear more than once",
-                row=_rows(table["area_code"].duplicated().to_numpy()),
-                column="area_code",
-                expected="one row per area",
-            )
-
-        scaled = StandardScaler().fit_transform(matrix)
-        raw_labels, self.silhouette_ = self._choose_groups(scaled)
-        order = pd.Series(matrix[:, 0]).groupby(raw_labels).mean().sort_values().index
-        relabel = {old: new for new, old in enumerate(order, start=1)}
-        labels = np.array([relabel[x] for x in raw_labels])
-        self.n_clusters_ = len(order)
+        known, two, matrix = self._check(table)
         codes = table["area_code"].astype(str).to_numpy()
-        self.clusters_ = pd.Series(labels, index=pd.Index(codes, name="area_code"), name="cluster")
-
-        frame = pd.DataFrame({"cluster": labels, "known": known})
-        frame["c"] = np.where(known, count, 0.0)
-        frame["d"] = np.where(known, denominator, 0.0)
-        totals = frame.groupby("cluster")[["c", "d", "known"]].transform("sum")
-        own_c, own_d = frame["c"].to_numpy(), frame["d"].to_numpy()
-        peer_c = totals["c"].to_numpy() - own_c
-        peer_d = totals["d"].to_numpy() - own_d
-        n_peers = totals["known"].to_numpy().astype(int) - known.astype(int)
-        assessable = known & (n_peers > 0) & (peer_d > 0)
-        peer_rate = np.where(n_peers > 0, peer_c / np.where(peer_d > 0, peer_d, np.nan), np.nan)
-        expected = np.where(assessable, peer_rate * denominator, np.nan)
-
-        level = float(self.confidence)
-        lower = np.full(len(table), np.nan)
-        upper = np.full(len(table), np.nan)
-        ratio_lower = np.full(len(table), np.nan)
-        ratio_upper = np.full(len(table), np.nan)
-        ratio = np.full(len(table), np.nan)
-        if assessable.any():
-            e = expected[assessable]
-            o = count[assessable]
-            limits = count_control_limits(e, confidence=level)
-            lower[assessable] = limits["lower"].to_numpy()
-            upper[assessable] = limits["upper"].to_numpy()
-            # Exact Poisson interval of the observed count (the one implementation).
-            o_low, o_high = count_interval(o, method="exact", confidence=level)
-            with np.errstate(divide="ignore", invalid="ignore"):
-                ratio[assessable] = np.where(e > 0, o / e, np.nan)
-                ratio_lower[assessable] = np.where(e > 0, o_low / e, np.nan)
-                ratio_upper[assessable] = np.where(e > 0, o_high / e, np.nan)
-
-        flag = np.full(len(table), VISIBILITY_FLAGS[1], dtype=object)
-        flag[count < lower] = VISIBILITY_FLAGS[0]
-        flag[count > upper] = VISIBILITY_FLAGS[2]
-        flag[~assessable] = VISIBILITY_FLAGS[3]
-        reason = np.full(len(table), None, dtype=object)
-        reason[known & ~assessable] = "no peer area with a known count"
-        reason[~(denominator > 0)] = "denominator missing or zero"
-        reason[np.isnan(count)] = "count suppressed or missing"
-
-        result = pd.DataFrame({"area_code": codes, "cluster": labels, "observed": count})
-        result["expected"] = expected
-        result["lower"], result["upper"] = lower, upper
-        result["ratio"], result["ratio_lower"], result["ratio_upper"] = (
-            ratio,
-            ratio_lower,
-            ratio_upper,
+        strata = (
+            table[self.stratum].astype(str).to_numpy()
+            if self.stratum
+            else np.full(len(table), "study area", dtype=object)
         )
-        result["flag"] = flag
-        result["denominator"] = denominator
-        result["peer_rate"] = peer_rate * unit.multiplier
-        result["n_peers"] = n_peers
+        alpha = (1 - float(self.confidence)) / 2
+        counted = ~np.isnan(known)
+        group = np.zeros(len(table), dtype=int)
+        rows = []
+        for s in pd.unique(strata):
+            inside = np.flatnonzero(strata == s)
+            group[inside] = self._groups(matrix[inside])
+            k_s, t_s = np.nansum(known[inside]), np.nansum(two[inside])
+            for g in np.unique(group[inside]):
+                members = inside[group[inside] == g]
+                use = members[counted[members]]
+                k_g, t_g = known[use].sum(), two[use].sum()
+                ctx = matrix[members, 0]
+                row = {
+                    "stratum": s, "group": int(g) + 1, "areas": len(members),
+                    "group_label": f"{s}: group {int(g) + 1} ({self.context[0]} "
+                                   f"{ctx.min():.3g} to {ctx.max():.3g})",
+                    "known": k_g, "two_plus": t_g,
+                    "group_share": t_g / k_g if k_g > 0 else np.nan,
+                    "stratum_share": t_s / k_s if k_s > 0 else np.nan,
+                    "p_lower": np.nan, "p_upper": np.nan, "chance": 0.0, "chance_upper": 0.0,
+                    "assessed": k_g > 0 and k_g < k_s and 0 < t_s < k_s,
+                }  # fmt: skip
+                if row["assessed"]:
+                    p_lo, p_hi, c_lo, c_hi = lower_tail_test(k_s, t_s, k_g, t_g, alpha)
+                    row.update(p_lower=p_lo, p_upper=p_hi, chance=c_lo, chance_upper=c_hi)
+                rows.append(row)
+        groups = pd.DataFrame(rows)
+        flag = np.where(groups["p_lower"] <= alpha, VISIBILITY_FLAGS[0],
+                        np.where(groups["p_upper"] <= alpha, VISIBILITY_FLAGS[2], VISIBILITY_FLAGS[1]))  # fmt: skip
+        groups["flag"] = np.where(groups["assessed"], flag, VISIBILITY_FLAGS[3])
+        groups["ratio"] = groups["group_share"] / groups["stratum_share"]
+        self.groups_ = groups
+
+        key = pd.MultiIndex.from_arrays([strata, group + 1])
+        per = groups.set_index(["stratum", "group"]).reindex(key)
+        result = pd.DataFrame({"area_code": codes, "stratum": strata, "group": group + 1})
+        for column in ("group_label", "group_share", "stratum_share", "ratio", "p_lower",
+                       "p_upper", "flag", "chance"):  # fmt: skip
+            result[column] = per[column].to_numpy()
+        result.insert(3, "known", known)
+        result.insert(4, "two_plus", two)
+        reason = np.full(len(table), None, dtype=object)
+        not_assessed = result["flag"].to_numpy() == VISIBILITY_FLAGS[3]
+        reason[not_assessed] = "no one known in the group, or the district cannot be compared"
+        reason[~counted] = "count suppressed or missing (the area's group is still assessed)"
         result["reason"] = reason
+        result.loc[not_assessed, "chance"] = 0.0
         if "area_name" in table.columns:
             result.insert(1, "area_name", table["area_name"].to_numpy())
         self.result_ = result
         self.context_ = list(self.context or [])
-        self.cluster_summary_ = self._summary(frame, matrix, unit.multiplier)
-        self.assumption_text_ = self._assumption_text(result)
+        self.n_flagged_ = int((result["flag"] == VISIBILITY_FLAGS[0]).sum())
+        self.expected_by_chance_ = float(result["chance"].sum())
+        self.method_ = VISIBILITY_METHOD
+        self.assumption_text_ = self._assumption_text()
         return self
 
-    def _summary(self, frame: pd.DataFrame, matrix: np.ndarray, multiplier: int) -> pd.DataFrame:
-        grouped = frame.groupby("cluster")
-        summary = pd.DataFrame(
-            {
-                "areas": grouped.size(),
-                "count": grouped["c"].sum(),
-                "denominator": grouped["d"].sum(),
-            }
-        )
-        summary["rate"] = summary["count"] / summary["denominator"] * multiplier
-        means = pd.DataFrame(matrix, columns=self.context_).groupby(frame["cluster"]).mean()
-        return summary.join(means).reset_index()
-
-    def _assumption_text(self, result: pd.DataFrame) -> str:
+    def _assumption_text(self) -> str:
         names = ", ".join(self.context_)
-        fewer = int((result["flag"] == VISIBILITY_FLAGS[0]).sum())
-        chance = (
-            (1 - float(self.confidence)) / 2 * int((result["flag"] != VISIBILITY_FLAGS[3]).sum())
-        )
-        groups = (
-            "one peer group (the areas could not be split into distinct groups)"
-            if self.n_clusters_ == 1
-            else f"{self.n_clusters_} peer groups"
-        )
+        level = (1 - float(self.confidence)) / 2
+        where = "its district" if self.stratum else "the study area"
         return (
-            f"Areas were put into {groups} of areas that are alike on {names}. "
-            "The comparison assumes that areas alike on these measures should have similar "
-            "rates of people known to services, so each area's known count is compared with "
-            "what its peers' combined rate would give for its population. An area with fewer "
-            "people known than expected may have people whose needs are not visible to "
-            "services (for example because services are hard to reach there), but it may "
-            "also genuinely have less need, for reasons the context measures do not capture. "
-            f"{fewer} areas were flagged as having fewer known than expected; at the "
-            f"{float(self.confidence) * 100:g}% level about {chance:.1f} such flags would be "
-            "expected by chance alone, so treat a flag as a prompt to ask local services, "
-            "not as proof of hidden need."
+            f"Within each district, areas were put into up to {self.n_groups} groups of areas alike on "
+            f"{names}. For each group, the share of the people known to services who are known to two "
+            f"or more services was compared with the same share in {where}: where services reach "
+            "people less well, fewer of the people they know are known to several services, and more "
+            "people are likely to be known to none. The test is exact (Fisher's test of the group "
+            f"against {where}, one-sided at {level:.1%}). "
+            f"{self.n_flagged_} areas were flagged as less visible; if visibility did not differ "
+            f"within districts, {self.expected_by_chance_:.1f} areas would be flagged on average by "
+            "chance alone (worked out exactly for these groups and counts). The comparison assumes "
+            "that the people known in each group have the same mix of needs and services as the rest "
+            f"of {where}, and that {names} separates places that services reach differently. A flag "
+            "says a larger *share* of people there is likely hidden; how *many* depends on how many "
+            "people face multiple disadvantage there (see the small-area estimates)."
         )
 
 
@@ -397,23 +414,20 @@ def visibility_gap(
     table: pd.DataFrame,
     *,
     context: Sequence[str],
-    n_clusters: int | str = "auto",
-    random_state: int | None = 0,
+    stratum: str | None = None,
+    any_column: str = "known_any",
+    two_plus_column: str = "known_2plus",
+    n_groups: int = 2,
     confidence: float = 0.95,
-    unit: str = "per 1,000",
 ) -> pd.DataFrame:
-    """Compare each area's known count with its peers' rate in one call.
+    """Flag areas less visible than their district in one call.
 
     Parameters
     ----------
     table : pandas.DataFrame
         As for :meth:`VisibilityGap.fit`.
-    context : list of str
-        Context indicator columns to form peer groups on.
-    n_clusters : 'auto' or int, default 'auto'
-    random_state : int, default 0
-    confidence : float, default 0.95
-    unit : str, default 'per 1,000'
+    context, stratum, any_column, two_plus_column, n_groups, confidence
+        As for :class:`VisibilityGap`.
 
     Returns
     -------
@@ -421,10 +435,26 @@ def visibility_gap(
         :attr:`VisibilityGap.result_`.
     """
     model = VisibilityGap(
-        n_clusters,
         context=context,
-        random_state=random_state,
+        stratum=stratum,
+        any_column=any_column,
+        two_plus_column=two_plus_column,
+        n_groups=n_groups,
         confidence=confidence,
-        unit=unit,
     )
     return model.fit(table).result_
+
+
+#: What the validation (``python bench/visibility.py``; bench/results/visibility.md) found, in words.
+VISIBILITY_VALIDATION = (
+    "Checked against the truth on simulated worlds where people far from services are less visible "
+    "(the demo world and 24 others with gentler and steeper falls in visibility): with areas grouped on "
+    "distance to the nearest service point, flagged areas had a higher true share of people hidden from "
+    "every service than the other areas in 22 of the 24 worlds (on average 59% against 36%; on the demo "
+    "40% against 28%, 101 areas flagged where 7.1 would be by chance). They did not have more hidden "
+    "people per area (about 2.0 against 1.9; on the demo 1.5 against 1.5), because people far from "
+    "services are also fewer: use the small-area estimates for numbers. Grouped on deprivation instead, "
+    "flags were right in only about half of the worlds. When visibility did not differ, the number "
+    "of flags matched the exact chance count (7.1 flags on average against 7.06 expected, over 200 "
+    "redraws of the demo)."
+)

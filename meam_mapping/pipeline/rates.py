@@ -201,35 +201,84 @@ def visibility(
     policy: DisclosurePolicy = DEFAULT_POLICY,
     *,
     period: str | None = None,
+    any_indicator: str | None = None,
 ) -> tuple[pd.DataFrame, str]:
-    """Known cases against peers' expectation, per area (suppressed), and the assumption text."""
+    """Areas less visible to services than the rest of their district (suppressed), and the text.
+
+    Parameters
+    ----------
+    dataset : Dataset
+    indicator : str
+        People known to two or more services (e.g. ``known_multiple_disadvantage``).
+    context : list of str
+        Context indicators (values) that separate places services reach
+        differently, e.g. distance to the nearest service or rurality.
+    level : str
+        Level of the areas (usually ``'lsoa'``); areas are compared within
+        their district when the level's areas carry ``lad_code``.
+    policy : DisclosurePolicy
+    period : str, optional
+    any_indicator : str, optional
+        People known to any service; default ``known_md_any`` or ``known_any``.
+
+    Returns
+    -------
+    tuple of (pandas.DataFrame, str)
+        One row per area (``area_code, area_name, group_label, count, group_share,
+        stratum_share, ratio, p_lower, flag, chance, reason``; ``count`` = known
+        to any service, suppressed) with ``attrs`` ``expected_by_chance``,
+        ``n_flagged`` and ``method``; and the plain-English method text.
+    """
     from meam_mapping.estimate import VisibilityGap
 
-    target, _ = indicator_all_levels(dataset, indicator, period)
-    target = target.loc[
-        target["level"] == level, ["area_code", "count", "denominator", "suppressed"]
-    ]
-    frame = target.copy()
+    ids = set(dataset.indicators["indicator"].astype(str))
+    if any_indicator is None:
+        any_indicator = next((c for c in ("known_md_any", "known_any") if c in ids), None)
+    if any_indicator is None or any_indicator not in ids:
+        raise InputError(
+            "the visibility gap needs the number of people known to any service per area",
+            column="indicator",
+            expected=f"an indicator 'known_md_any' (or 'known_any') beside {indicator!r}",
+            fix="Ask the services for the count of people known to at least one of them per area "
+            "(an aggregated count, no records about people)",
+        )
+    frames = {}
+    for key, name in (("known_any", any_indicator), ("known_2plus", indicator)):
+        rows, _ = indicator_all_levels(dataset, name, period)
+        rows = rows.loc[rows["level"] == level].drop_duplicates("area_code").set_index("area_code")
+        if rows.empty:
+            raise InputError(f"indicator {name!r} has no counts at level {level!r}",
+                             fix="Choose the level the counts come at")  # fmt: skip
+        frames[key] = rows
+    frame = pd.DataFrame({
+        "known_any": frames["known_any"]["count"],
+        "known_2plus": frames["known_2plus"]["count"].reindex(frames["known_any"].index),
+        "suppressed": frames["known_any"]["suppressed"].astype(bool)
+        | frames["known_2plus"]["suppressed"].reindex(frames["known_any"].index).fillna(True).astype(bool),
+    })  # fmt: skip
+    frame.loc[frame[["known_any", "known_2plus"]].isna().any(axis=1), "suppressed"] = True
+    frame = frame.fillna({"known_any": 0.0, "known_2plus": 0.0})
+    frame.index = frame.index.astype(str).rename("area_code")
     for name in context:
         ctx = dataset.indicators.loc[dataset.indicators["indicator"] == name]
         if ctx.empty:
             raise InputError(f"there is no context indicator {name!r}")
-        if not ctx["area_code"].isin(frame["area_code"]).any():
+        if not ctx["area_code"].isin(frame.index).any():
             raise InputError(
                 f"the context indicator {name!r} is not available at level {level!r}",
                 fix="Choose the level the context indicator comes at (context scores are not aggregated)",
             )
-        frame[name] = frame["area_code"].map(
-            ctx.drop_duplicates("area_code").set_index("area_code")["value"]
-        )
-    frame = frame.loc[~frame["suppressed"].astype(bool)]
-    model = VisibilityGap(context=context, random_state=0).fit(frame.drop(columns="suppressed"))
-    result = model.result_.rename(columns={"observed": "count"})
-    safe = suppress_counts(
-        result, ["count"], policy, derived={"count": ["ratio", "ratio_lower", "ratio_upper"]}
-    )
-    names = dataset.areas[level].set_index("area_code")["area_name"]
-    safe["area_name"] = safe["area_code"].map(names)
+        frame[name] = frame.index.map(ctx.drop_duplicates("area_code").set_index("area_code")["value"])
+    frame = frame.dropna(subset=list(context))
+    areas = dataset.areas[level].set_index("area_code")
+    stratum = None
+    if level != "lad" and "lad_code" in areas and areas["lad_code"].notna().all():
+        frame["lad_code"] = frame.index.map(areas["lad_code"].astype(str))
+        stratum = "lad_code"
+    model = VisibilityGap(context=list(context), stratum=stratum).fit(frame.reset_index())
+    result = model.result_.rename(columns={"known": "count"}).drop(columns=["two_plus", "p_upper"])
+    safe = suppress_counts(result, ["count"], policy, derived={"count": []})
+    safe["area_name"] = safe["area_code"].map(areas["area_name"])
+    safe.attrs.update(expected_by_chance=model.expected_by_chance_, n_flagged=model.n_flagged_,
+                      method=model.method_)  # fmt: skip
     return safe, model.assumption_text_
-
-

@@ -1,3 +1,11 @@
+"""The visibility gap against known truth: exact tests, exact chance counts, hidden need found.
+
+Worked examples are checked against scipy's Fisher exact test (the
+hypergeometric test of a group against its stratum is Fisher's test of the
+group against the rest); the chance count against redraws from the exact null
+law; the flags against the true hidden people of simulated demo worlds.
+"""
+
 from __future__ import annotations
 
 import numpy as np
@@ -5,180 +13,180 @@ import pandas as pd
 import pytest
 from numpy.testing import assert_allclose
 from scipy import stats
-from sklearn.metrics import adjusted_rand_score
 
 from meam_mapping.errors import InputError
-from meam_mapping.estimate.visibility import VISIBILITY_FLAGS, VisibilityGap, visibility_gap
+from meam_mapping.estimate.visibility import (
+    VISIBILITY_FLAGS,
+    VisibilityGap,
+    lower_tail_test,
+    visibility_gap,
+)
 
-FEWER, AS_EXPECTED, MORE, NOT_ASSESSED = VISIBILITY_FLAGS
+LESS, AS_EXPECTED, MORE, NOT_ASSESSED = VISIBILITY_FLAGS
 
 
-def _synthetic(seed=0, n_per_group=40, plant=()):
-    """Three kinds of area (deprivation / density) with their own true rates."""
+def _world(seed=0, slope=0.15, n=160, districts=2):
+    """Areas whose share seen by 2+ (visibility) falls with distance when slope > 0."""
     rng = np.random.default_rng(seed)
-    centres = [(10.0, 5.0, 0.004), (30.0, 20.0, 0.010), (55.0, 40.0, 0.020)]
-    rows = []
-    for group, (dep, density, rate) in enumerate(centres):
-        for _ in range(n_per_group):
-            rows.append((group, dep + rng.normal(0, 2), density + rng.normal(0, 2), rate))
-    group, dep, density, rate = map(np.array, zip(*rows, strict=True))
-    denominator = rng.integers(1500, 3000, len(group)).astype(float)
-    count = rng.poisson(rate * denominator).astype(float)
-    for i in plant:
-        count[i] = np.round(count[i] * 0.3)
+    distance = rng.uniform(0, 20, n)
+    people = rng.poisson(10, n)
+    logit_seen = 0.8 - slope * distance
+    seen_prob = 1 / (1 + np.exp(-logit_seen))
+    # Each person seen by each of 3 services independently: any / two or more.
+    counts = np.zeros((n, 4), dtype=int)  # people by number of services (0..3)
+    for i in range(n):
+        k = rng.binomial(3, seen_prob[i], size=people[i])
+        counts[i] = np.bincount(k, minlength=4)
     return pd.DataFrame(
         {
-            "area_code": [f"E0100{i:04d}" for i in range(len(group))],
-            "area_name": [f"Area {i}" for i in range(len(group))],
-            "count": count,
-            "denominator": denominator,
-            "deprivation": dep,
-            "density": density,
-            "true_group": group,
+            "area_code": [f"E01{i:06d}" for i in range(n)],
+            "area_name": [f"Area {i}" for i in range(n)],
+            "lad_code": np.where(np.arange(n) % districts == 0, "E07000001", "E07000002"),
+            "distance_km": distance,
+            "known_any": counts[:, 1:].sum(axis=1),
+            "known_2plus": counts[:, 2:].sum(axis=1),
+            "n_true": people,
+            "hidden": counts[:, 0],
         }
     )
 
 
-def test_peer_groups_are_recovered_and_labelled_by_first_context():
-    table = _synthetic()
-    gap = VisibilityGap(context=["deprivation", "density"]).fit(table)
-    assert gap.n_clusters_ == 3
-    assert adjusted_rand_score(table["true_group"], gap.clusters_.to_numpy()) == 1.0
-    # groups numbered from the least to the most deprived
-    assert list(gap.cluster_summary_["deprivation"].round()) == sorted(
-        gap.cluster_summary_["deprivation"].round()
-    )
-    assert set(gap.silhouette_) >= {2, 3} and max(gap.silhouette_, key=gap.silhouette_.get) == 3
+def test_group_test_is_fishers_exact_test():
+    # District: 60 known, 30 by two or more; group: 20 known, 5 by two or more.
+    p_lower, p_upper, chance_lower, chance_upper = lower_tail_test(60, 30, 20, 5, 0.025)
+    table = [[5, 20 - 5], [30 - 5, (60 - 20) - (30 - 5)]]  # group vs rest of district
+    assert_allclose(p_lower, stats.fisher_exact(table, alternative="less")[1], rtol=1e-10)
+    assert_allclose(p_upper, stats.fisher_exact(table, alternative="greater")[1], rtol=1e-10)
+    # the exact chance of rejecting is at most the level and is attained by a count
+    law = stats.hypergeom(60, 30, 20)
+    c = max(s for s in range(21) if law.cdf(s) <= 0.025)
+    assert_allclose(chance_lower, law.cdf(c)) and chance_lower <= 0.025
+    assert law.cdf(c + 1) > 0.025
+    assert 0 < chance_upper <= 0.025
 
 
-def test_planted_undercounts_are_flagged():
-    planted = [85, 90, 95, 100, 105, 110]  # all in the most deprived group (expected ~40 each)
-    table = _synthetic(plant=planted)
-    result = VisibilityGap(context=["deprivation", "density"]).fit(table).result_
-    assert (result.loc[planted, "flag"] == FEWER).all()
-    assert (result.loc[planted, "ratio_upper"] < 1).all()
-    assert ((result["flag"] == FEWER).sum() - len(planted)) <= 4
-
-
-def test_uniform_data_flags_almost_nothing():
-    # Rates differ between kinds of area but not within them: comparing with peers
-    # flags little (about 5% at the 95% level by chance), while a single study-wide
-    # rate would flag most of the least and most deprived areas.
-    table = _synthetic(seed=5)
-    gap = VisibilityGap(context=["deprivation", "density"]).fit(table)
-    flagged = (gap.result_["flag"] != AS_EXPECTED).sum()
-    assert flagged <= 0.08 * len(table)
-    naive = VisibilityGap(1, context=["deprivation", "density"]).fit(table).result_
-    assert (naive["flag"] != AS_EXPECTED).sum() > 0.5 * len(table)
-
-
-def test_leave_one_out_worked_example():
-    # One peer group: area 1's peers have (20 + 30 + 40) / (1000 * 3) = 0.03, so it
-    # should have 30 people known; area 4's peers (10 + 20 + 30) / 3000 -> 20 expected.
+def test_worked_example_groups_and_flags():
+    # One stratum, 6 areas: the far half has 2 of 20 known seen by 2+, the near half 18 of 20.
     table = pd.DataFrame(
         {
-            "area_code": ["a", "b", "c", "d"],
-            "count": [10, 20, 30, 40],
-            "denominator": [1000.0] * 4,
-            "deprivation": [1.0, 2.0, 3.0, 4.0],
+            "area_code": list("abcdef"),
+            "known_any": [7, 7, 6, 7, 7, 6],
+            "known_2plus": [6, 6, 6, 1, 1, 0],
+            "distance_km": [1.0, 2.0, 3.0, 10.0, 11.0, 12.0],
         }
     )
-    gap = VisibilityGap(1, context=["deprivation"]).fit(table)
+    gap = VisibilityGap(context=["distance_km"]).fit(table)
     r = gap.result_
-    assert_allclose(r["expected"], [30.0, 26.666667, 23.333333, 20.0], rtol=1e-6)
-    assert_allclose(r["peer_rate"], [30.0, 26.666667, 23.333333, 20.0], rtol=1e-6)
-    assert_allclose(r["ratio"], [1 / 3, 0.75, 30 / 23.333333, 2.0], rtol=1e-6)
-    # ratio limits: exact Poisson limits of the observed count / expected
-    # (10 events: 4.7954 to 18.3904, Armitage & Berry chi-squared form)
-    assert_allclose(
-        r.loc[0, ["ratio_lower", "ratio_upper"]].astype(float),
-        [4.7954 / 30, 18.3904 / 30],
-        atol=1e-4,
-    )
-    assert list(r["flag"]) == [FEWER, AS_EXPECTED, AS_EXPECTED, MORE]
-    assert list(r["n_peers"]) == [3, 3, 3, 3]
-    # the flag is the observed count against the limits for the expected count
-    assert (r.loc[0, "observed"] < r.loc[0, "lower"]) and (r.loc[3, "observed"] > r.loc[3, "upper"])
-    assert_allclose(stats.chi2.ppf(0.975, 2 * r.loc[0, "lower"] + 2) / 2, 30.0, rtol=1e-8)
+    assert list(r["group"]) == [1, 1, 1, 2, 2, 2]
+    assert list(r["flag"]) == [MORE] * 3 + [LESS] * 3
+    assert_allclose(r["group_share"], [0.9] * 3 + [0.1] * 3)
+    assert_allclose(r["stratum_share"], 0.5)
+    fisher = stats.fisher_exact([[2, 18], [18, 2]], alternative="less")[1]
+    assert_allclose(r.loc[5, "p_lower"], fisher, rtol=1e-10)
+    law = stats.hypergeom(40, 20, 20)
+    c = max(s for s in range(21) if law.cdf(s) <= 0.025)
+    assert_allclose(gap.expected_by_chance_, 6 * law.cdf(c))  # both groups, by symmetry
+    assert gap.n_flagged_ == 3
 
 
-def test_suppressed_counts_are_not_assessed_and_not_used_by_peers():
-    table = pd.DataFrame(
-        {
-            "area_code": list("abcde"),
-            "count": [10.0, 20.0, 30.0, 40.0, 999.0],
-            "denominator": [1000.0] * 5,
-            "suppressed": [False, False, False, False, True],
-            "deprivation": [1.0, 2.0, 3.0, 4.0, 5.0],
-        },
-        index=[7, 3, 9, 1, 5],  # a filtered table keeps its old index
-    )
-    r = visibility_gap(table, context=["deprivation"], n_clusters=1)
-    assert r.loc[4, "flag"] == NOT_ASSESSED and np.isnan(r.loc[4, "observed"])
-    assert r.loc[4, "reason"] == "count suppressed or missing"
-    assert_allclose(r.loc[0, "expected"], 30.0)
+def test_flagged_areas_have_a_higher_true_hidden_share():
+    higher = []
+    for seed in range(20):
+        world = _world(seed)
+        r = VisibilityGap(context=["distance_km"], stratum="lad_code").fit(world).result_
+        flagged = (r["flag"] == LESS).to_numpy()
+        assert flagged.any()
+        share = [world["hidden"][m].sum() / world["n_true"][m].sum() for m in (flagged, ~flagged)]
+        higher.append(share[0] > share[1])
+    assert all(higher)
+
+
+def test_expected_by_chance_matches_redraws_from_the_exact_null_law():
+    world = _world(3, slope=0.0)
+    gap = VisibilityGap(context=["distance_km"], stratum="lad_code", n_groups=4).fit(world)
+    rng = np.random.default_rng(11)
+    flags = []
+    for _ in range(100):
+        redrawn = world.copy()
+        for _, rows in world.groupby("lad_code"):
+            redrawn.loc[rows.index, "known_2plus"] = rng.multivariate_hypergeometric(
+                rows["known_any"].to_numpy(), int(rows["known_2plus"].sum())
+            )
+        flags.append(
+            VisibilityGap(context=["distance_km"], stratum="lad_code", n_groups=4)
+            .fit(redrawn)
+            .n_flagged_
+        )
+    flags = np.asarray(flags)
+    # groups of ~20 areas are flagged together: compare the mean with its standard error
+    se = flags.std(ddof=1) / np.sqrt(len(flags))
+    assert abs(flags.mean() - gap.expected_by_chance_) < 3 * se + 0.05
+    assert gap.expected_by_chance_ < 0.025 * len(world)  # discrete tests are conservative
+
+
+def test_several_context_columns_use_groups_ordered_by_the_first():
+    world = _world(1).assign(other=lambda t: t["distance_km"] * 2 + 1)
+    gap = VisibilityGap(context=["distance_km", "other"], stratum="lad_code", n_groups=3).fit(world)
+    means = world.groupby([gap.result_["stratum"], gap.result_["group"]])["distance_km"].mean()
+    for _, by_group in means.groupby(level=0):
+        assert list(by_group) == sorted(by_group)
+
+
+def test_suppressed_areas_keep_their_group_flag_and_leave_the_counts():
+    world = _world(2)
+    hidden = world.assign(suppressed=False)
+    hidden.loc[[0, 2], "suppressed"] = True
+    r = VisibilityGap(context=["distance_km"], stratum="lad_code").fit(hidden).result_
+    assert np.isnan(r.loc[0, "known"]) and r.loc[0, "flag"] != NOT_ASSESSED
+    assert "suppressed" in r.loc[0, "reason"]
+    full = VisibilityGap(context=["distance_km"], stratum="lad_code").fit(world).result_
+    assert r.loc[0, "group_share"] != full.loc[0, "group_share"] or world.loc[0, "known_any"] == 0
 
 
 def test_function_twin_matches_estimator():
-    table = _synthetic(seed=2, n_per_group=15)
-    a = visibility_gap(table, context=["deprivation", "density"], random_state=4)
-    b = VisibilityGap(context=["deprivation", "density"], random_state=4).fit(table).result_
+    world = _world(4)
+    a = visibility_gap(world, context=["distance_km"], stratum="lad_code")
+    b = VisibilityGap(context=["distance_km"], stratum="lad_code").fit(world).result_
     pd.testing.assert_frame_equal(a, b)
-    assert list(a.columns[:11]) == [
-        "area_code",
-        "area_name",
-        "cluster",
-        "observed",
-        "expected",
-        "lower",
-        "upper",
-        "ratio",
-        "ratio_lower",
-        "ratio_upper",
-        "flag",
-    ]
+    assert list(a.columns[:5]) == ["area_code", "area_name", "stratum", "group", "known"]
 
 
-def test_assumption_text_explains_both_readings():
-    gap = VisibilityGap(context=["deprivation"]).fit(_synthetic(n_per_group=10))
+def test_text_gives_method_chance_and_assumptions():
+    gap = VisibilityGap(context=["distance_km"], stratum="lad_code").fit(_world(5))
     text = gap.assumption_text_
-    assert (
-        "similar" in text
-        and "not visible to services" in text
-        and "genuinely have less need" in text
-    )
-    assert "deprivation" in text
+    assert f"{gap.expected_by_chance_:.1f} areas would be flagged" in text
+    assert "two or more services" in text and "exact" in text and "distance_km" in text
+    assert f"{gap.n_flagged_} areas were flagged" in text
 
 
 def test_init_only_stores_parameters():
-    gap = VisibilityGap(3, context=["x"], random_state=9)
+    gap = VisibilityGap(context=["x"], stratum="lad_code", random_state=9)
     assert vars(gap) == {
-        "n_clusters": 3,
         "context": ["x"],
-        "random_state": 9,
+        "stratum": "lad_code",
+        "any_column": "known_any",
+        "two_plus_column": "known_2plus",
+        "n_groups": 2,
         "confidence": 0.95,
-        "max_clusters": 8,
-        "min_cluster_size": 3,
-        "unit": "per 1,000",
+        "random_state": 9,
     }
 
 
 def test_clear_errors():
-    table = _synthetic(n_per_group=5)
-    with pytest.raises(InputError, match="no context indicators"):
-        VisibilityGap().fit(table)
-    with pytest.raises(InputError, match="'poverty'"):
-        VisibilityGap(context=["poverty"]).fit(table)
-    with pytest.raises(InputError, match="same value in every area"):
-        VisibilityGap(context=["deprivation", "flat"]).fit(table.assign(flat=1.0))
-    gappy = table.copy()
-    gappy.loc[3, "density"] = np.nan
-    with pytest.raises(InputError, match="row 5") as err:
-        VisibilityGap(context=["deprivation", "density"]).fit(gappy)
-    assert "'density'" in err.value.message
-    with pytest.raises(InputError, match="too few areas"):
-        VisibilityGap(context=["deprivation"]).fit(table.head(3))
-    with pytest.raises(InputError, match="n_clusters"):
-        VisibilityGap(20, context=["deprivation"]).fit(table)
-    with pytest.raises(InputError, match="negative"):
-        VisibilityGap(context=["deprivation"]).fit(table.assign(count=-1.0))
+    world = _world(6, n=20)
+    with pytest.raises(InputError, match="no visibility context"):
+        VisibilityGap().fit(world)
+    with pytest.raises(InputError, match="'rurality'"):
+        VisibilityGap(context=["rurality"]).fit(world)
+    with pytest.raises(InputError, match="more people known to two or more"):
+        VisibilityGap(context=["distance_km"]).fit(world.assign(known_2plus=world["known_any"] + 1))
+    gappy = world.copy()
+    gappy.loc[3, "distance_km"] = np.nan
+    with pytest.raises(InputError, match="row 5"):
+        VisibilityGap(context=["distance_km"]).fit(gappy)
+    with pytest.raises(InputError, match="n_groups"):
+        VisibilityGap(context=["distance_km"], n_groups=1).fit(world)
+    with pytest.raises(InputError, match="negative or fractional"):
+        VisibilityGap(context=["distance_km"]).fit(world.assign(known_any=-1))
+    with pytest.raises(InputError, match="appear more than once"):
+        VisibilityGap(context=["distance_km"]).fit(pd.concat([world, world.head(1)]))
