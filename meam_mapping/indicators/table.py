@@ -46,6 +46,14 @@ def readable_name(indicator_id: object) -> str:
     return text[:1].upper() + text[1:] if text else "Unnamed indicator"
 
 
+def _per_value(values: pd.Series, func) -> pd.Series:  # noqa: ANN001 - a callable
+    """``values.map(func)``, calling ``func`` once per distinct value (a million rows are normal)."""
+    codes, uniques = pd.factorize(values, sort=False, use_na_sentinel=False)
+    results = np.empty(len(uniques), dtype=object)
+    results[:] = [func(u) for u in uniques]
+    return pd.Series(results[codes], index=values.index, dtype=object)
+
+
 def _blank(values: pd.Series) -> pd.Series:
     text = values.astype("object").where(values.notna(), "").astype(str).str.strip()
     return text.str.lower().isin(_BLANK)
@@ -76,8 +84,8 @@ def _is_done(table: pd.DataFrame) -> bool:
 
 def _parse_units(
     table: pd.DataFrame, file: str | None, column: str, default_unit: str | None
-) -> pd.Series:
-    """A :class:`Unit` per row, refusing units that are not understood (with rows)."""
+) -> tuple[pd.Series, dict[str, Unit]]:
+    """Unit text per row and its :class:`Unit` per distinct text; refuses units not understood."""
     written = table["unit"] if "unit" in table.columns else pd.Series("", index=table.index)
     text = written.astype("object").where(written.notna(), "").astype(str).str.strip()
     parsed: dict[str, Unit | None] = {}
@@ -98,7 +106,7 @@ def _parse_units(
             expected=ACCEPTED_UNIT_FORMS,
             fix="Write the unit in one of these forms (for example 'per 1,000 adults')",
         )
-    return units
+    return text, parsed
 
 
 def fill_vocabulary(
@@ -162,16 +170,19 @@ def fill_vocabulary(
     # A name that is just the id (a heading such as "drug_alcohol_treatment") is made readable.
     blank_name = _blank(names) | (names.astype(str) == ids)
     out["indicator_name"] = (
-        names.astype("object").where(~blank_name, ids.map(readable_name)).astype(str)
+        names.astype("object").where(~blank_name, _per_value(ids, readable_name)).astype(str)
     )
 
-    units = _parse_units(out, file, unit_column, default_unit)
+    text, parsed = _parse_units(out, file, unit_column, default_unit)
+    units = text.map(parsed)  # one lookup per row, one parse per distinct unit
     labels = (
         out["unit_label"] if "unit_label" in out.columns else pd.Series(np.nan, index=out.index)
     )
-    out["unit"] = units.map(lambda u: u.code).astype(str)
+    out["unit"] = text.map({t: u.code for t, u in parsed.items()}).astype(str)
     out["unit_label"] = (
-        labels.astype("object").where(~_blank(labels), units.map(lambda u: u.label)).astype(str)
+        labels.astype("object")
+        .where(~_blank(labels), text.map({t: u.label for t, u in parsed.items()}))
+        .astype(str)
     )
 
     rows = pd.Series(_rows(out, pd.Series(True, index=out.index)), index=out.index)

@@ -46,7 +46,7 @@ from meam_mapping.io.layouts import (
 from meam_mapping.io.read import RawTable, read_table
 from meam_mapping.io.safety import guard_loader
 from meam_mapping.io.validate import GSS_PATTERN, validate_indicator_table
-from meam_mapping.io.values import guess_unit
+from meam_mapping.io.values import guess_unit, map_unique
 from meam_mapping.schema import DOMAIN_LABELS, DOMAINS, INDICATOR_COLUMNS
 
 __all__ = [
@@ -132,12 +132,18 @@ def _domain_of(text: str) -> str | None:
 
 
 def _clean_codes(long: pd.DataFrame, notes: list[str]) -> pd.DataFrame:
-    codes = long["area_code"].astype(str).str.strip().str.replace(r"\s+", "", regex=True)
+    # Each distinct code once (a million rows hold some tens of thousands of areas).
+    positions, uniques = pd.factorize(long["area_code"].astype(str), sort=False)
+    codes = pd.Series(uniques, dtype=object).str.strip().str.replace(r"\s+", "", regex=True)
     upper = codes.str.upper()
     fixed = ~codes.str.match(GSS_PATTERN) & upper.str.match(GSS_PATTERN)
-    if fixed.any():
-        notes.append(f"{int(fixed.sum())} area code(s) were in lower case and were capitalised.")
-    return long.assign(area_code=codes.where(~fixed, upper))
+    fixed_rows = fixed.to_numpy()[positions]
+    if fixed_rows.any():
+        notes.append(
+            f"{int(fixed_rows.sum())} area code(s) were in lower case and were capitalised."
+        )
+    cleaned = codes.where(~fixed, upper).to_numpy(dtype=object)[positions]
+    return long.assign(area_code=pd.Series(cleaned, index=long.index, dtype=str))
 
 
 def _domain_lookup(
@@ -255,7 +261,7 @@ def _finish(
     long["period"] = long["period"].astype(str).str.strip()
     count, den, value = long["count"], long["denominator"], long["value"]
     fill = value.isna() & count.notna()
-    mult = long["unit"].map(lambda u: parse_unit(u).multiplier).astype(float)
+    mult = map_unique(long["unit"], lambda u: parse_unit(u).multiplier).astype(float)
     as_count = fill & (long["unit"] == "count")
     as_rate = fill & mult.notna() & den.gt(0)
     long["value"] = value.where(~as_count, count).where(~as_rate, count / den * mult)
