@@ -15,7 +15,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -83,7 +83,9 @@ UNIT_MULTIPLIERS: dict[str, float] = {
 PEOPLE_UNITS: frozenset[str] = frozenset({"count", "proportion", "percent"})
 
 
-def map_unique(values: pd.Series, func: Callable[[object], object]) -> pd.Series:
+def map_unique(
+    values: pd.Series, func: Callable[[object], object] | Mapping[object, object]
+) -> pd.Series:
     """Apply ``func`` once per distinct value and map the results back to every row.
 
     A million-row table holds few distinct indicator names, units or periods,
@@ -93,8 +95,8 @@ def map_unique(values: pd.Series, func: Callable[[object], object]) -> pd.Series
     ----------
     values : pandas.Series
         The values (NaN is passed to ``func`` as NaN).
-    func : callable
-        Applied to each distinct value.
+    func : callable or mapping
+        Applied to each distinct value (a mapping gives None for values it lacks).
 
     Returns
     -------
@@ -107,8 +109,9 @@ def map_unique(values: pd.Series, func: Callable[[object], object]) -> pd.Series
     ['A', 'B', 'A']
     """
     codes, uniques = pd.factorize(values, sort=False, use_na_sentinel=False)
+    get = func.get if isinstance(func, Mapping) else func
     results = np.empty(len(uniques), dtype=object)
-    results[:] = [func(u) for u in uniques]
+    results[:] = [get(u) for u in uniques]
     return pd.Series(results[codes], index=values.index, dtype=object)
 
 
