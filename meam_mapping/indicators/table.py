@@ -46,9 +46,22 @@ def readable_name(indicator_id: object) -> str:
     return text[:1].upper() + text[1:] if text else "Unnamed indicator"
 
 
+def _per_value(values: pd.Series, func) -> pd.Series:  # noqa: ANN001 - a callable or dict
+    """``values.map(func)``, calling ``func`` once per distinct value (a million rows are normal).
+
+    A dict maps its keys (others become None).
+    """
+    codes, uniques = pd.factorize(values, sort=False, use_na_sentinel=False)
+    get = func.get if isinstance(func, dict) else func
+    results = np.empty(len(uniques), dtype=object)
+    results[:] = [get(u) for u in uniques]
+    return pd.Series(results[codes], index=values.index, dtype=object)
+
+
 def _blank(values: pd.Series) -> pd.Series:
-    text = values.astype("object").where(values.notna(), "").astype(str).str.strip()
-    return text.str.lower().isin(_BLANK)
+    codes, uniques = pd.factorize(values, sort=False, use_na_sentinel=False)
+    flags = np.array([pd.isna(u) or str(u).strip().lower() in _BLANK for u in uniques], dtype=bool)
+    return pd.Series(flags[codes], index=values.index)
 
 
 def _rows(table: pd.DataFrame, mask: pd.Series) -> list[int]:
@@ -76,8 +89,8 @@ def _is_done(table: pd.DataFrame) -> bool:
 
 def _parse_units(
     table: pd.DataFrame, file: str | None, column: str, default_unit: str | None
-) -> pd.Series:
-    """A :class:`Unit` per row, refusing units that are not understood (with rows)."""
+) -> tuple[pd.Series, dict[str, Unit]]:
+    """Unit text per row and its :class:`Unit` per distinct text; refuses units not understood."""
     written = table["unit"] if "unit" in table.columns else pd.Series("", index=table.index)
     text = written.astype("object").where(written.notna(), "").astype(str).str.strip()
     parsed: dict[str, Unit | None] = {}
@@ -86,8 +99,7 @@ def _parse_units(
             parsed[value] = parse_unit(value, default=default_unit)
         except InputError:
             parsed[value] = None
-    units = text.map(parsed)
-    bad = units.isna()
+    bad = _per_value(text, parsed).isna()
     if bad.any():
         shown = ", ".join(repr(v) for v in text[bad].unique()[:5])
         raise InputError(
@@ -98,7 +110,7 @@ def _parse_units(
             expected=ACCEPTED_UNIT_FORMS,
             fix="Write the unit in one of these forms (for example 'per 1,000 adults')",
         )
-    return units
+    return text, parsed
 
 
 def fill_vocabulary(
@@ -162,19 +174,26 @@ def fill_vocabulary(
     # A name that is just the id (a heading such as "drug_alcohol_treatment") is made readable.
     blank_name = _blank(names) | (names.astype(str) == ids)
     out["indicator_name"] = (
-        names.astype("object").where(~blank_name, ids.map(readable_name)).astype(str)
+        names.astype("object").where(~blank_name, _per_value(ids, readable_name)).astype(str)
     )
 
-    units = _parse_units(out, file, unit_column, default_unit)
+    text, parsed = _parse_units(out, file, unit_column, default_unit)
+    units = _per_value(text, parsed)  # one parse per distinct unit
     labels = (
         out["unit_label"] if "unit_label" in out.columns else pd.Series(np.nan, index=out.index)
     )
-    out["unit"] = units.map(lambda u: u.code).astype(str)
+    out["unit"] = _per_value(text, {t: u.code for t, u in parsed.items()}).astype(str)
     out["unit_label"] = (
-        labels.astype("object").where(~_blank(labels), units.map(lambda u: u.label)).astype(str)
+        labels.astype("object")
+        .where(~_blank(labels), _per_value(text, {t: u.label for t, u in parsed.items()}))
+        .astype(str)
     )
 
-    rows = pd.Series(_rows(out, pd.Series(True, index=out.index)), index=out.index)
+    rows = (
+        out["_row"].astype("int64")
+        if "_row" in out.columns
+        else pd.Series(np.arange(len(out)) + 2, index=out.index)
+    )
     kind = check_kind(out["kind"], file=file, rows=rows) if "kind" in out.columns else None
     polarity = (
         check_polarity(out["polarity"], file=file, rows=rows) if "polarity" in out.columns else None
@@ -185,21 +204,32 @@ def fill_vocabulary(
     den = pd.to_numeric(out["denominator"], errors="coerce") if "denominator" in out else None
     supp = out["suppressed"].fillna(False).astype(bool) if "suppressed" in out else None
     need = (kind == "") | (polarity == "")
-    for indicator in ids[need].unique():
-        sel = ids == indicator
-        has_count = bool(
-            (count is not None and count[sel].notna().any())
-            or (supp is not None and supp[sel].any())
-        )
-        has_den = bool(den is not None and den[sel].notna().any())
-        guessed_kind, guessed_polarity = infer_kind(
-            out.loc[sel, "indicator_name"].iloc[0],
-            units[sel].iloc[0],
-            has_count=has_count,
-            has_denominator=has_den,
-        )
-        kind = kind.where(~(sel & (kind == "")), guessed_kind)
-        polarity = polarity.where(~(sel & (polarity == "")), guessed_polarity)
+    if need.any():
+        # What each indicator holds, in one grouped pass (a million rows are normal).
+        no = pd.Series(False, index=out.index)
+        holds = pd.DataFrame(
+            {
+                "count": (count.notna() if count is not None else no)
+                | (supp if supp is not None else no),
+                "denominator": den.notna() if den is not None else no,
+            }
+        ).groupby(ids.to_numpy(), sort=False).any()
+        first = ~ids.duplicated()
+        first_name = dict(zip(ids[first], out.loc[first, "indicator_name"], strict=True))
+        first_unit = dict(zip(ids[first], units[first], strict=True))
+        guesses = {
+            indicator: infer_kind(
+                first_name[indicator],
+                first_unit[indicator],
+                has_count=bool(holds.at[indicator, "count"]),
+                has_denominator=bool(holds.at[indicator, "denominator"]),
+            )
+            for indicator in ids[need].unique()
+        }
+        guessed = _per_value(ids, {i: g[0] for i, g in guesses.items()})
+        kind = kind.where(~(need & (kind == "")), guessed)
+        guessed = _per_value(ids, {i: g[1] for i, g in guesses.items()})
+        polarity = polarity.where(~(need & (polarity == "")), guessed)
     out["kind"] = kind.astype(str)
     out["polarity"] = polarity.astype(str)
     return out

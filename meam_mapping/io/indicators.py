@@ -46,7 +46,7 @@ from meam_mapping.io.layouts import (
 from meam_mapping.io.read import RawTable, read_table
 from meam_mapping.io.safety import guard_loader
 from meam_mapping.io.validate import GSS_PATTERN, validate_indicator_table
-from meam_mapping.io.values import guess_unit
+from meam_mapping.io.values import guess_unit, map_unique
 from meam_mapping.schema import DOMAIN_LABELS, DOMAINS, INDICATOR_COLUMNS
 
 __all__ = [
@@ -132,12 +132,18 @@ def _domain_of(text: str) -> str | None:
 
 
 def _clean_codes(long: pd.DataFrame, notes: list[str]) -> pd.DataFrame:
-    codes = long["area_code"].astype(str).str.strip().str.replace(r"\s+", "", regex=True)
+    # Each distinct code once (a million rows hold some tens of thousands of areas).
+    positions, uniques = pd.factorize(long["area_code"].astype(str), sort=False)
+    codes = pd.Series(uniques, dtype=object).str.strip().str.replace(r"\s+", "", regex=True)
     upper = codes.str.upper()
     fixed = ~codes.str.match(GSS_PATTERN) & upper.str.match(GSS_PATTERN)
-    if fixed.any():
-        notes.append(f"{int(fixed.sum())} area code(s) were in lower case and were capitalised.")
-    return long.assign(area_code=codes.where(~fixed, upper))
+    fixed_rows = fixed.to_numpy()[positions]
+    if fixed_rows.any():
+        notes.append(
+            f"{int(fixed_rows.sum())} area code(s) were in lower case and were capitalised."
+        )
+    cleaned = codes.where(~fixed, upper).to_numpy(dtype=object)[positions]
+    return long.assign(area_code=pd.Series(cleaned, index=long.index, dtype=str))
 
 
 def _domain_lookup(
@@ -177,28 +183,39 @@ def _fill_domains(
     long: pd.DataFrame, domains: Mapping[str, str] | None, file: str | None, notes: list[str]
 ) -> pd.Series:
     given = _domain_lookup(long, domains, file)
-    domain = long["domain"].astype(str).str.strip()
-    lookup = {t: (_domain_of(t) or "?") if t else "" for t in domain.unique()}
-    from_column = domain.map(lookup)
+    domain = long["domain"].astype(str)
+
+    def read(text: str) -> str:
+        text = text.strip()
+        return (_domain_of(text) or "?") if text else ""
+
+    from_column = map_unique(domain, read)
     unknown = from_column == "?"
     if unknown.any():
         raise InputError(
-            "Unknown domain value(s): " + ", ".join(repr(v) for v in domain[unknown].unique()[:5]),
+            "Unknown domain value(s): "
+            + ", ".join(repr(v) for v in domain[unknown].str.strip().unique()[:5]),
             file=file,
             row=[int(r) for r in long.loc[unknown, "_row"]],
             column="domain",
             expected="one of " + ", ".join(DOMAINS),
             fix="Use one of the listed domains",
         )
-    result = long["indicator"].map(given).fillna(from_column)
+    ids = long["indicator"]
+    result = map_unique(ids, given).fillna(from_column) if given else from_column
     guessed: list[str] = []
     fallback: list[str] = []
-    names = long.get("indicator_name", long["indicator"])
-    for ind in long.loc[result == "", "indicator"].unique():
-        name = str(names[long["indicator"] == ind].iloc[0])
-        guess = guess_domain(name) or guess_domain(ind)
-        result = result.where(long["indicator"] != ind, guess or "context")
+    names = long.get("indicator_name", ids)
+    first = ~ids.duplicated()
+    first_name = dict(zip(ids[first], names[first].astype(str), strict=True))
+    blank = result == ""
+    chosen: dict[str, str] = {}
+    for ind in ids[blank].unique():
+        guess = guess_domain(first_name[ind]) or guess_domain(ind)
+        chosen[ind] = guess or "context"
         (guessed if guess else fallback).append(f"{ind} = {guess or 'context'}")
+    if chosen:  # one pass over the rows, whatever the number of indicators
+        result = result.where(~ids.isin(list(chosen)), map_unique(ids, chosen))
     if guessed:
         notes.append("Domains guessed from indicator names: " + ", ".join(guessed) + ".")
     if fallback:
@@ -216,18 +233,28 @@ def _fill_units(long: pd.DataFrame, notes: list[str]) -> pd.Series:
     unit = unit.where(~unit.str.lower().isin({"nan", "none"}), "")
     computed: list[str] = []
     names = long.get("indicator_name", long["indicator"])
-    for ind in long.loc[unit == "", "indicator"].unique():
-        sel = (long["indicator"] == ind) & (unit == "")
-        has_count = long.loc[sel, "count"].notna().any() or long.loc[sel, "suppressed"].any()
-        has_den = long.loc[sel, "denominator"].notna().any()
+    blank = unit == ""
+    if not blank.any():
+        return unit
+    ids = long.loc[blank, "indicator"]
+    # What each indicator's rows without a unit hold, in one grouped pass.
+    holds = pd.DataFrame(
+        {
+            "count": long.loc[blank, "count"].notna() | long.loc[blank, "suppressed"].astype(bool),
+            "denominator": long.loc[blank, "denominator"].notna(),
+        }
+    ).groupby(ids.to_numpy(), sort=False).any()
+    guesses: dict[str, str] = {}
+    for ind, has_count, has_den in holds.itertuples():
         if has_count and has_den:
-            guess = "per_1000"
+            guesses[ind] = "per_1000"
             computed.append(ind)
         elif has_count:
-            guess = "count"
+            guesses[ind] = "count"
         else:
-            guess = guess_unit(str(names[sel].iloc[0]), long.loc[sel, "value"])
-        unit = unit.where(~sel, guess)
+            sel = blank & (long["indicator"] == ind)
+            guesses[ind] = guess_unit(str(names[sel].iloc[0]), long.loc[sel, "value"])
+    unit = unit.where(~blank, map_unique(long["indicator"], guesses))
     if computed:
         notes.append(
             "Rates per 1,000 were worked out from count and denominator for: "
@@ -255,7 +282,7 @@ def _finish(
     long["period"] = long["period"].astype(str).str.strip()
     count, den, value = long["count"], long["denominator"], long["value"]
     fill = value.isna() & count.notna()
-    mult = long["unit"].map(lambda u: parse_unit(u).multiplier).astype(float)
+    mult = map_unique(long["unit"], lambda u: parse_unit(u).multiplier).astype(float)
     as_count = fill & (long["unit"] == "count")
     as_rate = fill & mult.notna() & den.gt(0)
     long["value"] = value.where(~as_count, count).where(~as_rate, count / den * mult)

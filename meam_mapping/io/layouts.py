@@ -32,7 +32,7 @@ import pandas as pd
 
 from meam_mapping.errors import InputError
 from meam_mapping.io import fingertips
-from meam_mapping.io.values import guess_unit, parse_numbers
+from meam_mapping.io.values import guess_unit, map_unique, parse_numbers
 
 __all__ = [
     "COLUMN_SYNONYMS",
@@ -171,9 +171,13 @@ def indicator_id(text: str) -> str:
 
 
 def _drop_totals(raw: pd.DataFrame, code: str, name: str | None, notes: list[str]) -> pd.DataFrame:
-    is_total = raw[code].str.strip().str.match(_TOTAL)
+    def total(text: object) -> bool:
+        return bool(_TOTAL.match(str(text).strip()))
+
+    codes = raw[code].astype(str)
+    is_total = map_unique(codes, total).astype(bool)
     if name is not None:
-        is_total |= (raw[code].str.strip() == "") & raw[name].str.match(_TOTAL)
+        is_total |= (codes.str.strip() == "") & map_unique(raw[name].astype(str), total).astype(bool)
     if is_total.any():
         rows = ", ".join(str(r) for r in raw.index[is_total][:10])
         notes.append(
@@ -241,7 +245,7 @@ def tidy_rows(
     out = pd.DataFrame(index=raw.index)
     out["area_code"] = raw[cols["area_code"]]
     names = raw[cols["indicator"]].str.strip()
-    out["indicator"] = names.map(indicator_id)
+    out["indicator"] = map_unique(names, indicator_id).astype(str)
     out["domain"] = raw[cols["domain"]] if "domain" in cols else ""
     out["period"] = raw[cols["period"]] if "period" in cols else (period or "unspecified")
     for c in ("count", "denominator", "value"):

@@ -447,7 +447,8 @@ def _fast_csv(text: str, delimiter: str, file_name: str) -> pd.DataFrame | None:
     check_columns(first.count(delimiter) + 1, file_name)
     try:
         frame = pd.read_csv(
-            io.StringIO(text),
+            io.BytesIO(text.encode("utf-8")),  # the C parser reads bytes faster than text
+            encoding="utf-8",
             sep=delimiter,
             header=None,
             dtype=str,

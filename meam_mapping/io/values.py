@@ -15,7 +15,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -34,6 +34,7 @@ __all__ = [
     "parse_numbers",
     "guess_unit",
     "normalize_unit",
+    "map_unique",
 ]
 
 #: Cell values that mean "withheld by the publisher" (compared ignoring case).
@@ -80,6 +81,38 @@ UNIT_MULTIPLIERS: dict[str, float] = {
 #: outnumber the population, so that is only noted; for scores and ratios the
 #: denominator is not a population and nothing is checked.
 PEOPLE_UNITS: frozenset[str] = frozenset({"count", "proportion", "percent"})
+
+
+def map_unique(
+    values: pd.Series, func: Callable[[object], object] | Mapping[object, object]
+) -> pd.Series:
+    """Apply ``func`` once per distinct value and map the results back to every row.
+
+    A million-row table holds few distinct indicator names, units or periods,
+    so this turns a per-row Python loop into a per-value one.
+
+    Parameters
+    ----------
+    values : pandas.Series
+        The values (NaN is passed to ``func`` as NaN).
+    func : callable or mapping
+        Applied to each distinct value (a mapping gives None for values it lacks).
+
+    Returns
+    -------
+    pandas.Series
+        ``values.map(func)``, with the same index, as object dtype.
+
+    Examples
+    --------
+    >>> map_unique(pd.Series(["a", "b", "a"]), str.upper).tolist()
+    ['A', 'B', 'A']
+    """
+    codes, uniques = pd.factorize(values, sort=False, use_na_sentinel=False)
+    get = func.get if isinstance(func, Mapping) else func
+    results = np.empty(len(uniques), dtype=object)
+    results[:] = [get(u) for u in uniques]
+    return pd.Series(results[codes], index=values.index, dtype=object)
 
 
 @dataclass(frozen=True)
@@ -138,7 +171,9 @@ def parse_numbers(
     >>> p.values.tolist()[0], p.suppressed.tolist()
     (1234.0, [False, True, False, False])
     """
-    text = cells.astype("object").where(cells.notna(), "").astype(str).str.strip()
+    # Parse each distinct cell once and map back (a million rows hold few distinct values).
+    codes, uniques = pd.factorize(cells.astype("object").where(cells.notna(), ""), sort=False)
+    text = pd.Series(uniques, dtype="object").astype(str).str.strip()
     lowered = text.str.lower()
     suppressed = lowered.isin(SUPPRESSION_MARKERS) | lowered.str.match(_FEWER_THAN)
     missing = lowered.isin(MISSING_MARKERS)
@@ -147,23 +182,30 @@ def parse_numbers(
     cleaned = cleaned.where(~(suppressed | missing), None)
     values = pd.to_numeric(cleaned, errors="coerce").astype("float64")
     junk = cleaned.notna() & ~np.isfinite(values.fillna(np.inf)) | (cleaned.notna() & values.isna())
+    values = values.where(~(suppressed | missing))
+
+    def back(per_unique: pd.Series) -> pd.Series:
+        return pd.Series(per_unique.to_numpy()[codes], index=cells.index)
+
     if junk.any():
         if rows is None:
             rows = pd.Series(np.arange(len(cells)) + 2, index=cells.index)
         rows = pd.Series(list(rows), index=cells.index)
-        bad = text[junk]
+        junk_rows = back(junk).astype(bool)
+        bad = back(text)[junk_rows]
         shown = ", ".join(f"row {rows[i]}: {v!r}" for i, v in list(bad.items())[:5])
         raise InputError(
-            f"{int(junk.sum())} cell(s) are not numbers ({shown})",
+            f"{int(junk_rows.sum())} cell(s) are not numbers ({shown})",
             file=file,
-            row=[int(r) for r in rows[junk]],
+            row=[int(r) for r in rows[junk_rows]],
             column=column,
             expected="a number such as 12 or 1,234, a blank, or a suppression marker "
             "(*, c, x, .., -, [c], [x], :)",
             fix="Correct these cells, or leave them blank if the value is unknown",
         )
-    values = values.where(~(suppressed | missing))
-    return ParsedNumbers(values, suppressed.astype(bool), missing.astype(bool))
+    return ParsedNumbers(
+        back(values).astype("float64"), back(suppressed).astype(bool), back(missing).astype(bool)
+    )
 
 
 _UNIT_WORDS: tuple[tuple[str, str], ...] = (
