@@ -331,7 +331,7 @@ def to_indicator_table(
         If the layout cannot be recognised or any check fails.
     """
     raw = _as_text(frame)
-    found = detect_layout(list(raw.columns))
+    found = detect_layout(list(raw.columns), raw)
     if layout == "auto":
         if not found:
             raise InputError(
