@@ -212,12 +212,18 @@ def with_area_column(raw: pd.DataFrame, cols: dict[str, str]) -> dict[str, str]:
     Returns
     -------
     dict
-        ``cols`` itself when it already has ``area_code`` or no column holds
-        codes; otherwise a copy with ``area_code`` (and ``area_name`` when the
-        matching name column is found and no name column was matched).
+        ``cols`` itself when no column holds codes; otherwise a copy with
+        ``area_code`` (when no heading named it) and ``area_name`` (when no
+        heading named it and the code column's partner is found, e.g.
+        ``geography`` beside ``geography code``).
     """
     if "area_code" in cols:
-        return cols
+        if "area_name" in cols:
+            return cols
+        partner = _name_column(cols["area_code"], [str(c) for c in raw.columns])
+        if partner is None or partner in cols.values():
+            return cols
+        return {**cols, "area_name": partner}
     found = find_area_column(raw)
     if found is None:
         return cols
