@@ -242,6 +242,7 @@ def inspect_table(
     name: str | None = None,
     sheet: str | int | None = None,
     boundary_codes: Iterable[object] | None = None,
+    boundary_vintage: str | None = None,
 ) -> Inspection:
     """Read a file and say what was understood of it.
 
@@ -255,6 +256,9 @@ def inspect_table(
         Worksheet of a workbook.
     boundary_codes : iterable of str, optional
         Codes of the boundaries it will be joined to (``areas["area_code"]``).
+    boundary_vintage : str, optional
+        The boundaries' vintage as read from their fields (e.g. ``"LSOA 2021"``);
+        a table of another vintage gets a note.
 
     Returns
     -------
@@ -288,8 +292,15 @@ def inspect_table(
             )  # fmt: skip
         )
     join = None
+    notes = list(result.notes)
     if boundary_codes is not None:
         join = JoinSummary.of(table["area_code"].unique(), boundary_codes)
+    if boundary_vintage and vintage and vintage not in str(boundary_vintage):
+        notes.append(
+            f"The table's areas are {vintage} areas but the boundaries are {boundary_vintage}: "
+            "convert the table with the ONS best-fit lookup "
+            "(meam_mapping.geography.vintage.convert_vintage), or use boundaries of the same year."
+        )
     return Inspection(
         file=file, layout=result.layout, area_column=column, level=level, vintage=vintage,
         rows=len(table), indicators=tuple(indicators),
@@ -297,5 +308,5 @@ def inspect_table(
         publication_title=known.title if known else "",
         licence=known.licence if known else "", source_url=known.source_url if known else "",
         headings_checked=known.headings_checked if known else None,
-        vintage_from=vintage_from, join=join, notes=tuple(result.notes),
+        vintage_from=vintage_from, join=join, notes=tuple(notes),
     )  # fmt: skip
