@@ -16,7 +16,7 @@ people).
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from typing import IO, Any
 
@@ -241,7 +241,7 @@ def inspect_table(
     *,
     name: str | None = None,
     sheet: str | int | None = None,
-    boundary_codes: Iterable[object] | None = None,
+    boundary_codes: Iterable[object] | Mapping[str, Iterable[object]] | None = None,
     boundary_vintage: str | None = None,
 ) -> Inspection:
     """Read a file and say what was understood of it.
@@ -254,8 +254,10 @@ def inspect_table(
         File name for messages.
     sheet : str or int, optional
         Worksheet of a workbook.
-    boundary_codes : iterable of str, optional
-        Codes of the boundaries it will be joined to (``areas["area_code"]``).
+    boundary_codes : iterable of str, or mapping of level to codes, optional
+        Codes of the boundaries it will be joined to (``areas["area_code"]``);
+        with a mapping (e.g. a dataset's areas by level) the table's own level
+        is used, else every level together.
     boundary_vintage : str, optional
         The boundaries' vintage as read from their fields (e.g. ``"LSOA 2021"``);
         a table of another vintage gets a note.
@@ -293,6 +295,9 @@ def inspect_table(
         )
     join = None
     notes = list(result.notes)
+    if isinstance(boundary_codes, Mapping):
+        by_level = {k: list(v) for k, v in boundary_codes.items()}
+        boundary_codes = by_level.get(level, [c for v in by_level.values() for c in v])
     if boundary_codes is not None:
         join = JoinSummary.of(table["area_code"].unique(), boundary_codes)
     if boundary_vintage and vintage and vintage not in str(boundary_vintage):
