@@ -4,6 +4,7 @@ Commands (stable: scripts rely on them)::
 
     demo      --out WORKSPACE.gpkg
     workspace --boundaries B [--data D]... [--patterns P]... [--name N] --out W.gpkg
+    inspect   --data D [--boundaries B] [--sheet S] [--format text|json]
     table     (--demo | --workspace W | --boundaries B --data D) --indicator ID
               [--level L] [--period P] [--format csv|json]
     analyse   (--demo | --workspace W | --boundaries B --data D [--patterns P])
@@ -100,9 +101,20 @@ def build_parser() -> argparse.ArgumentParser:
     work.add_argument("--sheet", help="sheet of an Excel --data workbook holding the table")
     work.add_argument("--out", required=True, type=Path, help="workspace file to write (.gpkg)")
 
+    inspect = sub.add_parser(
+        "inspect", help="say what was understood of a table (publication, areas, indicators)"
+    )
+    inspect.add_argument("--data", required=True, type=Path, help="indicator table (CSV, XLSX)")
+    inspect.add_argument("--boundaries", type=Path, help="boundary file, to report the join")
+    inspect.add_argument("--layer", help="boundary layer to use when --boundaries holds several")
+    inspect.add_argument("--sheet", help="sheet of an Excel --data workbook holding the table")
+    inspect.add_argument("--format", default="text", choices=["text", "json"])
+
     table = sub.add_parser("table", help="print the published table behind a map")
     _add_source(table, patterns=False)
-    table.add_argument("--indicator", required=True, help="indicator id")
+    table.add_argument(
+        "--indicator", required=True, help="indicator id, heading as in the file, or part of it"
+    )
     table.add_argument("--level", choices=["lsoa", "msoa", "lad", "custom"],
                        help="area level (default: the data's)")  # fmt: skip
     table.add_argument("--period", help="period (default: the latest)")
@@ -138,7 +150,8 @@ def build_parser() -> argparse.ArgumentParser:
     mapper = sub.add_parser("map", help="draw a map of one indicator")
     _add_source(mapper, patterns=False)
     mapper.add_argument(
-        "--indicator", required=True, help="indicator id (see the Data page or the table command)"
+        "--indicator", required=True,
+        help="indicator id, heading as in the file, or part of it (see the inspect command)",
     )
     mapper.add_argument("--period", help="period (default: the latest)")
     mapper.add_argument(
@@ -183,6 +196,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     handlers = {
         "demo": _demo,
         "workspace": _workspace,
+        "inspect": _inspect,
         "table": _table,
         "analyse": _analyse,
         "hidden": _hidden,
@@ -287,10 +301,36 @@ def _workspace(args: argparse.Namespace) -> int:
     return 0
 
 
+def _inspect(args: argparse.Namespace) -> int:
+    from meam_mapping.io.inspect import inspect_table
+
+    codes, vintage = None, None
+    if args.boundaries is not None:
+        from meam_mapping.geography.boundaries import read_boundaries
+
+        bounds = read_boundaries(args.boundaries, layer=args.layer)
+        codes, vintage = bounds.areas["area_code"], bounds.vintage
+    found = inspect_table(args.data, sheet=args.sheet, boundary_codes=codes,
+                          boundary_vintage=vintage)  # fmt: skip
+    if args.format == "json":
+        print(json.dumps(found.to_dict(), indent=2, default=_json_default))
+    else:
+        print(found.to_text())
+    return 0
+
+
+def _indicator(dataset, text: str) -> str:  # noqa: ANN001 - Dataset
+    """The id of the indicator named by --indicator (id, heading, or part of it)."""
+    from meam_mapping.indicators.lookup import resolve_indicator
+
+    return resolve_indicator(dataset.indicators, text)
+
+
 def _table(args: argparse.Namespace) -> int:
     from meam_mapping.pipeline.publish import published_table
 
     dataset = _load_dataset(args)
+    args.indicator = _indicator(dataset, args.indicator)
     table = published_table(dataset, args.indicator, args.period, args.level, _policy(args))
     if args.format == "json":
         print(table.to_json(orient="records", indent=2))
@@ -384,7 +424,7 @@ def _map(args: argparse.Namespace) -> int:
 
     dataset = _load_dataset(args)
     request = MapRequest(
-        indicator=args.indicator,
+        indicator=_indicator(dataset, args.indicator),
         period=args.period,
         level=args.level,
         scheme=args.scheme,

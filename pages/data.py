@@ -8,6 +8,7 @@ from meam_mapping.disclosure import suppress_indicators
 from meam_mapping.errors import EstimationError, InputError
 from meam_mapping.geography.boundaries import read_boundaries
 from meam_mapping.io.indicators import load_indicator_file
+from meam_mapping.io.inspect import inspect_table
 from meam_mapping.loading import add_indicators, dataset_from_boundaries, workbook_sheets
 from meam_mapping.schema import DOMAIN_LABELS, LEVEL_LABELS
 from meam_mapping.sources import (
@@ -116,6 +117,35 @@ if table_file is not None:
     source = o3.text_input(
         "Source (if the table has none)", placeholder="e.g. Council housing options team"
     )
+    with st.expander("What was understood", expanded=True):
+        seen = st.session_state.setdefault("_inspected", {})
+        key = (table_file.file_id, sheet)
+        try:
+            if key not in seen:
+                seen.clear()
+                seen[key] = inspect_table(
+                    table_file.getvalue(), name=table_file.name, sheet=sheet,
+                    boundary_codes={lv: dataset.areas[lv]["area_code"] for lv in dataset.levels},
+                )  # fmt: skip
+            found = seen[key].to_dict()
+        except (InputError, EstimationError) as err:
+            show_problem(err)
+        else:
+            if found["publication"]:
+                st.markdown(f"**{found['publication_title']}** · {found['licence']}")
+            st.markdown(
+                f"Area codes in **{found['area_column']}**: level **{found['level']}**, "
+                f"vintage **{found['vintage'] or 'not known'}** · {found['rows']:,} rows · layout {found['layout']}"
+            )
+            st.dataframe(found["indicators"], hide_index=True, width="stretch")
+            if found["join"] is not None:
+                j = found["join"]
+                st.caption(
+                    f"With the boundaries loaded now: {j['matched']:,} matched; "
+                    f"{j['unmatched_table']:,} table codes not in them "
+                    f"({', '.join(j['unmatched_table_first'][:5]) or 'none'}); "
+                    f"{j['unmatched_boundaries']:,} areas without data."
+                )
     if st.button("Add this table", type="primary"):
         try:
             loaded = load_indicator_file(

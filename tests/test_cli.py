@@ -147,3 +147,60 @@ def test_a_negative_seed_is_refused(tmp_path, capsys):
         main(["demo", "--seed", "-1", "--out", str(tmp_path / "d.gpkg")])
     assert stop.value.code == 2
     assert "not between 0 and" in capsys.readouterr().err
+
+
+# -- inspect and --indicator by heading (issue 15) ------------------------------------
+
+_PUBLICATIONS = __import__("pathlib").Path(__file__).parent / "data" / "publications"
+_IOD_LSOAS = {
+    "E01000001": "City of London 001A", "E01000002": "City of London 001B",
+    "E01000003": "City of London 001C", "E01000005": "City of London 001E",
+    "E01000006": "Barking and Dagenham 016A", "E01000007": "Barking and Dagenham 015A",
+    "E01021988": "Tendring 018A",
+}  # fmt: skip
+
+
+@pytest.fixture
+def iod_boundaries(tmp_path):
+    """Squares for the LSOAs of the IoD File 1 extract, with ONS 2011 field names."""
+    import geopandas as gpd
+    from shapely.geometry import box
+
+    frame = gpd.GeoDataFrame(
+        {"LSOA11CD": list(_IOD_LSOAS), "LSOA11NM": list(_IOD_LSOAS.values())},
+        geometry=[box(530000 + i * 600, 180000, 530500 + i * 600, 180500) for i in range(7)],
+        crs=27700,
+    )
+    path = tmp_path / "lsoa11.geojson"
+    frame.to_file(path, driver="GeoJSON")
+    return path
+
+
+def test_inspect_iod_file_1_with_boundaries(iod_boundaries, capsys):
+    data = _PUBLICATIONS / "iod2019_file1.csv"
+    status, out, _ = run(capsys, "inspect", "--data", data, "--boundaries", iod_boundaries,
+                         "--format", "json")  # fmt: skip
+    assert status == 0
+    found = json.loads(out)
+    assert (found["area_column"], found["level"], found["vintage"]) == ("LSOA code (2011)", "lsoa", "2011")
+    assert found["publication"] == "iod2019_file1"
+    assert found["join"]["matched"] == 7 and found["join"]["unmatched_table"] == 0
+    assert {i["kind"] for i in found["indicators"]} == {"rank", "decile"}
+    status, out, _ = run(capsys, "inspect", "--data", data)
+    assert status == 0 and "Area column: 'LSOA code (2011)'; level: lsoa; vintage: 2011" in out
+
+
+def test_indicator_by_heading_part_or_id_and_closest_matches(iod_boundaries, capsys):
+    base = ("table", "--boundaries", iod_boundaries, "--data", _PUBLICATIONS / "iod2019_file1.csv",
+            "--format", "json", "--indicator")  # fmt: skip
+    results = []
+    for name in ("Index of Multiple Deprivation (IMD) Decile", "imd decile",
+                 "index_of_multiple_deprivation_imd_decile"):  # fmt: skip
+        status, out, _ = run(capsys, *base, name)
+        assert status == 0
+        results.append(json.loads(out))
+    assert results[0] == results[1] == results[2]
+    status, _, err = run(capsys, *base, "IMD Decle")
+    assert status == 2 and "index_of_multiple_deprivation_imd_decile" in err
+    status, _, err = run(capsys, *base, "index of multiple deprivation")
+    assert status == 2 and "matches 2 indicators" in err

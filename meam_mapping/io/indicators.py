@@ -47,6 +47,7 @@ from meam_mapping.io.read import RawTable, read_table
 from meam_mapping.io.safety import guard_loader
 from meam_mapping.io.validate import GSS_PATTERN, validate_indicator_table
 from meam_mapping.io.values import guess_unit, map_unique
+from meam_mapping.publications import annotate, recognise
 from meam_mapping.schema import DOMAIN_LABELS, DOMAINS, INDICATOR_COLUMNS
 
 __all__ = [
@@ -358,7 +359,7 @@ def to_indicator_table(
         If the layout cannot be recognised or any check fails.
     """
     raw = _as_text(frame)
-    found = detect_layout(list(raw.columns))
+    found = detect_layout(list(raw.columns), raw)
     if layout == "auto":
         if not found:
             raise InputError(
@@ -380,6 +381,9 @@ def to_indicator_table(
         long = tidy_rows(raw, notes, file=file, period=period, source=source)
     else:
         long = wide_rows(raw, notes, file=file, period=period, source=source)
+        known = recognise(raw.columns)
+        if known is not None and known.reader == "wide" and source is None:
+            long = annotate(long, known, notes)
     if (long["period"] == "unspecified").any():
         notes.append("No period was given, so rows are labelled 'unspecified'.")
     table = _finish(long, notes, file=file, domains=domains, integer_counts=layout != "fingertips")

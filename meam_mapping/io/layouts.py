@@ -32,6 +32,7 @@ import pandas as pd
 
 from meam_mapping.errors import InputError
 from meam_mapping.io import fingertips
+from meam_mapping.io.area_column import with_area_column
 from meam_mapping.io.values import guess_unit, map_unique, parse_numbers
 
 __all__ = [
@@ -131,13 +132,16 @@ def match_columns(columns: list[str], wanted: tuple[str, ...]) -> dict[str, str]
     return found
 
 
-def detect_layout(columns: list[str]) -> str:
+def detect_layout(columns: list[str], raw: pd.DataFrame | None = None) -> str:
     """Say which layout a table's headings suggest.
 
     Parameters
     ----------
     columns : list of str
         The headings.
+    raw : pandas.DataFrame, optional
+        The cells: when no heading names the area codes, the column holding
+        GSS codes is found by its values (:mod:`meam_mapping.io.area_column`).
 
     Returns
     -------
@@ -148,6 +152,7 @@ def detect_layout(columns: list[str]) -> str:
     if fingertips.is_fingertips(columns):
         return "fingertips"
     found = match_columns(columns, ("area_code", "indicator", "indicator_name"))
+    found = found if raw is None else with_area_column(raw, found)
     if "area_code" not in found:
         return ""
     return "tidy" if {"indicator", "indicator_name"} & set(found) else "wide"
@@ -219,7 +224,7 @@ def tidy_rows(
     InputError
         If required columns are missing or cells are not numbers.
     """
-    cols = match_columns(list(raw.columns), tuple(COLUMN_SYNONYMS))
+    cols = with_area_column(raw, match_columns(list(raw.columns), tuple(COLUMN_SYNONYMS)))
     if "indicator" not in cols and "indicator_name" in cols:
         cols["indicator"] = cols["indicator_name"]
     missing = [c for c in ("area_code", "indicator") if c not in cols]
@@ -336,6 +341,7 @@ def wide_rows(
         column holds cells that are not numbers.
     """
     cols = match_columns(list(raw.columns), ("area_code", "area_name", "period", "denominator"))
+    cols = with_area_column(raw, cols)
     if "area_code" not in cols:
         raise InputError(
             "No area code column was found",

@@ -1,0 +1,14 @@
+"""Known publications (deprivation, population, Census, Fingertips, homelessness, treatment,
+justice), recognised by their headings: see :mod:`.registry`."""
+
+from __future__ import annotations
+
+from meam_mapping.publications.registry import (
+    Publication,
+    annotate,
+    get_publication,
+    publications,
+    recognise,
+)
+
+__all__ = ["Publication", "annotate", "get_publication", "publications", "recognise"]
