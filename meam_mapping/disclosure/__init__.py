@@ -36,41 +36,51 @@ rounding
 
 from __future__ import annotations
 
-from meam_mapping.disclosure._frames import DERIVED_COLUMNS
-from meam_mapping.disclosure.apply import (
-    audit_table,
-    indicator_constraints,
-    suppress_and_audit,
-    suppress_counts,
-    suppress_indicators,
-)
-from meam_mapping.disclosure.audit import PROTECTION_RULE, AuditResult, audit_cells, required_width
-from meam_mapping.disclosure.marks import (
-    _MARK,
-    AUDIT_ATTR,
-    GROUPED,
-    LABELS,
-    POLICY_ATTR,
-    REASONS,
-    SECONDARY,
-    SECONDARY_LABEL,
-    SHARING_ATTR,
-    SMALL,
-    WITHHELD,
-    carry_mark,
-    is_suppressed,
-    legend_label,
-    mark_no_counts,
-    require_suppressed,
-    suppression_label,
-)
-from meam_mapping.disclosure.policy import (
-    DEFAULT_POLICY,
-    NOT_FOR_SHARING,
-    DisclosureError,
-    DisclosurePolicy,
-)
-from meam_mapping.disclosure.rounding import band_scores, round_to_base
+from typing import TYPE_CHECKING
+
+from meam_mapping._lazy import attach
+
+if TYPE_CHECKING:
+    from meam_mapping.disclosure._frames import DERIVED_COLUMNS
+    from meam_mapping.disclosure.apply import (
+        audit_table,
+        indicator_constraints,
+        suppress_and_audit,
+        suppress_counts,
+        suppress_indicators,
+    )
+    from meam_mapping.disclosure.audit import (
+        PROTECTION_RULE,
+        AuditResult,
+        audit_cells,
+        required_width,
+    )
+    from meam_mapping.disclosure.marks import (
+        _MARK,  # noqa: F401 - maps.style reads disclosure._MARK
+        AUDIT_ATTR,
+        GROUPED,
+        LABELS,
+        POLICY_ATTR,
+        REASONS,
+        SECONDARY,
+        SECONDARY_LABEL,
+        SHARING_ATTR,
+        SMALL,
+        WITHHELD,
+        carry_mark,
+        is_suppressed,
+        legend_label,
+        mark_no_counts,
+        require_suppressed,
+        suppression_label,
+    )
+    from meam_mapping.disclosure.policy import (
+        DEFAULT_POLICY,
+        NOT_FOR_SHARING,
+        DisclosureError,
+        DisclosurePolicy,
+    )
+    from meam_mapping.disclosure.rounding import band_scores, round_to_base
 
 __all__ = [
     "AUDIT_ATTR",
@@ -106,4 +116,40 @@ __all__ = [
     "suppress_indicators",
     "suppression_label",
 ]
-_ = _MARK  # re-exported for readers of the mark (maps.style reads disclosure._MARK)
+
+# Imported on first use (PEP 562), so a command pays only for what it uses.
+attach(
+    __name__,
+    {
+        "_frames": ["DERIVED_COLUMNS"],
+        "apply": [
+            "audit_table",
+            "indicator_constraints",
+            "suppress_and_audit",
+            "suppress_counts",
+            "suppress_indicators",
+        ],
+        "audit": ["PROTECTION_RULE", "AuditResult", "audit_cells", "required_width"],
+        "marks": [
+            "_MARK",
+            "AUDIT_ATTR",
+            "GROUPED",
+            "LABELS",
+            "POLICY_ATTR",
+            "REASONS",
+            "SECONDARY",
+            "SECONDARY_LABEL",
+            "SHARING_ATTR",
+            "SMALL",
+            "WITHHELD",
+            "carry_mark",
+            "is_suppressed",
+            "legend_label",
+            "mark_no_counts",
+            "require_suppressed",
+            "suppression_label",
+        ],
+        "policy": ["DEFAULT_POLICY", "NOT_FOR_SHARING", "DisclosureError", "DisclosurePolicy"],
+        "rounding": ["band_scores", "round_to_base"],
+    },
+)

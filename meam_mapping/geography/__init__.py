@@ -1,20 +1,27 @@
 """Geography: area codes and vintages, boundaries, joining and aggregation."""
 
-from meam_mapping.geography.aggregate import (
-    AggregationResult,
-    aggregate_indicators,
-    assign_to_parents,
-    dissolve_areas,
-)
-from meam_mapping.geography.boundaries import BoundaryResult, read_boundaries
-from meam_mapping.geography.codes import (
-    describe_codes,
-    detect_level,
-    detect_vintage,
-    retired_districts,
-    validate_codes,
-)
-from meam_mapping.geography.join import JoinReport, JoinResult, join_indicators
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from meam_mapping._lazy import attach
+
+if TYPE_CHECKING:
+    from meam_mapping.geography.aggregate import (
+        AggregationResult,
+        aggregate_indicators,
+        assign_to_parents,
+        dissolve_areas,
+    )
+    from meam_mapping.geography.boundaries import BoundaryResult, read_boundaries
+    from meam_mapping.geography.codes import (
+        describe_codes,
+        detect_level,
+        detect_vintage,
+        retired_districts,
+        validate_codes,
+    )
+    from meam_mapping.geography.join import JoinReport, JoinResult, join_indicators
 
 __all__ = [
     "AggregationResult",
@@ -32,3 +39,25 @@ __all__ = [
     "retired_districts",
     "validate_codes",
 ]
+
+# Imported on first use (PEP 562), so a command pays only for what it uses.
+attach(
+    __name__,
+    {
+        "aggregate": [
+            "AggregationResult",
+            "aggregate_indicators",
+            "assign_to_parents",
+            "dissolve_areas",
+        ],
+        "boundaries": ["BoundaryResult", "read_boundaries"],
+        "codes": [
+            "describe_codes",
+            "detect_level",
+            "detect_vintage",
+            "retired_districts",
+            "validate_codes",
+        ],
+        "join": ["JoinReport", "JoinResult", "join_indicators"],
+    },
+)

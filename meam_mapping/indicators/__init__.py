@@ -8,24 +8,31 @@
 * :mod:`.table`: filling the vocabulary columns of a tidy table.
 """
 
-from meam_mapping.indicators.intervals import CI_METHODS, count_interval, rate_limits
-from meam_mapping.indicators.kinds import (
-    KINDS,
-    ORDINAL_KINDS,
-    POLARITIES,
-    SUMMABLE_KINDS,
-    infer_kind,
-)
-from meam_mapping.indicators.periods import (
-    Period,
-    latest_period,
-    parse_period,
-    period_key,
-    sort_periods,
-)
-from meam_mapping.indicators.rates import domain_rates, pooled_rate
-from meam_mapping.indicators.table import fill_vocabulary, readable_name, unit_text
-from meam_mapping.indicators.units import Unit, parse_unit, rate_unit
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from meam_mapping._lazy import attach
+
+if TYPE_CHECKING:
+    from meam_mapping.indicators.intervals import CI_METHODS, count_interval, rate_limits
+    from meam_mapping.indicators.kinds import (
+        KINDS,
+        ORDINAL_KINDS,
+        POLARITIES,
+        SUMMABLE_KINDS,
+        infer_kind,
+    )
+    from meam_mapping.indicators.periods import (
+        Period,
+        latest_period,
+        parse_period,
+        period_key,
+        sort_periods,
+    )
+    from meam_mapping.indicators.rates import domain_rates, pooled_rate
+    from meam_mapping.indicators.table import fill_vocabulary, readable_name, unit_text
+    from meam_mapping.indicators.units import Unit, parse_unit, rate_unit
 
 __all__ = [
     "CI_METHODS",
@@ -50,3 +57,16 @@ __all__ = [
     "sort_periods",
     "unit_text",
 ]
+
+# Imported on first use (PEP 562), so a command pays only for what it uses.
+attach(
+    __name__,
+    {
+        "intervals": ["CI_METHODS", "count_interval", "rate_limits"],
+        "kinds": ["KINDS", "ORDINAL_KINDS", "POLARITIES", "SUMMABLE_KINDS", "infer_kind"],
+        "periods": ["Period", "latest_period", "parse_period", "period_key", "sort_periods"],
+        "rates": ["domain_rates", "pooled_rate"],
+        "table": ["fill_vocabulary", "readable_name", "unit_text"],
+        "units": ["Unit", "parse_unit", "rate_unit"],
+    },
+)

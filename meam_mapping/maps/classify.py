@@ -148,11 +148,24 @@ def _mc_bins(name: str, values: np.ndarray, **kwargs: object) -> np.ndarray:
 
 
 def _quantiles(values: np.ndarray, k: int, breaks: object) -> np.ndarray:
-    return _mc_bins("Quantiles", values, k=k)
+    # mapclassify.Quantiles' rule in numpy (its import pulls scipy.stats and
+    # scikit-learn, a second for the default scheme): upper bounds at the
+    # k equally spaced percentiles, linear interpolation, repeats collapsed.
+    step = 100.0 / k
+    percents = np.arange(step, 100 + step, step)
+    percents[-1] = min(percents[-1], 100.0)
+    return np.unique(np.percentile(values, percents[:k]))
 
 
 def _equal_interval(values: np.ndarray, k: int, breaks: object) -> np.ndarray:
-    return _mc_bins("EqualInterval", values, k=k)
+    low, high = float(np.min(values)), float(np.max(values))
+    if high <= low:
+        return _mc_bins("EqualInterval", values, k=k)
+    # mapclassify.EqualInterval's rule in numpy (see _quantiles).
+    width = (high - low) / k
+    cuts = np.arange(low + width, high + width, width)[:k]
+    cuts[-1] = high
+    return cuts
 
 
 def _std_mean(values: np.ndarray, k: int, breaks: object) -> np.ndarray:

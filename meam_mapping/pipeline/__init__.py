@@ -14,16 +14,23 @@ same :class:`AnalysisSettings` give the same numbers on every surface.
 - :mod:`~meam_mapping.pipeline.scenarios`: named index scenarios compared.
 """
 
-from meam_mapping.pipeline.hidden import Headline, HiddenResult, hidden_by_area, pattern_lists
-from meam_mapping.pipeline.run import PARTS, Analysis, run
-from meam_mapping.pipeline.settings import AnalysisSettings
-from meam_mapping.pipeline.slices import (
-    area_names,
-    every_indicator_all_levels,
-    indicator_all_levels,
-    indicators_at,
-    parent_lookup,
-)
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from meam_mapping._lazy import attach
+
+if TYPE_CHECKING:
+    from meam_mapping.pipeline.hidden import Headline, HiddenResult, hidden_by_area, pattern_lists
+    from meam_mapping.pipeline.run import PARTS, Analysis, run
+    from meam_mapping.pipeline.settings import AnalysisSettings
+    from meam_mapping.pipeline.slices import (
+        area_names,
+        every_indicator_all_levels,
+        indicator_all_levels,
+        indicators_at,
+        parent_lookup,
+    )
 
 __all__ = [
     "PARTS",
@@ -40,3 +47,20 @@ __all__ = [
     "pattern_lists",
     "run",
 ]
+
+# Imported on first use (PEP 562), so a command pays only for what it uses.
+attach(
+    __name__,
+    {
+        "hidden": ["Headline", "HiddenResult", "hidden_by_area", "pattern_lists"],
+        "run": ["PARTS", "Analysis", "run"],
+        "settings": ["AnalysisSettings"],
+        "slices": [
+            "area_names",
+            "every_indicator_all_levels",
+            "indicator_all_levels",
+            "indicators_at",
+            "parent_lookup",
+        ],
+    },
+)

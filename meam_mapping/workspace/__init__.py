@@ -9,19 +9,24 @@
 
 from __future__ import annotations
 
-from meam_mapping.workspace.format import FORMAT_VERSION, load_workspace, save_workspace
-from meam_mapping.workspace.model import Workspace
-from meam_mapping.workspace.recovery import (
-    RecoveryFile,
-    autosave,
-    list_recovery_files,
-    load_workspace_bytes,
-    prune_recovery_files,
-    recovery_folder,
-    remove_recovery_file,
-    workspace_bytes,
-    workspace_home,
-)
+from typing import TYPE_CHECKING
+
+from meam_mapping._lazy import attach
+
+if TYPE_CHECKING:
+    from meam_mapping.workspace.format import FORMAT_VERSION, load_workspace, save_workspace
+    from meam_mapping.workspace.model import Workspace
+    from meam_mapping.workspace.recovery import (
+        RecoveryFile,
+        autosave,
+        list_recovery_files,
+        load_workspace_bytes,
+        prune_recovery_files,
+        recovery_folder,
+        remove_recovery_file,
+        workspace_bytes,
+        workspace_home,
+    )
 
 __all__ = [
     "FORMAT_VERSION",
@@ -38,3 +43,23 @@ __all__ = [
     "workspace_bytes",
     "workspace_home",
 ]
+
+# Imported on first use (PEP 562), so a command pays only for what it uses.
+attach(
+    __name__,
+    {
+        "format": ["FORMAT_VERSION", "load_workspace", "save_workspace"],
+        "model": ["Workspace"],
+        "recovery": [
+            "RecoveryFile",
+            "autosave",
+            "list_recovery_files",
+            "load_workspace_bytes",
+            "prune_recovery_files",
+            "recovery_folder",
+            "remove_recovery_file",
+            "workspace_bytes",
+            "workspace_home",
+        ],
+    },
+)

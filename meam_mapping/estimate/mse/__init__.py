@@ -20,25 +20,30 @@ strata
 
 from __future__ import annotations
 
-from meam_mapping.estimate.mse.estimate import (
-    CI_METHODS,
-    METHODS,
-    HiddenPopulationEstimate,
-    MultipleSystemsEstimator,
-    estimate_hidden,
-)
-from meam_mapping.estimate.mse.patterns import (
-    COUNT_COLUMN,
-    NON_LIST_COLUMNS,
-    PatternTable,
-    check_estimable,
-    detect_lists,
-    observable_patterns,
-    pattern_counts,
-    validate_patterns,
-)
-from meam_mapping.estimate.mse.strata import TOTAL_LABEL, estimate_by_stratum, hidden_records
-from meam_mapping.estimate.mse.twolist import TwoListEstimate, chapman, lincoln_petersen
+from typing import TYPE_CHECKING
+
+from meam_mapping._lazy import attach
+
+if TYPE_CHECKING:
+    from meam_mapping.estimate.mse.estimate import (
+        CI_METHODS,
+        METHODS,
+        HiddenPopulationEstimate,
+        MultipleSystemsEstimator,
+        estimate_hidden,
+    )
+    from meam_mapping.estimate.mse.patterns import (
+        COUNT_COLUMN,
+        NON_LIST_COLUMNS,
+        PatternTable,
+        check_estimable,
+        detect_lists,
+        observable_patterns,
+        pattern_counts,
+        validate_patterns,
+    )
+    from meam_mapping.estimate.mse.strata import TOTAL_LABEL, estimate_by_stratum, hidden_records
+    from meam_mapping.estimate.mse.twolist import TwoListEstimate, chapman, lincoln_petersen
 
 __all__ = [
     "CI_METHODS",
@@ -61,3 +66,29 @@ __all__ = [
     "pattern_counts",
     "validate_patterns",
 ]
+
+# Imported on first use (PEP 562), so a command pays only for what it uses.
+attach(
+    __name__,
+    {
+        "estimate": [
+            "CI_METHODS",
+            "METHODS",
+            "HiddenPopulationEstimate",
+            "MultipleSystemsEstimator",
+            "estimate_hidden",
+        ],
+        "patterns": [
+            "COUNT_COLUMN",
+            "NON_LIST_COLUMNS",
+            "PatternTable",
+            "check_estimable",
+            "detect_lists",
+            "observable_patterns",
+            "pattern_counts",
+            "validate_patterns",
+        ],
+        "strata": ["TOTAL_LABEL", "estimate_by_stratum", "hidden_records"],
+        "twolist": ["TwoListEstimate", "chapman", "lincoln_petersen"],
+    },
+)
