@@ -43,6 +43,7 @@ __all__ = [
     "compare_with_study_area",
     "indicator_polarity",
     "legend_categories",
+    "with_comparison",
 ]
 
 NOT_SHOWN = "Not shown"
@@ -297,3 +298,18 @@ def legend_categories(comparison: BenchmarkComparison) -> tuple[tuple[str, str],
         for label in comparison.categories
         if label != NOT_COMPARED or label in present
     )
+
+
+def with_comparison(table: pd.DataFrame, comparison: BenchmarkComparison) -> pd.DataFrame:
+    """The map as a table (:func:`~meam_mapping.pipeline.display.display_table`) with a Compared column.
+
+    The column holds each area's category ("Better", "Similar", "Worse", or
+    "Higher"/"Lower"; "Not shown" where the figure is hidden), placed before
+    the ``Note`` column; its heading names the confidence level.
+    """
+    category = comparison.table.set_index("area_code")["category"]
+    heading = f"Compared with the study area ({CONFIDENCE_LEVELS[comparison.confidence]})"
+    out = table.copy()
+    values = out["Code"].astype(str).map(category).fillna(NOT_COMPARED)
+    out.insert(out.columns.get_loc("Note") if "Note" in out else len(out.columns), heading, values)
+    return out
