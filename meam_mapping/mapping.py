@@ -31,12 +31,14 @@ if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
     from meam_mapping.maps.spec import MapLayer, MapSpec
+    from meam_mapping.pipeline.compare import BenchmarkComparison
 
 __all__ = [
     "MapRequest",
     "interactive_map",
     "parse_breaks",
     "render_map_file",
+    "request_slice",
     "static_map_figure",
 ]
 
@@ -71,6 +73,10 @@ class MapRequest:
         Page preset for static maps.
     high_contrast : bool
         High-contrast styling for projectors.
+    benchmark_confidence : {0.95, 0.998}, optional
+        Colour each area better / similar / worse than the study area at this
+        confidence level (see :mod:`meam_mapping.pipeline.compare`) instead
+        of classing its value.
     """
 
     indicator: str
@@ -85,6 +91,7 @@ class MapRequest:
     tiles: bool = False
     preset: str = "a4_landscape"
     high_contrast: bool = False
+    benchmark_confidence: float | None = None
 
 
 def parse_breaks(text: str) -> list[float] | None:
@@ -136,12 +143,45 @@ def _outlines(dataset: Dataset, request: MapRequest, level: str):  # noqa: ANN20
     return None
 
 
-def _map_spec(request: MapRequest, top_labels: int = 0) -> MapSpec:
+def request_slice(
+    dataset: Dataset,
+    request: MapRequest,
+    policy: DisclosurePolicy = DEFAULT_POLICY,
+    *,
+    data: pd.DataFrame | None = None,
+    comparison: BenchmarkComparison | None = None,
+) -> tuple[pd.DataFrame, BenchmarkComparison | None]:
+    """The published slice a request draws, and its benchmark comparison when asked.
+
+    ``data`` and ``comparison`` (e.g. cached by the app) are used as given.
+    """
+    from meam_mapping.pipeline.compare import benchmark_slice, compare_with_study_area
+
+    if data is None:
+        data = map_slice(dataset, request.indicator, request.period, request.level, policy)
+    if request.benchmark_confidence is None:
+        return data, None
+    if comparison is None:
+        level = str(data["level"].iloc[0]) if len(data) else request.level
+        comparison = compare_with_study_area(
+            dataset, request.indicator, request.period, level, policy,
+            confidence=request.benchmark_confidence,
+        )  # fmt: skip
+    return benchmark_slice(data, comparison), comparison
+
+
+def _map_spec(
+    request: MapRequest, top_labels: int = 0, comparison: BenchmarkComparison | None = None
+) -> MapSpec:
     """The drawing choices of a request as a :class:`~meam_mapping.maps.spec.MapSpec`."""
     from meam_mapping.maps.spec import MapSpec
+    from meam_mapping.pipeline.compare import legend_categories
 
     breaks = parse_breaks(request.breaks_text)
+    categories = None if comparison is None else legend_categories(comparison)
     return MapSpec(
+        categories=categories,
+        categories_note=None if comparison is None else comparison.legend_title,
         scheme=request.scheme, k=request.k, breaks=None if breaks is None else tuple(breaks),
         palette=request.palette, high_contrast=request.high_contrast, outlines=request.outlines,
         tiles=request.tiles, preset=request.preset, top_labels=top_labels,
@@ -162,6 +202,7 @@ def _map_layer(
         data, title=title, unit=unit, level=level, period=period, subtitle=subtitle,
         source=source, attribution=_attribution(dataset), label=dataset.label,
         threshold=policy.threshold,
+        tooltip_fields=tuple(c for c in ("Compared with the study area",) if c in data.columns),
     )  # fmt: skip
     return layer, level
 
@@ -173,6 +214,7 @@ def interactive_map(
     *,
     data: pd.DataFrame | None = None,
     display_areas: Mapping[str, gpd.GeoDataFrame] | None = None,
+    comparison: BenchmarkComparison | None = None,
 ) -> folium.Map:
     """The interactive (folium) map for ``request``.
 
@@ -191,14 +233,13 @@ def interactive_map(
             return display_areas[lvl]
         return simplify_for_display(dataset.areas[lvl], level=lvl)
 
-    if data is None:
-        data = map_slice(dataset, request.indicator, request.period, request.level, policy)
+    data, comparison = request_slice(dataset, request, policy, data=data, comparison=comparison)
     layer, level = _map_layer(dataset, request, data, policy)
     outlines = _outlines(dataset, request, level)
     return choropleth(
         shown(level),
         layer,
-        _map_spec(request),
+        _map_spec(request, comparison=comparison),
         outlines=None if outlines is None else shown("lad"),
     )
 
@@ -209,17 +250,17 @@ def static_map_figure(
     policy: DisclosurePolicy = DEFAULT_POLICY,
     *,
     data: pd.DataFrame | None = None,
+    comparison: BenchmarkComparison | None = None,
 ) -> Figure:
     """The static (matplotlib) map for ``request``."""
     from meam_mapping.maps.static import static_map
 
-    if data is None:
-        data = map_slice(dataset, request.indicator, request.period, request.level, policy)
+    data, comparison = request_slice(dataset, request, policy, data=data, comparison=comparison)
     layer, level = _map_layer(dataset, request, data, policy)
     return static_map(
         dataset.areas[level],
         layer,
-        _map_spec(request, top_labels=5),
+        _map_spec(request, top_labels=0 if comparison else 5, comparison=comparison),
         outlines=_outlines(dataset, request, level),
     )
 

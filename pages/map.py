@@ -10,9 +10,12 @@ from meam_mapping.maps.classify import SCHEMES
 from meam_mapping.maps.style import PALETTES
 from meam_mapping.schema import LEVEL_LABELS
 from ui.labels import scheme_help, scheme_label
-from ui.maps import show_map
+from meam_mapping.pipeline.compare import CONFIDENCE_LEVELS
+from ui.maps import show_compare_chart, show_map
 from ui.state import current_dataset, kept, policy, remember
 from ui.widgets import indicator_picker
+
+MODES = ["Value", "Compared with the benchmark"]
 
 st.title("Map")
 st.caption(
@@ -51,17 +54,36 @@ with st.container(border=True):
             "cannot be added up to larger areas.",
         )
     with c3:
-        schemes = list(SCHEMES)
-        st.selectbox(
-            "Classes",
-            schemes,
-            key=kept("map_scheme", "quantiles", schemes),
-            format_func=scheme_label,
-            help="How values are grouped into colours.  \n" + scheme_help(),
+        st.radio(
+            "Colour areas by",
+            MODES,
+            key=kept("map_mode", MODES[0], MODES),
+            help="Their value in classes, or whether each area is better, similar or worse than "
+            "the study area as a whole (Fingertips style: only when its confidence interval "
+            "lies wholly on one side).",
         )
-        st.slider("Number of colours", 3, 7, key=kept("map_k", 5))
+        comparing = st.session_state["map_mode"] == MODES[1]
+        if comparing:
+            st.radio(
+                "Confidence",
+                list(CONFIDENCE_LEVELS),
+                key=kept("map_confidence", 0.95, list(CONFIDENCE_LEVELS)),
+                format_func=CONFIDENCE_LEVELS.get,
+                horizontal=True,
+                help="95% is Fingertips' usual level; 99.8% marks only the clearest differences.",
+            )
+        else:
+            schemes = list(SCHEMES)
+            st.selectbox(
+                "Classes",
+                schemes,
+                key=kept("map_scheme", "quantiles", schemes),
+                format_func=scheme_label,
+                help="How values are grouped into colours.  \n" + scheme_help(),
+            )
+            st.slider("Number of colours", 3, 7, key=kept("map_k", 5))
     breaks_text = ""
-    if st.session_state["map_scheme"] == "user_defined":
+    if not comparing and st.session_state["map_scheme"] == "user_defined":
         breaks_text = st.text_input(
             "Your class breaks (upper bounds, separated by commas)",
             key=kept("map_breaks", ""),
@@ -86,22 +108,26 @@ with st.expander("More map options"):
         help="Off by default: the map works with no internet, and nothing is sent to a tile server.",
     )
 remember(
-    "map_level", "map_scheme", "map_k", "map_palette", "map_outlines", "map_tiles", "map_breaks"
-)
+    "map_level", "map_scheme", "map_k", "map_palette", "map_outlines", "map_tiles", "map_breaks",
+    "map_mode", "map_confidence",
+)  # fmt: skip
 
 request = MapRequest(
     indicator=indicator,
     period=period,
     level=st.session_state["map_level"],
-    scheme=st.session_state["map_scheme"]
-    if st.session_state["map_scheme"] != "user_defined" or breaks_text.strip()
+    scheme=st.session_state.get("map_scheme", "quantiles")
+    if st.session_state.get("map_scheme") != "user_defined" or breaks_text.strip()
     else "quantiles",
-    k=st.session_state["map_k"],
+    k=st.session_state.get("map_k", 5),
     breaks_text=breaks_text,
     palette=None
     if st.session_state["map_palette"] == "automatic"
     else st.session_state["map_palette"],
     outlines=st.session_state["map_outlines"],
     tiles=st.session_state["map_tiles"],
+    benchmark_confidence=st.session_state["map_confidence"] if comparing else None,
 )
-show_map(dataset, request, policy(), key="main_map")
+shown = show_map(dataset, request, policy(), key="main_map")
+if shown is not None and shown[1] is not None:
+    show_compare_chart(dataset, request, policy(), shown[1], shown[0], key="main_compare")

@@ -96,3 +96,26 @@ def map_slice_cached(
 ) -> pd.DataFrame:
     """:func:`meam_mapping.pipeline.publish.map_slice`, cached."""
     return publish.map_slice(_dataset, indicator, period, level, policy)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def comparison_cached(
+    token: str, _dataset: Dataset, indicator: str, period: str | None, level: str,
+    policy: DisclosurePolicy, confidence: float,
+):
+    """:func:`meam_mapping.pipeline.compare.compare_with_study_area`, cached."""
+    from meam_mapping.pipeline.compare import compare_with_study_area
+
+    return compare_with_study_area(_dataset, indicator, period, level, policy, confidence=confidence)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def compare_chart_cached(
+    token: str, _comparison, indicator: str, period: str | None, level: str,  # noqa: ANN001
+    policy: DisclosurePolicy, confidence: float, title: str, label: str | None,
+) -> tuple[bytes, str]:
+    """The compare-areas chart as PNG bytes and its alt text, cached by the same key."""
+    from meam_mapping.export.charts import compare_areas_figure, figure_bytes
+
+    fig = compare_areas_figure(_comparison, title=title, label=label)
+    return figure_bytes(fig), fig.meam_alt_text

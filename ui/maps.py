@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import geopandas as gpd
 import pandas as pd
 import streamlit as st
@@ -12,8 +14,9 @@ from meam_mapping.disclosure import DisclosurePolicy
 from meam_mapping.errors import EstimationError, InputError
 from meam_mapping.mapping import MapRequest, interactive_map
 from meam_mapping.maps.simplify import simplify_for_display
+from meam_mapping.pipeline.compare import BenchmarkComparison, with_comparison
 from meam_mapping.pipeline.display import display_table
-from ui.cache import map_slice_cached
+from ui.cache import compare_chart_cached, comparison_cached, map_slice_cached
 from ui.widgets import download_csv, show_problem
 
 
@@ -37,19 +40,40 @@ def cached_slice(dataset: Dataset, request: MapRequest, policy: DisclosurePolicy
     )
 
 
+def cached_comparison(
+    dataset: Dataset, request: MapRequest, policy: DisclosurePolicy, level: str
+) -> BenchmarkComparison | None:
+    """The benchmark comparison a request asks for (None in the ordinary map mode)."""
+    if request.benchmark_confidence is None:
+        return None
+    return comparison_cached(
+        dataset.token, dataset, request.indicator, request.period, level, policy,
+        request.benchmark_confidence,
+    )  # fmt: skip
+
+
 def show_map(
     dataset: Dataset, request: MapRequest, policy: DisclosurePolicy, *, key: str, height: int = 620
-) -> pd.DataFrame | None:
+) -> tuple[pd.DataFrame, BenchmarkComparison | None] | None:
     """Draw the interactive map for ``request`` with its legend and table.
 
-    Returns the suppressed table shown, or None when the map cannot be drawn
-    (the reason is shown to the user).
+    Returns the suppressed table shown and the benchmark comparison (None
+    unless ``request.benchmark_confidence`` is set), or None when the map
+    cannot be drawn (the reason is shown to the user).
     """
     try:
         data = cached_slice(dataset, request, policy)
         level = str(data["level"].iloc[0]) if len(data) else (request.level or "lsoa")
+        try:
+            comparison = cached_comparison(dataset, request, policy, level)
+        except InputError as err:  # e.g. a score without counts: say why, draw the values
+            st.info(f"Areas cannot be compared with the benchmark here: {err.message}",
+                    icon=":material/info:")  # fmt: skip
+            comparison, request = None, replace(request, benchmark_confidence=None)
         shown = cached_display_areas(dataset, level)
-        fmap = interactive_map(dataset, request, policy, data=data, display_areas=shown)
+        fmap = interactive_map(
+            dataset, request, policy, data=data, display_areas=shown, comparison=comparison
+        )
     except (InputError, EstimationError) as err:
         show_problem(err)
         return None
@@ -58,14 +82,50 @@ def show_map(
         if dataset.label:
             st.caption(f":material/science: {dataset.label}")
         st_folium(fmap, height=height, use_container_width=True, returned_objects=[], key=key)
+        what = (
+            "Colours compare each area with the study area's rate worked out from every area "
+            "before any were hidden: an area is better or worse only when its whole confidence "
+            "interval is on one side of it. "
+            if comparison is not None
+            else ""
+        )
         st.caption(
-            "Hover over an area to see its name, code, count, population and rate. "
+            what + "Hover over an area to see its name, code, count, population and rate. "
             f"Hatched areas are not shown: fewer than {policy.threshold} people were counted there, "
             "or the figure is hidden to protect a small number nearby."
         )
     with right:
         table = display_table(data, policy.threshold)
+        if comparison is not None:
+            table = with_comparison(table, comparison)
         st.markdown("**The map as a table**")
         st.dataframe(table, hide_index=True, width="stretch", height=height - 80)
         download_csv(table, f"{request.indicator}-{level}", key=f"{key}_csv")
-    return data
+    return data, comparison
+
+
+def show_compare_chart(
+    dataset: Dataset,
+    request: MapRequest,
+    policy: DisclosurePolicy,
+    comparison: BenchmarkComparison,
+    data: pd.DataFrame,
+    *,
+    key: str,
+) -> None:
+    """The compare-areas chart (sorted bars, intervals, benchmark line) with a PNG download."""
+    level = str(data["level"].iloc[0]) if len(data) else (request.level or "")
+    name = str(data["indicator_name"].iloc[0]) if "indicator_name" in data and len(data) else ""
+    period = str(data["period"].iloc[0]) if "period" in data and len(data) else ""
+    title = f"{name} ({period})" if period else name
+    png, alt = compare_chart_cached(
+        dataset.token, comparison, request.indicator, request.period, level, policy,
+        comparison.confidence, title, dataset.label,
+    )  # fmt: skip
+    st.markdown("**Compare areas**")
+    st.image(png, alt=alt, width="content")
+    st.caption(alt)
+    st.download_button(
+        "Download this chart (PNG)", png, file_name=f"compare-{request.indicator}-{level}.png",
+        mime="image/png", icon=":material/download:", key=f"{key}_png",
+    )  # fmt: skip

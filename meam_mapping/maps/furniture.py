@@ -148,7 +148,15 @@ def legend_html(data: MapData, unit: str, extra: dict[str, list[tuple[str, str]]
     )
     ticks = "".join(f"<span>{esc(format_number(v, step))}</span>" for v in edges)
     parts = [f"<div class='n'>{esc(unit)}</div>"] if unit else []
-    if len(classes):
+    if c.scheme == "categories":  # one labelled swatch per category, no value scale
+        if c.note:
+            parts.append(f"<div class='h'>{esc(c.note)}</div>")
+        parts.extend(
+            f"<div><span class='sw' style='background-color:{esc(r.colour)}'></span>"
+            f"{esc(r.label)} <span class='n'>({int(r.count)})</span></div>"
+            for r in classes.itertuples(index=False)
+        )
+    elif len(classes):
         parts.append(f"<div class='bar'>{swatches}</div><div class='ticks'>{ticks}</div>")
     for row in others.itertuples(index=False):
         css = "sw sup" if row.hatch else "sw"

@@ -74,6 +74,12 @@ class MapSpec:
         :data:`meam_mapping.maps.interactive.CANVAS_THRESHOLD` areas.
     show_overlays : bool, default False
         Whether extra layers (hot spots, zones) are switched on at first.
+    categories : tuple of (str, str), optional
+        Colour areas by the data's ``category`` column instead of classing
+        their values: ``(label, colour)`` pairs in legend order (see
+        :func:`meam_mapping.maps.categories.category_classes`).
+    categories_note : str, optional
+        What the categories mean, shown with the legend.
 
     Raises
     ------
@@ -94,6 +100,8 @@ class MapSpec:
     top_labels: int = 0
     prefer_canvas: bool | Literal["auto"] = "auto"
     show_overlays: bool = False
+    categories: tuple[tuple[str, str], ...] | None = None
+    categories_note: str | None = None
 
     def __post_init__(self) -> None:
         if self.preset not in PRESETS:

@@ -319,7 +319,8 @@ def _legend(
     notes = []
     if prepared.classification.note:
         notes.append(prepared.classification.note)
-    notes.append(f"Classes: {prepared.classification.scheme.replace('_', ' ')}.")
+    if prepared.classification.scheme != "categories":
+        notes.append(f"Classes: {prepared.classification.scheme.replace('_', ' ')}.")
     if ranked:
         lines = [f"{i}. {textwrap.shorten(n, 30)} ({v:,.1f})" for i, (n, v) in enumerate(ranked, 1)]
         notes.append("Highest values:\n" + "\n".join(lines))

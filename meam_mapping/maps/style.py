@@ -15,7 +15,7 @@ the classes.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Literal
 
 import numpy as np
@@ -391,7 +391,7 @@ def prepare_map_data(
     if areas.geometry.name != "geometry":
         frame = frame.rename_geometry("geometry")
     frame["area_code"] = frame["area_code"].astype(str)
-    optional = [c for c in ("area_name", "suppression", *from_data) if c in data.columns]
+    optional = [c for c in ("area_name", "suppression", "category", *from_data) if c in data.columns]
     cols = list(dict.fromkeys([*_DATA_COLUMNS, *optional]))
     slim = data[cols].copy()
     slim["area_code"] = slim["area_code"].astype(str)
@@ -419,12 +419,25 @@ def prepare_map_data(
     frame["secondary"] = suppressed & np.isin(np.asarray(reason), ["secondary", "hidden in a group"])
 
     classification = spec.classification
-    if classification is None:
+    if spec.categories is not None:  # colours by category, values kept for tooltips
+        from meam_mapping.maps.categories import category_classes
+
+        category = frame["category"] if "category" in frame else np.full(len(frame), "")
+        classification, fills = category_classes(
+            category, status, spec.categories, note=spec.categories_note
+        )
+        classes = classification.classes
+        style = replace(
+            choose_style(classification, "YlOrRd", high_contrast=spec.high_contrast),
+            palette="categories", colours=fills,
+        )  # fmt: skip
+    elif classification is None:
         classification = _classify_no_finer(value, spec)
         classes = classification.classes
     else:
         classes = classification.assign(value)
-    style = choose_style(classification, spec.palette, high_contrast=spec.high_contrast)
+    if spec.categories is None:
+        style = choose_style(classification, spec.palette, high_contrast=spec.high_contrast)
     colours = np.asarray(style.colours + (style.missing_colour, style.suppressed_colour))
     pick = np.where(status == "suppressed", len(style.colours) + 1, classes)
     pick = np.where(status == "missing", len(style.colours), pick)
