@@ -216,10 +216,12 @@ def static_map_figure(
     if data is None:
         data = map_slice(dataset, request.indicator, request.period, request.level, policy)
     layer, level = _map_layer(dataset, request, data, policy)
+    # "Highest values" would list the best end of a decile or rank: no numbered labels then.
+    ordinal = "kind" in data and data["kind"].isin(["rank", "decile", "quintile"]).any()
     return static_map(
         dataset.areas[level],
         layer,
-        _map_spec(request, top_labels=5),
+        _map_spec(request, top_labels=0 if ordinal else 5),
         outlines=_outlines(dataset, request, level),
     )
 

@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from meam_mapping.errors import InputError
-from meam_mapping.maps.classify import Classification, classify
+from meam_mapping.maps.classify import Classification, classify, ordinal_classes_for
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -419,7 +419,12 @@ def prepare_map_data(
     frame["secondary"] = suppressed & np.isin(np.asarray(reason), ["secondary", "hidden in a group"])
 
     classification = spec.classification
-    if classification is None:
+    ordinal = None
+    if classification is None and spec.scheme != "user_defined":
+        ordinal = ordinal_classes_for(data, value, k=spec.k)  # deciles, quintiles, ranks
+    if ordinal is not None:
+        classification, classes = ordinal, ordinal.classes
+    elif classification is None:
         classification = _classify_no_finer(value, spec)
         classes = classification.classes
     else:
