@@ -113,3 +113,10 @@ def test_recognition_needs_every_heading() -> None:
 def test_unknown_publication_lists_the_registered_ones() -> None:
     with pytest.raises(InputError, match="iod2019_file1"):
         get_publication("iod2019")
+
+
+def test_readme_lists_every_recognised_publication() -> None:
+    readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Your data: input formats", 1)[1].split("\n## ", 1)[0]
+    for pub in publications():
+        assert f"`{pub.name}`" in section
