@@ -121,9 +121,7 @@ class Inspection:
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON types; keys as in DESIGN.md (``layout``, ``area_column``, ``level``, ...)."""
         out = asdict(self)
-        out["indicators"] = [
-            {**asdict(i), "periods": list(i.periods)} for i in self.indicators
-        ]
+        out["indicators"] = [{**asdict(i), "periods": list(i.periods)} for i in self.indicators]
         if self.join is not None:
             out["join"] = {k: list(v) if isinstance(v, tuple) else v
                            for k, v in asdict(self.join).items()}  # fmt: skip
@@ -134,7 +132,9 @@ class Inspection:
         """A few lines a person can read."""
         lines = [f"File: {self.file}"]
         if self.publication:
-            checked = "" if self.headings_checked else " (headings not checked against the real file)"
+            checked = (
+                "" if self.headings_checked else " (headings not checked against the real file)"
+            )
             lines.append(f"Recognised: {self.publication_title}{checked}")
             lines.append(f"Licence: {self.licence}; source: {self.source_url}")
         lines.append(f"Layout: {self.layout}")
@@ -287,10 +287,14 @@ def inspect_table(
         first = rows.iloc[0]
         indicators.append(
             IndicatorSummary(
-                id=str(ind), name=str(first["indicator_name"]), kind=str(first["kind"]),
-                polarity=str(first["polarity"]), unit=str(first["unit"]),
+                id=str(ind),
+                name=str(first["indicator_name"]),
+                kind=str(first["kind"]),
+                polarity=str(first["polarity"]),
+                unit=str(first["unit"]),
                 periods=tuple(sort_periods(rows["period"].astype(str).unique())),
-                domain=str(first["domain"]), areas=int(rows["area_code"].nunique()),
+                domain=str(first["domain"]),
+                areas=int(rows["area_code"].nunique()),
             )  # fmt: skip
         )
     join = None

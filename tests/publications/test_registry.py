@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from meam_mapping.errors import InputError
-from meam_mapping.io.inspect import inspect_table
 from meam_mapping.io.indicators import load_indicator_file
+from meam_mapping.io.inspect import inspect_table
 from meam_mapping.publications import get_publication, publications, recognise
 
 DATA = Path(__file__).parents[1] / "data" / "publications"
@@ -67,7 +67,9 @@ def test_wide_extract_headings_are_exactly_the_registered_ones() -> None:
 
 
 def test_iod_2019_files_as_the_issue_asks() -> None:
-    one = inspect_table(DATA / "iod2019_file1.csv", boundary_codes=["E01000001", "E01021988", "E01099999"])
+    one = inspect_table(
+        DATA / "iod2019_file1.csv", boundary_codes=["E01000001", "E01021988", "E01099999"]
+    )
     assert (one.area_column, one.level, one.vintage) == ("LSOA code (2011)", "lsoa", "2011")
     kinds = {i.name: (i.kind, i.polarity) for i in one.indicators}
     assert kinds == {
