@@ -122,3 +122,13 @@ def test_readme_lists_every_recognised_publication() -> None:
     section = readme.split("## Your data: input formats", 1)[1].split("\n## ", 1)[0]
     for pub in publications():
         assert f"`{pub.name}`" in section
+
+
+def test_repeated_ranks_and_mixed_levels_are_flagged() -> None:
+    data = (
+        b"LSOA code (2011),Index of Multiple Deprivation (IMD) Rank\n"
+        b'E01000001,"29,199"\nE01000002,"29,199"\nE09000001,12\n'
+    )
+    notes = " ".join(inspect_table(data, name="x.csv").notes)
+    assert "29,199 are given to more than one area" in notes
+    assert "several levels" in notes and "E09000001" in notes
