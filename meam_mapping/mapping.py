@@ -257,10 +257,12 @@ def static_map_figure(
 
     data, comparison = request_slice(dataset, request, policy, data=data, comparison=comparison)
     layer, level = _map_layer(dataset, request, data, policy)
+    # "Highest values" would list the best end of a decile or rank: no numbered labels then.
+    ordinal = "kind" in data and data["kind"].isin(["rank", "decile", "quintile"]).any()
     return static_map(
         dataset.areas[level],
         layer,
-        _map_spec(request, top_labels=0 if comparison else 5, comparison=comparison),
+        _map_spec(request, top_labels=0 if (comparison or ordinal) else 5, comparison=comparison),
         outlines=_outlines(dataset, request, level),
     )
 

@@ -204,3 +204,39 @@ def test_indicator_by_heading_part_or_id_and_closest_matches(iod_boundaries, cap
     assert status == 2 and "index_of_multiple_deprivation_imd_decile" in err
     status, _, err = run(capsys, *base, "index of multiple deprivation")
     assert status == 2 and "matches 2 indicators" in err
+
+
+def test_map_of_the_imd_decile_draws_ten_ordered_classes_with_decile_1_darkest(iod_boundaries, tmp_path):
+    from matplotlib.colors import to_hex
+
+    from meam_mapping.indicators.lookup import resolve_indicator
+    from meam_mapping.loading import build_dataset
+    from meam_mapping.mapping import MapRequest, interactive_map, static_map_figure
+
+    out = tmp_path / "imd.svg"
+    assert main(["map", "--boundaries", str(iod_boundaries), "--data",
+                 str(_PUBLICATIONS / "iod2019_file1.csv"), "--indicator",
+                 "Index of Multiple Deprivation (IMD) Decile", "--out", str(out)]) == 0  # fmt: skip
+    assert out.stat().st_size > 0
+    dataset, _ = build_dataset(iod_boundaries, [_PUBLICATIONS / "iod2019_file1.csv"], [])
+    indicator = resolve_indicator(dataset.indicators, "Index of Multiple Deprivation (IMD) Decile")
+    figure = static_map_figure(dataset, MapRequest(indicator=indicator))
+    drawn = {c.get_gid(): c for ax in figure.axes for c in ax.collections if c.get_gid()}
+
+    def lum(c) -> float:
+        r, g, b, _ = c.get_facecolor()[0]
+        return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+    classes = {gid: c for gid, c in drawn.items() if gid.startswith("meam-class-")}
+    darkest = min(classes.values(), key=lum)
+    assert list(darkest.meam_area_codes) == ["E01021988"]  # decile 1: Tendring 018A
+    assert list(drawn["meam-class-0"].meam_area_codes) == ["E01000002"]  # decile 10, lightest
+    from matplotlib.text import Text
+
+    joined = " | ".join(t.get_text() for t in figure.findobj(Text))
+    assert "1 (most deprived)" in joined and "10 (least deprived)" in joined
+    for decile in range(2, 10):  # ten classes, empty ones included
+        assert f"| {decile}  (" in joined or f"| {decile} (" in joined, decile
+    html = interactive_map(dataset, MapRequest(indicator=indicator)).get_root().render()
+    assert "Darkest: 1 (most deprived); lightest: 10 (least deprived)" in html
+    assert to_hex(darkest.get_facecolor()[0]) in html

@@ -121,9 +121,7 @@ class Inspection:
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON types; keys as in DESIGN.md (``layout``, ``area_column``, ``level``, ...)."""
         out = asdict(self)
-        out["indicators"] = [
-            {**asdict(i), "periods": list(i.periods)} for i in self.indicators
-        ]
+        out["indicators"] = [{**asdict(i), "periods": list(i.periods)} for i in self.indicators]
         if self.join is not None:
             out["join"] = {k: list(v) if isinstance(v, tuple) else v
                            for k, v in asdict(self.join).items()}  # fmt: skip
@@ -134,7 +132,9 @@ class Inspection:
         """A few lines a person can read."""
         lines = [f"File: {self.file}"]
         if self.publication:
-            checked = "" if self.headings_checked else " (headings not checked against the real file)"
+            checked = (
+                "" if self.headings_checked else " (headings not checked against the real file)"
+            )
             lines.append(f"Recognised: {self.publication_title}{checked}")
             lines.append(f"Licence: {self.licence}; source: {self.source_url}")
         lines.append(f"Layout: {self.layout}")
@@ -236,6 +236,38 @@ def _area_column(raw_columns: list[str], table: pd.DataFrame, known: Publication
     return "area_code", None, ""
 
 
+def _checks(table: pd.DataFrame) -> list[str]:
+    """Notes on mixed levels and on ranks that repeat or are not whole numbers from 1."""
+    from meam_mapping.geography.codes import level_of
+
+    notes = []
+    codes = pd.Series(table["area_code"].astype(str).unique())
+    levels = codes.map(level_of)
+    if levels.nunique() > 1:
+        parts = [
+            f"{n} {lv} (e.g. {', '.join(codes[levels == lv].head(3))})"
+            for lv, n in levels.value_counts().items()
+        ]
+        notes.append("The area column holds codes of several levels: " + "; ".join(parts) + ".")
+    ranks = table[table["kind"] == "rank"]
+    for (ind, period), rows in ranks.groupby(["indicator", "period"], sort=False):
+        values = rows["value"].dropna()
+        repeated = values[values.duplicated(keep=False)]
+        if len(repeated):
+            shown = ", ".join(f"{v:,.0f}" for v in sorted(repeated.unique())[:5])
+            notes.append(
+                f"{ind} ({period}): rank(s) {shown} are given to more than one area; "
+                "check the column is a rank."
+            )
+        bad = values[(values < 1) | (values != values.round())]
+        if len(bad):
+            notes.append(
+                f"{ind} ({period}): {len(bad)} value(s) are not whole numbers from 1, "
+                f"e.g. {bad.iloc[0]}; is it a score rather than a rank?"
+            )
+    return notes
+
+
 def inspect_table(
     path_or_buffer: str | os.PathLike[str] | IO[bytes] | bytes,
     *,
@@ -287,14 +319,18 @@ def inspect_table(
         first = rows.iloc[0]
         indicators.append(
             IndicatorSummary(
-                id=str(ind), name=str(first["indicator_name"]), kind=str(first["kind"]),
-                polarity=str(first["polarity"]), unit=str(first["unit"]),
+                id=str(ind),
+                name=str(first["indicator_name"]),
+                kind=str(first["kind"]),
+                polarity=str(first["polarity"]),
+                unit=str(first["unit"]),
                 periods=tuple(sort_periods(rows["period"].astype(str).unique())),
-                domain=str(first["domain"]), areas=int(rows["area_code"].nunique()),
+                domain=str(first["domain"]),
+                areas=int(rows["area_code"].nunique()),
             )  # fmt: skip
         )
     join = None
-    notes = list(result.notes)
+    notes = list(result.notes) + _checks(table)
     if isinstance(boundary_codes, Mapping):
         by_level = {k: list(v) for k, v in boundary_codes.items()}
         boundary_codes = by_level.get(level, [c for v in by_level.values() for c in v])

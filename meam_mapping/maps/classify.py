@@ -20,7 +20,15 @@ import numpy as np
 
 from meam_mapping.errors import InputError
 
-__all__ = ["Classification", "SCHEMES", "classify", "format_number"]
+__all__ = [
+    "Classification",
+    "OrdinalClassification",
+    "SCHEMES",
+    "classify",
+    "classify_ordinal",
+    "format_number",
+    "ordinal_classes_for",
+]
 
 #: Above this many values Fisher-Jenks runs on evenly spaced quantiles of the
 #: data (an exact Fisher-Jenks is O(k n^2) without numba).
@@ -316,3 +324,171 @@ def classify(
         counts=counts,
         note=note,
     )
+
+
+#: Number of ordered groups for the group kinds.
+_GROUPS = {"decile": 10, "quintile": 5}
+
+
+@dataclass(frozen=True, eq=False)
+class OrdinalClassification(Classification):
+    """Classes of an ordinal indicator (decile, quintile, rank), the worse end darkest.
+
+    Class 0 is drawn lightest and the last class darkest (as for every
+    classification), so for a ``lower_is_worse`` indicator the classes run
+    from the highest values down: decile 10 is class 0 and decile 1 the last,
+    darkest class. ``bins`` stay in increasing value order.
+
+    Attributes
+    ----------
+    kind : str
+        ``decile``, ``quintile`` or ``rank``.
+    polarity : str
+        ``lower_is_worse``, ``higher_is_worse`` or ``neutral``.
+    reverse : bool
+        True when low values are the darkest classes.
+    """
+
+    kind: str = "decile"
+    polarity: str = "lower_is_worse"
+    reverse: bool = True
+
+    def assign(self, values: Sequence[float] | np.ndarray) -> np.ndarray:
+        """Class index of values (-1 for missing, and for groups outside 1..n)."""
+        y = np.asarray(values, dtype=float)
+        out = _assign(y, np.asarray(self.bins))
+        if self.kind in _GROUPS:
+            out[(y < 1) | (y > _GROUPS[self.kind]) | (y != np.round(y))] = -1
+        if self.reverse:
+            out = np.where(out >= 0, len(self.bins) - 1 - out, -1)
+        return out
+
+
+def classify_ordinal(
+    values: Sequence[float] | np.ndarray,
+    kind: str,
+    polarity: str = "lower_is_worse",
+    *,
+    k: int = 5,
+    ends: tuple[str, str] = ("worst", "best"),
+) -> OrdinalClassification:
+    """Ordered classes for deciles, quintiles and ranks, the worse end darkest.
+
+    Parameters
+    ----------
+    values : array-like of float
+        One value per area (NaN for missing).
+    kind : {"decile", "quintile", "rank"}
+        Deciles make ten classes (1 to 10) and quintiles five, whether or not
+        every group is present; ranks are cut into ``k`` classes with equal
+        numbers of areas.
+    polarity : str, default "lower_is_worse"
+        Which end is worse: ``lower_is_worse`` makes the lowest values
+        (decile 1, rank 1) darkest; otherwise the highest are.
+    k : int, default 5
+        Classes for ranks.
+    ends : tuple of str
+        Words for the worse and the better end, written on the first and last
+        legend labels (e.g. ``("most deprived", "least deprived")``).
+
+    Returns
+    -------
+    OrdinalClassification
+
+    Raises
+    ------
+    InputError
+        For another kind, or when no value is present.
+
+    Examples
+    --------
+    >>> c = classify_ordinal([1, 5, 10], "decile", ends=("most deprived", "least deprived"))
+    >>> c.k, c.classes.tolist(), c.labels[0], c.labels[-1]
+    (10, [9, 5, 0], '10 (least deprived)', '1 (most deprived)')
+    """
+    if kind not in (*_GROUPS, "rank"):
+        raise InputError(
+            f"{kind!r} is not an ordinal kind",
+            column="kind",
+            expected="decile, quintile or rank",
+        )
+    y = np.array(values, dtype=float).ravel()
+    finite = y[np.isfinite(y)]
+    if finite.size == 0:
+        raise InputError(
+            "There are no values to classify (all are missing or suppressed)",
+            expected="at least one area with a value",
+        )
+    reverse = polarity == "lower_is_worse"
+    worse, better = ends
+    note = None
+    if kind in _GROUPS:
+        n = _GROUPS[kind]
+        bins = np.arange(1, n + 1, dtype=float)
+        labels = [str(int(b)) for b in bins]
+        lower = 1.0
+        outside = (finite < 1) | (finite > n) | (finite != np.round(finite))
+        if outside.any():
+            note = f"{int(outside.sum())} value(s) are not {kind}s 1 to {n} and are left blank."
+    else:
+        base = classify(finite, "quantiles", k=k)
+        bins, lower = np.asarray(base.bins), base.lower
+        labels = list(base.labels)
+        note = base.note
+    low_end, high_end = (worse, better) if reverse else (better, worse)
+    if polarity == "neutral":
+        low_end, high_end = "lowest", "highest"
+    labels[0] = f"{labels[0]} ({low_end})"
+    labels[-1] = f"{labels[-1]} ({high_end})"
+    result = OrdinalClassification(
+        scheme=kind, bins=tuple(float(b) for b in bins), lower=float(lower),
+        classes=np.zeros(0, dtype=int), labels=(), counts=(), note=note,
+        kind=kind, polarity=polarity, reverse=reverse,
+    )  # fmt: skip
+    classes = result.assign(y)
+    order = labels[::-1] if reverse else labels
+    counts = tuple(int(c) for c in np.bincount(classes[classes >= 0], minlength=len(bins)))
+    object.__setattr__(result, "classes", classes)
+    object.__setattr__(result, "labels", tuple(order))
+    object.__setattr__(result, "counts", counts)
+    return result
+
+
+def ordinal_classes_for(
+    data: object, values: Sequence[float] | np.ndarray, *, k: int = 5
+) -> OrdinalClassification | None:
+    """Ordinal classes when a published slice is a decile, quintile or rank, else None.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        The slice being mapped; its ``kind`` and ``polarity`` columns (first
+        value) decide. The legend's end words are "most deprived" / "least
+        deprived" when its ``indicator_name`` speaks of deprivation, else
+        "worse" / "better".
+    values : array-like of float
+        The values to classify, in map order.
+    k : int, default 5
+        Classes for ranks.
+
+    Returns
+    -------
+    OrdinalClassification or None
+    """
+    columns = getattr(data, "columns", ())
+    if "kind" not in columns or not len(data):  # type: ignore[arg-type]
+        return None
+    kind = str(data["kind"].dropna().iloc[0]) if data["kind"].notna().any() else ""  # type: ignore[index]
+    if kind not in (*_GROUPS, "rank"):
+        return None
+    polarity = "lower_is_worse"
+    if "polarity" in columns and data["polarity"].notna().any():  # type: ignore[index]
+        polarity = str(data["polarity"].dropna().iloc[0])  # type: ignore[index]
+    name = ""
+    if "indicator_name" in columns and data["indicator_name"].notna().any():  # type: ignore[index]
+        name = str(data["indicator_name"].dropna().iloc[0]).lower()  # type: ignore[index]
+    deprivation = "depriv" in name or "imd" in name.split() or "(imd)" in name
+    ends = ("most deprived", "least deprived") if deprivation else ("worse", "better")
+    if not np.isfinite(np.asarray(values, dtype=float)).any():
+        return None
+    return classify_ordinal(values, kind, polarity, k=k, ends=ends)

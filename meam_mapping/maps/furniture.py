@@ -147,6 +147,9 @@ def legend_html(data: MapData, unit: str, extra: dict[str, list[tuple[str, str]]
         for r in classes.itertuples(index=False)
     )
     ticks = "".join(f"<span>{esc(format_number(v, step))}</span>" for v in edges)
+    ordinal = getattr(c, "reverse", None) is not None and len(classes)  # deciles, ranks: ordered
+    if ordinal:  # one label per class, in the swatches' order, and which end is darkest
+        ticks = "".join(f"<span>{esc(str(lab).split(' (')[0])}</span>" for lab in classes["label"])
     parts = [f"<div class='n'>{esc(unit)}</div>"] if unit else []
     if c.scheme == "categories":  # one labelled swatch per category, no value scale
         if c.note:
@@ -158,6 +161,9 @@ def legend_html(data: MapData, unit: str, extra: dict[str, list[tuple[str, str]]
         )
     elif len(classes):
         parts.append(f"<div class='bar'>{swatches}</div><div class='ticks'>{ticks}</div>")
+    if ordinal:
+        parts.append(f"<div class='n'>Darkest: {esc(classes['label'].iloc[-1])}; "
+                     f"lightest: {esc(classes['label'].iloc[0])}</div>")  # fmt: skip
     for row in others.itertuples(index=False):
         css = "sw sup" if row.hatch else "sw"
         parts.append(

@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from meam_mapping.errors import InputError
-from meam_mapping.maps.classify import Classification, classify
+from meam_mapping.maps.classify import Classification, classify, ordinal_classes_for
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -419,6 +419,9 @@ def prepare_map_data(
     frame["secondary"] = suppressed & np.isin(np.asarray(reason), ["secondary", "hidden in a group"])
 
     classification = spec.classification
+    ordinal = None
+    if spec.categories is None and classification is None and spec.scheme != "user_defined":
+        ordinal = ordinal_classes_for(data, value, k=spec.k)  # deciles, quintiles, ranks
     if spec.categories is not None:  # colours by category, values kept for tooltips
         from meam_mapping.maps.categories import category_classes
 
@@ -431,6 +434,8 @@ def prepare_map_data(
             choose_style(classification, "YlOrRd", high_contrast=spec.high_contrast),
             palette="categories", colours=fills,
         )  # fmt: skip
+    elif ordinal is not None:
+        classification, classes = ordinal, ordinal.classes
     elif classification is None:
         classification = _classify_no_finer(value, spec)
         classes = classification.classes

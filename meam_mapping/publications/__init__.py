@@ -1,5 +1,8 @@
-"""Known publications (deprivation, population, Census, Fingertips, homelessness, treatment,
-justice), recognised by their headings: see :mod:`.registry`."""
+"""Known publications, recognised by their headings.
+
+Deprivation, population, Census, Fingertips, homelessness, treatment and justice tables:
+see :mod:`.registry`.
+"""
 
 from __future__ import annotations
 

@@ -103,8 +103,10 @@ class Publication:
 
     def describe(self) -> str:
         """One line: title, and whether the headings were checked."""
-        checked = "checked against the published file" if self.headings_checked else (
-            "headings not checked against the published file"
+        checked = (
+            "checked against the published file"
+            if self.headings_checked
+            else ("headings not checked against the published file")
         )
         return f"{self.title} ({checked})"
 

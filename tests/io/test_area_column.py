@@ -87,7 +87,9 @@ def test_wide_file_loads_without_renaming(heading: str) -> None:
 
 
 def test_tidy_file_with_an_unusual_area_heading() -> None:
-    data = b"Neighbourhood,indicator,count\nE01000001,rough_sleeping,5\nE01000002,rough_sleeping,8\n"
+    data = (
+        b"Neighbourhood,indicator,count\nE01000001,rough_sleeping,5\nE01000002,rough_sleeping,8\n"
+    )
     result = load_indicator_file(data, name="t.csv")
     assert result.layout == "tidy"
     assert sorted(result.table["area_code"]) == ["E01000001", "E01000002"]

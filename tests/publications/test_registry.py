@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from meam_mapping.errors import InputError
-from meam_mapping.io.inspect import inspect_table
 from meam_mapping.io.indicators import load_indicator_file
+from meam_mapping.io.inspect import inspect_table
 from meam_mapping.publications import get_publication, publications, recognise
 
 DATA = Path(__file__).parents[1] / "data" / "publications"
@@ -67,7 +67,9 @@ def test_wide_extract_headings_are_exactly_the_registered_ones() -> None:
 
 
 def test_iod_2019_files_as_the_issue_asks() -> None:
-    one = inspect_table(DATA / "iod2019_file1.csv", boundary_codes=["E01000001", "E01021988", "E01099999"])
+    one = inspect_table(
+        DATA / "iod2019_file1.csv", boundary_codes=["E01000001", "E01021988", "E01099999"]
+    )
     assert (one.area_column, one.level, one.vintage) == ("LSOA code (2011)", "lsoa", "2011")
     kinds = {i.name: (i.kind, i.polarity) for i in one.indicators}
     assert kinds == {
@@ -113,3 +115,20 @@ def test_recognition_needs_every_heading() -> None:
 def test_unknown_publication_lists_the_registered_ones() -> None:
     with pytest.raises(InputError, match="iod2019_file1"):
         get_publication("iod2019")
+
+
+def test_readme_lists_every_recognised_publication() -> None:
+    readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Your data: input formats", 1)[1].split("\n## ", 1)[0]
+    for pub in publications():
+        assert f"`{pub.name}`" in section
+
+
+def test_repeated_ranks_and_mixed_levels_are_flagged() -> None:
+    data = (
+        b"LSOA code (2011),Index of Multiple Deprivation (IMD) Rank\n"
+        b'E01000001,"29,199"\nE01000002,"29,199"\nE09000001,12\n'
+    )
+    notes = " ".join(inspect_table(data, name="x.csv").notes)
+    assert "29,199 are given to more than one area" in notes
+    assert "several levels" in notes and "E09000001" in notes
