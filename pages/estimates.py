@@ -328,7 +328,10 @@ with tab_gap:
         else:
             st.info(assumption)
             st.caption(VISIBILITY_VALIDATION)
-            flagged = result.loc[result["flag"] != "as expected"].sort_values(["flag", "p_lower"])
+            st.caption("Flagged areas first (least visible groups first), then by the number of people known there.")
+            flagged = result.loc[result["flag"] != "as expected"].sort_values(
+                ["flag", "p_lower", "count"], ascending=[True, True, False], na_position="last"
+            )
             st.dataframe(
                 flagged[
                     ["area_name", "area_code", "group_label", "count", "group_share", "stratum_share",
