@@ -47,6 +47,9 @@ class Dataset:
         Provenance: one dict per table with ``table, source, licence, date``.
     notes : list of str
         Plain-English notes gathered while loading (join reports, repairs).
+    points : dict of str to geopandas.GeoDataFrame
+        Point layers by name (EPSG:27700), e.g. ``{"service_hubs": ...}``:
+        service locations the user loaded or the demo's hubs.
     """
 
     areas: dict[str, gpd.GeoDataFrame]
@@ -56,6 +59,7 @@ class Dataset:
     label: str | None = None
     sources: list[dict[str, str]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    points: dict[str, gpd.GeoDataFrame] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         """Give every indicator row a name, a unit code and label, a kind and a polarity."""
@@ -81,6 +85,15 @@ class Dataset:
             digest.update(
                 pd.util.hash_pandas_object(self.patterns, index=False).to_numpy().tobytes()
             )
+        for name in sorted(self.points):
+            layer = self.points[name]
+            digest.update(f"points:{name}".encode())
+            digest.update(
+                pd.util.hash_pandas_object(layer.drop(columns="geometry"), index=False)
+                .to_numpy()
+                .tobytes()
+            )
+            digest.update(np.asarray(layer.geometry.to_wkb()).astype(bytes).tobytes())
         digest.update(repr((self.name, self.label)).encode())
         return digest.hexdigest()[:16]
 
@@ -154,4 +167,5 @@ def dataset_from_demo(demo) -> Dataset:  # noqa: ANN001 - DemoData, imported laz
         name="Cambridgeshire demo (synthetic)",
         label=demo.label,
         sources=demo.sources,
+        points={"service_hubs": demo.hubs} if getattr(demo, "hubs", None) is not None else {},
     )

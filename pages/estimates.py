@@ -294,10 +294,12 @@ with tab_gap:
         c for c in context if not catalogue.set_index("indicator").loc[c, "has_counts"]
     ]
     counted = catalogue.loc[catalogue["has_counts"], "indicator"].tolist()
-    if not context_values or not counted:
+    has_any = bool({"known_md_any", "known_any"} & set(counted))
+    if not context_values or not counted or not has_any:
         st.info(
             "The visibility gap needs a context value per area (such as distance to services or rurality) "
-            "and counts per area of people known to any service and to two or more."
+            "and counts per area of people known to any service (an indicator `known_md_any`) and to two or "
+            "more. Ask the services for these two aggregated counts per area; no records about people are needed."
         )
     else:
         g1, g2 = st.columns(2)
@@ -328,11 +330,17 @@ with tab_gap:
         else:
             st.info(assumption)
             st.caption(VISIBILITY_VALIDATION)
-            flagged = result.loc[result["flag"] != "as expected"].sort_values(["flag", "p_lower"])
+            st.caption("Flagged areas first (least visible groups first), then by the number of people known there.")
+            flagged = result.loc[result["flag"] != "as expected"].sort_values(
+                ["flag", "p_lower", "count"], ascending=[True, True, False], na_position="last"
+            )
+            flagged = flagged.assign(
+                note=flagged["suppression"].where(flagged["suppressed"].astype(bool), flagged["reason"]).fillna("")
+            )
             st.dataframe(
                 flagged[
                     ["area_name", "area_code", "group_label", "count", "group_share", "stratum_share",
-                     "p_lower", "flag"]
+                     "p_lower", "flag", "note"]
                 ].rename(
                     columns={
                         "area_name": "Area",
@@ -343,6 +351,7 @@ with tab_gap:
                         "stratum_share": "District: share known to 2+",
                         "p_lower": "p (less visible)",
                         "flag": "Finding",
+                        "note": "Note",
                     }
                 ),
                 hide_index=True,

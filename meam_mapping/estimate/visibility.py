@@ -72,7 +72,7 @@ __all__ = [
     "VISIBILITY_METHOD",
     "VISIBILITY_VALIDATION",
     "VisibilityGap",
-    "lower_tail_test",
+    "exact_group_test",
     "visibility_gap",
 ]
 
@@ -110,7 +110,7 @@ def _numeric_column(table: pd.DataFrame, column: str) -> np.ndarray:
     return values.to_numpy(dtype=float, copy=True)
 
 
-def lower_tail_test(
+def exact_group_test(
     known: float, two_plus: float, group_known: float, group_two_plus: float, alpha: float
 ) -> tuple[float, float, float, float]:
     """Exact tests of a group's two-or-more share against its stratum's.
@@ -355,7 +355,7 @@ class VisibilityGap:
                     "assessed": k_g > 0 and k_g < k_s and 0 < t_s < k_s,
                 }  # fmt: skip
                 if row["assessed"]:
-                    p_lo, p_hi, c_lo, c_hi = lower_tail_test(k_s, t_s, k_g, t_g, alpha)
+                    p_lo, p_hi, c_lo, c_hi = exact_group_test(k_s, t_s, k_g, t_g, alpha)
                     row.update(p_lower=p_lo, p_upper=p_hi, chance=c_lo, chance_upper=c_hi)
                 rows.append(row)
         groups = pd.DataFrame(rows)

@@ -9,6 +9,8 @@ Layout (format version 2; version 1 files are still read):
   layers in QGIS;
 * ``indicators`` — the tidy indicator table (attribute table);
 * ``patterns`` — the overlap table, when there is one;
+* ``points_<name>`` — point layers of the dataset (e.g. ``points_service_hubs``,
+  the service hubs), EPSG:27700, when there are any;
 * ``area_notes`` — notes on areas (:mod:`meam_mapping.workspace.notes`), when there are any;
 * ``meta`` — ``key``/``value`` rows: ``format``, ``format_version``, ``name``,
   ``label``, ``sources``, ``notes`` (loading notes), ``settings`` and
@@ -85,6 +87,9 @@ def _tables(workspace: Workspace) -> dict[str, pd.DataFrame]:
         if level in ds.areas:
             areas = gpd.GeoDataFrame(ds.areas[level], geometry="geometry")
             tables[f"areas_{level}"] = areas.to_crs(STORAGE_CRS).reset_index(drop=True)
+    for name, layer in sorted(ds.points.items()):
+        points = gpd.GeoDataFrame(layer, geometry="geometry")
+        tables[f"points_{name}"] = points.to_crs(STORAGE_CRS).reset_index(drop=True)
     tables["indicators"] = _plain(ds.indicators)
     if ds.patterns is not None:
         tables["patterns"] = _plain(ds.patterns)
@@ -239,7 +244,7 @@ def _read_tables(path: Path, layers: list[str]) -> dict[str, pd.DataFrame]:
     tables: dict[str, pd.DataFrame] = {}
     for layer in layers:
         frame = pyogrio.read_dataframe(path, layer=layer)
-        if layer.startswith("areas_"):
+        if layer.startswith(("areas_", "points_")):
             frame = frame.set_crs(STORAGE_CRS, allow_override=True)
         tables[layer] = frame
     return tables
@@ -372,7 +377,7 @@ def _load(path: Path, name: str, recover: bool) -> Workspace:
         layer
         for layer in (*(f"areas_{lv}" for lv in LEVELS), "indicators", "patterns", "area_notes")
         if layer in layers
-    ]
+    ] + sorted(layer for layer in layers if layer.startswith("points_"))
     try:
         tables = _read_tables(path, wanted)
     except Exception as err:
@@ -418,6 +423,11 @@ def _build(tables: dict[str, pd.DataFrame], meta: dict[str, str], name: str) -> 
             label=meta.get("label") or None,
             sources=sources,
             notes=notes,
+            points={
+                layer.removeprefix("points_"): tables[layer]
+                for layer in tables
+                if layer.startswith("points_")
+            },
         )
         scenarios = tuple(Scenario.from_dict(s) for s in scenario_data)
     except InputError as err:

@@ -18,7 +18,7 @@ from meam_mapping.errors import InputError
 from meam_mapping.estimate.visibility import (
     VISIBILITY_FLAGS,
     VisibilityGap,
-    lower_tail_test,
+    exact_group_test,
     visibility_gap,
 )
 
@@ -53,7 +53,7 @@ def _world(seed=0, slope=0.15, n=160, districts=2):
 
 def test_group_test_is_fishers_exact_test():
     # District: 60 known, 30 by two or more; group: 20 known, 5 by two or more.
-    p_lower, p_upper, chance_lower, chance_upper = lower_tail_test(60, 30, 20, 5, 0.025)
+    p_lower, p_upper, chance_lower, chance_upper = exact_group_test(60, 30, 20, 5, 0.025)
     table = [[5, 20 - 5], [30 - 5, (60 - 20) - (30 - 5)]]  # group vs rest of district
     assert_allclose(p_lower, stats.fisher_exact(table, alternative="less")[1], rtol=1e-10)
     assert_allclose(p_upper, stats.fisher_exact(table, alternative="greater")[1], rtol=1e-10)

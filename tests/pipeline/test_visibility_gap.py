@@ -51,3 +51,12 @@ def test_missing_any_count_says_what_to_ask_for(demo_dataset):
     without = replace(demo_dataset, indicators=ind.loc[ind["indicator"] != "known_md_any"])
     with pytest.raises(InputError, match="known to any service"):
         visibility(without, "known_multiple_disadvantage", [DISTANCE_INDICATOR], "lsoa")
+
+
+def test_demo_ships_the_distance_to_the_nearest_hub_as_context(demo):
+    rows = demo.indicators.loc[demo.indicators["indicator"] == DISTANCE_INDICATOR]
+    assert (rows["domain"] == "context").all() and rows["count"].isna().all()
+    truth = demo.truth.by_lsoa["distance_km"]
+    values = rows.set_index("area_code")["value"].reindex(truth.index)
+    assert np.allclose(values, truth, atol=0.005)
+    assert (values.loc[demo.hubs["area_code"]] == 0).all()  # a hub sits at its LSOA's centroid
