@@ -52,7 +52,7 @@ def prevalence_cached(
     return rates.prevalence_by_area(_dataset, indicator, period, level, policy, benchmark=benchmark)
 
 
-@st.cache_data(show_spinner="Comparing areas with their peers…", max_entries=16)
+@st.cache_data(show_spinner="Testing how visible people are in each group of areas…", max_entries=16)
 def visibility_cached(
     token: str,
     _dataset: Dataset,
