@@ -23,6 +23,7 @@ import pandera.pandas as pa
 
 from meam_mapping.errors import InputError
 from meam_mapping.indicators.kinds import KINDS, POLARITIES
+from meam_mapping.io.patterns import MAX_PLAUSIBLE_COUNT
 from meam_mapping.io.values import PEOPLE_UNITS, UNITS
 from meam_mapping.schema import DOMAINS, INDICATOR_COLUMNS
 
@@ -178,9 +179,10 @@ def _rows_where(mask: pd.Series, rows: pd.Series) -> list[int]:
 
 
 def _col(frame: pd.DataFrame, mask: pd.Series, default: str) -> str | list[str]:
-    if "_column" not in frame.columns:
+    source = "_denominator_column" if default == "denominator" else "_column"
+    if source not in frame.columns:
         return default
-    cols = list(dict.fromkeys(frame.loc[mask, "_column"].astype(str)))
+    cols = [c for c in dict.fromkeys(frame.loc[mask, source].astype(str)) if c] or [default]
     return cols[0] if len(cols) == 1 else cols[:5]
 
 
@@ -262,6 +264,21 @@ def validate_indicator_table(
         (count < 0, "count", "count(s) are negative", "a whole number of 0 or more"),
         (denom < 0, "denominator", "denominator(s) are negative", "a number of 0 or more"),
     ]
+    # More people than live in the United Kingdom: a typing or export error (1e23).
+    for values, column, what in (
+        (count, "count", "count(s)"),
+        (denom, "denominator", "denominator(s)"),
+    ):
+        checks.append(
+            (
+                values > MAX_PLAUSIBLE_COUNT,
+                column,
+                f"{what} are larger than any plausible population (more than "
+                f"{MAX_PLAUSIBLE_COUNT:,}, about the population of the United Kingdom)",
+                "a number of people or events in one area, well below the population of the "
+                "United Kingdom",
+            )
+        )
     if integer_counts:
         frac = count.notna() & ~np.isclose(count, count.round())
         checks.append(
