@@ -1397,4 +1397,27 @@ CASES: list[Case] = [
         ("homeless.csv", "row 2", "column 'homeless_households_population'",
          "denominator(s) are larger than any plausible population"),
     ),
+    Case(
+        "csv-european-wide",
+        "csv",
+        "A European wide table: a rate per 1,000 of 12,5 and populations of 1.430",
+        _text("LSOA21CD;Rough sleeping rate per 1,000;Population\nE01000001;12,5;1.430\n"
+              "E01000002;0,7;2.105\n"),
+        "wide.csv",
+        "indicators",
+        ("wide.csv", "accepted", "read with a decimal comma", "'12,5'"),
+        accepted=True,
+        check=_table_values({"value": [12.5, 0.7, 1430.0, 2105.0]}),
+    ),
+    Case(
+        "csv-thousands-dots-tab",
+        "csv",
+        "A tab-separated export with populations written 1.234.567 (two thousands dots)",
+        _text("area_code\tindicator\tcount\tpopulation\nE06000001\thomeless\t270\t1.234.567\n"),
+        "district.tsv",
+        "indicators",
+        ("district.tsv", "accepted", "read with a decimal comma", "'1.234.567'"),
+        accepted=True,
+        check=_table_values({"denominator": [1234567.0]}),
+    ),
 ]
