@@ -135,9 +135,17 @@ def _non_negative_or_nan(s: pd.Series) -> pd.Series:
     return s.isna() | (s >= 0)
 
 
+_PER_N = re.compile(r"per_[1-9]\d*")
+
+
 def _is_unit_code(s: pd.Series) -> pd.Series:
-    """True for canonical unit codes: :data:`UNITS` or any ``per_N``."""
-    return s.isin(UNITS) | s.astype(str).str.fullmatch(r"per_[1-9]\d*")
+    """True for canonical unit codes: :data:`UNITS` or any ``per_N`` (checked once per value)."""
+    positions, uniques = pd.factorize(s, sort=False, use_na_sentinel=False)
+    ok = np.array(
+        [u in UNITS or (isinstance(u, str) and bool(_PER_N.fullmatch(u))) for u in uniques],
+        dtype=bool,
+    )
+    return pd.Series(ok[positions], index=s.index)
 
 
 #: The data contract of the tidy indicator table, as a pandera schema.
@@ -247,7 +255,10 @@ def validate_indicator_table(
                 fix=f"Use one of the listed {name} names",
             )
     key = ["area_code", "indicator", "period"]
-    dup = table.duplicated(key, keep=False)
+    # Duplicates found on integer codes per column (much faster than on text).
+    dup = pd.DataFrame(
+        {c: pd.factorize(table[c], use_na_sentinel=False)[0] for c in key}, index=table.index
+    ).duplicated(keep=False)
     if dup.any():
         first = table.loc[dup, key].iloc[0]
         raise InputError(
@@ -305,7 +316,7 @@ def validate_indicator_table(
                 fix="Correct the value, or leave it blank if it is unknown",
             )
     over_events = (
-        over & ~people & _is_unit_code(table["unit"]) & table["unit"].str.startswith("per_")
+        over & ~people & table["unit"].astype(str).str.fullmatch(_PER_N.pattern)
     )
     if over_events.any():
         notes.append(
@@ -327,7 +338,12 @@ def validate_indicator_table(
     # large table repeats, so it sees one row per distinct combination of them.
     guarded = table
     if len(table) > _SCHEMA_SAMPLE_FROM:
-        guarded = table.drop_duplicates(subset=[c for c in _SCHEMA_KEYS if c in table.columns])
+        codes = pd.DataFrame(
+            {c: pd.factorize(table[c], use_na_sentinel=False)[0]
+             for c in _SCHEMA_KEYS if c in table.columns},
+            index=table.index,
+        )  # fmt: skip
+        guarded = table.loc[~codes.duplicated()]
     try:
         INDICATOR_SCHEMA.validate(guarded, lazy=True)
     except pa.errors.SchemaErrors as exc:
