@@ -12,7 +12,7 @@ Commands (stable: scripts rely on them)::
     hidden    --patterns FILE.csv [--by COLUMN] [--method auto|chapman|loglinear|heterogeneity]
               [--interactions "A:B,B:C" | --select aic|bic] [--format table|json|csv]
     map       (--demo | --workspace W.gpkg | --boundaries B --data D) --indicator ID
-              [--layer NAME] [--sheet NAME] [--recover]
+              [--layer NAME] [--sheet NAME] [--decimal , | .] [--recover]
               [--level lsoa|msoa|lad] [--scheme quantiles|fisher_jenks|...] [--title T]
               --out FILE.(html|png|svg|pdf)
     pack      (--demo | --workspace W.gpkg | --boundaries B --data D [--patterns P]) --out DIR
@@ -57,10 +57,25 @@ def _add_source(parser: argparse.ArgumentParser, *, patterns: bool = True) -> No
         "--layer", help="boundary layer to use when --boundaries holds several (its name)"
     )
     parser.add_argument("--sheet", help="sheet of an Excel --data workbook holding the table")
+    _add_decimal(parser)
     _add_recover(parser)
     parser.add_argument(
         "--threshold", type=int, default=5, help="suppress counts from 1 to THRESHOLD-1 (default 5)"
     )
+
+
+def _add_decimal(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--decimal", choices=[",", "."], metavar="MARK",
+        help="decimal mark of the numbers in --data files: ',' for European files (1.430 is "
+        "1430, 18,5 is 18.5) or '.'; default: decided from the file, which says so",
+    )  # fmt: skip
+
+
+def _load_options(args: argparse.Namespace) -> dict[str, str]:
+    """Options for the table loader given on the command line (--sheet, --decimal)."""
+    options = {"sheet": getattr(args, "sheet", None), "decimal": getattr(args, "decimal", None)}
+    return {k: v for k, v in options.items() if v}
 
 
 def _seed(text: str) -> int:
@@ -99,6 +114,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--layer", help="boundary layer to use when --boundaries holds several (its name)"
     )
     work.add_argument("--sheet", help="sheet of an Excel --data workbook holding the table")
+    _add_decimal(work)
     work.add_argument("--out", required=True, type=Path, help="workspace file to write (.gpkg)")
 
     inspect = sub.add_parser(
@@ -257,7 +273,7 @@ def _load_dataset(args: argparse.Namespace):  # noqa: ANN202 - Dataset
             "--boundaries needs --data (an indicator table) or --patterns (an overlap table)",
             fix="Add --data FILE",
         )
-    options = {"sheet": args.sheet} if getattr(args, "sheet", None) else {}
+    options = _load_options(args)
     dataset, report = build_dataset(
         args.boundaries, args.data, patterns, layer=getattr(args, "layer", None), **options
     )
@@ -292,7 +308,7 @@ def _workspace(args: argparse.Namespace) -> int:
     from meam_mapping.loading import build_dataset
     from meam_mapping.workspace import Workspace, save_workspace
 
-    options = {"sheet": args.sheet} if args.sheet else {}
+    options = _load_options(args)
     dataset, report = build_dataset(args.boundaries, args.data, args.patterns, name=args.name,
                                     layer=args.layer, **options)  # fmt: skip
     print("\n".join(report))

@@ -107,11 +107,18 @@ table_file = st.file_uploader(
 if table_file is not None:
     sheets = workbook_sheets(table_file.getvalue())
     sheet = st.selectbox("Which sheet holds the table?", sheets) if len(sheets) > 1 else None
-    o1, o2, o3 = st.columns(3)
+    o1, o2, o3, o4 = st.columns(4)
     layout = o1.selectbox(
         "Layout",
         ["auto", "tidy", "wide", "fingertips"],
         help="Auto recognises the three layouts from the column names.",
+    )
+    decimal_marks = {"Detect": "auto", "Point (18.5)": ".", "Comma (18,5)": ","}
+    decimal = o4.selectbox(
+        "Decimal mark",
+        list(decimal_marks),
+        help="European files write 1.430 for one thousand four hundred and thirty and 18,5 "
+        "for eighteen and a half. Detect decides from the file and says which it used.",
     )
     period = o2.text_input("Period (if the table has none)", placeholder="e.g. 2024/25")
     source = o3.text_input(
@@ -155,6 +162,7 @@ if table_file is not None:
                 layout=layout,
                 period=period or None,
                 source=source or None,
+                decimal=decimal_marks[decimal],
             )
             added = add_indicators(dataset, loaded, file=table_file.name)
         except (InputError, EstimationError) as err:

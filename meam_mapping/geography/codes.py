@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 
+import numpy as np
 import pandas as pd
 
 from meam_mapping.errors import InputError
@@ -97,11 +98,11 @@ def normalise_codes(codes: Iterable[object]) -> pd.Series:
         Positions are kept, so row numbers can still be reported.
     """
     series = pd.Series(list(codes) if not isinstance(codes, pd.Series) else codes, dtype=object)
+    # Each distinct code once, mapped back (a million-row table holds some
+    # tens of thousands of areas); missing values get position -1 -> None.
+    positions, uniques = pd.factorize(series, sort=False)
     out: list[str | None] = []
-    for value in series.to_numpy():
-        if value is None or (isinstance(value, float) and pd.isna(value)) or value is pd.NA:
-            out.append(None)
-            continue
+    for value in uniques:
         text = str(value).strip()
         if not text:
             out.append(None)
@@ -109,7 +110,8 @@ def normalise_codes(codes: Iterable[object]) -> pd.Series:
             out.append(text.upper())
         else:
             out.append(text)
-    return pd.Series(out, index=series.index, dtype=object)
+    mapped = np.array([*out, None], dtype=object)[positions]  # -1 picks the trailing None
+    return pd.Series(mapped, index=series.index, dtype=object)
 
 
 def is_gss_code(code: object) -> bool:

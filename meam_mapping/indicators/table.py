@@ -92,7 +92,7 @@ def _parse_units(
 ) -> tuple[pd.Series, dict[str, Unit]]:
     """Unit text per row and its :class:`Unit` per distinct text; refuses units not understood."""
     written = table["unit"] if "unit" in table.columns else pd.Series("", index=table.index)
-    text = written.astype("object").where(written.notna(), "").astype(str).str.strip()
+    text = _per_value(written, lambda v: "" if pd.isna(v) else str(v).strip()).astype(str)
     parsed: dict[str, Unit | None] = {}
     for value in text.unique():
         try:

@@ -36,6 +36,7 @@ from meam_mapping.errors import InputError
 from meam_mapping.indicators.table import fill_vocabulary
 from meam_mapping.indicators.units import parse_unit
 from meam_mapping.io import fingertips
+from meam_mapping.io.decimals import DecimalMark, decide_decimal, to_decimal_point
 from meam_mapping.io.layouts import (
     detect_layout,
     indicator_id,
@@ -328,6 +329,8 @@ def to_indicator_table(
     period: str | None = None,
     source: str | None = None,
     breakdowns: bool = False,
+    decimal: DecimalMark = "auto",
+    delimiter: str | None = None,
 ) -> LoadResult:
     """Convert a tidy, wide or Fingertips table into the checked tidy indicator table.
 
@@ -347,6 +350,14 @@ def to_indicator_table(
         Used where the table has no period / source column.
     breakdowns : bool, default False
         Fingertips only: keep breakdown rows (with a Category Type).
+    decimal : {"auto", ".", ","}, default "auto"
+        The decimal mark of the numbers: "," for European files (``1.430`` is
+        1430, ``18,5`` is 18.5); "auto" decides from the cells and the
+        delimiter and refuses a ``1.430`` nothing explains
+        (:func:`~meam_mapping.io.decimals.decide_decimal`).
+    delimiter : str, optional
+        The text file's delimiter, which helps "auto" (a semicolon means a
+        European file).
 
     Returns
     -------
@@ -374,7 +385,9 @@ def to_indicator_table(
         layout = found  # type: ignore[assignment]
     elif layout not in ("tidy", "wide", "fingertips"):
         raise ValueError(f"layout must be one of auto, tidy, wide, fingertips; got {layout!r}")
-    notes: list[str] = []
+    mark, notes = decide_decimal(raw, delimiter=delimiter, stated=decimal, file=file)
+    if mark == ",":
+        raw = to_decimal_point(raw, file=file)
     if layout == "fingertips":
         long = fingertips.fingertips_rows(raw, notes, file=file, breakdowns=breakdowns)
     elif layout == "tidy":
@@ -401,6 +414,7 @@ def load_indicator_file(
     period: str | None = None,
     source: str | None = None,
     breakdowns: bool = False,
+    decimal: DecimalMark = "auto",
 ) -> LoadResult:
     r"""Read, convert and check an indicator file in one step.
 
@@ -413,8 +427,9 @@ def load_indicator_file(
         File name for messages (default: the name of the path or upload).
     sheet : str or int, optional
         Worksheet of an Excel workbook with several sheets.
-    layout, domains, period, source, breakdowns
-        See :func:`to_indicator_table`.
+    layout, domains, period, source, breakdowns, decimal
+        See :func:`to_indicator_table` (the file's delimiter helps decide
+        the decimal mark).
 
     Returns
     -------
@@ -444,5 +459,7 @@ def load_indicator_file(
         period=period,
         source=source,
         breakdowns=breakdowns,
+        decimal=decimal,
+        delimiter=raw.delimiter,
     )
     return LoadResult(result.table, result.layout, raw.notes + result.notes, raw.file_name)

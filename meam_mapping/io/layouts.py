@@ -412,6 +412,7 @@ def wide_rows(
                 "indicator_name": c,
                 "_row": rows,
                 "_column": c,
+                "_denominator_column": den_col or "",
             }
         )
         if "area_name" in cols:

@@ -19,7 +19,7 @@ import io
 import os
 import warnings
 import zipfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import IO, Any
 
@@ -67,6 +67,9 @@ class RawTable:
         The worksheet read (Excel only).
     notes : tuple of str
         Plain-English notes about what was done while reading.
+    delimiter : str or None
+        The character between cells of a text file (None for workbooks); it
+        helps decide the decimal mark (:mod:`.decimals`).
     """
 
     frame: pd.DataFrame
@@ -75,6 +78,7 @@ class RawTable:
     encoding: str | None = None
     sheet: str | None = None
     notes: tuple[str, ...] = field(default_factory=tuple)
+    delimiter: str | None = None
 
 
 def source_name(source: Any, name: str | None = None) -> str:
@@ -174,7 +178,8 @@ def read_table(
         fast = _fast_csv(text, delimiter, file_name)
         cells = fast if fast is not None else _csv_cells(text, delimiter, file_name)
         file_type = "csv" if delimiter != "\t" else "tsv"
-        return _to_raw(cells, file_name, file_type, encoding, None, notes)
+        raw = _to_raw(cells, file_name, file_type, encoding, None, notes)
+        return replace(raw, delimiter=delimiter)
     what = looks_like[1] if looks_like else "a text file"
     expected_kind = "an Excel workbook" if ext in _EXCEL_EXTENSIONS else "a text table (CSV)"
     raise InputError(

@@ -23,6 +23,7 @@ import pandera.pandas as pa
 
 from meam_mapping.errors import InputError
 from meam_mapping.indicators.kinds import KINDS, POLARITIES
+from meam_mapping.io.patterns import MAX_PLAUSIBLE_COUNT
 from meam_mapping.io.values import PEOPLE_UNITS, UNITS
 from meam_mapping.schema import DOMAINS, INDICATOR_COLUMNS
 
@@ -134,9 +135,17 @@ def _non_negative_or_nan(s: pd.Series) -> pd.Series:
     return s.isna() | (s >= 0)
 
 
+_PER_N = re.compile(r"per_[1-9]\d*")
+
+
 def _is_unit_code(s: pd.Series) -> pd.Series:
-    """True for canonical unit codes: :data:`UNITS` or any ``per_N``."""
-    return s.isin(UNITS) | s.astype(str).str.fullmatch(r"per_[1-9]\d*")
+    """True for canonical unit codes: :data:`UNITS` or any ``per_N`` (checked once per value)."""
+    positions, uniques = pd.factorize(s, sort=False, use_na_sentinel=False)
+    ok = np.array(
+        [u in UNITS or (isinstance(u, str) and bool(_PER_N.fullmatch(u))) for u in uniques],
+        dtype=bool,
+    )
+    return pd.Series(ok[positions], index=s.index)
 
 
 #: The data contract of the tidy indicator table, as a pandera schema.
@@ -178,9 +187,10 @@ def _rows_where(mask: pd.Series, rows: pd.Series) -> list[int]:
 
 
 def _col(frame: pd.DataFrame, mask: pd.Series, default: str) -> str | list[str]:
-    if "_column" not in frame.columns:
+    source = "_denominator_column" if default == "denominator" else "_column"
+    if source not in frame.columns:
         return default
-    cols = list(dict.fromkeys(frame.loc[mask, "_column"].astype(str)))
+    cols = [c for c in dict.fromkeys(frame.loc[mask, source].astype(str)) if c] or [default]
     return cols[0] if len(cols) == 1 else cols[:5]
 
 
@@ -245,7 +255,10 @@ def validate_indicator_table(
                 fix=f"Use one of the listed {name} names",
             )
     key = ["area_code", "indicator", "period"]
-    dup = table.duplicated(key, keep=False)
+    # Duplicates found on integer codes per column (much faster than on text).
+    dup = pd.DataFrame(
+        {c: pd.factorize(table[c], use_na_sentinel=False)[0] for c in key}, index=table.index
+    ).duplicated(keep=False)
     if dup.any():
         first = table.loc[dup, key].iloc[0]
         raise InputError(
@@ -262,6 +275,21 @@ def validate_indicator_table(
         (count < 0, "count", "count(s) are negative", "a whole number of 0 or more"),
         (denom < 0, "denominator", "denominator(s) are negative", "a number of 0 or more"),
     ]
+    # More people than live in the United Kingdom: a typing or export error (1e23).
+    for values, column, what in (
+        (count, "count", "count(s)"),
+        (denom, "denominator", "denominator(s)"),
+    ):
+        checks.append(
+            (
+                values > MAX_PLAUSIBLE_COUNT,
+                column,
+                f"{what} are larger than any plausible population (more than "
+                f"{MAX_PLAUSIBLE_COUNT:,}, about the population of the United Kingdom)",
+                "a number of people or events in one area, well below the population of the "
+                "United Kingdom",
+            )
+        )
     if integer_counts:
         frac = count.notna() & ~np.isclose(count, count.round())
         checks.append(
@@ -288,7 +316,7 @@ def validate_indicator_table(
                 fix="Correct the value, or leave it blank if it is unknown",
             )
     over_events = (
-        over & ~people & _is_unit_code(table["unit"]) & table["unit"].str.startswith("per_")
+        over & ~people & table["unit"].astype(str).str.fullmatch(_PER_N.pattern)
     )
     if over_events.any():
         notes.append(
@@ -310,7 +338,12 @@ def validate_indicator_table(
     # large table repeats, so it sees one row per distinct combination of them.
     guarded = table
     if len(table) > _SCHEMA_SAMPLE_FROM:
-        guarded = table.drop_duplicates(subset=[c for c in _SCHEMA_KEYS if c in table.columns])
+        codes = pd.DataFrame(
+            {c: pd.factorize(table[c], use_na_sentinel=False)[0]
+             for c in _SCHEMA_KEYS if c in table.columns},
+            index=table.index,
+        )  # fmt: skip
+        guarded = table.loc[~codes.duplicated()]
     try:
         INDICATOR_SCHEMA.validate(guarded, lazy=True)
     except pa.errors.SchemaErrors as exc:

@@ -279,6 +279,25 @@ def _in_great_britain(result: object) -> None:
     assert abs(areas.geometry.area.sum() - 2e6) < 2e3
 
 
+def _table_values(expected: dict[str, list[float]]) -> Callable[[object], None]:
+    """A check that the loaded table holds these numbers, column by column."""
+
+    def check(result: object) -> None:
+        table = result.table  # type: ignore[attr-defined]
+        for column, values in expected.items():
+            got = [round(float(v), 6) for v in table[column]]
+            assert got == values, f"{column}: {got} != {values}"
+
+    return check
+
+
+_EUROPEAN = (
+    "area_code;indicator;period;count;denominator;value\n"
+    "E01000001;Homeless households;2024/25;27;1.430;18,9\n"
+    "E01000002;Homeless households;2024/25;4;2.105;1,9\n"
+)
+
+
 def _one_area_per_code(result: object) -> None:
     areas = result.areas  # type: ignore[attr-defined]
     assert list(areas["area_code"]) == ["E07000008", "E07000010"]
@@ -1289,5 +1308,116 @@ CASES: list[Case] = [
         "w.gpkg",
         "workspace",
         ("w.gpkg", "could not be opened as a GeoPackage workspace", "XML file"),
+    ),
+    # Issue 18: decimal marks and numbers beyond any population
+    Case(
+        "csv-european-decimals",
+        "csv",
+        "A European CSV: semicolons, 1.430 for 1,430 and 18,9 for 18.9 (was a rate of 18,683)",
+        _text(_EUROPEAN),
+        "europe.csv",
+        "indicators",
+        ("europe.csv", "accepted", "read with a decimal comma", "'18,9' (row 2, column 'value')"),
+        accepted=True,
+        check=_table_values({"denominator": [1430.0, 2105.0], "value": [18.9, 1.9]}),
+    ),
+    Case(
+        "csv-european-thousands-only",
+        "csv",
+        "A semicolon CSV whose only marks are thousands dots (1.430)",
+        _text("area_code;indicator;count;population\nE01000001;homeless;27;1.430\n"
+              "E01000002;homeless;4;2.105\n"),
+        "semicolons.csv",
+        "indicators",
+        ("semicolons.csv", "accepted", "separated by semicolons", "was read as 1430"),
+        accepted=True,
+        check=_table_values({"denominator": [1430.0, 2105.0]}),
+    ),
+    Case(
+        "csv-decimal-ambiguous",
+        "csv",
+        "A tab-separated file whose population 1.430 could be 1,430 or 1.43",
+        _text("area_code\tindicator\tcount\tpopulation\nE01000001\thomeless\t27\t1.430\n"),
+        "population.tsv",
+        "indicators",
+        ("population.tsv", "row 2", "column 'population'", "could be 1430", "or 1.43",
+         "--decimal ,", "choose the decimal mark"),
+    ),
+    Case(
+        "csv-decimal-stated-point",
+        "csv",
+        "Stated the decimal point for an ambiguous 1.430 (it was a rate)",
+        _text("area_code\trate_per_1000\nE01000001\t1.430\nE01000002\t2.105\n"),
+        "rates.tsv",
+        "indicators",
+        ("rates.tsv", "accepted"),
+        {"decimal": "."},
+        accepted=True,
+        check=_table_values({"value": [1.43, 2.105]}),
+    ),
+    Case(
+        "csv-decimal-mixed",
+        "csv",
+        "Pasted English rows (18.5) into a European file (18,9)",
+        _text(_EUROPEAN + "E01000003;Homeless households;2024/25;6;1.200;18.5\n"),
+        "europe.csv",
+        "indicators",
+        ("europe.csv", "rows 2, 4", "column 'value'", "both decimal marks", "'18,9'", "'18.5'"),
+    ),
+    Case(
+        "csv-decimal-comma-stated-on-points",
+        "csv",
+        "Stated a decimal comma for a file written with decimal points",
+        _text("area_code,rate_per_1000\nE01000001,18.5\nE01000002,2.25\n"),
+        "rates.csv",
+        "indicators",
+        ("rates.csv", "rows 2, 3", "column 'rate_per_1000'", "not numbers written with a "
+         "decimal comma", "--decimal ."),
+        {"decimal": ","},
+    ),
+    Case(
+        "csv-count-implausible",
+        "csv",
+        "A count of 1e23 (an export error) in a tidy table",
+        _text("area_code,indicator,period,count\nE01000001,homeless,2024/25,4\n"
+              "E01000002,homeless,2024/25,1e23\n"),
+        "homeless.csv",
+        "indicators",
+        ("homeless.csv", "row 3", "column 'count'", "larger than any plausible population",
+         "Correct the value"),
+    ),
+    Case(
+        "csv-population-implausible",
+        "csv",
+        "A population column of 9,000,000,000,000 in a wide table",
+        _text("area_code,homeless_households,homeless_households_population\n"
+              "E01000001,4,\"9,000,000,000,000\"\nE01000002,7,1520\n"),
+        "homeless.csv",
+        "indicators",
+        ("homeless.csv", "row 2", "column 'homeless_households_population'",
+         "denominator(s) are larger than any plausible population"),
+    ),
+    Case(
+        "csv-european-wide",
+        "csv",
+        "A European wide table: a rate per 1,000 of 12,5 and populations of 1.430",
+        _text("LSOA21CD;Rough sleeping rate per 1,000;Population\nE01000001;12,5;1.430\n"
+              "E01000002;0,7;2.105\n"),
+        "wide.csv",
+        "indicators",
+        ("wide.csv", "accepted", "read with a decimal comma", "'12,5'"),
+        accepted=True,
+        check=_table_values({"value": [12.5, 0.7, 1430.0, 2105.0]}),
+    ),
+    Case(
+        "csv-thousands-dots-tab",
+        "csv",
+        "A tab-separated export with populations written 1.234.567 (two thousands dots)",
+        _text("area_code\tindicator\tcount\tpopulation\nE06000001\thomeless\t270\t1.234.567\n"),
+        "district.tsv",
+        "indicators",
+        ("district.tsv", "accepted", "read with a decimal comma", "'1.234.567'"),
+        accepted=True,
+        check=_table_values({"denominator": [1234567.0]}),
     ),
 ]

@@ -30,9 +30,7 @@ def _cli_options() -> set[str]:
 OPTIONS = _cli_options()
 # Messages written outside the readers this catalogue's owner may change; strict, so
 # the test says when they are fixed.
-KNOWN = {
-    "patterns-not-binary": "estimate/patterns.py suggests strata=[...]; the CLI spells it --by",
-}
+KNOWN: dict[str, str] = {}
 PARAMS = [
     pytest.param(c, marks=pytest.mark.xfail(reason=KNOWN[c.id], strict=True))
     if c.id in KNOWN

@@ -7,7 +7,7 @@ from catalogue.cases import CASES
 
 def test_catalogue_has_unique_cases_over_every_format():
     ids = [c.id for c in CASES]
-    assert len(ids) >= 90 and len(set(ids)) == len(ids)
+    assert len(ids) >= 100 and len(set(ids)) == len(ids)
     assert {c.format for c in CASES} == {
         "csv",
         "xlsx",

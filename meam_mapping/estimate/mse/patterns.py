@@ -204,7 +204,10 @@ def validate_patterns(
             shown = sorted({str(v) for v in patterns[col][bad.to_numpy()].tolist()})[:5]
             hint = ""
             if col not in strata:
-                hint = f" If '{col}' is not a list but a grouping column, pass strata=['{col}']"
+                hint = (
+                    f" If '{col}' is not a list but a grouping column, estimate separately for "
+                    f"each of its values (on the command line: --by {col}) or remove the column"
+                )
             raise InputError(
                 f"list column '{col}' holds values other than 0 and 1 ({', '.join(shown)})",
                 file=file,
