@@ -287,3 +287,13 @@ if dataset.indicators.empty:
 else:
     preview = suppress_indicators(dataset.indicators.head(500), policy())
     st.dataframe(preview, hide_index=True, width="stretch")
+
+with st.expander("Boundary cache"):
+    st.caption(
+        "Boundary files you load are checked once and kept, ready to draw, in this computer's cache folder, "
+        "so loading the same file again is quick. A changed file is always read again."
+    )
+    if st.button("Clear the boundary cache"):
+        from meam_mapping.geography.boundary_cache import clear_boundary_cache
+
+        st.success(f"Removed {clear_boundary_cache()} cached file(s).")

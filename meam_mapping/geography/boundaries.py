@@ -28,6 +28,13 @@ import pandas as pd
 import shapely
 
 from meam_mapping.errors import InputError
+from meam_mapping.geography.boundary_cache import (
+    cache_enabled,
+    cache_key,
+    content_digest,
+    load_frame,
+    store_frame,
+)
 from meam_mapping.geography.boundary_files import open_boundary_layer
 from meam_mapping.geography.codes import detect_level, is_gss_code, normalise_codes
 from meam_mapping.geography.coordinates import settle_crs
@@ -180,6 +187,8 @@ def read_boundaries(
     name_field: str | None = None,
     assume_crs: str | int | None = None,
     level: str | None = None,
+    cache: bool | None = None,
+    cache_folder: str | os.PathLike | None = None,
 ) -> BoundaryResult:
     """Read a boundary layer into the areas contract.
 
@@ -198,6 +207,13 @@ def read_boundaries(
         e.g. ``"EPSG:27700"`` or ``4326``.
     level : {'lsoa', 'msoa', 'lad', 'custom'}, optional
         Override the level read from the field name or the codes.
+    cache : bool, optional
+        Keep the result on disk, keyed by the file's content and these
+        options, and use it on the next read of the same content (see
+        :mod:`meam_mapping.geography.boundary_cache`). Default: on, unless
+        ``MEAM_MAPPING_BOUNDARY_CACHE=0``. Paths and bytes only.
+    cache_folder : path, optional
+        Folder of the entries (default: the cache folder's ``boundaries/``).
 
     Returns
     -------
@@ -211,6 +227,49 @@ def read_boundaries(
     """
     if level is not None and level not in LEVELS:
         raise InputError(f"unknown level {level!r}", expected=f"one of {', '.join(LEVELS)}")
+    options = {"name": name, "layer": layer, "code_field": code_field, "name_field": name_field,
+               "assume_crs": assume_crs, "level": level}  # fmt: skip
+    key = (
+        _cache_key(path_or_buffer, options)
+        if (cache is None and cache_enabled()) or cache
+        else None
+    )
+    if key is not None:
+        hit = load_frame(key, folder=cache_folder)
+        if hit is not None:
+            areas, meta = hit
+            return BoundaryResult(areas=areas, notes=list(meta["notes"]), code_field=meta["code_field"],
+                                  name_field=meta["name_field"], vintage=meta["vintage"])  # fmt: skip
+    result = _read_boundaries(path_or_buffer, **options)
+    if key is not None:
+        meta = {"notes": result.notes, "code_field": result.code_field,
+                "name_field": result.name_field, "vintage": result.vintage}  # fmt: skip
+        store_frame(key, result.areas, meta, folder=cache_folder)
+    return result
+
+
+def _cache_key(source: object, options: dict[str, object]) -> str | None:
+    """The cache key of a boundary file on disk or in bytes; None for other inputs."""
+    if isinstance(source, bytes | bytearray):
+        return cache_key("boundaries", content_digest(bytes(source)), options)
+    if isinstance(source, str | os.PathLike) and Path(source).is_file():
+        shown = options["name"] or Path(source).name
+        # The content and the name shown in the notes, not the folder: a copy hits.
+        return cache_key("boundaries", content_digest(source), {**options, "name": shown})
+    return None
+
+
+def _read_boundaries(
+    path_or_buffer: str | os.PathLike | bytes | IO[bytes],
+    *,
+    name: str | None,
+    layer: str | None,
+    code_field: str | None,
+    name_field: str | None,
+    assume_crs: str | int | None,
+    level: str | None,
+) -> BoundaryResult:
+    """:func:`read_boundaries` without the cache: parse, check, repair and project."""
     with tempfile.TemporaryDirectory(prefix="meam_boundaries_") as tmp:
         raw, display, notes = open_boundary_layer(path_or_buffer, name, layer, Path(tmp))
     columns = [c for c in raw.columns if c != raw.geometry.name]

@@ -263,11 +263,15 @@ def _packed_data(layer: Any, frame: gpd.GeoDataFrame, props: dict[str, Any]) -> 
         "var bin = atob(b64), bytes = new Uint8Array(bin.length);"
         "for (var i = 0; i < bin.length; i++) {bytes[i] = bin.charCodeAt(i);}"
         "new Response(new Blob([bytes]).stream().pipeThrough(new DecompressionStream('gzip')))"
-        ".json().then(function(packed){" + name + ".addData((" + _UNPACK_JS + ")(packed));"
+        ".json().then(function(packed){var m = {map};"
+        # Added after the opening zoom settles: added during its animation,
+        # every area would be projected twice (a second or more nationally).
+        "function add(){" + name + ".addData((" + _UNPACK_JS + ")(packed));"
         "requestAnimationFrame(function(){requestAnimationFrame(function(){"
         "window.meamMapDrawn = {time: performance.now(), features: "
         + name
-        + ".getLayers().length};});});});})();"
+        + ".getLayers().length};});});}"
+        "if (m._animatingZoom) {m.once('zoomend', add);} else {add();}});})();"
     )
     return furniture.macro(script)
 

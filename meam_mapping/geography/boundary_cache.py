@@ -1,0 +1,295 @@
+"""Boundaries read once: checked and projected areas kept on disk as GeoParquet.
+
+Reading a national boundary file (34,753 LSOAs) means parsing it, checking
+every shape, repairing and reprojecting: seconds of work that give the same
+answer for the same file. The first command stores the result in the cache
+folder (:func:`meam_mapping.sources.cache.default_cache_dir` ``/boundaries``);
+the next command on the same file reads it back in a fraction of the time.
+
+Each entry is one GeoParquet file named by a key made from
+
+* the SHA-256 of the file's *content* (not its name or date), and the options
+  that change the result (layer, fields, level, assumed CRS, display name);
+* the program version and :data:`CACHE_FORMAT`.
+
+The entry's own metadata repeats the key, version and number of rows. An
+entry is used only when all of them match and it reads cleanly; a stale
+(another file content), corrupt (unreadable, truncated) or other-version entry
+is ignored, deleted and rebuilt, never trusted. Writes are atomic (written
+beside, then renamed), and a cache folder that cannot be written only costs
+the speed-up: the command still runs.
+
+The display geometry of interactive maps (edges simplified together,
+coordinates rounded; :mod:`meam_mapping.maps.simplify`) is kept the same way
+under ``display/``. :func:`clear_boundary_cache` empties both.
+
+Set ``MEAM_MAPPING_BOUNDARY_CACHE=0`` to switch the cache off.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from meam_mapping import __version__
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+
+__all__ = [
+    "CACHE_FORMAT",
+    "CACHE_SWITCH_ENV",
+    "boundary_cache_dir",
+    "cache_enabled",
+    "cache_key",
+    "clear_boundary_cache",
+    "content_digest",
+    "frame_fingerprint",
+    "load_frame",
+    "store_frame",
+]
+
+#: Bumped whenever what an entry holds changes meaning.
+CACHE_FORMAT = 1
+#: Environment variable: ``0``/``false``/``no``/``off`` switches the cache off.
+CACHE_SWITCH_ENV = "MEAM_MAPPING_BOUNDARY_CACHE"
+_META = b"meam_mapping_cache"
+_CHUNK = 1 << 20
+
+
+def boundary_cache_dir(folder: str | os.PathLike[str] | None = None) -> Path:
+    """The folder of boundary entries: ``folder`` or the cache folder's ``boundaries/``.
+
+    Parameters
+    ----------
+    folder : path, optional
+        Use this folder instead (tests, a portable install).
+
+    Returns
+    -------
+    pathlib.Path
+        The folder (not created here).
+    """
+    if folder is not None:
+        return Path(folder).expanduser()
+    from meam_mapping.sources.cache import default_cache_dir
+
+    return default_cache_dir() / "boundaries"
+
+
+def cache_enabled() -> bool:
+    """Whether ``MEAM_MAPPING_BOUNDARY_CACHE`` leaves the cache on (the default)."""
+    value = os.environ.get(CACHE_SWITCH_ENV, "").strip().lower()
+    return value not in {"0", "false", "no", "off"}
+
+
+def content_digest(source: str | os.PathLike[str] | bytes) -> str:
+    """SHA-256 of a file's content (read in 1 MiB chunks) or of bytes.
+
+    Parameters
+    ----------
+    source : path or bytes
+
+    Returns
+    -------
+    str
+        Hexadecimal digest.
+    """
+    digest = hashlib.sha256()
+    if isinstance(source, bytes | bytearray | memoryview):
+        digest.update(source)
+        return digest.hexdigest()
+    with open(source, "rb") as handle:
+        for chunk in iter(lambda: handle.read(_CHUNK), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def cache_key(kind: str, *parts: object) -> str:
+    """A key for ``parts`` (JSON-able), the program version and the cache format.
+
+    Parameters
+    ----------
+    kind : str
+        What the entry holds (``"boundaries"``, ``"display"``).
+    *parts
+        Everything that changes the result: content digests and options.
+
+    Returns
+    -------
+    str
+        40 hexadecimal characters.
+    """
+    text = json.dumps([kind, CACHE_FORMAT, __version__, *parts], default=str, sort_keys=True)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:40]
+
+
+def _entry(key: str, kind: str, folder: str | os.PathLike[str] | None) -> Path:
+    base = boundary_cache_dir(folder)
+    return (base / "display" if kind == "display" else base) / f"{key}.parquet"
+
+
+def load_frame(
+    key: str, *, kind: str = "boundaries", folder: str | os.PathLike[str] | None = None
+) -> tuple[gpd.GeoDataFrame, dict[str, Any]] | None:
+    """The cached frame for ``key`` and its metadata, or None.
+
+    An entry that does not read cleanly, or whose recorded key, version,
+    format or row count does not match, is deleted and None returned.
+
+    Parameters
+    ----------
+    key : str
+        From :func:`cache_key`.
+    kind : {'boundaries', 'display'}
+    folder : path, optional
+        See :func:`boundary_cache_dir`.
+
+    Returns
+    -------
+    (geopandas.GeoDataFrame, dict) or None
+    """
+    path = _entry(key, kind, folder)
+    if not path.is_file():
+        return None
+    try:
+        import geopandas as gpd
+        import pyarrow.parquet as pq
+
+        table = pq.read_table(path)
+        meta = json.loads((table.schema.metadata or {})[_META])
+        trusted = (
+            meta.get("key") == key
+            and meta.get("kind") == kind
+            and meta.get("format") == CACHE_FORMAT
+            and meta.get("version") == __version__
+            and meta.get("rows") == table.num_rows
+        )
+        if not trusted:
+            raise ValueError("the entry was written for another key or version")
+        frame = gpd.GeoDataFrame.from_arrow(table)
+        for column in meta.get("object_columns", []):  # text with None kept as Python objects
+            values = frame[column].astype(object)
+            frame[column] = values.where(values.notna(), None)
+        if meta.get("crs"):
+            frame = frame.set_crs(meta["crs"], allow_override=True)  # "EPSG:27700", not PROJJSON
+        frame.attrs = dict(meta.get("attrs", {}))
+    except Exception:  # noqa: BLE001 - any damage means: rebuild, never trust
+        with contextlib.suppress(OSError):
+            path.unlink()
+        return None
+    return frame, meta
+
+
+def store_frame(
+    key: str,
+    frame: gpd.GeoDataFrame,
+    meta: dict[str, Any] | None = None,
+    *,
+    kind: str = "boundaries",
+    folder: str | os.PathLike[str] | None = None,
+) -> Path | None:
+    """Keep ``frame`` (and JSON-able ``meta``) under ``key``; None when it cannot be written.
+
+    Parameters
+    ----------
+    key : str
+        From :func:`cache_key`.
+    frame : geopandas.GeoDataFrame
+        Its ``attrs`` (JSON-able values only) are kept too.
+    meta : dict, optional
+        Anything else to give back with the frame (notes, fields).
+    kind : {'boundaries', 'display'}
+    folder : path, optional
+        See :func:`boundary_cache_dir`.
+
+    Returns
+    -------
+    pathlib.Path or None
+        The entry, or None when the folder cannot be written (the caller
+        carries on without the cache).
+    """
+    import pyarrow.parquet as pq
+
+    attrs = {k: v for k, v in frame.attrs.items() if _jsonable(v)}
+    record = {**(meta or {}), "key": key, "kind": kind, "format": CACHE_FORMAT,
+              "version": __version__, "rows": len(frame), "attrs": attrs,
+              "crs": frame.crs.to_string() if frame.crs is not None else None,
+              "object_columns": [str(c) for c in frame.columns if frame[c].dtype == object]}  # fmt: skip
+    path = _entry(key, kind, folder)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        table = frame.to_arrow(index=False, geometry_encoding="WKB")
+        import pyarrow as pa
+
+        table = pa.table(table)
+        metadata = {**(table.schema.metadata or {}), _META: json.dumps(record).encode("utf-8")}
+        table = table.replace_schema_metadata(metadata)
+        fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".part", dir=path.parent)
+        os.close(fd)
+        try:
+            pq.write_table(table, tmp)
+            os.replace(tmp, path)
+        finally:
+            Path(tmp).unlink(missing_ok=True)
+    except (OSError, ValueError, TypeError):
+        return None
+    return path
+
+
+def _jsonable(value: object) -> bool:
+    try:
+        json.dumps(value)
+    except (TypeError, ValueError):
+        return False
+    return True
+
+
+def frame_fingerprint(areas: gpd.GeoDataFrame) -> str:
+    """A digest of the areas' codes, columns, CRS and every shape's area, bounds and vertex count.
+
+    Cheap (no coordinate is serialised) and different for any edit a map
+    would show: a changed, added or removed shape changes its area, bounds
+    or vertex count.
+    """
+    import numpy as np
+    import shapely
+
+    geoms = areas.geometry.to_numpy()
+    digest = hashlib.sha256()
+    digest.update(repr((list(areas.columns), str(areas.crs), len(areas))).encode())
+    for column in areas.columns:
+        if column != areas.geometry.name:
+            digest.update("\x1f".join(map(str, areas[column].tolist())).encode())
+    digest.update(np.ascontiguousarray(shapely.area(geoms)).tobytes())
+    digest.update(np.ascontiguousarray(shapely.bounds(geoms)).tobytes())
+    digest.update(np.ascontiguousarray(shapely.get_num_coordinates(geoms)).tobytes())
+    return digest.hexdigest()
+
+
+def clear_boundary_cache(folder: str | os.PathLike[str] | None = None) -> int:
+    """Delete every cached boundary and display entry.
+
+    Parameters
+    ----------
+    folder : path, optional
+        See :func:`boundary_cache_dir`.
+
+    Returns
+    -------
+    int
+        Number of files deleted.
+    """
+    base = boundary_cache_dir(folder)
+    removed = 0
+    for pattern in ("*.parquet", "*.part", "display/*.parquet", "display/*.part"):
+        for path in base.glob(pattern):
+            with contextlib.suppress(OSError):
+                path.unlink()
+                removed += 1
+    return removed

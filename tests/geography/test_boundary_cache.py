@@ -1,0 +1,167 @@
+"""Boundaries read once: the second read of the same file comes from the cache, and a bad entry never does."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from geopandas.testing import assert_geodataframe_equal
+
+from meam_mapping.geography import boundaries, boundary_cache
+from meam_mapping.geography.boundaries import read_boundaries
+from meam_mapping.geography.boundary_cache import (
+    cache_key,
+    clear_boundary_cache,
+    load_frame,
+    store_frame,
+)
+from meam_mapping.maps import simplify
+
+DEMO = Path(__file__).resolve().parents[2] / "data" / "cambridgeshire.gpkg"
+
+
+@pytest.fixture
+def cache(tmp_path, monkeypatch):
+    """A private cache folder (the default one, through MEAM_MAPPING_CACHE)."""
+    monkeypatch.setenv("MEAM_MAPPING_CACHE", str(tmp_path / "cache"))
+    monkeypatch.delenv(boundary_cache.CACHE_SWITCH_ENV, raising=False)
+    return tmp_path / "cache" / "boundaries"
+
+
+@pytest.fixture
+def demo_file(tmp_path):
+    copy = tmp_path / "districts.gpkg"
+    shutil.copy(DEMO, copy)
+    return copy
+
+
+def _entries(folder: Path) -> list[Path]:
+    return sorted(folder.glob("*.parquet"))
+
+
+def _no_parsing(monkeypatch):
+    def refuse(*args, **kwargs):
+        raise AssertionError("the file was parsed again")
+
+    monkeypatch.setattr(boundaries, "_read_boundaries", refuse)
+
+
+def test_second_read_comes_from_the_cache_and_is_the_same(cache, demo_file, monkeypatch):
+    first = read_boundaries(demo_file, layer="lad")
+    assert len(_entries(cache)) == 1
+    _no_parsing(monkeypatch)
+    second = read_boundaries(demo_file, layer="lad")
+    assert_geodataframe_equal(first.areas, second.areas)
+    assert second.areas.crs.to_string() == "EPSG:27700"
+    assert (second.notes, second.code_field, second.name_field, second.vintage) == (
+        first.notes, first.code_field, first.name_field, first.vintage)  # fmt: skip
+    assert second.areas.attrs == first.areas.attrs
+
+
+def test_a_copy_elsewhere_hits_and_other_options_miss(cache, demo_file, tmp_path):
+    lad = read_boundaries(demo_file, layer="lad")
+    moved = tmp_path / "elsewhere"
+    moved.mkdir()
+    shutil.copy(demo_file, moved / demo_file.name)
+    read_boundaries(moved / demo_file.name, layer="lad")
+    assert len(_entries(cache)) == 1  # same content and name: the same entry
+    msoa = read_boundaries(demo_file, layer="msoa")
+    assert len(_entries(cache)) == 2
+    assert len(msoa.areas) > len(lad.areas)
+
+
+def test_a_changed_file_is_read_again(cache, tmp_path):
+    import geopandas as gpd
+
+    path = tmp_path / "areas.geojson"
+    lad = gpd.read_file(DEMO, layer="lad")
+    lad.to_file(path, driver="GeoJSON")
+    first = read_boundaries(path)
+    lad.iloc[:-1].to_file(path, driver="GeoJSON")  # one district fewer, same name
+    second = read_boundaries(path)
+    assert len(second.areas) == len(first.areas) - 1
+
+
+def test_bytes_are_cached_by_content(cache, demo_file, monkeypatch):
+    data = demo_file.read_bytes()
+    first = read_boundaries(data, name="upload.gpkg", layer="lad")
+    _no_parsing(monkeypatch)
+    assert_geodataframe_equal(read_boundaries(data, name="upload.gpkg", layer="lad").areas,
+                              first.areas)  # fmt: skip
+
+
+@pytest.mark.parametrize("damage", [b"", b"not parquet at all", "truncate"])
+def test_a_corrupt_entry_is_ignored_and_rebuilt(cache, demo_file, damage):
+    first = read_boundaries(demo_file, layer="lad")
+    (entry,) = _entries(cache)
+    data = entry.read_bytes()
+    entry.write_bytes(data[: len(data) // 2] if damage == "truncate" else damage)
+    again = read_boundaries(demo_file, layer="lad")
+    assert_geodataframe_equal(again.areas, first.areas)
+    (rebuilt,) = _entries(cache)
+    assert rebuilt.read_bytes() != (damage if isinstance(damage, bytes) else data[: len(data) // 2])
+    assert load_frame(rebuilt.stem) is not None
+
+
+def test_an_entry_from_another_version_is_not_trusted(cache, monkeypatch):
+    import geopandas as gpd
+
+    frame = gpd.read_file(DEMO, layer="lad")
+    key = cache_key("boundaries", "some file")
+    with monkeypatch.context() as patch:
+        patch.setattr(boundary_cache, "__version__", "0.0.1")
+        path = store_frame(key, frame)
+    assert path is not None and path.exists()
+    assert load_frame(key) is None  # written by 0.0.1: ignored ...
+    assert not path.exists()  # ... and removed, so the next read rebuilds it
+
+
+def test_an_entry_under_another_key_is_not_trusted(cache):
+    import geopandas as gpd
+
+    frame = gpd.read_file(DEMO, layer="lad")
+    path = store_frame(cache_key("boundaries", "file A"), frame)
+    other = cache_key("boundaries", "file B")
+    shutil.copy(path, path.with_name(f"{other}.parquet"))
+    assert load_frame(other) is None
+    assert load_frame(path.stem) is not None
+
+
+def test_the_cache_can_be_cleared_and_switched_off(cache, demo_file, monkeypatch):
+    read_boundaries(demo_file, layer="lad")
+    assert clear_boundary_cache() == 1
+    assert _entries(cache) == []
+    read_boundaries(demo_file, layer="lad", cache=False)
+    monkeypatch.setenv(boundary_cache.CACHE_SWITCH_ENV, "0")
+    read_boundaries(demo_file, layer="lad")
+    assert _entries(cache) == []
+
+
+def test_an_unwritable_cache_folder_costs_only_the_speed_up(tmp_path, demo_file, monkeypatch):
+    blocker = tmp_path / "a file"
+    blocker.write_text("not a folder")
+    monkeypatch.setenv("MEAM_MAPPING_CACHE", str(blocker))
+    result = read_boundaries(demo_file, layer="lad")
+    assert len(result.areas) > 0
+
+
+def test_display_geometry_is_cached_and_follows_the_shapes(cache, demo_file, monkeypatch):
+    areas = read_boundaries(demo_file, layer="lad").areas
+    first = simplify.simplify_for_display(areas, level="lad")
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("simplified again")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(simplify, "simplify_coverage", refuse)
+        second = simplify.simplify_for_display(areas, level="lad")
+    assert_geodataframe_equal(first, second)
+    assert second.attrs["display"] == first.attrs["display"]
+    assert len(list((cache / "display").glob("*.parquet"))) == 1
+    edited = areas.copy()
+    edited.loc[0, "geometry"] = edited.geometry.iloc[0].buffer(-50)
+    assert boundary_cache.frame_fingerprint(edited) != boundary_cache.frame_fingerprint(areas)
+    assert boundary_cache.frame_fingerprint(areas.iloc[1:]) != boundary_cache.frame_fingerprint(
+        areas
+    )
