@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
+import os
+import tempfile
+
 import pytest
+
+
+def pytest_configure(config):
+    """Keep the tests' caches (boundaries, downloads) out of the user's own cache folder."""
+    if not os.environ.get("MEAM_MAPPING_CACHE"):
+        os.environ["MEAM_MAPPING_CACHE"] = tempfile.mkdtemp(prefix="meam-test-cache-")
 
 
 @pytest.fixture(scope="session")
