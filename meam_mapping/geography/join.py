@@ -57,8 +57,8 @@ class JoinReport:
     notes : tuple of str
         Vintage and retired-code hints.
     per_indicator : pandas.DataFrame
-        ``indicator, rows, suppressed, missing`` (missing = count blank but not
-        marked suppressed).
+        ``indicator, rows, suppressed, missing`` (missing = count and value
+        both blank, not marked suppressed; a rank or score has no count).
     """
 
     n_table_rows: int
@@ -298,12 +298,19 @@ def join_indicators(
             if "suppressed" in table.columns
             else pd.Series(False, index=table.index)
         )
+        # A value-only indicator (a rank, decile, score or a rate published
+        # without its count) has no count by nature: only a row with neither
+        # a count nor a value is missing.
+        if "value" in table.columns:
+            blank = count.isna() & pd.to_numeric(table["value"], errors="coerce").isna()
+        else:
+            blank = count.isna()
         per = pd.DataFrame(
             {
                 "indicator": table["indicator"],
                 "rows": 1,
                 "suppressed": supp.astype(int),
-                "missing": (count.isna() & ~supp).astype(int),
+                "missing": (blank & ~supp).astype(int),
             }
         )
         per_indicator = per.groupby("indicator", sort=True, as_index=False).sum()

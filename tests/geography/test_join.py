@@ -118,3 +118,18 @@ def test_retired_codes_hint_and_plain_dataframe_areas():
 def test_missing_area_code_column():
     with pytest.raises(InputError, match="no 'area_code' column"):
         join_indicators(_areas(), pd.DataFrame({"code": ["E01000001"]}), file="x.csv")
+
+
+def test_a_value_only_indicator_is_not_reported_missing():
+    """A decile or rank has a value and no count: only rows with neither are missing."""
+    decile = [
+        "E01000001", "imd_decile", "deprivation", "2019", np.nan, np.nan, 3.0, "decile", "IoD", False,
+    ]  # fmt: skip
+    blank = [
+        "E01000002", "imd_decile", "deprivation", "2019", np.nan, np.nan, np.nan, "decile", "IoD",
+        False,
+    ]  # fmt: skip
+    rep = join_indicators(_areas(), _table([decile, blank])).report
+    per = rep.per_indicator.set_index("indicator")
+    assert per.loc["imd_decile", "missing"] == 1
+    assert "1 missing of 2 rows" in rep.summary_text()
