@@ -23,6 +23,7 @@ from meam_mapping.io.indicators import LoadResult, load_indicator_file
 from meam_mapping.schema import INDICATOR_COLUMNS
 
 __all__ = [
+    "load_table_file",
     "AddResult",
     "add_indicators",
     "dataset_from_boundaries",
@@ -195,6 +196,50 @@ def add_patterns(dataset: Dataset, patterns: pd.DataFrame, *, file: str | None =
     return AddResult(dataset=new, report=None, notes=tuple(notes))
 
 
+def load_table_file(source: FileLike, **load_options: Any) -> LoadResult:
+    """Load one indicator table, also trying the registered spreadsheet publications.
+
+    The plain loader is tried first with the options given. When it cannot
+    recognise the layout and the user stated no layout, the file is tried
+    against the known publications (MHCLG, OHID and MoJ workbooks with title
+    rows above their headings); if none matches, the plain loader's own
+    message is raised.
+
+    Parameters
+    ----------
+    source : path, bytes or file-like
+        The table as downloaded.
+    **load_options
+        Options of :func:`meam_mapping.io.indicators.load_indicator_file`.
+
+    Returns
+    -------
+    LoadResult
+
+    Raises
+    ------
+    InputError
+        The plain loader's message when nothing can read the file.
+    """
+    try:
+        return load_indicator_file(source, **load_options)
+    except InputError as first:
+        if load_options.get("layout", "auto") != "auto":
+            raise
+        from meam_mapping.io.inspect import load_known
+
+        try:
+            loaded, known, _ = load_known(
+                source, name=load_options.get("name"), sheet=load_options.get("sheet")
+            )
+        except InputError:
+            raise first from None
+        if known is None:
+            raise first from None
+        note = f"Read as {known.title} (a registered publication)."
+        return replace(loaded, notes=(*tuple(loaded.notes), note))
+
+
 def build_dataset(
     boundaries: FileLike,
     tables: list[FileLike] = (),  # type: ignore[assignment]
@@ -220,7 +265,7 @@ def build_dataset(
               + ", ".join(f"{len(a)} {lvl}" for lvl, a in dataset.areas.items())]  # fmt: skip
     report += [f"- {note}" for note in read.notes]
     for table in tables:
-        added = add_indicators(dataset, load_indicator_file(table, **load_options))
+        added = add_indicators(dataset, load_table_file(table, **load_options))
         dataset = added.dataset
         report.append(f"Table {table}:")
         if added.report is not None:

@@ -7,9 +7,13 @@ import streamlit as st
 from meam_mapping.disclosure import suppress_indicators
 from meam_mapping.errors import EstimationError, InputError
 from meam_mapping.geography.boundaries import read_boundaries
-from meam_mapping.io.indicators import load_indicator_file
 from meam_mapping.io.inspect import inspect_table
-from meam_mapping.loading import add_indicators, dataset_from_boundaries, workbook_sheets
+from meam_mapping.loading import (
+    add_indicators,
+    dataset_from_boundaries,
+    load_table_file,
+    workbook_sheets,
+)
 from meam_mapping.schema import DOMAIN_LABELS, LEVEL_LABELS
 from meam_mapping.sources import (
     STARTER_INDICATORS,
@@ -155,7 +159,7 @@ if table_file is not None:
                 )
     if st.button("Add this table", type="primary"):
         try:
-            loaded = load_indicator_file(
+            loaded = load_table_file(
                 table_file,
                 name=table_file.name,
                 sheet=sheet,

@@ -134,3 +134,20 @@ def test_boundaries_and_table_from_files(tmp_path, demo):
     assert len(dataset.areas["lsoa"]) == 375
     data = suppressed_slice(dataset, "probation", None, None)
     assert len(data) == 375
+
+
+def test_a_published_workbook_with_title_rows_loads_without_choosing_a_layout(demo_dataset):
+    """The H-CLIC table as saved (a title row above the headings) needs no renaming or layout."""
+    from pathlib import Path
+
+    from meam_mapping.loading import load_table_file
+
+    path = Path(__file__).parent / "data" / "publications" / "mhclg_hclic_a1.csv"
+    with pytest.raises(InputError):
+        load_indicator_file(path)  # the plain loader alone cannot read it
+    loaded = load_table_file(path)
+    assert any("registered publication" in note for note in loaded.notes)
+    added = add_indicators(demo_dataset, loaded)
+    assert added.report.matched >= 2
+    with pytest.raises(InputError, match="Required column"):
+        load_table_file(path, layout="tidy")  # a stated layout is obeyed, never second-guessed
