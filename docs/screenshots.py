@@ -1,0 +1,104 @@
+"""Take a screenshot of every page of the app on the demo, in Chromium at 1440x900.
+
+Usage (from the repository root)::
+
+    python docs/screenshots.py --out docs/screenshots/after
+
+Starts ``streamlit run app.py`` on a free local port, opens each page in Debian's
+Chromium (``/usr/bin/chromium``, driven by Playwright), waits until the page has
+settled (no "running" indicator, maps drawn) and saves ``<page>.png`` full-page.
+Run it on two commits to compare a page before and after a change.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM = "/usr/bin/chromium"
+#: url path -> file name; the paths are those app.py routes to.
+PAGES = {
+    "": "map",
+    "data": "data",
+    "estimates": "estimates",
+    "concentration": "concentration",
+    "caseload": "caseload",
+    "profile": "profile",
+    "export": "export",
+    "workspace": "workspace",
+    "presenter": "presenter",
+}
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _wait_healthy(url: str, timeout: float = 120) -> None:
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.5)
+    raise SystemExit(f"streamlit did not start within {timeout:.0f} s")
+
+
+def _settle(page, timeout_ms: int = 120_000) -> None:
+    """Wait until Streamlit has finished running the page and its maps are drawn."""
+    page.wait_for_selector("[data-testid='stApp']", timeout=timeout_ms)
+    page.wait_for_timeout(1500)
+    page.wait_for_function(
+        "!document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=timeout_ms
+    )
+    page.wait_for_timeout(2500)  # iframes (maps) finish drawing
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots" / "after")
+    args = parser.parse_args(argv)
+    from playwright.sync_api import sync_playwright
+
+    args.out.mkdir(parents=True, exist_ok=True)
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}"
+    command = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
+               "--server.headless", "true", "--server.address", "127.0.0.1"]  # fmt: skip
+    proc = subprocess.Popen(command, cwd=ROOT, env={**os.environ}, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)  # fmt: skip
+    try:
+        _wait_healthy(url)
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, headless=True,
+                                        args=["--no-sandbox", "--disable-gpu"])  # fmt: skip
+            page = browser.new_page(viewport={"width": 1440, "height": 900})
+            for path, name in PAGES.items():
+                page.goto(f"{url}/{path}", wait_until="domcontentloaded")
+                try:
+                    _settle(page)
+                except Exception as err:  # noqa: BLE001 - a page that never settles is still shown
+                    print(f"{name}: did not settle ({type(err).__name__}); taken as it is")
+                target = args.out / f"{name}.png"
+                page.screenshot(path=str(target), full_page=True)
+                print(f"wrote {target.relative_to(ROOT)}")
+            browser.close()
+    finally:
+        proc.terminate()
+        proc.wait(timeout=15)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
