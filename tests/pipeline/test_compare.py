@@ -94,3 +94,17 @@ def test_slice_and_chart_table_agree_with_the_map(demo_dataset):
     assert omitted == int(comparison.table["suppressed"].sum()) > 0
     assert chart["value"].is_monotonic_decreasing
     assert "Compared with the study area (6.4 per 1,000 adults), 95%" in comparison.legend_title
+
+
+def test_compare_chart_omits_hidden_areas_and_says_so(demo_dataset):
+    from meam_mapping.export.charts import compare_areas_figure, figure_bytes
+
+    comparison = compare.compare_with_study_area(demo_dataset, INDICATOR, None, "msoa")
+    fig = compare_areas_figure(comparison, title="t", label="Synthetic demonstration data")
+    omitted = int(comparison.table["suppressed"].sum())
+    assert f"{omitted} areas not shown" in fig.meam_alt_text
+    bars = fig.axes[0].patches
+    assert len(bars) == len(comparison.table) - omitted
+    text = " ".join(t.get_text() for t in fig.texts)
+    assert "Synthetic demonstration data" in text and f"{omitted} areas are not shown" in text
+    assert figure_bytes(fig)[:4] == b"\x89PNG"
