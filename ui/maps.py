@@ -101,7 +101,20 @@ def show_map(
         st.markdown("**The map as a table**")
         st.dataframe(table, hide_index=True, width="stretch", height=height - 80)
         download_csv(table, f"{request.indicator}-{level}", key=f"{key}_csv")
+        _profile_opener(table, level, key)
     return data, comparison
+
+
+def _profile_opener(table: pd.DataFrame, level: str, key: str) -> None:
+    """Pick an area of the table and open its profile page (in this session, with this data)."""
+    from ui.profile import open_profile
+
+    names = dict(zip(table["Code"].astype(str), table["Area"].astype(str), strict=False))
+    c1, c2 = st.columns([3, 1], vertical_alignment="bottom")
+    code = c1.selectbox("Open an area's profile", list(names), key=f"{key}_profile_area",
+                        format_func=lambda c: names[c])  # fmt: skip
+    if c2.button("Open", key=f"{key}_profile_open", icon=":material/person_pin_circle:"):
+        open_profile(level, code)
 
 
 def show_compare_chart(

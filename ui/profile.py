@@ -13,7 +13,7 @@ from meam_mapping.export.profile import profile_facts
 from meam_mapping.pipeline.profile import AreaProfile
 from ui.cache import domain_rates_cached, profile_cached, profile_files_cached, typology_cached
 
-__all__ = ["indicator_table", "profile_for", "show_exports", "show_facts", "typology_labels"]
+__all__ = ["indicator_table", "open_profile", "profile_for", "show_exports", "show_facts", "typology_labels"]
 
 
 def typology_labels(dataset: Dataset, settings) -> pd.Series | None:  # noqa: ANN001
@@ -96,3 +96,15 @@ def show_exports(profile: AreaProfile, token: str) -> None:
     alt = "; ".join(f"{h}: {t}" for h, t in profile_facts(profile))
     with st.expander("Preview the one-page profile"):
         st.image(files["png"], alt=f"One-page profile of {profile.area_name}. {alt}", width="stretch")
+
+
+def open_profile(level: str, area_code: str) -> None:
+    """Go to the Area profile page showing ``area_code`` (a ``level`` area)."""
+    from ui.state import _KEPT
+
+    store = st.session_state.setdefault(_KEPT, {})
+    store["profile_level"] = level
+    store[f"profile_area_{level}"] = area_code
+    for key in ("profile_level", f"profile_area_{level}"):
+        st.session_state.pop(key, None)
+    st.switch_page("pages/profile.py")

@@ -71,3 +71,13 @@ def test_profile_on_a_users_own_files(user_dataset):
 def test_an_unknown_area_in_the_link_is_explained():
     at = _open(area="E99999999")
     assert any("no area with the code" in w.value for w in at.warning)
+
+
+def test_the_map_page_opens_an_areas_profile():
+    at = AppTest.from_file(APP, default_timeout=240)
+    at.run()
+    at.selectbox(key="main_map_profile_area").set_value("Cambridge 003").run()
+    at.button(key="main_map_profile_open").click().run()
+    assert not at.exception, at.exception
+    assert at.title[0].value == "Area profile"
+    assert at.selectbox(key="profile_area_msoa").value == "Cambridge 003"
