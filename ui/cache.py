@@ -139,3 +139,14 @@ def profile_files_cached(token: str, _profile, key: str) -> dict[str, bytes]:  #
     from meam_mapping.export.profile import profile_bytes
 
     return {"png": profile_bytes(_profile, "png"), "pdf": profile_bytes(_profile, "pdf")}
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def change_cached(
+    token: str, _dataset: Dataset, indicator: str, before: str, after: str, level: str,
+    policy: DisclosurePolicy,
+):
+    """:func:`meam_mapping.pipeline.change.change_between`, cached."""
+    from meam_mapping.pipeline.change import change_between
+
+    return change_between(_dataset, indicator, before, after, level, policy)
