@@ -5,12 +5,12 @@ from __future__ import annotations
 import streamlit as st
 
 from meam_mapping.mapping import MapRequest
-from meam_mapping.pipeline.slices import levels_of
 from meam_mapping.maps.classify import SCHEMES
 from meam_mapping.maps.style import PALETTES
+from meam_mapping.pipeline.compare import CONFIDENCE_LEVELS
+from meam_mapping.pipeline.slices import levels_of
 from meam_mapping.schema import LEVEL_LABELS
 from ui.labels import scheme_help, scheme_label
-from meam_mapping.pipeline.compare import CONFIDENCE_LEVELS
 from ui.maps import show_change_map, show_compare_chart, show_map
 from ui.state import current_dataset, kept, policy, remember
 from ui.widgets import indicator_picker, periods_of

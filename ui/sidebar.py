@@ -6,7 +6,6 @@ import streamlit as st
 
 from ui.state import current_dataset, policy
 
-
 #: Captions in Streamlit's light theme are body text at 60% opacity (#828180 on white,
 #: contrast 3.9:1); WCAG 2.2 AA asks 4.5:1 for text this size, so they are drawn
 #: opaque in #595959 (7:1).

@@ -1,4 +1,4 @@
-"""Change over time: each area's rate in one period against an earlier one.
+r"""Change over time: each area's rate in one period against an earlier one.
 
 For one indicator at one level, the published slices of two periods
 (:func:`~meam_mapping.pipeline.publish.map_slice`) are matched by area and
@@ -13,7 +13,7 @@ Notes
 With counts :math:`a` (earlier) and :math:`b` (later) over fixed
 denominators :math:`n_a` and :math:`n_b`, the rate ratio is
 :math:`RR = (b / n_b) / (a / n_a)` and its 95% interval is
-:math:`\\exp(\\log RR \\pm 1.96 \\sqrt{1/a + 1/b})`, treating the counts as
+:math:`\exp(\log RR \pm 1.96 \sqrt{1/a + 1/b})`, treating the counts as
 independent Poisson counts (Rothman, Greenland & Lash, *Modern
 Epidemiology*, 3rd edn, 2008, ch. 14). A change is significant when the
 interval excludes 1. Areas with a zero count in either period have no
