@@ -8,7 +8,7 @@ from meam_mapping.errors import EstimationError, InputError
 from meam_mapping.pipeline.profile import area_choices
 from meam_mapping.schema import LEVEL_LABELS
 from ui.cache import analysis_cached
-from ui.profile import indicator_table, profile_for, show_exports, show_facts
+from ui.profile import indicator_table, profile_for, show_exports, show_facts, show_trend
 from ui.state import current_dataset, kept, policy, remember, settings
 from ui.widgets import download_csv, show_problem
 from ui.workspace import current_notes
@@ -62,6 +62,7 @@ if table.empty:
 else:
     st.dataframe(table, hide_index=True, width="stretch")
     download_csv(table, f"profile-{profile.area_code}", key="profile_csv")
+show_trend(dataset, profile, policy())
 if profile.notes:
     st.markdown("**Notes on this area**")
     for note in profile.notes:

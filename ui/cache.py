@@ -150,3 +150,11 @@ def change_cached(
     from meam_mapping.pipeline.change import change_between
 
     return change_between(_dataset, indicator, before, after, level, policy)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def trend_cached(token: str, _dataset: Dataset, area_code: str, level: str, policy: DisclosurePolicy):
+    """:func:`meam_mapping.pipeline.change.area_trend`, cached."""
+    from meam_mapping.pipeline.change import area_trend
+
+    return area_trend(_dataset, area_code, level, policy)

@@ -11,9 +11,15 @@ from meam_mapping.dataset import Dataset
 from meam_mapping.errors import EstimationError, InputError
 from meam_mapping.export.profile import profile_facts
 from meam_mapping.pipeline.profile import AreaProfile
-from ui.cache import domain_rates_cached, profile_cached, profile_files_cached, typology_cached
+from ui.cache import (
+    domain_rates_cached,
+    profile_cached,
+    profile_files_cached,
+    trend_cached,
+    typology_cached,
+)
 
-__all__ = ["indicator_table", "open_profile", "profile_for", "show_exports", "show_facts", "typology_labels"]
+__all__ = ["indicator_table", "open_profile", "show_trend", "profile_for", "show_exports", "show_facts", "typology_labels"]
 
 
 def typology_labels(dataset: Dataset, settings) -> pd.Series | None:  # noqa: ANN001
@@ -108,3 +114,19 @@ def open_profile(level: str, area_code: str) -> None:
     for key in ("profile_level", f"profile_area_{level}"):
         st.session_state.pop(key, None)
     st.switch_page("pages/profile.py")
+
+
+def show_trend(dataset: Dataset, profile: AreaProfile, policy) -> None:  # noqa: ANN001
+    """The area's rate in each period, with the change from the one before (two or more periods)."""
+    trend = trend_cached(dataset.token, dataset, profile.area_code, profile.level, policy)
+    if trend.empty:
+        return
+    st.markdown("**Over time**")
+    st.dataframe(
+        pd.DataFrame({
+            "Indicator": trend["indicator_name"], "Period": trend["period"],
+            "Count": pd.array(trend["count"].round(), dtype="Int64"), "Rate": trend["value"].round(1),
+            "Change from the period before (rate ratio, 95% interval)": trend["change"],
+        }),
+        hide_index=True, width="stretch",
+    )  # fmt: skip

@@ -35,6 +35,7 @@ from meam_mapping.pipeline.compare import NOT_COMPARED, NOT_SHOWN, indicator_pol
 
 __all__ = [
     "CHANGE_COLOURS",
+    "area_trend",
     "ChangeResult",
     "change_between",
     "change_legend",
@@ -228,3 +229,59 @@ def change_table(change: ChangeResult) -> pd.DataFrame:
         "Rate ratio": t["ratio"].round(2), "95% lower": t["lower"].round(2),
         "95% upper": t["upper"].round(2), "Change": t["category"],
     })  # fmt: skip
+
+
+def area_trend(
+    dataset: Dataset, area_code: str, level: str, policy: DisclosurePolicy = DEFAULT_POLICY
+) -> pd.DataFrame:
+    """One area's published rate in every period, for indicators with two or more periods.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``indicator, indicator_name, period, count, value, change`` (periods
+        in time order). ``change`` is the change from the previous period, in
+        words, as on the Map page's change mode ("Not shown" where either
+        period's figure is hidden); empty on an indicator's first period.
+        Empty when no indicator has two periods at this level.
+    """
+    from meam_mapping.pipeline.publish import map_slice
+
+    catalogue = dataset.catalogue()
+    rows = []
+    for entry in catalogue.itertuples(index=False):
+        periods = [str(p) for p in entry.periods]
+        if len(periods) < 2 or not entry.has_counts:
+            continue
+        words = _WORDS[indicator_polarity(dataset, entry.indicator)]
+        previous = None
+        for period in periods:
+            try:
+                data = map_slice(dataset, entry.indicator, period, level, policy)
+            except InputError:
+                break
+            mine = data.loc[data["area_code"].astype(str) == str(area_code)]
+            if mine.empty:
+                break
+            r = mine.iloc[0]
+            hidden = bool(r["suppressed"])
+            change = ""
+            if previous is not None:
+                if hidden or previous[0]:
+                    change = NOT_SHOWN
+                else:
+                    ratio, lower, upper = rate_ratio([previous[1]], [previous[2]], [r["count"]],
+                                                     [r["denominator"]])  # fmt: skip
+                    if not np.isfinite(ratio[0]):
+                        change = NOT_COMPARED
+                    else:
+                        word = (words[0] if lower[0] > 1 else words[1] if upper[0] < 1
+                                else "No significant change")  # fmt: skip
+                        change = f"{word} (×{ratio[0]:.2f}, {lower[0]:.2f} to {upper[0]:.2f})"
+            rows.append({
+                "indicator": entry.indicator, "indicator_name": entry.indicator_name,
+                "period": period, "count": np.nan if hidden else float(r["count"]),
+                "value": np.nan if hidden else float(r["value"]), "change": change,
+            })  # fmt: skip
+            previous = (hidden, r["count"], r["denominator"])
+    return pd.DataFrame(rows, columns=["indicator", "indicator_name", "period", "count", "value", "change"])

@@ -65,6 +65,10 @@ def test_profile_on_a_users_own_files(user_dataset):
     shown = " ".join(str(x.value) for kind in (at.markdown, at.caption, at.metric) for x in kind)
     assert "nan" not in shown.split()
     assert len(at.get("download_button")) >= 2
+    # Two periods: the rate in each, with the change as the Map page's change mode gives it.
+    trend = at.dataframe[1].value
+    assert {"2023/24", "2024/25"} <= set(trend["Period"])
+    assert trend["Change from the period before (rate ratio, 95% interval)"].str.len().gt(0).any()
 
 
 def test_an_unknown_area_in_the_link_is_explained():

@@ -43,3 +43,17 @@ def test_bad_period_choices_are_explained(user_dataset):
         change_between(user_dataset, "homelessness_duty_owed", "2024/25", "2024/25", "msoa")
     with pytest.raises(InputError, match="no period"):
         change_between(user_dataset, "homelessness_duty_owed", "2019/20", "2024/25", "msoa")
+
+
+def test_an_areas_trend_agrees_with_the_change_map(user_dataset):
+    from meam_mapping.pipeline.change import area_trend
+
+    change = change_between(user_dataset, "homelessness_duty_owed", "2023/24", "2024/25", "msoa")
+    t = change.table.set_index("area_code")
+    for code in t.index[:12]:
+        trend = area_trend(user_dataset, code, "msoa")
+        row = trend.loc[(trend["indicator"] == "homelessness_duty_owed") & (trend["period"] == "2024/25")]
+        text = row["change"].iloc[0]
+        assert text.startswith(t.loc[code, "category"])
+        if np.isfinite(t.loc[code, "ratio"]):
+            assert f"×{t.loc[code, 'ratio']:.2f}" in text
