@@ -29,6 +29,7 @@ pages = [
     st.Page("pages/map.py", title="Map", icon=":material/map:", default=True),
     st.Page("pages/data.py", title="Data", icon=":material/table:"),
     st.Page("pages/estimates.py", title="Estimates", icon=":material/functions:"),
+    st.Page("pages/profile.py", title="Area profile", icon=":material/person_pin_circle:"),
     st.Page("pages/concentration.py", title="Concentration", icon=":material/scatter_plot:"),
     st.Page("pages/caseload.py", title="Caseload", icon=":material/groups:"),
     st.Page("pages/export.py", title="Export", icon=":material/download:"),

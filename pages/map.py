@@ -5,17 +5,17 @@ from __future__ import annotations
 import streamlit as st
 
 from meam_mapping.mapping import MapRequest
-from meam_mapping.pipeline.slices import levels_of
 from meam_mapping.maps.classify import SCHEMES
 from meam_mapping.maps.style import PALETTES
+from meam_mapping.pipeline.compare import CONFIDENCE_LEVELS
+from meam_mapping.pipeline.slices import levels_of
 from meam_mapping.schema import LEVEL_LABELS
 from ui.labels import scheme_help, scheme_label
-from meam_mapping.pipeline.compare import CONFIDENCE_LEVELS
-from ui.maps import show_compare_chart, show_map
+from ui.maps import show_change_map, show_compare_chart, show_map
 from ui.state import current_dataset, kept, policy, remember
-from ui.widgets import indicator_picker
+from ui.widgets import indicator_picker, periods_of
 
-MODES = ["Value", "Compared with the benchmark"]
+MODES = ["Value", "Compared with the benchmark", "Change over time"]
 
 st.title("Map")
 st.caption(
@@ -58,12 +58,27 @@ with st.container(border=True):
             "Colour areas by",
             MODES,
             key=kept("map_mode", MODES[0], MODES),
-            help="Their value in classes, or whether each area is better, similar or worse than "
+            help="Their value in classes; whether each area is better, similar or worse than "
             "the study area as a whole (Fingertips style: only when its confidence interval "
-            "lies wholly on one side).",
+            "lies wholly on one side); or how its rate changed since an earlier period "
+            "(needs two or more periods).",
         )
         comparing = st.session_state["map_mode"] == MODES[1]
-        if comparing:
+        changing = st.session_state["map_mode"] == MODES[2]
+        periods = periods_of(dataset, indicator)
+        if changing and len(periods) < 2:
+            st.caption("Change over time needs two or more periods of this indicator.")
+            changing = False
+        if changing:
+            earlier = [p for p in periods if p != period]
+            st.selectbox(
+                "Compared with",
+                earlier,
+                index=len(earlier) - 1,
+                key=f"map_before_{indicator}",
+                help="The earlier period: each area's rate now is divided by its rate then.",
+            )
+        elif comparing:
             st.radio(
                 "Confidence",
                 list(CONFIDENCE_LEVELS),
@@ -72,7 +87,7 @@ with st.container(border=True):
                 horizontal=True,
                 help="95% is Fingertips' usual level; 99.8% marks only the clearest differences.",
             )
-        else:
+        if not comparing and not changing:
             schemes = list(SCHEMES)
             st.selectbox(
                 "Classes",
@@ -83,7 +98,7 @@ with st.container(border=True):
             )
             st.slider("Number of colours", 3, 7, key=kept("map_k", 5))
     breaks_text = ""
-    if not comparing and st.session_state["map_scheme"] == "user_defined":
+    if not comparing and not changing and st.session_state.get("map_scheme") == "user_defined":
         breaks_text = st.text_input(
             "Your class breaks (upper bounds, separated by commas)",
             key=kept("map_breaks", ""),
@@ -128,6 +143,10 @@ request = MapRequest(
     tiles=st.session_state["map_tiles"],
     benchmark_confidence=st.session_state["map_confidence"] if comparing else None,
 )
+if changing:
+    show_change_map(dataset, request, policy(), st.session_state[f"map_before_{indicator}"],
+                    key="main_change")  # fmt: skip
+    st.stop()
 shown = show_map(dataset, request, policy(), key="main_map")
 if shown is not None and shown[1] is not None:
     show_compare_chart(dataset, request, policy(), shown[1], shown[0], key="main_compare")

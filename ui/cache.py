@@ -119,3 +119,42 @@ def compare_chart_cached(
 
     fig = compare_areas_figure(_comparison, title=title, label=label)
     return figure_bytes(fig), fig.meam_alt_text
+
+
+@st.cache_data(show_spinner="Gathering everything published about this area…", max_entries=64)
+def profile_cached(
+    token: str, _dataset: Dataset, _analysis, area_code: str,  # noqa: ANN001
+    settings: AnalysisSettings, policy: DisclosurePolicy, _typology, typology_key: str,  # noqa: ANN001
+    _notes: pd.DataFrame | None, notes_key: str,
+):
+    """:func:`meam_mapping.pipeline.profile.area_profile`, cached by data, area, settings and notes."""
+    from meam_mapping.pipeline.profile import area_profile
+
+    return area_profile(_dataset, _analysis, area_code, typology=_typology, notes=_notes)
+
+
+@st.cache_data(show_spinner="Drawing the one-page profile…", max_entries=32)
+def profile_files_cached(token: str, _profile, key: str) -> dict[str, bytes]:  # noqa: ANN001
+    """The profile page as PNG and PDF bytes, cached by the profile's cache key."""
+    from meam_mapping.export.profile import profile_bytes
+
+    return {"png": profile_bytes(_profile, "png"), "pdf": profile_bytes(_profile, "pdf")}
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def change_cached(
+    token: str, _dataset: Dataset, indicator: str, before: str, after: str, level: str,
+    policy: DisclosurePolicy,
+):
+    """:func:`meam_mapping.pipeline.change.change_between`, cached."""
+    from meam_mapping.pipeline.change import change_between
+
+    return change_between(_dataset, indicator, before, after, level, policy)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def trend_cached(token: str, _dataset: Dataset, area_code: str, level: str, policy: DisclosurePolicy):
+    """:func:`meam_mapping.pipeline.change.area_trend`, cached."""
+    from meam_mapping.pipeline.change import area_trend
+
+    return area_trend(_dataset, area_code, level, policy)

@@ -101,7 +101,20 @@ def show_map(
         st.markdown("**The map as a table**")
         st.dataframe(table, hide_index=True, width="stretch", height=height - 80)
         download_csv(table, f"{request.indicator}-{level}", key=f"{key}_csv")
+        _profile_opener(table, level, key)
     return data, comparison
+
+
+def _profile_opener(table: pd.DataFrame, level: str, key: str) -> None:
+    """Pick an area of the table and open its profile page (in this session, with this data)."""
+    from ui.profile import open_profile
+
+    names = dict(zip(table["Code"].astype(str), table["Area"].astype(str), strict=False))
+    c1, c2 = st.columns([3, 1], vertical_alignment="bottom")
+    code = c1.selectbox("Open an area's profile", list(names), key=f"{key}_profile_area",
+                        format_func=lambda c: names[c])  # fmt: skip
+    if c2.button("Open", key=f"{key}_profile_open", icon=":material/person_pin_circle:"):
+        open_profile(level, code)
 
 
 def show_compare_chart(
@@ -129,3 +142,48 @@ def show_compare_chart(
         "Download this chart (PNG)", png, file_name=f"compare-{request.indicator}-{level}.png",
         mime="image/png", icon=":material/download:", key=f"{key}_png",
     )  # fmt: skip
+
+
+def show_change_map(
+    dataset: Dataset, request: MapRequest, policy: DisclosurePolicy, before: str, *, key: str,
+    height: int = 620,
+) -> None:
+    """Map and table of each area's change in rate from ``before`` to ``request.period``."""
+    from meam_mapping.maps.interactive import choropleth
+    from meam_mapping.maps.spec import MapLayer, MapSpec
+    from meam_mapping.pipeline.change import change_legend, change_slice, change_table
+    from ui.cache import change_cached
+
+    try:
+        after = cached_slice(dataset, request, policy)
+        level = str(after["level"].iloc[0]) if len(after) else (request.level or "lsoa")
+        change = change_cached(dataset.token, dataset, request.indicator, before,
+                               str(request.period), level, policy)  # fmt: skip
+        data = change_slice(after, change)
+        shown = cached_display_areas(dataset, level)
+        name = str(after["indicator_name"].iloc[0]) if len(after) else request.indicator
+        layer = MapLayer(data, title=f"{name}: change", unit=f"rate ratio, {change.after} / {change.before}",
+                         level=level, period=f"{change.before} to {change.after}", label=dataset.label,
+                         threshold=policy.threshold, tooltip_fields=("Change (95% interval)",))  # fmt: skip
+        spec = MapSpec(categories=change_legend(change), categories_note=change.legend_title,
+                       outlines=request.outlines, tiles=request.tiles)  # fmt: skip
+        outlines = shown.get("lad") if level != "lad" and request.outlines else None
+        fmap = choropleth(shown[level], layer, spec, outlines=outlines)
+    except (InputError, EstimationError) as err:
+        show_problem(err)
+        return
+    left, right = st.columns([5, 3])
+    with left:
+        if dataset.label:
+            st.caption(f":material/science: {dataset.label}")
+        st_folium(fmap, height=height, use_container_width=True, returned_objects=[], key=key)
+        st.caption(
+            f"Each area's rate in {change.after} divided by its rate in {change.before}, with a 95% "
+            "interval: a change is shown only when the interval excludes no change (1). "
+            f"{change.note} Hatched areas are hidden in at least one period to protect small numbers."
+        )
+    with right:
+        table = change_table(change)
+        st.markdown("**The change as a table**")
+        st.dataframe(table, hide_index=True, width="stretch", height=height - 80)
+        download_csv(table, f"change-{request.indicator}-{level}", key=f"{key}_csv")

@@ -105,3 +105,9 @@ def download_csv(frame, name: str, *, label: str = "Download this table (CSV)", 
         icon=":material/download:",
         key=key or f"download_{name}",
     )
+
+
+def periods_of(dataset: Dataset, indicator: str) -> list[str]:
+    """The indicator's periods, earliest first."""
+    catalogue = dataset.catalogue().set_index("indicator")
+    return [str(p) for p in catalogue.loc[indicator, "periods"]] if indicator in catalogue.index else []

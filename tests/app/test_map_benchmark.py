@@ -56,3 +56,22 @@ def test_a_score_without_counts_says_why_it_is_not_compared(app):
     assert not app.error
     assert any("cannot be compared" in i.value for i in app.info)
     assert len(app.dataframe)  # the values are still mapped
+
+
+def test_change_over_time_on_a_users_two_periods(user_dataset):
+    at = AppTest.from_file(APP, default_timeout=180)
+    at.session_state["dataset"] = user_dataset
+    at.run()
+    at.selectbox(key="map_indicator").set_value("homelessness_duty_owed").run()
+    at.radio(key="map_mode").set_value("Change over time").run()
+    assert not at.exception, at.exception
+    assert not at.error, [e.value for e in at.error]
+    table = at.dataframe[0].value
+    assert {"Rate ratio", "95% lower", "95% upper", "Change"} <= set(table.columns)
+    assert set(table["Change"]) <= {"Improved", "No significant change", "Got worse",
+                                    "Not shown", "Not compared"}  # fmt: skip
+    assert table.loc[table["Change"] == "Not shown", "Rate ratio"].isna().all()
+    # An indicator with one period says why there is no change map, and maps its values.
+    at.selectbox(key="map_indicator").set_value("treatment_clients").run()
+    assert not at.exception
+    assert any("two or more periods" in c.value for c in at.caption)

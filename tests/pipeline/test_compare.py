@@ -94,3 +94,45 @@ def test_slice_and_chart_table_agree_with_the_map(demo_dataset):
     assert omitted == int(comparison.table["suppressed"].sum()) > 0
     assert chart["value"].is_monotonic_decreasing
     assert "Compared with the study area (6.4 per 1,000 adults), 95%" in comparison.legend_title
+
+
+def test_compare_chart_omits_hidden_areas_and_says_so(demo_dataset):
+    from meam_mapping.export.charts import compare_areas_figure, figure_bytes
+
+    comparison = compare.compare_with_study_area(demo_dataset, INDICATOR, None, "msoa")
+    fig = compare_areas_figure(comparison, title="t", label="Synthetic demonstration data")
+    omitted = int(comparison.table["suppressed"].sum())
+    assert f"{omitted} areas not shown" in fig.meam_alt_text
+    bars = fig.axes[0].patches
+    assert len(bars) == len(comparison.table) - omitted
+    text = " ".join(t.get_text() for t in fig.texts)
+    assert "Synthetic demonstration data" in text and f"{omitted} areas are not shown" in text
+    assert figure_bytes(fig)[:4] == b"\x89PNG"
+
+
+def test_static_and_interactive_maps_use_the_category_colours(demo_dataset):
+    from matplotlib.colors import to_hex
+
+    from meam_mapping.mapping import MapRequest, interactive_map, static_map_figure
+
+    request = MapRequest(INDICATOR, level="msoa", benchmark_confidence=0.95)
+    comparison = compare.compare_with_study_area(demo_dataset, INDICATOR, None, "msoa")
+    expected = comparison.table.set_index("area_code")["category"]
+    fig = static_map_figure(demo_dataset, request)
+    drawn = {}
+    for collection in fig.axes[0].collections:
+        gid = collection.get_gid() or ""
+        if gid.startswith("meam-class-") or gid == "meam-suppressed":
+            colour = to_hex(collection.get_facecolor()[0])
+            for code in collection.meam_area_codes:
+                drawn[str(code)] = (gid, colour)
+    for code, category in expected.items():
+        gid, colour = drawn[code]
+        if category == compare.NOT_SHOWN:
+            assert gid == "meam-suppressed"
+        else:
+            assert colour == compare.BENCHMARK_COLOURS[category].lower()
+    prepared = interactive_map(demo_dataset, request).meam_map_data
+    legend = prepared.legend.set_index("label")
+    assert legend.loc["Worse", "count"] == int((expected == "Worse").sum())
+    assert prepared.classification.note == comparison.legend_title
