@@ -422,4 +422,7 @@ def test_threshold_ten_is_not_narrowed_either(demo_dataset, tmp_path, pack_maker
     prog, found, _ = combined_attack(demo_dataset, analysis, folder)
     small = {k for k, v in prog.truth.items() if 0 < v < 10}
     narrow = {k: found[k] for k in small if found[k][1] - found[k][0] < need(10)}
+    kinds = pd.Series(prog.label).value_counts().to_dict()
+    print(f"\nT = 10: {len(prog.label) + len(prog.shown)} cells, hidden {kinds}; true small "
+          f"{len(small)}; narrowed {len(narrow)}")  # fmt: skip
     assert not narrow, f"{len(narrow)} small counts narrowed, e.g. {list(narrow.items())[:5]}"
