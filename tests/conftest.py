@@ -48,3 +48,37 @@ def user_dataset(user_files):
         name="User files",
     )
     return dataset
+
+
+def make_pack(dataset, folder, policy=None, **changes):
+    """Run the standard analysis and write its evidence pack; returns ``(analysis, folder)``."""
+    from meam_mapping import pipeline
+    from meam_mapping.disclosure import DisclosurePolicy
+    from meam_mapping.export.pack import build_pack
+
+    settings = pipeline.AnalysisSettings(permutations=99).replace(**changes)
+    analysis = pipeline.run(dataset, settings, policy or DisclosurePolicy())
+    out = folder / "pack"
+    build_pack(dataset, out, results=analysis)
+    return analysis, out
+
+
+@pytest.fixture(scope="session", params=["demo", "user"])
+def built_pack(request, demo_dataset, user_dataset, tmp_path_factory):
+    """``(dataset, analysis, pack folder)`` for the demo and a user's files, built once.
+
+    Shared by the pack attack modules (tests/export/test_pack_*attack*.py).
+    """
+    dataset = demo_dataset if request.param == "demo" else user_dataset
+    changes = {}
+    if request.param == "user":  # the corpus has no count of people known to 2+ services
+        changes["known_indicator"] = "probation_caseload"
+    analysis, folder = make_pack(dataset, tmp_path_factory.mktemp(f"pack-{request.param}"),
+                                 **changes)  # fmt: skip
+    return dataset, analysis, folder
+
+
+@pytest.fixture(scope="session")
+def pack_maker():
+    """:func:`make_pack`, for tests that need a pack under other settings."""
+    return make_pack

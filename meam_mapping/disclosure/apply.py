@@ -43,6 +43,7 @@ from meam_mapping.disclosure.audit import (
     Auditor,
     AuditResult,
     System,
+    required_width_of,
     result_from,
 )
 from meam_mapping.disclosure.marks import GROUPED, SECONDARY, SMALL, WITHHELD, _mark
@@ -156,13 +157,17 @@ def suppress_and_audit(
         )  # fmt: skip
         order = order_of(out["area_code"].astype(str).to_numpy())
         kinds, audit = protect(counts, kinds, System.build(counts, constraints), order, policy)
-        if audit is not None and audit.n_unprotected:
-            # The labels alone pin these small counts (e.g. four LSOAs of 1 under an
-            # MSOA of 4): try hiding every hidden cell of their blocks under one label
-            # that says nothing about size, and keep that if the audit then finds
-            # fewer small counts pinned.
+        if audit is not None and (audit.n_unprotected or audit.n_label_limited):
+            # The labels alone pin or narrow these small counts (e.g. four LSOAs of 1
+            # under an MSOA of 4, or three under an MSOA of 3: each is then 1 or 2):
+            # try hiding every hidden cell of their blocks under one label that says
+            # nothing about size, and keep that if the audit then finds fewer small
+            # counts pinned or narrowed by their labels.
             cells = audit.cells
-            blocks = set(cells.loc[~cells["protected"].astype(bool), "block"])
+            weak = ~cells["protected"].astype(bool) | (
+                cells["needed"] < required_width_of(policy.threshold, policy.suppress_zero)
+            )
+            blocks = set(cells.loc[weak, "block"])
             rows = cells.loc[cells["block"].isin(blocks), "row"].to_numpy(dtype=int)
             tried = kinds.copy()
             tried[rows] = WITHHELD_CELL
@@ -170,7 +175,10 @@ def suppress_and_audit(
             tried_counts[rows] = np.nan  # as the audit of the published table sees them
             system = System.build(tried_counts, constraints)
             new_kinds, new_audit = protect(tried_counts, tried, system, order, policy)
-            if new_audit is not None and new_audit.n_unprotected < audit.n_unprotected:
+            before = (audit.n_unprotected, audit.n_label_limited)
+            if new_audit is not None and (
+                new_audit.n_unprotected, new_audit.n_label_limited
+            ) < before and new_audit.n_unprotected <= audit.n_unprotected:
                 kinds, audit, counts = new_kinds, new_audit, tried_counts
                 grouped[rows] = True
     hidden = kinds > 0

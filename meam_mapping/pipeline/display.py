@@ -245,7 +245,7 @@ def small_area_slice(
         out["unit"], out["unit_label"] = "per_1000", "estimated people per 1,000 adults"
         out["indicator_name"] = "Estimated people facing multiple disadvantage, known and hidden"
     out["Estimated people (95% interval)"] = [
-        f"{n:,.0f} ({lo:,.0f} to {hi:,.0f})"
+        f"{n:,.0f} ({lo:,.0f} to {hi:,.0f})" if np.isfinite(n) else ""
         for n, lo, hi in zip(rows["n_hat"], rows["ci_low"], rows["ci_high"], strict=True)
     ]
     out["indicator"] = f"small_area_{column}"
@@ -253,8 +253,16 @@ def small_area_slice(
     out["period"] = ""
     out["source"] = "Small-area estimates (MEAM Mapping), rounded to 5 people"
     out["level"] = level
-    out["suppressed"] = False
-    return mark_no_counts(out)
+    hidden = (
+        rows["suppressed"].astype(bool).to_numpy() if "suppressed" in rows else np.zeros(len(out), bool)
+    )
+    out.loc[hidden, "value"] = np.nan
+    out.loc[hidden, "Estimated people (95% interval)"] = "hidden with the people known to services"
+    safe = mark_no_counts(out)
+    safe["suppressed"] = hidden
+    if hidden.any():
+        safe["suppression"] = np.where(hidden, SECONDARY, "")
+    return safe
 
 
 def category_layer(

@@ -426,12 +426,32 @@ def publish_index(
     return mark_no_counts(order.reset_index(drop=True))
 
 
-def publish_small_area(result: Any, names: pd.Series) -> pd.DataFrame:
+def publish_small_area(
+    result: Any,
+    names: pd.Series,
+    published: pd.DataFrame | None = None,
+    known_any: str | None = None,
+) -> pd.DataFrame:
     """Small-area estimates (LSOA and coarser levels) as they may be published.
 
     Estimates and limits are rounded to the nearest 5 people and the hidden
     share to whole per cent, so neither a known count nor a district figure
     can be solved back from them.
+
+    Parameters
+    ----------
+    result : SmallAreaResult
+    names : pandas.Series
+        Area names by code.
+    published : pandas.DataFrame, optional
+        The published indicator table (:func:`publish_indicators`).
+    known_any : str, optional
+        The indicator counting people known to any service: the estimates
+        are built on it (``n_hat = known + hidden``, and no draw falls below
+        ``known``), so wherever its count is hidden the estimate, interval
+        and hidden share are hidden too. Otherwise ``n_hat x (1 - hidden
+        share)`` or the lower limit would bracket the hidden count (an area
+        of 10 people with 70% hidden knows 3).
     """
     frames = [result.at("lsoa"), *result.by_level.values()]
     table = pd.concat(frames, ignore_index=True)
@@ -445,7 +465,16 @@ def publish_small_area(result: Any, names: pd.Series) -> pd.DataFrame:
         "hidden_share": (100 * table["hidden_share"].astype(float)).round(0),
         "method": result.method,
     })  # fmt: skip
-    return mark_no_counts(out.assign(count=np.nan)).drop(columns="count")
+    hidden = np.zeros(len(out), dtype=bool)
+    if published is not None and known_any is not None:
+        rows = published.loc[published["indicator"].astype(str) == known_any]
+        codes = set(rows.loc[rows["suppressed"].astype(bool), "area_code"].astype(str))
+        hidden = out["area_code"].isin(codes).to_numpy()
+        out.loc[hidden, ["n_hat", "ci_low", "ci_high", "hidden_share"]] = np.nan
+    out = mark_no_counts(out.assign(count=np.nan)).drop(columns="count")
+    out["suppressed"] = hidden
+    out["suppression"] = np.where(hidden, "hidden with the count of people known to services", "")
+    return out
 
 
 #: Columns of the ``table`` command, in order.

@@ -45,6 +45,7 @@ from meam_mapping.pipeline.settings import AnalysisSettings
 from meam_mapping.pipeline.slices import area_names, domain_rates_at, every_indicator_all_levels
 from meam_mapping.pipeline.small_area import (
     SmallAreaResult,
+    known_count_names,
     people_from_small_areas,
     small_area_estimates,
 )
@@ -266,7 +267,8 @@ def run(
         small = _attempt("small_area", unavailable,
                          lambda: small_area_estimates(dataset, hidden, settings))  # fmt: skip
     if small is not None:
-        tables["small_area"] = publish.publish_small_area(small, names)
+        known_any = (known_count_names(dataset, hidden.lists) or {}).get("any")
+        tables["small_area"] = publish.publish_small_area(small, names, published, known_any)
         notes += list(small.notes)
         adults = _adults(raw, settings)
         people = _attempt("zones", unavailable,

@@ -113,6 +113,25 @@ def attack(published: pd.DataFrame, raw: pd.DataFrame, parent_of: dict | None = 
                                       "upper"])  # fmt: skip
 
 
+def determined(a: np.ndarray, hidden: np.ndarray) -> np.ndarray:
+    """Suppressed cells whose value the constraints pin down (least squares).
+
+    ``a`` is the constraint matrix over all cells (one row per relation) and
+    ``hidden`` flags the blanks; a blank is determined when its unit vector
+    lies in the row space of ``a`` restricted to the blanks.
+    """
+    cols = np.flatnonzero(hidden)
+    a_u = a[:, cols]
+    out = []
+    for j, u in enumerate(cols):
+        e = np.zeros(cols.size)
+        e[j] = 1.0
+        y, *_ = np.linalg.lstsq(a_u.T, e, rcond=None)
+        if np.linalg.norm(a_u.T @ y - e) < 1e-8:
+            out.append(u)
+    return np.asarray(out, dtype=int)
+
+
 def brute_force(parts_total: int, labels: list[str], threshold: int = 5) -> list[set[int]]:
     """Every value each blank can take when the blanks add up to ``parts_total``."""
     choices = []

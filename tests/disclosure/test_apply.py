@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from conftest import build_table as indicator_table
+from disclosure_attacker import determined
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from numpy.testing import assert_allclose, assert_array_equal
@@ -36,20 +37,6 @@ FEW = settings(max_examples=8, deadline=None, derandomize=True, database=None)
 
 
 # ----------------------------------------------------------- independent check
-def determined(a: np.ndarray, hidden: np.ndarray) -> np.ndarray:
-    """Suppressed cells whose value the constraints pin down (least squares)."""
-    cols = np.flatnonzero(hidden)
-    a_u = a[:, cols]
-    out = []
-    for j, u in enumerate(cols):
-        e = np.zeros(cols.size)
-        e[j] = 1.0
-        y, *_ = np.linalg.lstsq(a_u.T, e, rcond=None)
-        if np.linalg.norm(a_u.T @ y - e) < 1e-8:
-            out.append(u)
-    return np.asarray(out, dtype=int)
-
-
 def constraint_matrix(constraints, n):
     rows = []
     for total, members in constraints:

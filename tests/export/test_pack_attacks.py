@@ -19,21 +19,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from meam_mapping import pipeline
-from meam_mapping.disclosure import DisclosurePolicy
-from meam_mapping.export.pack import build_pack
 
-
-@pytest.fixture(scope="module", params=["demo", "user"])
-def pack(request, demo_dataset, user_dataset, tmp_path_factory):
-    dataset = demo_dataset if request.param == "demo" else user_dataset
-    settings = pipeline.AnalysisSettings(permutations=99)
-    if request.param == "user":  # the corpus has no count of people known to 2+ services
-        settings = settings.replace(known_indicator="probation_caseload")
-    analysis = pipeline.run(dataset, settings, DisclosurePolicy())
-    out = tmp_path_factory.mktemp(f"pack-{request.param}") / "pack"
-    build_pack(dataset, out, results=analysis)
-    return dataset, out
+@pytest.fixture()
+def pack(built_pack):
+    dataset, _, folder = built_pack
+    return dataset, folder
 
 
 def _read(folder, name):

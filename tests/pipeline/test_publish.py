@@ -113,3 +113,51 @@ def test_zone_rates_come_from_rounded_estimates(demo_dataset):
     index = analysis.tables["index_by_area"]
     assert index["index_decile"].between(1, 10).all()
     assert index.loc[index["shown"] != "", ["score", "rank"]].isna().all().all()
+
+
+def _small_area_result(known, n_hat, ci_low):
+    from meam_mapping.pipeline.small_area import SmallAreaResult
+
+    codes = [f"E0100000{i}" for i in range(len(known))]
+    lsoa = pd.DataFrame({"area_code": codes, "lad_code": "E07000001", "n_hat": n_hat,
+                         "ci_low": ci_low, "ci_high": np.asarray(n_hat) + 8.0, "known": known,
+                         "hidden": np.asarray(n_hat) - np.asarray(known)})  # fmt: skip
+    lsoa["hidden_share"] = lsoa["hidden"] / lsoa["n_hat"]
+    return SmallAreaResult(lsoa=lsoa, by_level={}, method="test"), codes
+
+
+def test_small_area_estimate_hidden_where_the_known_count_is_hidden():
+    # 3 known, 10 estimated, 70% hidden: n_hat x (1 - share) = 3 and the lower limit (never
+    # below the known count) rounds to 5, so published as they are they would give 3 back.
+    result, codes = _small_area_result([3.0, 40.0], [10.0, 60.0], [4.0, 45.0])
+    published = pd.DataFrame({"area_code": codes, "indicator": "known_md_any",
+                              "suppressed": [True, False]})  # fmt: skip
+    names = pd.Series(["A", "B"], index=codes)
+    out = pipeline.publish.publish_small_area(result, names, published, "known_md_any")
+    first, second = out.iloc[0], out.iloc[1]
+    assert first["suppressed"] and first[["n_hat", "ci_low", "ci_high", "hidden_share"]].isna().all()
+    assert not second["suppressed"] and second["n_hat"] == 60 and second["hidden_share"] == 33
+    # without the published table nothing is hidden (and the old, leaky, figures come back)
+    bare = pipeline.publish.publish_small_area(result, names)
+    assert bare.loc[0, "n_hat"] * (1 - bare.loc[0, "hidden_share"] / 100) == pytest.approx(3.0)
+
+
+def test_hotspots_are_published_as_bands_without_z_or_p():
+    from meam_mapping.pipeline.publish import index_deciles, publish_hotspots
+
+    result = pd.DataFrame({
+        "area_code": ["a", "b", "c", "d"], "value": [1.0, 2.0, 3.0, 4.0],
+        "statistic": [0.1, 0.2, 0.3, 0.4], "z": [2.71, -2.2, 0.3, 1.7],
+        "p_value": [0.0005, 0.02, 0.7, 0.08], "p_fdr": [0.004, 0.04, 0.7, 0.09],
+        "significant": [True, True, False, True],
+        "category": ["Hot spot", "Cold spot", "Not significant", "Hot spot"],
+        "method": "Getis-Ord Gi* with FDR",
+    })  # fmt: skip
+    out = publish_hotspots(result, pd.Series({"a": "A", "b": "B", "c": "C", "d": "D"}))
+    assert list(out["confidence"]) == ["Hot spot, 99% confidence", "Cold spot, 95% confidence",
+                                       "Not significant", "Hot spot, 90% confidence"]  # fmt: skip
+    assert not {"z", "statistic", "value", "p_value", "p_fdr"} & set(out.columns)
+    scores = pd.Series([5.0, 1.0, np.nan, 3.0] + list(range(10, 26)), dtype=float)
+    deciles = index_deciles(scores)
+    assert deciles.iloc[2] is pd.NA and deciles.max() == 10 and deciles.min() == 1
+    assert deciles.iloc[1] == 1 and deciles.iloc[-1] == 10
