@@ -92,7 +92,7 @@ def main(argv: list[str] | None = None) -> int:
                     print(f"{name}: did not settle ({type(err).__name__}); taken as it is")
                 target = args.out / f"{name}.png"
                 page.screenshot(path=str(target), full_page=True)
-                print(f"wrote {target.relative_to(ROOT)}")
+                print(f"wrote {target}")
             browser.close()
     finally:
         proc.terminate()
