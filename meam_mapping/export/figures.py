@@ -38,7 +38,14 @@ DPI = 170
 
 
 def index_slice(results: Analysis, dataset: Dataset) -> pd.DataFrame:
-    """The composite index as a map slice (values only, so nothing to suppress)."""
+    """The composite index as a map slice of deciles (values only, so nothing to suppress).
+
+    Deciles, not scores: an exact score says where an area sits among the
+    others, and so where a hidden rate lies (the publication gate's rule).
+    """
+    from meam_mapping.pipeline.display import DECILE_UNIT
+    from meam_mapping.pipeline.publish import index_deciles
+
     scores = results.scores
     period = latest_period(dataset.indicators["period"].astype(str).unique())
     frame = pd.DataFrame(
@@ -50,8 +57,10 @@ def index_slice(results: Analysis, dataset: Dataset) -> pd.DataFrame:
             "period": period,
             "count": np.nan,
             "denominator": np.nan,
-            "value": scores["score"].round(1).to_numpy(),
-            "unit": "index score, 0 to 100 (higher = more concentrated)",
+            "value": index_deciles(scores["score"]).to_numpy(dtype=float, na_value=np.nan),
+            "unit": DECILE_UNIT,
+            "kind": "decile",
+            "polarity": "higher_is_worse",
             "source": "MEAM Mapping analysis of the indicators listed under Data sources",
             "suppressed": False,
             "level": results.settings.level,
