@@ -87,10 +87,19 @@ def _tooltips(
     denom_line = np.where(denom.notna(), "<br>Denominator: " + _fmt_int(denom), "")
     shown = "<br>Count: " + _fmt_int(frame["count"]) + denom_line + "<br>Rate: " + value + unit_txt
     n_text = f"fewer than {int(threshold)}" if threshold is not None else "small numbers"
+    reason = (
+        frame["suppression"].fillna("").astype(str).to_numpy()
+        if "suppression" in frame
+        else np.full(len(frame), "")
+    )
     hidden_text = np.where(
-        frame["secondary"] if "secondary" in frame else False,
-        "<br><i>not shown: hidden to protect a small number nearby</i>",
-        f"<br><i>suppressed ({n_text})</i>",
+        reason == "hidden in a group",
+        "<br><i>not shown: hidden with other small numbers in this group</i>",
+        np.where(
+            frame["secondary"] if "secondary" in frame else False,
+            "<br><i>not shown: hidden to protect a small number nearby</i>",
+            f"<br><i>suppressed ({n_text})</i>",
+        ),
     )
     body = np.where(
         frame["status"] == "suppressed",

@@ -181,3 +181,18 @@ def test_save_standalone_html_is_offline(fmap, tmp_path):
     save_standalone_html(fmap, text)
     for written in (binary.getvalue().decode("utf-8"), text.getvalue()):
         assert "Leaflet 1.9.4" in written and LOCAL_URL_BASE not in written
+
+
+def test_tooltips_name_each_reason_for_hiding(areas, table):
+    """Only a small count says "fewer than 5"; secondary and grouped cells say why they are hidden."""
+    table = table.copy()
+    hidden = table.index[table["suppressed"]][:3]
+    table["suppression"] = ""
+    table.loc[hidden, "suppression"] = ["small count", "secondary", "hidden in a group"]
+    table = table.loc[~table["suppressed"] | table.index.isin(hidden)]
+    feats = _features(choropleth(areas, MapLayer(table, unit="per 1,000 adults")))
+    by_code = dict(zip(areas["area_code"], feats, strict=True))
+    small, secondary, grouped = (by_code[c]["properties"]["tip"] for c in table.loc[hidden, "area_code"])
+    assert "fewer than 5" in small
+    assert "hidden to protect a small number nearby" in secondary and "fewer than" not in secondary
+    assert "hidden with other small numbers in this group" in grouped and "fewer than" not in grouped
