@@ -10,6 +10,7 @@ from meam_mapping.estimate.funnel import funnel_figure
 from meam_mapping.estimate.visibility import VISIBILITY_VALIDATION
 from meam_mapping.maps.interactive import choropleth
 from meam_mapping.pipeline import pattern_lists
+from meam_mapping.pipeline.compare import indicator_polarity
 from meam_mapping.pipeline.display import display_table, estimates_slice, small_area_slice
 from meam_mapping.pipeline.publish import headline_of, publish_hidden, publish_overlap
 from meam_mapping.maps.spec import MapLayer, MapSpec
@@ -273,6 +274,7 @@ with tab_rates:
                     benchmark=None if prevalence.benchmark != prevalence.benchmark else prevalence.benchmark,
                     benchmark_label=prevalence.benchmark_label,
                     title="Funnel plot: areas outside the lines differ by more than chance",
+                    polarity=indicator_polarity(dataset, indicator),
                 )
                 st.pyplot(fig, width="stretch")
         except (InputError, EstimationError) as err:

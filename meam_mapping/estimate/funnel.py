@@ -43,6 +43,7 @@ from scipy import stats
 
 from meam_mapping.errors import InputError
 from meam_mapping.estimate.prevalence import prevalence
+from meam_mapping.indicators.kinds import COMPARISON_COLOURS, SIDE_WORDS
 from meam_mapping.indicators.units import Unit, rate_unit
 
 if TYPE_CHECKING:
@@ -339,6 +340,7 @@ def funnel_figure(
     label_column: str = "area_name",
     denominator_label: str = "Population (denominator)",
     max_labels: int = 15,
+    polarity: str = "neutral",
 ) -> Figure:
     """Draw a funnel plot as a matplotlib Figure.
 
@@ -361,6 +363,12 @@ def funnel_figure(
         Horizontal-axis label.
     max_labels : int, default 15
         Most areas to label, those furthest outside first.
+    polarity : {'neutral', 'higher_is_worse', 'lower_is_worse'}
+        Names the two sides as the benchmark colouring does: areas above the
+        95% limits are *worse* (or *better*, or simply *higher*), those below
+        the other; each side has its own colour from
+        :data:`COMPARISON_COLOURS`, and areas outside the 99.8% limits are
+        ringed.
 
     Returns
     -------
@@ -387,21 +395,21 @@ def funnel_figure(
     ax.axhline(bench, color="black", linewidth=1.2, label=f"{name} ({bench:.3g}{shown_unit})")
     outside95 = shown["flag_95"] != FUNNEL_FLAGS[1]
     outside998 = shown["flag_998"] != FUNNEL_FLAGS[1]
-    ax.scatter(shown["denominator"], shown["value"], s=18, color="#4C72B0", label="Area")
-    ax.scatter(
-        shown.loc[outside95, "denominator"],
-        shown.loc[outside95, "value"],
-        s=30,
-        color="#DD8452",
-        label="Outside 95% limits",
+    above_word, below_word = SIDE_WORDS.get(polarity, SIDE_WORDS["neutral"])
+    groups = (
+        (~outside95, "Similar", "Similar (within the 95% limits)"),
+        (shown["flag_95"] == FUNNEL_FLAGS[0], above_word, f"{above_word} (above the 95% limits)"),
+        (shown["flag_95"] == FUNNEL_FLAGS[2], below_word, f"{below_word} (below the 95% limits)"),
     )
-    ax.scatter(
-        shown.loc[outside998, "denominator"],
-        shown.loc[outside998, "value"],
-        s=40,
-        color="#C44E52",
-        label="Outside 99.8% limits",
-    )
+    for mask, side, label in groups:
+        if mask.any():
+            ax.scatter(shown.loc[mask, "denominator"], shown.loc[mask, "value"], s=22,
+                       color=COMPARISON_COLOURS[side], edgecolors="0.3", linewidths=0.4,
+                       label=label, zorder=3)  # fmt: skip
+    if outside998.any():
+        ax.scatter(shown.loc[outside998, "denominator"], shown.loc[outside998, "value"], s=70,
+                   facecolors="none", edgecolors="black", linewidths=1.1,
+                   label="Outside the 99.8% limits (ringed)", zorder=4)  # fmt: skip
     column = label_column if label_column in shown.columns else "area_code"
     distance = (shown["value"] - bench).abs() / (shown["limit_upper_95"] - bench).abs()
     for idx in distance[outside95].sort_values(ascending=False).index[:max_labels]:
@@ -417,7 +425,7 @@ def funnel_figure(
     ax.set_xlabel(denominator_label)
     ax.set_ylabel(_y_label(unit_info))
     ax.set_title(title or f"Areas compared with the {name.lower()}")
-    ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=3)
+    ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=2)
     hidden = len(flags) - len(shown)
     note = "Points outside the lines differ from the benchmark by more than chance."
     if hidden:

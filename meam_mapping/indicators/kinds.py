@@ -48,9 +48,11 @@ from meam_mapping.errors import InputError
 from meam_mapping.indicators.units import Unit, parse_unit
 
 __all__ = [
+    "COMPARISON_COLOURS",
     "KINDS",
     "ORDINAL_KINDS",
     "POLARITIES",
+    "SIDE_WORDS",
     "SUMMABLE_KINDS",
     "Kind",
     "Polarity",
@@ -97,6 +99,22 @@ _POPULATION = re.compile(
     r"|\baged \d+|\bnumber of people living\b|\bhouseholds? in area\b|^adults$|^total adults$"
 )
 
+
+#: Colours of the comparison with a benchmark (Paul Tol's colour-blind-safe
+#: sets), shared by funnel plots, benchmark maps and compare-areas charts.
+COMPARISON_COLOURS: dict[str, str] = {
+    "Better": "#4477AA",
+    "Similar": "#DDCC77",
+    "Worse": "#CC3311",
+    "Lower": "#88CCEE",
+    "Higher": "#332288",
+}
+#: Polarity -> words for the (above, below) sides of a comparison with a benchmark.
+SIDE_WORDS: dict[str, tuple[str, str]] = {
+    "neutral": ("Higher", "Lower"),
+    "higher_is_worse": ("Worse", "Better"),
+    "lower_is_worse": ("Better", "Worse"),
+}
 
 def _text(heading: object) -> str:
     return re.sub(r"\s+", " ", str(heading).replace("_", " ").strip().lower())

@@ -29,6 +29,7 @@ import pandas as pd
 from meam_mapping.dataset import Dataset
 from meam_mapping.disclosure import DEFAULT_POLICY, DisclosurePolicy
 from meam_mapping.errors import InputError
+from meam_mapping.indicators.kinds import COMPARISON_COLOURS
 from meam_mapping.pipeline.rates import PrevalenceResult, prevalence_by_area
 
 __all__ = [
@@ -51,14 +52,7 @@ NOT_COMPARED = "Not compared"
 
 #: Category -> fill colour (Paul Tol's colour-blind safe "bright" and "muted"
 #: sets: worse and better stay apart for every kind of colour blindness).
-BENCHMARK_COLOURS: dict[str, str] = {
-    "Better": "#4477AA",
-    "Similar": "#DDCC77",
-    "Worse": "#CC3311",
-    "Lower": "#88CCEE",
-    "Higher": "#332288",
-    NOT_COMPARED: "#BBBBBB",
-}
+BENCHMARK_COLOURS: dict[str, str] = {**COMPARISON_COLOURS, NOT_COMPARED: "#BBBBBB"}
 
 #: Confidence level -> words for the choice on a page.
 CONFIDENCE_LEVELS: dict[float, str] = {0.95: "95%", 0.998: "99.8%"}

@@ -14,6 +14,7 @@ from scipy import stats
 import meam_mapping.estimate.funnel as funnel_module
 from meam_mapping.errors import InputError
 from meam_mapping.estimate.funnel import (
+    FUNNEL_FLAGS,
     FUNNEL_METHODS,
     count_control_limits,
     funnel_figure,
@@ -202,3 +203,26 @@ def test_figure(areas):
 
 def test_library_module_does_not_import_streamlit():
     assert "streamlit" not in inspect.getsource(funnel_module)
+
+
+def test_figure_colours_each_side_by_polarity(areas):
+    """Points above and below the limits are told apart, named as the benchmark map names them."""
+    from matplotlib.colors import to_hex
+
+    from meam_mapping.indicators.kinds import COMPARISON_COLOURS
+
+    flags = funnel_flags(areas)
+    assert (flags["flag_95"] == FUNNEL_FLAGS[0]).any() and (flags["flag_95"] == FUNNEL_FLAGS[2]).any()
+    fig = funnel_figure(areas, polarity="higher_is_worse")
+    legend = {t.get_text() for t in fig.axes[0].get_legend().get_texts()}
+    assert {"Worse (above the 95% limits)", "Better (below the 95% limits)"} <= legend
+    colours = {
+        c.get_label(): to_hex(c.get_facecolor()[0])
+        for c in fig.axes[0].collections
+        if "95% limits" in c.get_label()
+    }
+    assert colours["Worse (above the 95% limits)"] == COMPARISON_COLOURS["Worse"].lower()
+    assert colours["Better (below the 95% limits)"] == COMPARISON_COLOURS["Better"].lower()
+    neutral = funnel_figure(areas)
+    words = {t.get_text() for t in neutral.axes[0].get_legend().get_texts()}
+    assert {"Higher (above the 95% limits)", "Lower (below the 95% limits)"} <= words

@@ -1,0 +1,153 @@
+"""How fast the Map page answers a widget change, as a ratio to a minimal Streamlit app.
+
+Usage (from the repository root)::
+
+    python bench/widget_rerun.py [--repeat 6]
+
+Two servers run side by side: ``streamlit run app.py`` (the demo) and a
+minimal Streamlit app with one radio and one line of text. In one Chromium
+(Debian's ``/usr/bin/chromium``) the same action is timed on both: click the
+other option of a radio and wait until the page shows the answer (the minimal
+app's text; on the Map page, the map redrawn at the other level: 76 MSOAs or 5
+districts, and Streamlit idle). The median of ``--repeat`` changes each way
+is reported, with the ratio Map page / minimal app. Results go to
+``bench/results/widget_rerun.{json,md}``. Timings are measurements only; no
+test asserts them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = ROOT / "bench" / "results"
+CHROMIUM = "/usr/bin/chromium"
+MINIMAL_APP = """
+import streamlit as st
+choice = st.radio("Level of geography", ["first", "second"])
+st.write(f"Chosen: {choice}")
+"""
+#: The Map page's two levels and how many areas each draws on the demo.
+LEVELS = {"MSOA (about 7,000 people)": 76, "Local authority district": 5}
+IDLE = "!document.querySelector('[data-testid=\"stStatusWidget\"]')"
+DRAWN = """([n]) => {
+  const f = [...document.querySelectorAll('iframe')].find(i => (i.title || '').includes('streamlit_folium'));
+  const d = f && f.contentDocument;
+  return !!d && d.querySelectorAll('path.leaflet-interactive').length === n
+    && !document.querySelector('[data-testid="stStatusWidget"]');
+}"""
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextlib.contextmanager
+def _server(script: str):
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}"
+    command = [sys.executable, "-m", "streamlit", "run", script, "--server.port", str(port),
+               "--server.headless", "true", "--server.address", "127.0.0.1"]  # fmt: skip
+    proc = subprocess.Popen(command, cwd=ROOT, env={**os.environ},
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    try:
+        deadline = time.time() + 120
+        while time.time() < deadline:
+            with contextlib.suppress(OSError):
+                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
+                    if r.status == 200:
+                        break
+            time.sleep(0.3)
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(timeout=15)
+
+
+def _time_minimal(page, url: str, repeat: int) -> list[float]:
+    page.goto(url, wait_until="domcontentloaded")
+    page.get_by_text("Chosen: first").wait_for(timeout=60_000)
+    times = []
+    for i in range(repeat * 2):
+        option = ["second", "first"][i % 2]
+        start = time.perf_counter()
+        page.get_by_text(option, exact=True).click()
+        page.get_by_text(f"Chosen: {option}").wait_for(timeout=60_000)
+        page.wait_for_function(IDLE, timeout=60_000)
+        times.append(time.perf_counter() - start)
+    return times
+
+
+def _time_map(page, url: str, repeat: int) -> list[float]:
+    page.goto(url, wait_until="domcontentloaded")
+    page.wait_for_function(DRAWN, arg=[76], timeout=180_000)
+    names = list(LEVELS)
+    times = []
+    for i in range(repeat * 2):
+        label = names[(i + 1) % 2]
+        start = time.perf_counter()
+        page.get_by_text(label, exact=True).click()
+        page.wait_for_function(DRAWN, arg=[LEVELS[label]], timeout=120_000)
+        times.append(time.perf_counter() - start)
+    return times
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=6, help="changes each way (default 6)")
+    args = parser.parse_args(argv)
+    from playwright.sync_api import sync_playwright
+
+    with tempfile.TemporaryDirectory() as tmp:
+        minimal = Path(tmp) / "minimal_app.py"
+        minimal.write_text(MINIMAL_APP, encoding="utf-8")
+        with _server("app.py") as app_url, _server(str(minimal)) as minimal_url:
+            with sync_playwright() as p:
+                browser = p.chromium.launch(executable_path=CHROMIUM, headless=True,
+                                            args=["--no-sandbox", "--disable-gpu"])  # fmt: skip
+                page = browser.new_page(viewport={"width": 1440, "height": 900})
+                # Warm both (first visit caches the demo analysis), then measure.
+                _time_minimal(page, minimal_url, 1)
+                _time_map(page, app_url, 1)
+                minimal_times = _time_minimal(page, minimal_url, args.repeat)
+                map_times = _time_map(page, app_url, args.repeat)
+                browser.close()
+    result = {
+        "repeat_each_way": args.repeat,
+        "minimal_app_s": [round(t, 3) for t in minimal_times],
+        "map_page_s": [round(t, 3) for t in map_times],
+        "minimal_median_s": round(statistics.median(minimal_times), 3),
+        "map_median_s": round(statistics.median(map_times), 3),
+    }
+    result["ratio"] = round(result["map_median_s"] / result["minimal_median_s"], 2)
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / "widget_rerun.json").write_text(json.dumps(result, indent=2), encoding="utf-8")
+    md = (
+        "# Widget change on the Map page against a minimal Streamlit app\n\n"
+        "Same Chromium, same run: click the other option of a radio and wait for the answer "
+        "(Map page: the map redrawn at the other level, MSOA 76 areas or district 5; minimal app: "
+        f"its line of text). Median of {2 * args.repeat} changes.\n\n"
+        "| | median (s) | ratio |\n|---|---:|---:|\n"
+        f"| minimal app | {result['minimal_median_s']} | 1.00 |\n"
+        f"| Map page (demo) | {result['map_median_s']} | {result['ratio']} |\n"
+    )
+    (RESULTS / "widget_rerun.md").write_text(md, encoding="utf-8")
+    print(md)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
