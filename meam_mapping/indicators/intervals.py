@@ -175,8 +175,11 @@ def count_interval(
     lower = np.full(values.shape, np.nan)
     upper = np.full(values.shape, np.nan)
     function = _COUNT_METHODS[method]
-    for i in np.flatnonzero(np.isfinite(values) & (values >= 0)):
-        lower[i], upper[i] = function(values[i], level)
+    rows = np.flatnonzero(np.isfinite(values) & (values >= 0))
+    # Limits depend on the count alone: work them out once per distinct count.
+    distinct, position = np.unique(values[rows], return_inverse=True)
+    limits = np.array([function(c, level) for c in distinct], dtype=float).reshape(-1, 2)
+    lower[rows], upper[rows] = limits[position, 0], limits[position, 1]
     return lower, upper
 
 
@@ -218,9 +221,16 @@ def rate_limits(
     function = _REGISTRY[name].function
     lower = np.full(counts.shape, np.nan)
     upper = np.full(counts.shape, np.nan)
-    for i in np.flatnonzero(usable):
-        lo, hi = function(counts[i], dens[i], level)
-        lower[i], upper[i] = lo * multiplier, hi * multiplier
+    rows = np.flatnonzero(usable)
+    # Each distinct (count, denominator) pair is worked out once: a national
+    # table repeats the same small counts and populations many times.
+    pairs, position = np.unique(
+        np.column_stack([counts[rows], dens[rows]]), axis=0, return_inverse=True
+    )
+    position = np.asarray(position).reshape(-1)
+    limits = np.array([function(c, d, level) for c, d in pairs], dtype=float).reshape(-1, 2)
+    lower[rows] = limits[position, 0] * multiplier
+    upper[rows] = limits[position, 1] * multiplier
     return lower, upper
 
 

@@ -82,3 +82,23 @@ def test_domain_rates_use_the_same_intervals():
     lower, upper = count_interval(np.array([4.0, 40.0]))
     assert_allclose(wide["homelessness_lower"].to_numpy(), lower / 1000)
     assert_allclose(wide["homelessness_upper"].to_numpy(), upper / 1000)
+
+
+def test_limits_worked_out_per_distinct_value_equal_row_by_row():
+    """Repeated counts and denominators give the same limits as computing every row alone."""
+    from meam_mapping.indicators.intervals import count_interval, rate_limits
+
+    rng = np.random.default_rng(3)
+    counts = rng.integers(0, 40, 500).astype(float)
+    dens = rng.choice([900.0, 1500.0, 2000.0], 500)
+    counts[[3, 7]] = np.nan
+    dens[11] = 0.0
+    for method in ("byar", "exact", "wilson"):
+        low, high = rate_limits(counts, dens, method=method, multiplier=1000.0)
+        for i in (0, 3, 11, 42, 499):
+            one_low, one_high = rate_limits(counts[i : i + 1], dens[i : i + 1], method=method,
+                                            multiplier=1000.0)  # fmt: skip
+            np.testing.assert_array_equal([low[i], high[i]], [one_low[0], one_high[0]])
+    low, high = count_interval(counts, method="exact")
+    one_low, one_high = count_interval(counts[42:43], method="exact")
+    assert (low[42], high[42]) == (one_low[0], one_high[0]) and np.isnan(low[3])
