@@ -41,6 +41,7 @@ __all__ = [
     "change_legend",
     "change_slice",
     "change_table",
+    "changes_over_time",
     "rate_ratio",
 ]
 
@@ -229,6 +230,59 @@ def change_table(change: ChangeResult) -> pd.DataFrame:
         "Rate ratio": t["ratio"].round(2), "95% lower": t["lower"].round(2),
         "95% upper": t["upper"].round(2), "Change": t["category"],
     })  # fmt: skip
+
+
+def changes_over_time(
+    dataset: Dataset, level: str, policy: DisclosurePolicy = DEFAULT_POLICY
+) -> pd.DataFrame:
+    """The change between the two latest periods of every indicator that has two or more.
+
+    The same figures as the Map page's change mode, for the evidence pack: one
+    block of rows per indicator, built from the published slices of both
+    periods, so nothing hidden in either period is shown.
+
+    Parameters
+    ----------
+    dataset : Dataset
+        The data.
+    level : str
+        The level of areas (indicators not available there are left out).
+    policy : DisclosurePolicy
+        Small-number policy.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``indicator, indicator_name, before, after`` then the columns of
+        :func:`change_table`, marked as published; empty when no indicator
+        has two periods at ``level``. ``attrs['notes']`` says which
+        indicators could not be compared and why.
+    """
+    from meam_mapping.disclosure.marks import mark_no_counts
+
+    blocks, notes = [], []
+    for entry in dataset.catalogue().itertuples(index=False):
+        periods = list(entry.periods)
+        if len(periods) < 2 or not entry.has_counts:  # a rate ratio needs counts
+            continue
+        try:
+            change = change_between(dataset, entry.indicator, periods[-2], periods[-1], level,
+                                    policy)  # fmt: skip
+        except InputError as err:
+            notes.append(f"{entry.indicator}: {getattr(err, 'message', err)}")
+            continue
+        table = change_table(change)
+        table.insert(0, "after", change.after)
+        table.insert(0, "before", change.before)
+        table.insert(0, "indicator_name", entry.indicator_name)
+        table.insert(0, "indicator", entry.indicator)
+        # The rates are the published ones of each period (hidden areas blank).
+        blocks.append(table.rename(columns={f"Rate {change.before}": "Rate before",
+                                            f"Rate {change.after}": "Rate after"}))  # fmt: skip
+    out = pd.concat(blocks, ignore_index=True) if blocks else pd.DataFrame()
+    out = mark_no_counts(out)
+    out.attrs["notes"] = notes
+    return out
 
 
 def area_trend(

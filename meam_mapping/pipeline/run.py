@@ -38,6 +38,7 @@ from meam_mapping.dataset import Dataset
 from meam_mapping.disclosure import DisclosurePolicy
 from meam_mapping.errors import EstimationError, InputError
 from meam_mapping.pipeline import publish
+from meam_mapping.pipeline.change import changes_over_time
 from meam_mapping.pipeline.concentration import find_hotspots, fit_index, hotspot_rule
 from meam_mapping.pipeline.hidden import Headline, HiddenResult, hidden_by_area
 from meam_mapping.pipeline.rates import district_prevalence
@@ -239,6 +240,10 @@ def run(
     )
     if prevalence is not None:
         tables["prevalence_by_district"] = prevalence
+    changes = _attempt("change", unavailable, lambda: changes_over_time(dataset, level, policy))
+    if changes is not None and len(changes):
+        tables["change_over_time"] = changes
+        notes += [f"Change over time not compared for {n}" for n in changes.attrs.get("notes", [])]
 
     def index() -> tuple[pd.DataFrame, dict[str, float]]:
         model = fit_index(domain_rates_at(dataset, level, settings.period), settings)

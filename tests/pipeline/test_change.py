@@ -57,3 +57,23 @@ def test_an_areas_trend_agrees_with_the_change_map(user_dataset):
         assert text.startswith(t.loc[code, "category"])
         if np.isfinite(t.loc[code, "ratio"]):
             assert f"×{t.loc[code, 'ratio']:.2f}" in text
+
+
+def test_the_analysis_tables_hold_the_same_change_as_the_map(user_dataset):
+    """The pack's change_over_time table equals the Map page's change mode for the latest periods."""
+    from meam_mapping.pipeline.change import changes_over_time
+    from meam_mapping.pipeline.run import run
+    from meam_mapping.pipeline.settings import AnalysisSettings
+
+    level = "msoa"
+    analysis = run(user_dataset, AnalysisSettings(level=level))
+    table = analysis.tables["change_over_time"]
+    assert table.equals(changes_over_time(user_dataset, level))
+    catalogue = user_dataset.catalogue().set_index("indicator")
+    for indicator, rows in table.groupby("indicator"):
+        periods = list(catalogue.loc[indicator, "periods"])
+        shown = change_table(change_between(user_dataset, indicator, periods[-2], periods[-1], level))
+        np.testing.assert_array_equal(rows["Rate ratio"].to_numpy(), shown["Rate ratio"].to_numpy())
+        assert set(rows["before"]) == {periods[-2]} and set(rows["after"]) == {periods[-1]}
+    hidden = table["Change"] == "Not shown"
+    assert hidden.any() and table.loc[hidden, ["Rate before", "Rate after", "Rate ratio"]].isna().all().all()
