@@ -1,4 +1,4 @@
-"""Take a screenshot of every page of the app on the demo, in Chromium at 1440x900.
+"""Take a screenshot of every page of the app on the demo, in Chromium 1440 pixels wide.
 
 Usage (from the repository root)::
 
@@ -6,7 +6,10 @@ Usage (from the repository root)::
 
 Starts ``streamlit run app.py`` on a free local port, opens each page in Debian's
 Chromium (``/usr/bin/chromium``, driven by Playwright), waits until the page has
-settled (no "running" indicator, maps drawn) and saves ``<page>.png`` full-page.
+settled (no "running" indicator, maps drawn) and saves ``<page>.png``. The window
+is 1440 x 2400 so that one picture holds the page (Streamlit scrolls inside its
+own frame, so a full-page capture of a short window would show only the top). The
+app runs with an empty cache folder, so no autosave from earlier work appears.
 Run it on two commits to compare a page before and after a change.
 """
 
@@ -14,9 +17,11 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from pathlib import Path
@@ -76,14 +81,15 @@ def main(argv: list[str] | None = None) -> int:
     url = f"http://127.0.0.1:{port}"
     command = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
                "--server.headless", "true", "--server.address", "127.0.0.1"]  # fmt: skip
-    proc = subprocess.Popen(command, cwd=ROOT, env={**os.environ}, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)  # fmt: skip
+    cache = tempfile.mkdtemp(prefix="meam-screenshots-")
+    proc = subprocess.Popen(command, cwd=ROOT, env={**os.environ, "MEAM_MAPPING_CACHE": cache},
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
     try:
         _wait_healthy(url)
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, headless=True,
                                         args=["--no-sandbox", "--disable-gpu"])  # fmt: skip
-            page = browser.new_page(viewport={"width": 1440, "height": 900})
+            page = browser.new_page(viewport={"width": 1440, "height": 2400})
             for path, name in PAGES.items():
                 page.goto(f"{url}/{path}", wait_until="domcontentloaded")
                 try:
@@ -97,6 +103,7 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         proc.terminate()
         proc.wait(timeout=15)
+        shutil.rmtree(cache, ignore_errors=True)
     return 0
 
 
