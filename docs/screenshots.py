@@ -9,7 +9,7 @@ Chromium (``/usr/bin/chromium``, driven by Playwright), waits until the page has
 settled (no "running" indicator, maps drawn) and saves ``<page>.png``. The window
 is 1440 x 2400 so that one picture holds the page (Streamlit scrolls inside its
 own frame, so a full-page capture of a short window would show only the top). The
-app runs with an empty cache folder, so no autosave from earlier work appears.
+app runs with an empty cache and home folder, so no autosave from earlier work appears.
 Run it on two commits to compare a page before and after a change.
 """
 
@@ -82,7 +82,8 @@ def main(argv: list[str] | None = None) -> int:
     command = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
                "--server.headless", "true", "--server.address", "127.0.0.1"]  # fmt: skip
     cache = tempfile.mkdtemp(prefix="meam-screenshots-")
-    proc = subprocess.Popen(command, cwd=ROOT, env={**os.environ, "MEAM_MAPPING_CACHE": cache},
+    proc = subprocess.Popen(command, cwd=ROOT, env={**os.environ, "MEAM_MAPPING_CACHE": cache,
+                                                         "MEAM_MAPPING_HOME": cache},
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
     try:
         _wait_healthy(url)

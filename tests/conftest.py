@@ -9,9 +9,11 @@ import pytest
 
 
 def pytest_configure(config):
-    """Keep the tests' caches (boundaries, downloads) out of the user's own cache folder."""
+    """Keep the tests' caches and autosaves out of the user's own folders."""
     if not os.environ.get("MEAM_MAPPING_CACHE"):
         os.environ["MEAM_MAPPING_CACHE"] = tempfile.mkdtemp(prefix="meam-test-cache-")
+    if not os.environ.get("MEAM_MAPPING_HOME"):
+        os.environ["MEAM_MAPPING_HOME"] = tempfile.mkdtemp(prefix="meam-test-home-")
 
 
 @pytest.fixture(scope="session")
