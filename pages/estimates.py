@@ -101,7 +101,7 @@ with tab_hidden:
                 column_config={
                     **{c: st.column_config.NumberColumn(format="%,.0f")
                        for c in ["Seen by a service", "Estimated people", "95% lower", "95% upper", "Hidden"]},
-                    "Hidden share": st.column_config.NumberColumn(format="percent"),
+                    "Hidden share": st.column_config.NumberColumn(format="%.0f%%"),
                 },
             )  # fmt: skip
             left, right = st.columns(2)

@@ -36,8 +36,15 @@ def _renamed(frame: pd.DataFrame, names: dict[str, str]) -> pd.DataFrame:
 
 
 def hidden_table(published: pd.DataFrame) -> pd.DataFrame:
-    """:func:`~meam_mapping.pipeline.publish.publish_hidden`'s table with plain names."""
-    return _renamed(published, _HIDDEN)
+    """:func:`~meam_mapping.pipeline.publish.publish_hidden`'s table with plain names.
+
+    The hidden share is given in whole per cent (0.2069 becomes 21): an
+    estimate with an interval of tens of people supports no finer figure.
+    """
+    table = _renamed(published, _HIDDEN)
+    if "Hidden share" in table:
+        table["Hidden share"] = (100 * pd.to_numeric(table["Hidden share"], errors="coerce")).round()
+    return table
 
 
 def model_table(comparison: pd.DataFrame, rows: int = 12) -> pd.DataFrame:

@@ -100,6 +100,8 @@ def estimates_slice(
         if column == "n_hat"
         else "Share hidden from every service"
     )
+    names = dataset.areas[level].drop_duplicates("area_code").set_index("area_code")["area_name"]
+    out["area_name"] = out["area_code"].map(names).fillna(out["area_code"]).astype(str)
     out["domain"] = "context"
     out["period"] = ""
     out["source"] = "Multiple systems estimation (MEAM Mapping)"
