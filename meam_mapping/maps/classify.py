@@ -464,7 +464,8 @@ def ordinal_classes_for(
     data : pandas.DataFrame
         The slice being mapped; its ``kind`` and ``polarity`` columns (first
         value) decide. The legend's end words are "most deprived" / "least
-        deprived" when its ``indicator_name`` speaks of deprivation, else
+        deprived" when its ``indicator_name`` speaks of deprivation, "most
+        concentrated" / "least concentrated" for the composite index, else
         "worse" / "better".
     values : array-like of float
         The values to classify, in map order.
@@ -489,6 +490,8 @@ def ordinal_classes_for(
         name = str(data["indicator_name"].dropna().iloc[0]).lower()  # type: ignore[index]
     deprivation = "depriv" in name or "imd" in name.split() or "(imd)" in name
     ends = ("most deprived", "least deprived") if deprivation else ("worse", "better")
+    if "concentrat" in name or "composite index" in name:  # the composite index's deciles
+        ends = ("most concentrated", "least concentrated")
     if not np.isfinite(np.asarray(values, dtype=float)).any():
         return None
     return classify_ordinal(values, kind, polarity, k=k, ends=ends)

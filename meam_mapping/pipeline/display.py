@@ -172,6 +172,9 @@ def score_slice(
             "indicator_name": name,
         }
     )
+    if not exact:  # ten ordered classes, 10 (most concentrated) darkest
+        out["kind"] = "decile"
+        out["polarity"] = "higher_is_worse"
     return mark_no_counts(out)
 
 
