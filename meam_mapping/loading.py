@@ -196,7 +196,7 @@ def add_patterns(dataset: Dataset, patterns: pd.DataFrame, *, file: str | None =
     return AddResult(dataset=new, report=None, notes=tuple(notes))
 
 
-def load_table_file(source: FileLike, **load_options: Any) -> LoadResult:
+def load_table_file(file: FileLike, **load_options: Any) -> LoadResult:
     """Load one indicator table, also trying the registered spreadsheet publications.
 
     The plain loader is tried first with the options given. When it cannot
@@ -207,10 +207,11 @@ def load_table_file(source: FileLike, **load_options: Any) -> LoadResult:
 
     Parameters
     ----------
-    source : path, bytes or file-like
+    file : path, bytes or file-like
         The table as downloaded.
     **load_options
-        Options of :func:`meam_mapping.io.indicators.load_indicator_file`.
+        Options of :func:`meam_mapping.io.indicators.load_indicator_file`
+        (``source`` among them is the data's source text, not the file).
 
     Returns
     -------
@@ -222,7 +223,7 @@ def load_table_file(source: FileLike, **load_options: Any) -> LoadResult:
         The plain loader's message when nothing can read the file.
     """
     try:
-        return load_indicator_file(source, **load_options)
+        return load_indicator_file(file, **load_options)
     except InputError as first:
         if load_options.get("layout", "auto") != "auto":
             raise
@@ -230,7 +231,7 @@ def load_table_file(source: FileLike, **load_options: Any) -> LoadResult:
 
         try:
             loaded, known, _ = load_known(
-                source, name=load_options.get("name"), sheet=load_options.get("sheet")
+                file, name=load_options.get("name"), sheet=load_options.get("sheet")
             )
         except InputError:
             raise first from None

@@ -151,3 +151,15 @@ def test_a_published_workbook_with_title_rows_loads_without_choosing_a_layout(de
     assert added.report.matched >= 2
     with pytest.raises(InputError, match="Required column"):
         load_table_file(path, layout="tidy")  # a stated layout is obeyed, never second-guessed
+
+
+def test_load_table_file_takes_every_option_the_data_page_passes(tmp_path):
+    """The Data page passes name, sheet, layout, period, source and decimal (as keywords)."""
+    from meam_mapping.loading import load_table_file
+
+    path = tmp_path / "counts.csv"
+    path.write_text("area_code,indicator,count,denominator\nE01000001,homeless,12,1500\n")
+    loaded = load_table_file(path, name="counts.csv", sheet=None, layout="auto", period="2024/25",
+                             source="Council records", decimal="auto")  # fmt: skip
+    assert set(loaded.table["source"]) == {"Council records"}
+    assert set(loaded.table["period"]) == {"2024/25"}
