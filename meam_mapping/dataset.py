@@ -103,7 +103,15 @@ class Dataset:
         return [level for level in LEVELS if level in self.areas]
 
     def catalogue(self) -> pd.DataFrame:
-        """One row per indicator: id, name, domain, unit, kind, periods (in time order) and source."""
+        """One row per indicator: id, name, domain, unit, kind, periods (in time order) and source.
+
+        Worked out once per dataset (the indicator table never changes in
+        place: a changed dataset is a new object); a copy is returned.
+        """
+        return self._catalogue.copy()
+
+    @cached_property
+    def _catalogue(self) -> pd.DataFrame:
         from meam_mapping.indicators.periods import sort_periods
 
         grouped = self.indicators.groupby("indicator", sort=False)

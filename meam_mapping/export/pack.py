@@ -296,7 +296,7 @@ def _write(
     tables = results.tables
     notes = {"Dataset": dataset.name, "Produced": content.date}
     for key, reason in results.unavailable.items():
-        notes[f"Not available ({key})"] = reason
+        notes[f"Not available ({key})"] = reason.removeprefix("not available: ")
     write_xlsx(tables, folder / "tables.xlsx", notes=notes, label=label)
     write_geopackage(pack_layers(dataset, results), folder / "areas.gpkg", notes=notes, label=label)
     _html_map(dataset, results, policy, folder / "map.html")
