@@ -71,7 +71,7 @@ from streamlit.testing.v1 import AppTest
 root, out = Path(sys.argv[1]), Path(sys.argv[2])
 report = {"pages": [], "errors": [], "component_args": []}
 
-at = AppTest.from_file(str(root / "app.py"), default_timeout=180).run()
+at = AppTest.from_file(str(root / "app.py"), default_timeout=600).run()
 pages = re.findall(r"st\.Page\(\s*[\"']([^\"']+\.py)[\"']", (root / "app.py").read_text())
 if sys.argv[5] == "quick":
     pages = [p for p in pages if Path(p).name in {"map.py", "data.py", "export.py"}]

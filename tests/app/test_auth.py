@@ -63,7 +63,7 @@ def assert_no_data(at: AppTest) -> None:
 
 
 def _app(*, secrets: dict | None = None, user: dict | None = None) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=120)
+    at = AppTest.from_file(APP, default_timeout=600)
     if secrets:
         for key, value in secrets.items():
             at.secrets[key] = value

@@ -82,7 +82,7 @@ def _truth(dataset, at: AppTest):
 
 
 def _open(dataset=None) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=240)
+    at = AppTest.from_file(APP, default_timeout=600)
     if dataset is not None:
         at.session_state["dataset"] = dataset
     at.run()

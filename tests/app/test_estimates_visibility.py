@@ -12,7 +12,7 @@ APP = str(Path(__file__).resolve().parents[2] / "app.py")
 
 
 def test_visibility_tab_shows_flags_chance_and_validation():
-    at = AppTest.from_file(APP, default_timeout=180)
+    at = AppTest.from_file(APP, default_timeout=600)
     at.run()
     at.switch_page("pages/estimates.py").run()
     assert not at.exception, at.exception

@@ -13,7 +13,7 @@ COMPARED = "Compared with the study area ({})"
 
 @pytest.fixture()
 def app():
-    at = AppTest.from_file(APP, default_timeout=120)
+    at = AppTest.from_file(APP, default_timeout=600)
     at.run()
     assert not at.exception, at.exception
     return at
@@ -59,7 +59,7 @@ def test_a_score_without_counts_says_why_it_is_not_compared(app):
 
 
 def test_change_over_time_on_a_users_two_periods(user_dataset):
-    at = AppTest.from_file(APP, default_timeout=180)
+    at = AppTest.from_file(APP, default_timeout=600)
     at.session_state["dataset"] = user_dataset
     at.run()
     at.selectbox(key="map_indicator").set_value("homelessness_duty_owed").run()

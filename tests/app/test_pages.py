@@ -22,7 +22,7 @@ PAGES = [
 
 @pytest.fixture()
 def app():
-    at = AppTest.from_file(APP, default_timeout=120)
+    at = AppTest.from_file(APP, default_timeout=600)
     at.run()
     assert not at.exception, at.exception
     return at
@@ -135,7 +135,7 @@ def test_export_page_makes_a_map_and_the_pack(app):
 @pytest.mark.parametrize("page", PAGES)
 def test_every_page_runs_on_a_users_own_files(user_dataset, page):
     """The README-format corpus (no names, other units, marks, two periods), not the demo."""
-    at = AppTest.from_file(APP, default_timeout=180)
+    at = AppTest.from_file(APP, default_timeout=600)
     at.session_state["dataset"] = user_dataset
     at.run()
     at.switch_page(page).run()

@@ -11,7 +11,7 @@ PAGE = "pages/profile.py"
 
 
 def _open(dataset=None, area=None):  # noqa: ANN001, ANN202
-    at = AppTest.from_file(APP, default_timeout=240)
+    at = AppTest.from_file(APP, default_timeout=600)
     if dataset is not None:
         at.session_state["dataset"] = dataset
     if area is not None:
@@ -77,7 +77,7 @@ def test_an_unknown_area_in_the_link_is_explained():
 
 
 def test_the_map_page_opens_an_areas_profile():
-    at = AppTest.from_file(APP, default_timeout=240)
+    at = AppTest.from_file(APP, default_timeout=600)
     at.run()
     at.selectbox(key="main_map_profile_area").set_value("Cambridge 003").run()
     at.button(key="main_map_profile_open").click().run()

@@ -32,7 +32,7 @@ def home(tmp_path, monkeypatch):
 
 
 def open_workspace_page() -> AppTest:
-    at = AppTest.from_string(HARNESS, default_timeout=120)
+    at = AppTest.from_string(HARNESS, default_timeout=600)
     at.run()
     assert not at.exception, at.exception
     return at
@@ -162,7 +162,7 @@ def test_two_scenarios_are_compared_on_screen():
 
 # -------------------------------------------------------------------- presenter
 def test_presenter_view_opens_from_a_link():
-    at = AppTest.from_file(PRESENTER, default_timeout=120)
+    at = AppTest.from_file(PRESENTER, default_timeout=600)
     at.query_params["indicator"] = "probation_caseload"
     at.query_params["level"] = "lsoa"
     at.query_params["step"] = "2"
@@ -186,7 +186,7 @@ def test_presenter_view_opens_from_a_link():
 
 @pytest.mark.parametrize("step", ["1", "3", "4"])
 def test_every_presenter_step_runs(step):
-    at = AppTest.from_file(PRESENTER, default_timeout=120)
+    at = AppTest.from_file(PRESENTER, default_timeout=600)
     at.query_params["step"] = step
     at.query_params["contrast"] = "1"
     at.run()
@@ -197,7 +197,7 @@ def test_every_presenter_step_runs(step):
 
 
 def test_a_bad_link_is_explained_not_fatal():
-    at = AppTest.from_file(PRESENTER, default_timeout=120)
+    at = AppTest.from_file(PRESENTER, default_timeout=600)
     at.query_params["level"] = "ward"
     at.query_params["step"] = "9"
     at.run()

@@ -56,7 +56,7 @@ def _free_port() -> int:
 
 @contextlib.contextmanager
 def streamlit_server(extra_env: dict[str, str] | None = None, *, script: str = "app.py",
-                     log_name: str = "streamlit-server", timeout: float = 90):  # fmt: skip
+                     log_name: str = "streamlit-server", timeout: float = 300):  # fmt: skip
     """Run ``streamlit run SCRIPT`` on a free localhost port; yields its URL.
 
     The one launcher every browser test uses: the server's output goes to

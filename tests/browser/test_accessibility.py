@@ -65,15 +65,15 @@ def test_no_serious_violations_on_our_pages(app_url, page):
         page.goto(f"{app_url}/{path}", wait_until="domcontentloaded")
         _settled(page)
         if name == "Map":
-            page.wait_for_selector("iframe[title*='streamlit_folium']", timeout=90_000)
+            page.wait_for_selector("iframe[title*='streamlit_folium']", timeout=240_000)
             page.wait_for_function(
                 "() => [...document.querySelectorAll('iframe')].some(f => f.contentDocument"
-                " && f.contentDocument.querySelector('.leaflet-container'))", timeout=90_000)  # fmt: skip
+                " && f.contentDocument.querySelector('.leaflet-container'))", timeout=240_000)  # fmt: skip
         found = _ours(_violations(page, axe))
         for frame in page.frames:
             if frame is page.main_frame or "streamlit_folium" not in frame.url:
                 continue
-            frame.wait_for_selector(".leaflet-container", timeout=60_000)
+            frame.wait_for_selector(".leaflet-container", timeout=180_000)
             map_frames += 1
             found += [f"[map] {f}" for f in _ours(_violations(frame, axe))]
         if found:

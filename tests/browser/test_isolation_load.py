@@ -164,7 +164,7 @@ def _look(at: AppTest) -> str:
 
 def test_sessions_with_different_uploads_never_see_each_others_data(tmp_path):
     alpha, beta = make_probe(tmp_path, "alpha", 0), make_probe(tmp_path, "beta", 1)
-    a, b, c = (AppTest.from_file(APP, default_timeout=120) for _ in range(3))
+    a, b, c = (AppTest.from_file(APP, default_timeout=600) for _ in range(3))
     for at in (a, b, c):
         at.run()
         assert not at.exception, at.exception
@@ -461,7 +461,7 @@ def test_signed_out_visitor_opening_a_page_address_first_sees_no_data(browser):
             for path in ("data", "map", ""):
                 page.goto(f"{url}/{path}", wait_until="domcontentloaded")
                 # Wait for the sign-in refusal or for any sign of the data pages.
-                page.wait_for_function(SIGNED_OUT_OR_DATA, timeout=60_000)
+                page.wait_for_function(SIGNED_OUT_OR_DATA, timeout=180_000)
             blob = b"".join(received) + page.inner_text("body").encode()
         finally:
             context.close()

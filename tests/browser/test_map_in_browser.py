@@ -17,7 +17,7 @@ LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1", ""}
 
 
 def _map_frame(page):
-    page.wait_for_selector("iframe[title*='streamlit_folium']", timeout=90_000)
+    page.wait_for_selector("iframe[title*='streamlit_folium']", timeout=240_000)
     for frame in page.frames:
         if "streamlit_folium" in frame.url:
             return frame
@@ -25,7 +25,7 @@ def _map_frame(page):
 
 
 def _legend_text(frame) -> str:
-    frame.wait_for_selector(".meam-panel", timeout=30_000)  # title, unit and legend together
+    frame.wait_for_selector(".meam-panel", timeout=120_000)  # title, unit and legend together
     return frame.inner_text(".meam-panel")
 
 
@@ -34,7 +34,7 @@ def test_demo_map_draws_offline_and_follows_the_indicator(app_url, page, screens
     frame = _map_frame(page)
     # The 76 MSOA polygons (plus district outlines) are drawn as Leaflet paths.
     frame.wait_for_function(
-        "document.querySelectorAll('path.leaflet-interactive').length >= 76", timeout=60_000
+        "document.querySelectorAll('path.leaflet-interactive').length >= 76", timeout=180_000
     )
     n_paths = frame.evaluate("document.querySelectorAll('path.leaflet-interactive').length")
     assert n_paths >= 76
@@ -51,7 +51,7 @@ def test_demo_map_draws_offline_and_follows_the_indicator(app_url, page, screens
         " const l = f && f.contentDocument && f.contentDocument.querySelector('.meam-panel');"
         " return l && l.innerText !== text; }",
         arg=[legend_before],
-        timeout=60_000,
+        timeout=180_000,
     )
     frame = _map_frame(page)
     legend_after = _legend_text(frame)

@@ -45,7 +45,7 @@ def test_hostile_text_never_runs(demo_dataset, page, tmp_path, payload, screensh
     dialogs: list[str] = []
     page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
     page.goto(out.as_uri())
-    page.wait_for_selector("path.leaflet-interactive", timeout=30_000)
+    page.wait_for_selector("path.leaflet-interactive", timeout=120_000)
     for path in page.query_selector_all("path.leaflet-interactive")[:5]:
         path.hover(force=True)
     control = page.query_selector(".leaflet-control-layers")

@@ -33,13 +33,13 @@ def workshop_url(browser, tmp_path_factory):
 
 
 def _map_frame(page, index: int = 0):
-    page.wait_for_selector("iframe[title*='streamlit_folium']", timeout=60_000)
+    page.wait_for_selector("iframe[title*='streamlit_folium']", timeout=180_000)
     frames = [f for f in page.frames if "streamlit_folium" in f.url]
     return frames[index]
 
 
 def _legend(frame) -> str:
-    frame.wait_for_selector(".meam-panel", timeout=30_000)  # title, unit and legend together
+    frame.wait_for_selector(".meam-panel", timeout=120_000)  # title, unit and legend together
     return frame.inner_text(".meam-panel")
 
 
@@ -71,7 +71,7 @@ def _choose(page, section: str) -> None:
                 "([name]) => [...document.querySelectorAll('input[type=radio]')].some("
                 "r => r.checked && r.closest('label') && r.closest('label').innerText.includes(name))",
                 arg=[section],
-                timeout=5_000,
+                timeout=15_000,
             )
             return
         except Exception:
@@ -79,17 +79,54 @@ def _choose(page, section: str) -> None:
     assert radio.is_checked(), f"could not choose {section}"
 
 
+def _idle(page, timeout: float = 120_000) -> None:
+    """Wait until the app has finished rerunning (no stale elements, no running status)."""
+    page.wait_for_function(
+        "() => !document.querySelector('[data-stale=\"true\"]')"
+        " && !document.querySelector('[data-testid=\"stStatusWidget\"] [data-testid=\"stSpinner\"]')",
+        timeout=timeout,
+    )
+
+
+def _pick_indicator(page, label: str) -> None:
+    """Choose an indicator in the Presenter's View settings, as a user would.
+
+    A slow machine can rerun the page while the list is open, which closes it;
+    so each attempt waits for the app to be idle, opens the box, types the start
+    of the label (Streamlit filters the list) and picks the option shown.
+    """
+    option = page.get_by_role("option", name=re.compile("^" + re.escape(label), re.I))
+    last_error = None
+    for _attempt in range(6):
+        _idle(page)
+        box = page.get_by_role("combobox", name=re.compile("Indicator"))
+        if not box.is_visible():
+            page.get_by_text("View settings").click()
+            box.wait_for(state="visible", timeout=180_000)
+        try:
+            if not option.is_visible():
+                box.click()
+                page.keyboard.type(label[:20])
+            option.wait_for(timeout=120_000)
+            option.click()
+            return
+        except Exception as error:  # noqa: BLE001 - retried; the last error is raised below
+            last_error = error
+            page.keyboard.press("Escape")
+    raise AssertionError(f"could not choose the indicator {label!r}") from last_error
+
+
 def test_presenter_link_opens_the_view_and_follows_the_indicator(workshop_url, page, screenshot):
     page.goto(
         f"{workshop_url}/presenter?indicator=homelessness_duty_owed&level=lsoa&step=2&palette=viridis",
         wait_until="domcontentloaded",
     )
-    page.wait_for_selector("h1", timeout=60_000)
+    page.wait_for_selector("h1", timeout=180_000)
     _need_page(page, "presenter")
-    page.get_by_role("heading", name="2. Where?").wait_for(timeout=60_000)
+    page.get_by_role("heading", name="2. Where?").wait_for(timeout=180_000)
     frame = _map_frame(page)
     frame.wait_for_function(
-        "document.querySelectorAll('path.leaflet-interactive').length >= 375", timeout=60_000
+        "document.querySelectorAll('path.leaflet-interactive').length >= 375", timeout=180_000
     )
     assert frame.locator("img.leaflet-tile").count() == 0  # no tiles, and no waiting for them
     before = _legend(frame)
@@ -97,32 +134,19 @@ def test_presenter_link_opens_the_view_and_follows_the_indicator(workshop_url, p
     assert not page.locator("[data-testid='stSidebar']").is_visible()
     screenshot(page, "workshop-presenter")
 
-    page.get_by_text("View settings").click()
-    box = page.get_by_role("combobox", name=re.compile("Indicator"))
-    box.wait_for(state="visible", timeout=30_000)
-    option = page.get_by_role("option", name=re.compile("^Adults supervised by probation", re.I))
-    for _attempt in range(4):  # the list can re-render (and close) while the page settles
-        if not option.is_visible():
-            box.click()  # opens the list
-        try:
-            option.wait_for(timeout=8_000)
-            break
-        except Exception:  # noqa: BLE001 - retried, then the last wait fails below
-            page.keyboard.press("Escape")
-    option.wait_for(timeout=8_000)
-    option.click()
+    _pick_indicator(page, "Adults supervised by probation")
     page.wait_for_function(
         "([text]) => { const f = [...document.querySelectorAll('iframe')].find(i => (i.title||'').includes('streamlit_folium'));"
         " const l = f && f.contentDocument && f.contentDocument.querySelector('.meam-panel');"
         " return l && l.innerText !== text; }",
         arg=[before],
-        timeout=60_000,
+        timeout=180_000,
     )
     assert "probation" in _legend(_map_frame(page)).lower()
-    page.wait_for_url(re.compile(r"indicator=probation_caseload"), timeout=30_000)
+    page.wait_for_url(re.compile(r"indicator=probation_caseload"), timeout=120_000)
     page.get_by_role("button", name=re.compile("Next")).click()
-    page.get_by_role("heading", name="3. Who is hidden?").wait_for(timeout=60_000)
-    page.wait_for_url(re.compile(r"step=3"), timeout=30_000)  # the URL follows the step
+    page.get_by_role("heading", name="3. Who is hidden?").wait_for(timeout=180_000)
+    page.wait_for_url(re.compile(r"step=3"), timeout=120_000)  # the URL follows the step
     screenshot(page, "workshop-presenter-step3")
     assert not _outside(page), _outside(page)
 
@@ -133,16 +157,16 @@ def test_notes_are_saved_reloaded_and_never_run_as_code(workshop_url, page, scre
     page.goto(workshop_url, wait_until="domcontentloaded")
     _map_frame(page)  # the Map page drew first
     page.get_by_role("link", name="Workspace").click()  # switch page from the sidebar
-    page.get_by_role("heading", name="Workspace").wait_for(timeout=60_000)
+    page.get_by_role("heading", name="Workspace").wait_for(timeout=180_000)
     _need_page(page, "workspace")
     _choose(page, "Notes on areas")
     page.get_by_label("Note", exact=True).fill(HOSTILE)
     page.get_by_role("button", name="Add note").click()
-    page.get_by_text("No notes yet.").wait_for(state="detached", timeout=60_000)
+    page.get_by_text("No notes yet.").wait_for(state="detached", timeout=180_000)
     page.wait_for_function(
         "() => [...document.querySelectorAll('iframe')].some(i => i.contentDocument &&"
         " i.contentDocument.querySelector('.meam-notes-legend'))",
-        timeout=60_000,
+        timeout=180_000,
     )
     frame = next(f for f in page.frames if f.locator(".meam-notes-legend").count())
     assert "Notes: 1" in frame.inner_text(".meam-notes-legend")
@@ -154,18 +178,18 @@ def test_notes_are_saved_reloaded_and_never_run_as_code(workshop_url, page, scre
     screenshot(page, "workshop-notes")
 
     _choose(page, "Save and open")
-    with page.expect_download(timeout=60_000) as download:
+    with page.expect_download(timeout=180_000) as download:
         page.get_by_role("button", name=re.compile("Download this workspace")).click()
     saved = tmp_path / "workshop.gpkg"
     download.value.save_as(saved)
     assert saved.read_bytes()[:15] == b"SQLite format 3"
 
     page.reload(wait_until="domcontentloaded")  # a new session: the note is gone from memory
-    page.get_by_role("heading", name="Workspace").wait_for(timeout=60_000)
+    page.get_by_role("heading", name="Workspace").wait_for(timeout=180_000)
     page.locator("input[type='file']").set_input_files(str(saved))
-    page.get_by_text("Opened workshop.gpkg").wait_for(timeout=60_000)
+    page.get_by_text("Opened workshop.gpkg").wait_for(timeout=180_000)
     _choose(page, "Notes on areas")
-    page.get_by_text("Notes", exact=True).wait_for(timeout=60_000)
+    page.get_by_text("Notes", exact=True).wait_for(timeout=180_000)
     screenshot(page, "workshop-reopened")
     assert dialogs == [], f"a note ran as code: {dialogs}"
     assert not _outside(page), _outside(page)

@@ -28,7 +28,7 @@ def case(request, demo_dataset, user_dataset):
 
 
 def _app(dataset, page: str) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=180)
+    at = AppTest.from_file(APP, default_timeout=600)
     at.session_state["dataset"] = dataset
     at.run()
     at.switch_page(page).run()
