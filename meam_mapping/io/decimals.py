@@ -65,9 +65,14 @@ def _classify(frame: pd.DataFrame) -> dict[str, list[_Cell]]:
     """Cells (first of each distinct text per column) by which readings parse them."""
     found: dict[str, list[_Cell]] = {"european": [], "english": [], "ambiguous": []}
     for column in frame.columns:
-        values = frame[column].astype(str)
-        first = ~values.duplicated()
-        for row, raw in zip(values.index[first], values[first], strict=True):
+        # Each distinct text once, in order of first appearance, with its first row.
+        positions, uniques = pd.factorize(frame[column].astype(str), sort=False)
+        first_rows = frame.index[np.flatnonzero(~pd.Series(positions).duplicated().to_numpy())]
+        texts = pd.Series(uniques, dtype=str)
+        # A number holds no letter: codes and names (most distinct texts) are skipped
+        # without a Python loop over them.
+        maybe = ~texts.str.contains("[A-Za-z]", regex=True).to_numpy(dtype=bool)
+        for row, raw in zip(first_rows[maybe], texts[maybe], strict=True):
             text = raw.strip()
             if not _NUMERIC.match(text):
                 continue
