@@ -87,29 +87,41 @@ def _is_done(table: pd.DataFrame) -> bool:
     )
 
 
+def _distinct(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Number each row's combination of values and find the first row of each.
+
+    Returns ``(group per row, first position per group)``; groups are numbered in
+    order of first appearance.
+    """
+    group = np.zeros(len(frame), dtype=np.int64)
+    for column in frame.columns:
+        codes, uniques = pd.factorize(frame[column], sort=False, use_na_sentinel=False)
+        # Re-numbered after each column, so the numbers stay below the number of rows.
+        group = pd.factorize(group * len(uniques) + codes, sort=False)[0].astype(np.int64)
+    # Groups are numbered as they first appear: a group starts where the running maximum grows.
+    first = np.flatnonzero(np.diff(np.maximum.accumulate(group), prepend=-1) > 0)
+    return group, first
+
+
+def _spread(values: pd.Series, group: np.ndarray, index: pd.Index) -> pd.Series:
+    """Text per distinct combination, spread back to every row (one take, no Python loop)."""
+    text = pd.array(np.asarray(values, dtype=object), dtype="str")
+    return pd.Series(text.take(group), index=index)
+
+
 def _parse_units(
-    table: pd.DataFrame, file: str | None, column: str, default_unit: str | None
-) -> tuple[pd.Series, dict[str, Unit]]:
-    """Unit text per row and its :class:`Unit` per distinct text; refuses units not understood."""
-    written = table["unit"] if "unit" in table.columns else pd.Series("", index=table.index)
-    text = _per_value(written, lambda v: "" if pd.isna(v) else str(v).strip()).astype(str)
+    written: pd.Series, default_unit: str | None
+) -> tuple[pd.Series, dict[str, Unit | None]]:
+    """Unit text per distinct row and its :class:`Unit` per distinct text (None: not understood)."""
+    text = pd.Series(
+        ["" if pd.isna(v) else str(v).strip() for v in written], index=written.index, dtype=object
+    )
     parsed: dict[str, Unit | None] = {}
     for value in text.unique():
         try:
             parsed[value] = parse_unit(value, default=default_unit)
         except InputError:
             parsed[value] = None
-    bad = _per_value(text, parsed).isna()
-    if bad.any():
-        shown = ", ".join(repr(v) for v in text[bad].unique()[:5])
-        raise InputError(
-            f"Unknown unit {shown} ({int(bad.sum())} row(s)): the program cannot read it",
-            file=file,
-            row=_rows(table, bad),
-            column=column,
-            expected=ACCEPTED_UNIT_FORMS,
-            fix="Write the unit in one of these forms (for example 'per 1,000 adults')",
-        )
     return text, parsed
 
 
@@ -154,84 +166,110 @@ def fill_vocabulary(
     InputError
         A unit that is not understood, or a ``kind``/``polarity`` value not in
         the allowed set; the message names the file, rows and column.
+
+    Notes
+    -----
+    Every column filled here is a function of the row's indicator, name, unit,
+    label, kind and polarity (and, for inferred kinds, of what the indicator's
+    rows hold), so the work is done once per distinct combination of those
+    (a few dozen in a million-row table) and spread back to the rows.
     """
     if "indicator" not in table.columns:
         return table
     if _is_done(table):
         return table
-    out = table.copy()
+    out = table.copy(deep=False)  # columns are replaced, never changed in place
     if out.empty:
         for column in ("unit", *VOCABULARY_COLUMNS):
             if column not in out.columns:
                 out[column] = pd.Series(dtype=str)
         return out
-    ids = out["indicator"].astype(str)
-    names = (
-        out["indicator_name"]
-        if "indicator_name" in out.columns
-        else pd.Series(np.nan, index=out.index)
-    )
-    # A name that is just the id (a heading such as "drug_alcohol_treatment") is made readable.
-    blank_name = _blank(names) | (names.astype(str) == ids)
-    out["indicator_name"] = (
-        names.astype("object").where(~blank_name, _per_value(ids, readable_name)).astype(str)
-    )
-
-    text, parsed = _parse_units(out, file, unit_column, default_unit)
-    units = _per_value(text, parsed)  # one parse per distinct unit
-    labels = (
-        out["unit_label"] if "unit_label" in out.columns else pd.Series(np.nan, index=out.index)
-    )
-    out["unit"] = _per_value(text, {t: u.code for t, u in parsed.items()}).astype(str)
-    out["unit_label"] = (
-        labels.astype("object")
-        .where(~_blank(labels), _per_value(text, {t: u.label for t, u in parsed.items()}))
-        .astype(str)
-    )
-
     rows = (
         out["_row"].astype("int64")
         if "_row" in out.columns
         else pd.Series(np.arange(len(out)) + 2, index=out.index)
     )
-    kind = check_kind(out["kind"], file=file, rows=rows) if "kind" in out.columns else None
-    polarity = (
-        check_polarity(out["polarity"], file=file, rows=rows) if "polarity" in out.columns else None
+    keys = pd.DataFrame(index=out.index)
+    keys["indicator"] = out["indicator"]
+    for column in ("indicator_name", "unit", "unit_label"):
+        keys[column] = out[column] if column in out.columns else np.nan
+    # Given kinds and polarities are checked on every row (the message names them all).
+    keys["kind"] = check_kind(out["kind"], file=file, rows=rows) if "kind" in out.columns else ""
+    keys["polarity"] = (
+        check_polarity(out["polarity"], file=file, rows=rows) if "polarity" in out.columns else ""
     )
-    kind = kind if kind is not None else pd.Series("", index=out.index)
-    polarity = polarity if polarity is not None else pd.Series("", index=out.index)
-    count = pd.to_numeric(out["count"], errors="coerce") if "count" in out else None
-    den = pd.to_numeric(out["denominator"], errors="coerce") if "denominator" in out else None
-    supp = out["suppressed"].fillna(False).astype(bool) if "suppressed" in out else None
+    group, first = _distinct(keys)
+    d = keys.iloc[first].reset_index(drop=True)
+
+    ids = d["indicator"].astype(str)
+    names = d["indicator_name"]
+    # A name that is just the id (a heading such as "drug_alcohol_treatment") is made readable.
+    blank_name = _blank(names) | (names.astype(str) == ids)
+    d["indicator_name"] = (
+        names.astype("object").where(~blank_name, ids.map(readable_name)).astype(str)
+    )
+
+    text, parsed = _parse_units(d["unit"], default_unit)
+    bad = text.map(parsed).isna().to_numpy()
+    if bad.any():
+        shown = ", ".join(repr(v) for v in text[bad].unique()[:5])
+        bad_rows = pd.Series(bad[group], index=out.index)
+        raise InputError(
+            f"Unknown unit {shown} ({int(bad_rows.sum())} row(s)): the program cannot read it",
+            file=file,
+            row=_rows(table, bad_rows),
+            column=unit_column,
+            expected=ACCEPTED_UNIT_FORMS,
+            fix="Write the unit in one of these forms (for example 'per 1,000 adults')",
+        )
+    units = text.map(parsed)  # one parse per distinct unit
+    d["unit"] = units.map(lambda u: u.code)
+    labels = d["unit_label"]
+    d["unit_label"] = (
+        labels.astype("object").where(~_blank(labels), units.map(lambda u: u.label)).astype(str)
+    )
+
+    kind, polarity = d["kind"].astype(str), d["polarity"].astype(str)
     need = (kind == "") | (polarity == "")
     if need.any():
-        # What each indicator holds, in one grouped pass (a million rows are normal).
-        no = pd.Series(False, index=out.index)
-        holds = pd.DataFrame(
-            {
-                "count": (count.notna() if count is not None else no)
-                | (supp if supp is not None else no),
-                "denominator": den.notna() if den is not None else no,
-            }
-        ).groupby(ids.to_numpy(), sort=False).any()
-        first = ~ids.duplicated()
-        first_name = dict(zip(ids[first], out.loc[first, "indicator_name"], strict=True))
-        first_unit = dict(zip(ids[first], units[first], strict=True))
+        # What each indicator holds, in one pass over the rows (a million rows are normal).
+        ind_of_group, indicators = pd.factorize(ids, sort=False)
+        ind = ind_of_group[group]
+
+        def any_row(mask: pd.Series) -> np.ndarray:
+            hits = np.bincount(ind, weights=mask.to_numpy(dtype=bool), minlength=len(indicators))
+            return hits > 0
+
+        count = pd.to_numeric(out["count"], errors="coerce") if "count" in out else None
+        den = pd.to_numeric(out["denominator"], errors="coerce") if "denominator" in out else None
+        supp = out["suppressed"].fillna(False).astype(bool) if "suppressed" in out else None
+        has_count = np.zeros(len(indicators), dtype=bool)
+        if count is not None:
+            has_count |= any_row(count.notna())
+        if supp is not None:
+            has_count |= any_row(supp)
+        has_den = any_row(den.notna()) if den is not None else np.zeros(len(indicators), bool)
+        # The first row of an indicator is the first row of its first combination.
+        at = {i: k for k, i in enumerate(indicators)}
+        first_of = ~ids.duplicated()
+        first_name = dict(zip(ids[first_of], d.loc[first_of, "indicator_name"], strict=True))
+        first_unit = dict(zip(ids[first_of], units[first_of], strict=True))
         guesses = {
             indicator: infer_kind(
                 first_name[indicator],
                 first_unit[indicator],
-                has_count=bool(holds.at[indicator, "count"]),
-                has_denominator=bool(holds.at[indicator, "denominator"]),
+                has_count=bool(has_count[at[indicator]]),
+                has_denominator=bool(has_den[at[indicator]]),
             )
             for indicator in ids[need].unique()
         }
-        guessed = _per_value(ids, {i: g[0] for i, g in guesses.items()})
+        guessed = ids.map(lambda i: guesses[i][0] if i in guesses else None)
         kind = kind.where(~(need & (kind == "")), guessed)
-        guessed = _per_value(ids, {i: g[1] for i, g in guesses.items()})
+        guessed = ids.map(lambda i: guesses[i][1] if i in guesses else None)
         polarity = polarity.where(~(need & (polarity == "")), guessed)
-    out["kind"] = kind.astype(str)
-    out["polarity"] = polarity.astype(str)
+    d["kind"], d["polarity"] = kind.astype(str), polarity.astype(str)
+    for column in ("indicator_name", "unit", "unit_label", "kind", "polarity"):
+        out[column] = _spread(d[column], group, out.index)
     return out
 
 
