@@ -19,7 +19,7 @@ from meam_mapping.errors import InputError
 from meam_mapping.indicators.kinds import KINDS, POLARITIES, check_kind, check_polarity, infer_kind
 from meam_mapping.indicators.units import ACCEPTED_UNIT_FORMS, VALUE_ONLY_CODES, Unit, parse_unit
 
-__all__ = ["VOCABULARY_COLUMNS", "fill_vocabulary", "readable_name", "unit_text"]
+__all__ = ["VOCABULARY_COLUMNS", "fill_vocabulary", "readable_name", "row_groups", "unit_text"]
 
 #: Columns :func:`fill_vocabulary` guarantees, besides ``unit``.
 VOCABULARY_COLUMNS: tuple[str, ...] = ("indicator_name", "unit_label", "kind", "polarity")
@@ -87,11 +87,30 @@ def _is_done(table: pd.DataFrame) -> bool:
     )
 
 
-def _distinct(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+def row_groups(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     """Number each row's combination of values and find the first row of each.
 
-    Returns ``(group per row, first position per group)``; groups are numbered in
-    order of first appearance.
+    A million-row table holds few distinct combinations of its vocabulary
+    columns; work done once per combination is spread back with ``group``.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        The columns whose combinations are numbered (missing values are equal
+        to each other).
+
+    Returns
+    -------
+    group : numpy.ndarray
+        The combination of each row, numbered from 0 in order of first appearance.
+    first : numpy.ndarray
+        The position of the first row of each combination (ascending).
+
+    Examples
+    --------
+    >>> group, first = row_groups(pd.DataFrame({"a": ["x", "y", "x"], "b": [1, 1, 1]}))
+    >>> group.tolist(), first.tolist()
+    ([0, 1, 0], [0, 1])
     """
     group = np.zeros(len(frame), dtype=np.int64)
     for column in frame.columns:
@@ -198,7 +217,7 @@ def fill_vocabulary(
     keys["polarity"] = (
         check_polarity(out["polarity"], file=file, rows=rows) if "polarity" in out.columns else ""
     )
-    group, first = _distinct(keys)
+    group, first = row_groups(keys)
     d = keys.iloc[first].reset_index(drop=True)
 
     ids = d["indicator"].astype(str)

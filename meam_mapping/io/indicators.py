@@ -229,10 +229,15 @@ def _fill_domains(
     return result
 
 
+def _unit_text(written: object) -> str:
+    text = "" if pd.isna(written) else str(written).strip()
+    return "" if text.lower() in {"nan", "none"} else text
+
+
 def _fill_units(long: pd.DataFrame, notes: list[str]) -> pd.Series:
     """Unit text per row: as written, else a guessed code (checked later by parse_unit)."""
-    unit = long["unit"].astype("object").where(long["unit"].notna(), "").astype(str).str.strip()
-    unit = unit.where(~unit.str.lower().isin({"nan", "none"}), "")
+    # Once per distinct text (a million rows hold a handful of units).
+    unit = map_unique(long["unit"], _unit_text).astype(str)
     computed: list[str] = []
     names = long.get("indicator_name", long["indicator"])
     blank = unit == ""

@@ -23,6 +23,7 @@ import pandera.pandas as pa
 
 from meam_mapping.errors import InputError
 from meam_mapping.indicators.kinds import KINDS, POLARITIES
+from meam_mapping.indicators.table import row_groups
 from meam_mapping.io.patterns import MAX_PLAUSIBLE_COUNT
 from meam_mapping.io.values import PEOPLE_UNITS, UNITS
 from meam_mapping.schema import DOMAINS, INDICATOR_COLUMNS
@@ -98,9 +99,9 @@ def check_area_codes(
     if rows is None:
         rows = pd.Series(np.arange(len(codes)) + 2, index=codes.index)
     # Each distinct code once (a million rows hold some tens of thousands of areas).
-    positions, uniques = pd.factorize(codes.astype("object").where(codes.notna(), ""))
-    distinct = pd.Series(uniques, dtype=object).astype(str)
-    text = pd.Series(distinct.to_numpy(dtype=object)[positions], index=codes.index, dtype=object)
+    positions, uniques = pd.factorize(codes, use_na_sentinel=False)
+    distinct = pd.Series(uniques, dtype=object)
+    distinct = distinct.where(distinct.notna(), "").astype(str)
     blank = pd.Series((distinct.str.strip() == "").to_numpy()[positions], index=codes.index)
     if blank.any():
         raise InputError(
@@ -115,6 +116,7 @@ def check_area_codes(
     if ok.all():
         return []
     if ok.mean() > 0.5:
+        text = pd.Series(distinct.to_numpy(dtype=object)[positions], index=codes.index)
         bad = text[~ok]
         shown = ", ".join(f"row {rows[i]}: {v!r}" for i, v in list(bad.items())[:5])
         raise InputError(
@@ -255,10 +257,9 @@ def validate_indicator_table(
                 fix=f"Use one of the listed {name} names",
             )
     key = ["area_code", "indicator", "period"]
-    # Duplicates found on integer codes per column (much faster than on text).
-    dup = pd.DataFrame(
-        {c: pd.factorize(table[c], use_na_sentinel=False)[0] for c in key}, index=table.index
-    ).duplicated(keep=False)
+    # Duplicates found on one integer per distinct (area, indicator, period) (fast on text).
+    group, _ = row_groups(table[key])
+    dup = pd.Series(np.bincount(group)[group] > 1, index=table.index)
     if dup.any():
         first = table.loc[dup, key].iloc[0]
         raise InputError(
@@ -315,9 +316,13 @@ def validate_indicator_table(
                 expected=expected,
                 fix="Correct the value, or leave it blank if it is unknown",
             )
-    over_events = (
-        over & ~people & table["unit"].astype(str).str.fullmatch(_PER_N.pattern)
+    # Once per distinct unit (the same test as on every row).
+    units, distinct_units = pd.factorize(
+        table["unit"].astype(str), sort=False, use_na_sentinel=False
     )
+    per_n = pd.Series(distinct_units, dtype=str).str.fullmatch(_PER_N.pattern)
+    per_n = per_n.fillna(False).to_numpy(dtype=bool)
+    over_events = over & ~people & per_n[units]
     if over_events.any():
         notes.append(
             f"{int(over_events.sum())} count(s) are larger than their denominator; "
@@ -338,12 +343,8 @@ def validate_indicator_table(
     # large table repeats, so it sees one row per distinct combination of them.
     guarded = table
     if len(table) > _SCHEMA_SAMPLE_FROM:
-        codes = pd.DataFrame(
-            {c: pd.factorize(table[c], use_na_sentinel=False)[0]
-             for c in _SCHEMA_KEYS if c in table.columns},
-            index=table.index,
-        )  # fmt: skip
-        guarded = table.loc[~codes.duplicated()]
+        _, first = row_groups(table[[c for c in _SCHEMA_KEYS if c in table.columns]])
+        guarded = table.iloc[first]
     try:
         INDICATOR_SCHEMA.validate(guarded, lazy=True)
     except pa.errors.SchemaErrors as exc:

@@ -101,7 +101,9 @@ def map_unique(
     Returns
     -------
     pandas.Series
-        ``values.map(func)``, with the same index, as object dtype.
+        ``values.map(func)``, with the same index: of dtype ``bool`` when every
+        result is a bool, ``str`` when every result is a string, else object
+        (typed results spare the caller a pass over a million Python objects).
 
     Examples
     --------
@@ -110,8 +112,14 @@ def map_unique(
     """
     codes, uniques = pd.factorize(values, sort=False, use_na_sentinel=False)
     get = func.get if isinstance(func, Mapping) else func
+    found = [get(u) for u in uniques]
+    if found and all(isinstance(r, (bool, np.bool_)) for r in found):
+        return pd.Series(np.array(found, dtype=bool)[codes], index=values.index)
+    if found and all(isinstance(r, str) for r in found):
+        text = pd.array(np.array(found, dtype=object), dtype="str")
+        return pd.Series(text.take(codes), index=values.index)
     results = np.empty(len(uniques), dtype=object)
-    results[:] = [get(u) for u in uniques]
+    results[:] = found
     return pd.Series(results[codes], index=values.index, dtype=object)
 
 
@@ -172,8 +180,9 @@ def parse_numbers(
     (1234.0, [False, True, False, False])
     """
     # Parse each distinct cell once and map back (a million rows hold few distinct values).
-    codes, uniques = pd.factorize(cells.astype("object").where(cells.notna(), ""), sort=False)
-    text = pd.Series(uniques, dtype="object").astype(str).str.strip()
+    codes, uniques = pd.factorize(cells, sort=False, use_na_sentinel=False)
+    text = pd.Series(uniques, dtype="object")
+    text = text.where(text.notna(), "").astype(str).str.strip()
     lowered = text.str.lower()
     suppressed = lowered.isin(SUPPRESSION_MARKERS) | lowered.str.match(_FEWER_THAN)
     missing = lowered.isin(MISSING_MARKERS)
