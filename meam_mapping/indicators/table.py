@@ -113,10 +113,15 @@ def row_groups(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     ([0, 1, 0], [0, 1])
     """
     group = np.zeros(len(frame), dtype=np.int64)
+    size = 1  # group < size
     for column in frame.columns:
         codes, uniques = pd.factorize(frame[column], sort=False, use_na_sentinel=False)
-        # Re-numbered after each column, so the numbers stay below the number of rows.
-        group = pd.factorize(group * len(uniques) + codes, sort=False)[0].astype(np.int64)
+        if size * max(len(uniques), 1) >= 2**62:  # re-numbered before it could overflow
+            group = pd.factorize(group, sort=False)[0].astype(np.int64)
+            size = int(group.max()) + 1 if len(group) else 1
+        group = group * max(len(uniques), 1) + codes
+        size *= max(len(uniques), 1)
+    group = pd.factorize(group, sort=False)[0].astype(np.int64)
     # Groups are numbered as they first appear: a group starts where the running maximum grows.
     first = np.flatnonzero(np.diff(np.maximum.accumulate(group), prepend=-1) > 0)
     return group, first

@@ -30,6 +30,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import IO, Literal
 
+import numpy as np
 import pandas as pd
 
 from meam_mapping.errors import InputError
@@ -204,7 +205,9 @@ def _fill_domains(
             fix="Use one of the listed domains",
         )
     ids = long["indicator"]
-    result = map_unique(ids, given).fillna(from_column) if given else from_column
+    result = from_column
+    if given:  # str columns throughout (no Python objects per row)
+        result = result.where(~ids.isin(list(given)), map_unique(ids, lambda i: given.get(i, "")))
     guessed: list[str] = []
     fallback: list[str] = []
     names = long.get("indicator_name", ids)
@@ -217,7 +220,7 @@ def _fill_domains(
         chosen[ind] = guess or "context"
         (guessed if guess else fallback).append(f"{ind} = {guess or 'context'}")
     if chosen:  # one pass over the rows, whatever the number of indicators
-        result = result.where(~ids.isin(list(chosen)), map_unique(ids, chosen))
+        result = result.where(~ids.isin(list(chosen)), map_unique(ids, lambda i: chosen.get(i, "")))
     if guessed:
         notes.append("Domains guessed from indicator names: " + ", ".join(guessed) + ".")
     if fallback:
@@ -244,15 +247,22 @@ def _fill_units(long: pd.DataFrame, notes: list[str]) -> pd.Series:
     if not blank.any():
         return unit
     ids = long.loc[blank, "indicator"]
-    # What each indicator's rows without a unit hold, in one grouped pass.
-    holds = pd.DataFrame(
-        {
-            "count": long.loc[blank, "count"].notna() | long.loc[blank, "suppressed"].astype(bool),
-            "denominator": long.loc[blank, "denominator"].notna(),
-        }
-    ).groupby(ids.to_numpy(), sort=False).any()
+    # What each indicator's rows without a unit hold, in one pass (indicators in order seen).
+    which, indicators = pd.factorize(ids, sort=False)
+    has_count_rows = long.loc[blank, "count"].notna() | long.loc[blank, "suppressed"].astype(bool)
+    holds = zip(
+        indicators,
+        np.bincount(which, weights=has_count_rows.to_numpy(bool), minlength=len(indicators)) > 0,
+        np.bincount(
+            which,
+            weights=long.loc[blank, "denominator"].notna().to_numpy(bool),
+            minlength=len(indicators),
+        )
+        > 0,
+        strict=True,
+    )
     guesses: dict[str, str] = {}
-    for ind, has_count, has_den in holds.itertuples():
+    for ind, has_count, has_den in holds:
         if has_count and has_den:
             guesses[ind] = "per_1000"
             computed.append(ind)
