@@ -218,10 +218,21 @@ def rate_limits(
     if usable is None:
         with np.errstate(invalid="ignore"):
             usable = np.isfinite(counts) & np.isfinite(dens) & (dens > 0) & (counts >= 0)
-    function = _REGISTRY[name].function
     lower = np.full(counts.shape, np.nan)
     upper = np.full(counts.shape, np.nan)
     rows = np.flatnonzero(usable)
+    if name in _COUNT_METHODS:
+        # Poisson limits depend on the count alone: one scipy call per distinct
+        # count (a national table holds a few hundred), then each row's limits
+        # are those divided by its denominator, as _per_denominator does.
+        count_limits = _COUNT_METHODS[name]
+        distinct, position = np.unique(counts[rows], return_inverse=True)
+        limits = np.array([count_limits(c, level) for c in distinct], dtype=float).reshape(-1, 2)
+        position = np.asarray(position).reshape(-1)
+        lower[rows] = limits[position, 0] / dens[rows] * multiplier
+        upper[rows] = limits[position, 1] / dens[rows] * multiplier
+        return lower, upper
+    function = _REGISTRY[name].function
     # Each distinct (count, denominator) pair is worked out once: a national
     # table repeats the same small counts and populations many times.
     pairs, position = np.unique(

@@ -102,3 +102,29 @@ def test_limits_worked_out_per_distinct_value_equal_row_by_row():
     low, high = count_interval(counts, method="exact")
     one_low, one_high = count_interval(counts[42:43], method="exact")
     assert (low[42], high[42]) == (one_low[0], one_high[0]) and np.isnan(low[3])
+
+
+def test_poisson_rate_limits_are_phstatsmethods_row_by_row_exactly():
+    """Limits worked out per distinct count, then divided by each denominator, equal
+    PHStatsMethods called on every row (the same floating-point operations, so exactly)."""
+    rng = np.random.default_rng(18)
+    n = 2_000
+    counts = rng.poisson(rng.choice([0.4, 3.0, 8.0, 14.0, 70.0], n)).astype(float)
+    dens = rng.integers(40, 250_000, n).astype(float)
+    counts[::37], dens[::41] = np.nan, 0.0
+    for confidence in (0.95, 0.998):
+        for method in ("byar", "exact"):
+            low, high = rate_limits(counts, dens, method=method, confidence=confidence,
+                                    multiplier=1000.0)  # fmt: skip
+            want_low, want_high = np.full(n, np.nan), np.full(n, np.nan)
+            for i in np.flatnonzero(np.isfinite(counts) & (dens > 0)):
+                c = counts[i]
+                if method == "byar" and c >= BYAR_MIN_COUNT:
+                    lo, hi = phs.byars_lower(c, confidence), phs.byars_upper(c, confidence)
+                else:
+                    lo = 0.0 if c == 0 else phs.exact_lower(c, confidence)
+                    hi = phs.exact_upper(c, confidence)
+                want_low[i] = float(lo) / dens[i] * 1000.0
+                want_high[i] = float(hi) / dens[i] * 1000.0
+            np.testing.assert_array_equal(low, want_low)
+            np.testing.assert_array_equal(high, want_high)
