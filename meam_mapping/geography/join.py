@@ -241,7 +241,7 @@ def join_indicators(
     area_codes = normalise_codes(areas["area_code"])
     area_set = set(area_codes.dropna())
     table_codes = table["area_code"].dropna()
-    table_set = set(table_codes)
+    table_set = set(table_codes.unique())  # each code once (a million rows are normal)
     table_det, area_det = detect_level(table_codes), detect_level(area_codes)
     vintage = areas.attrs.get("vintage") if hasattr(areas, "attrs") else None
     matched = table_set & area_set

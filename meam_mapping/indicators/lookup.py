@@ -58,7 +58,11 @@ def resolve_indicator(table: pd.DataFrame, text: str) -> str:
     """
     ids = table["indicator"].astype(str)
     names = table["indicator_name"].astype(str) if "indicator_name" in table else ids
-    pairs = dict(zip(ids, names, strict=True))  # id -> first name
+    # id -> its last name, in order of first appearance (as dict(zip(ids, names)) gives),
+    # from each id's first and last rows rather than a Python pass over every row.
+    last = ~ids.duplicated(keep="last")
+    last_name = dict(zip(ids[last], names[last], strict=True))
+    pairs = {i: last_name[i] for i in ids[~ids.duplicated()]}
     if text in pairs:
         return text
     want = _key(text)
