@@ -145,8 +145,8 @@ def _clean_codes(long: pd.DataFrame, notes: list[str]) -> pd.DataFrame:
         notes.append(
             f"{int(fixed_rows.sum())} area code(s) were in lower case and were capitalised."
         )
-    cleaned = codes.where(~fixed, upper).to_numpy(dtype=object)[positions]
-    return long.assign(area_code=pd.Series(cleaned, index=long.index, dtype=str))
+    cleaned = pd.array(codes.where(~fixed, upper).to_numpy(dtype=object), dtype="str")
+    return long.assign(area_code=pd.Series(cleaned.take(positions), index=long.index))
 
 
 def _domain_lookup(
@@ -271,7 +271,7 @@ def _fill_units(long: pd.DataFrame, notes: list[str]) -> pd.Series:
         else:
             sel = blank & (long["indicator"] == ind)
             guesses[ind] = guess_unit(str(names[sel].iloc[0]), long.loc[sel, "value"])
-    unit = unit.where(~blank, map_unique(long["indicator"], guesses))
+    unit = unit.where(~blank, map_unique(long["indicator"], lambda i: guesses.get(i, "")))
     if computed:
         notes.append(
             "Rates per 1,000 were worked out from count and denominator for: "
