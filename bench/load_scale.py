@@ -145,26 +145,48 @@ def _markdown(entries: dict) -> str:
 
 
 _NOTES = """
-"before" is main at 0bb51dc (`git archive` into a folder, `--repo`); "after" is this branch.
-What changed on the loader's path: every per-row Python step (indicator ids, unit parsing, readable
-names, area-code cleaning, total-row detection, number parsing) now runs once per distinct value
+"before" is main at 0bb51dc (`git archive` into a folder, `--repo`); "after" is the first speed-up
+branch (load2); "load3" is the second (this checkout). Every row is a separate process on the same
+shared machine; the load average was about 5 on 2 cores during the load3 runs.
+
+What the first branch changed: every per-row Python step (indicator ids, unit parsing, readable
+names, area-code cleaning, total-row detection, number parsing) runs once per distinct value
 and is mapped back by position (`pd.factorize`); the per-indicator loops that filled units, domains,
 kinds and polarity are one grouped pass; repeated rows and the pandera guard work on integer codes
 and on the distinct vocabulary rows; the C parser reads bytes rather than text; the join's code
 normalising is per distinct code.
 
-Where the time still goes (after, 1,000,000 rows, quieter machine): reading the cells as text
-(`read_table`, about 4 s, of which the C parser with `dtype=str` about 3 s against about 1 s for
-`pandas.read_csv` with inferred types), then about 1 s each for deciding the decimal mark, the
-tidy rows, units and domains, the vocabulary (names, unit labels, kinds) and validation. The
-`build_dataset` step adds reading and joining the 31,250 boundaries; the `cli table` step adds
-`published_table`, whose exact Poisson limits (`indicators/intervals.py`, one scipy call per area)
-and secondary-suppression audit are outside the loader and not changed here.
+What load3 changed, each with a test that the result is the same:
+* reading: files over 1 MB are read by pyarrow's CSV reader with every column as text (no value
+  read as missing, blank lines kept as rows so row numbers still count, line breaks allowed in
+  quoted cells); it gives up on ragged rows or unbalanced quotes, and then pandas' C parser and
+  the careful reader take over as before (`tests/io/test_load_equal.py` loads a European file all
+  three ways to the same table and to the numbers it was written from);
+* no column makes a round trip through a million Python objects: number cells, area codes and
+  unit texts are factorized as read, `map_unique` gives bool or str columns, cleaned codes and
+  filled vocabulary are spread back with one pyarrow `take` from the distinct values;
+* `fill_vocabulary` works once per distinct combination of indicator, name, unit, label, kind
+  and polarity (`row_groups`: one mixed-radix integer per row, factorized once), and counts what
+  each indicator holds with `bincount`; the repeated-row check and the schema guard use the same
+  key; the decimal-mark check skips the distinct texts holding a letter (codes, names);
+* `published_table`: Byar and exact Poisson limits are worked out once per distinct count (one
+  scipy call each) and divided by each row's denominator, the same floating-point operations as
+  before (tested equal to PHStatsMethods row by row), instead of one call per count and
+  population pair (about 20,000 pairs here);
+* outside the loader, two Python passes over a million text cells: the join report's set of
+  table codes and `--indicator`'s id-to-name pairs now take each code and indicator once.
 
-The issue's target (a million rows loaded in 10 s or less) is not reached on this machine: the
-loader takes 15-19 times as long as `pandas.read_csv` (16-19 s here, 8 times faster than before).
-The next cut is reading the cells: the C parser's `dtype=str` (pyarrow strings) costs three times
-an inferred read, and every step after it passes over a million strings a few times.
+Where the time goes now (load3, 1,000,000 rows, load average 5): reading about 2.5 s (pyarrow's
+parse about 1 s, then stripping cells and finding title and blank lines), deciding the decimal
+mark about 0.8 s, tidy rows about 1 s (total-row detection and number parsing), codes, domains,
+units and vocabulary about 0.5 s each, validation 1.5-2.5 s, of which about 1 s is pandera's first
+call importing hypothesis and geopandas (a fixed cost, whatever the size of the file). The
+`build_dataset` step adds reading and joining the 31,250 boundaries (code normalising, level
+detection and retired-code lookup in `geography/`, about 5 s); the `cli table` step adds the
+secondary-suppression audit in `disclosure/` (about 2 s at 200,000 rows, not changed here) and
+the slices. `python -m meam_mapping table` on this file as its own process (imports included)
+took 24.7 s and at most 849 MB of memory (main at 118add9, the base of load3: 87.2 s and 938 MB);
+the published table it writes and its messages are byte for byte the same.
 """
 
 
