@@ -7,6 +7,7 @@ import streamlit as st
 from meam_mapping.disclosure import suppress_indicators
 from meam_mapping.errors import EstimationError, InputError
 from meam_mapping.geography.boundaries import read_boundaries
+from meam_mapping.indicators.kinds import KINDS, POLARITIES, with_kinds
 from meam_mapping.io.inspect import inspect_table
 from meam_mapping.loading import (
     add_indicators,
@@ -70,6 +71,34 @@ if not catalogue.empty:
         hide_index=True,
         width="stretch",
     )
+if not catalogue.empty:
+    with st.expander("Correct an indicator's kind or which end is worse", expanded=False):
+        st.caption(
+            "Kinds and polarity were worked out from the headings. They decide how an indicator is mapped "
+            "(ranks, deciles and quintiles as ordered groups), whether it can be added up to larger areas "
+            "(only counts, rates and proportions), which way round it counts in the composite index and "
+            "whether 'higher' is 'worse' against the benchmark."
+        )
+        k1, k2, k3 = st.columns([2, 1, 1])
+        names = dict(zip(catalogue["indicator"], catalogue["indicator_name"], strict=True))
+        chosen = k1.selectbox("Indicator", list(names), format_func=names.get, key="kind_indicator")
+        row = catalogue.set_index("indicator").loc[chosen]
+        new_kind = k2.selectbox(
+            "Kind", KINDS, index=KINDS.index(row["kind"]) if row["kind"] in KINDS else 0,
+            key=f"kind_of_{chosen}",
+        )  # fmt: skip
+        new_polarity = k3.selectbox(
+            "Polarity", POLARITIES, format_func=lambda p: p.replace("_", " "),
+            index=POLARITIES.index(row["polarity"]) if row["polarity"] in POLARITIES else 2,
+            key=f"polarity_of_{chosen}",
+        )  # fmt: skip
+        if st.button("Apply", key="apply_kind"):
+            try:
+                set_dataset(with_kinds(dataset, {chosen: {"kind": new_kind, "polarity": new_polarity}}))
+            except InputError as err:
+                show_problem(err)
+            else:
+                st.rerun()
 with st.expander("Sources and licences", expanded=False):
     st.table([{k.capitalize(): v for k, v in s.items()} for s in dataset.sources])
 if dataset.name != demo_dataset().name and st.button(
