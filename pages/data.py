@@ -7,7 +7,8 @@ import streamlit as st
 from meam_mapping.disclosure import suppress_indicators
 from meam_mapping.errors import EstimationError, InputError
 from meam_mapping.geography.boundaries import read_boundaries
-from meam_mapping.indicators.kinds import KINDS, POLARITIES, with_kinds
+from meam_mapping.geography.ordinal_summaries import offer_for_ordinal, with_ordinal_summaries
+from meam_mapping.indicators.kinds import KINDS, ORDINAL_KINDS, POLARITIES, with_kinds
 from meam_mapping.io.inspect import inspect_table
 from meam_mapping.loading import (
     add_indicators,
@@ -95,6 +96,28 @@ if not catalogue.empty:
         if st.button("Apply", key="apply_kind"):
             try:
                 set_dataset(with_kinds(dataset, {chosen: {"kind": new_kind, "polarity": new_polarity}}))
+            except InputError as err:
+                show_problem(err)
+            else:
+                st.rerun()
+ordinal = catalogue[catalogue["kind"].isin(ORDINAL_KINDS)] if not catalogue.empty else catalogue
+if not ordinal.empty and len(dataset.levels) > 1:
+    with st.expander("Ranks, deciles and quintiles for larger areas", expanded=False):
+        ordinal_names = dict(zip(ordinal["indicator"], ordinal["indicator_name"], strict=True))
+        pick = st.selectbox(
+            "Indicator", list(ordinal_names), format_func=ordinal_names.get, key="ordinal_indicator"
+        )
+        offer = offer_for_ordinal(dataset.indicators, pick)
+        st.caption(offer.reason)
+        if offer.average_score:
+            st.markdown(f"- Population-weighted average of **{offer.score}**, weighted by **{offer.population}**")
+        if offer.share:
+            st.markdown(f"- Share of small areas in the most deprived {offer.kind}")
+        for missing in offer.missing:
+            st.caption(f"Not offered until you load or set {missing}.")
+        if offer.anything and st.button("Add these summaries for larger areas", key="add_ordinal_summaries"):
+            try:
+                set_dataset(with_ordinal_summaries(dataset, pick))
             except InputError as err:
                 show_problem(err)
             else:

@@ -22,12 +22,19 @@ if TYPE_CHECKING:
         validate_codes,
     )
     from meam_mapping.geography.join import JoinReport, JoinResult, join_indicators
+    from meam_mapping.geography.ordinal_summaries import (
+        OrdinalOffer,
+        offer_for_ordinal,
+        summarise_ordinal,
+        with_ordinal_summaries,
+    )
 
 __all__ = [
     "AggregationResult",
     "BoundaryResult",
     "JoinReport",
     "JoinResult",
+    "OrdinalOffer",
     "aggregate_indicators",
     "assign_to_parents",
     "describe_codes",
@@ -35,9 +42,12 @@ __all__ = [
     "detect_vintage",
     "dissolve_areas",
     "join_indicators",
+    "offer_for_ordinal",
     "read_boundaries",
     "retired_districts",
+    "summarise_ordinal",
     "validate_codes",
+    "with_ordinal_summaries",
 ]
 
 # Imported on first use (PEP 562), so a command pays only for what it uses.
@@ -59,5 +69,11 @@ attach(
             "validate_codes",
         ],
         "join": ["JoinReport", "JoinResult", "join_indicators"],
+        "ordinal_summaries": [
+            "OrdinalOffer",
+            "offer_for_ordinal",
+            "summarise_ordinal",
+            "with_ordinal_summaries",
+        ],
     },
 )

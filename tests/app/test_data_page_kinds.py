@@ -48,3 +48,51 @@ def test_a_kind_the_values_cannot_have_is_refused_and_nothing_changes(data_page)
     assert not at.exception, at.exception
     assert any("cannot be deciles" in e.value for e in at.error)
     assert at.session_state["dataset"] is before
+
+
+def _iod_dataset():
+    import numpy as np
+    import pandas as pd
+    from workshop_data import grid_dataset
+
+    from meam_mapping.dataset import Dataset
+
+    base = grid_dataset(6, seed=2)
+    codes = base.areas["lsoa"]["area_code"].to_numpy()
+    rng = np.random.default_rng(1)
+    parts = []
+    for name, values, unit in (
+        ("Index of Multiple Deprivation (IMD) Decile", rng.integers(1, 11, len(codes)), "score"),
+        ("Index of Multiple Deprivation (IMD) Rank", rng.permutation(len(codes)) + 1, "score"),
+        ("Index of Multiple Deprivation (IMD) Score", rng.uniform(3, 60, len(codes)), "score"),
+    ):
+        parts.append(
+            pd.DataFrame({"area_code": codes, "indicator": name, "indicator_name": name,
+                          "domain": "context", "period": "2019", "value": values.astype(float),
+                          "unit": unit, "source": "English Indices of Deprivation 2019"})
+        )  # fmt: skip
+    return Dataset(
+        areas=base.areas,
+        indicators=pd.concat([base.indicators, *parts], ignore_index=True),
+        name="IoD test",
+    )
+
+
+def test_deciles_offer_the_share_in_the_most_deprived_decile_and_say_why_not_the_decile():
+    at = AppTest.from_file(APP, default_timeout=600)
+    at.session_state["dataset"] = _iod_dataset()
+    at.run()
+    at.switch_page("pages/data.py").run()
+    assert not at.exception, at.exception
+    decile = "Index of Multiple Deprivation (IMD) Decile"
+    at.selectbox(key="ordinal_indicator").set_value(decile).run()
+    captions = " ".join(c.value for c in at.caption)
+    assert "A decile places each small area among all small areas in England" in captions
+    # No population is loaded: the average score waits for one, the share is offered.
+    assert "population table" in captions
+    at.button(key="add_ordinal_summaries").click().run()
+    assert not at.exception, at.exception
+    assert not at.error, [e.value for e in at.error]
+    ids = set(at.session_state["dataset"].indicators["indicator"])
+    assert {f"{decile}_share_most_deprived_msoa", f"{decile}_share_most_deprived_lad"} <= ids
+    assert not any("population_weighted" in i for i in ids)
