@@ -28,21 +28,33 @@ if TYPE_CHECKING:
         summarise_ordinal,
         with_ordinal_summaries,
     )
+    from meam_mapping.geography.vintage_bridge import (
+        BridgeOffer,
+        OnsLookup,
+        bridge_offer,
+        bridge_table,
+        ons_lookup,
+    )
 
 __all__ = [
     "AggregationResult",
     "BoundaryResult",
+    "BridgeOffer",
     "JoinReport",
     "JoinResult",
+    "OnsLookup",
     "OrdinalOffer",
     "aggregate_indicators",
     "assign_to_parents",
+    "bridge_offer",
+    "bridge_table",
     "describe_codes",
     "detect_level",
     "detect_vintage",
     "dissolve_areas",
     "join_indicators",
     "offer_for_ordinal",
+    "ons_lookup",
     "read_boundaries",
     "retired_districts",
     "summarise_ordinal",
@@ -75,5 +87,6 @@ attach(
             "summarise_ordinal",
             "with_ordinal_summaries",
         ],
+        "vintage_bridge": ["BridgeOffer", "OnsLookup", "bridge_offer", "bridge_table", "ons_lookup"],
     },
 )

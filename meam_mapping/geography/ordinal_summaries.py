@@ -205,9 +205,11 @@ def _latest(rows: pd.DataFrame, period: str | None) -> pd.DataFrame:
 
 def _by_area(rows: pd.DataFrame) -> pd.Series:
     values = pd.to_numeric(rows["value"], errors="coerce")
-    return pd.Series(values.to_numpy(), index=rows["area_code"].astype(str).to_numpy()).groupby(
-        level=0
-    ).first()
+    return (
+        pd.Series(values.to_numpy(), index=rows["area_code"].astype(str).to_numpy())
+        .groupby(level=0)
+        .first()
+    )
 
 
 def summarise_ordinal(
@@ -285,8 +287,10 @@ def summarise_ordinal(
             w=("w", "sum"), population=("population", "sum"), n=("score", "size"),
             complete=("w", lambda s: bool(s.notna().all())),
         )  # fmt: skip
-        complete = sums["complete"] & (sums["n"] == expected.reindex(sums.index)) & (
-            sums["population"] > 0
+        complete = (
+            sums["complete"]
+            & (sums["n"] == expected.reindex(sums.index))
+            & (sums["population"] > 0)
         )
         name = str(catalogue.at[offer.score, "indicator_name"])
         pop_name = str(catalogue.at[offer.population, "indicator_name"])

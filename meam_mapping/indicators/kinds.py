@@ -121,6 +121,7 @@ SIDE_WORDS: dict[str, tuple[str, str]] = {
     "lower_is_worse": ("Better", "Worse"),
 }
 
+
 def _text(heading: object) -> str:
     return re.sub(r"\s+", " ", str(heading).replace("_", " ").strip().lower())
 
@@ -388,8 +389,7 @@ def apply_kinds(
         bad = (norm != "") & ~norm.isin(allowed)
         if bad.any():
             raise InputError(
-                f"unknown {column} "
-                + ", ".join(f"{v!r} (for {i})" for i, v in given[bad].items()),
+                f"unknown {column} " + ", ".join(f"{v!r} (for {i})" for i, v in given[bad].items()),
                 column=column,
                 expected="one of " + ", ".join(allowed),
                 fix=f"Choose a {column} from the list",

@@ -24,6 +24,7 @@ import pandas as pd
 
 from meam_mapping.errors import InputError
 from meam_mapping.geography.codes import detect_level
+from meam_mapping.geography.vintage_bridge import OnsLookup, bridge_offer
 from meam_mapping.indicators.periods import sort_periods
 from meam_mapping.io.area_column import find_area_column
 from meam_mapping.io.indicators import LoadResult, to_indicator_table
@@ -100,6 +101,10 @@ class Inspection:
         With boundaries only.
     notes : tuple of str
         The loader's notes.
+    vintage_bridge : dict or None
+        With boundaries of another vintage and an ONS lookup: what converting
+        would change (:class:`~meam_mapping.geography.vintage_bridge.BridgeOffer`
+        as a dict, with its ``sentence``).
     """
 
     file: str
@@ -117,6 +122,7 @@ class Inspection:
     vintage_from: str = ""
     join: JoinSummary | None = None
     notes: tuple[str, ...] = field(default_factory=tuple)
+    vintage_bridge: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON types; keys as in DESIGN.md (``layout``, ``area_column``, ``level``, ...)."""
@@ -157,6 +163,8 @@ class Inspection:
                 lines.append("  not in the boundaries: " + ", ".join(j.unmatched_table_first))
             if j.unmatched_boundaries_first:
                 lines.append("  without data: " + ", ".join(j.unmatched_boundaries_first))
+        if self.vintage_bridge is not None:
+            lines.append("Vintage: " + str(self.vintage_bridge["sentence"]))
         lines += [f"Note: {n}" for n in self.notes]
         return "\n".join(lines)
 
@@ -275,6 +283,7 @@ def inspect_table(
     sheet: str | int | None = None,
     boundary_codes: Iterable[object] | Mapping[str, Iterable[object]] | None = None,
     boundary_vintage: str | None = None,
+    lookup: OnsLookup | None = None,
 ) -> Inspection:
     """Read a file and say what was understood of it.
 
@@ -293,6 +302,10 @@ def inspect_table(
     boundary_vintage : str, optional
         The boundaries' vintage as read from their fields (e.g. ``"LSOA 2021"``);
         a table of another vintage gets a note.
+    lookup : OnsLookup, optional
+        The ONS 2011-2021 lookup (:func:`~meam_mapping.geography.vintage_bridge.ons_lookup`):
+        with boundary codes of the other vintage, ``vintage_bridge`` says how
+        many of the table's areas changed and how many more would match.
 
     Returns
     -------
@@ -336,12 +349,27 @@ def inspect_table(
         boundary_codes = by_level.get(level, [c for v in by_level.values() for c in v])
     if boundary_codes is not None:
         join = JoinSummary.of(table["area_code"].unique(), boundary_codes)
-    if boundary_vintage and vintage and vintage not in str(boundary_vintage):
+    other_vintage = bool(boundary_vintage and vintage and vintage not in str(boundary_vintage))
+    if other_vintage and join is not None:
+        share = join.unmatched_table / max(join.matched + join.unmatched_table, 1)
         notes.append(
             f"The table's areas are {vintage} areas but the boundaries are {boundary_vintage}: "
-            "convert the table with the ONS best-fit lookup "
-            "(meam_mapping.geography.vintage.convert_vintage), or use boundaries of the same year."
+            f"{share:.1%} of the table's area codes are not in the boundaries. Convert the table "
+            "with the ONS LSOA 2011-2021 lookup (the Data page, or "
+            "meam_mapping.geography.vintage_bridge.bridge_table), or use boundaries of the same year."
         )
+    elif other_vintage:
+        notes.append(
+            f"The table's areas are {vintage} areas but the boundaries are {boundary_vintage}: "
+            "convert the table with the ONS LSOA 2011-2021 lookup, or use boundaries of the same year."
+        )
+    bridge = None
+    if lookup is not None and boundary_codes is not None and level == lookup.level:
+        offer = bridge_offer(table["area_code"].unique(), lookup, boundary_codes=boundary_codes,
+                             table_vintage=vintage, boundary_vintage=boundary_vintage)  # fmt: skip
+        if offer is not None and (offer.share_changed > 0 or offer.matched_after != offer.matched_before):
+            bridge = {**asdict(offer), "sentence": offer.sentence(), "licence": lookup.licence}
+            bridge = {k: list(v) if isinstance(v, tuple) else v for k, v in bridge.items()}
     return Inspection(
         file=file, layout=result.layout, area_column=column, level=level, vintage=vintage,
         rows=len(table), indicators=tuple(indicators),
@@ -349,5 +377,5 @@ def inspect_table(
         publication_title=known.title if known else "",
         licence=known.licence if known else "", source_url=known.source_url if known else "",
         headings_checked=known.headings_checked if known else None,
-        vintage_from=vintage_from, join=join, notes=tuple(notes),
+        vintage_from=vintage_from, join=join, notes=tuple(notes), vintage_bridge=bridge,
     )  # fmt: skip

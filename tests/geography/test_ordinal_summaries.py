@@ -54,7 +54,14 @@ def table() -> pd.DataFrame:
             _rows(DECILE, [1, 1, 5, 10, 3, np.nan], "decile", "lower_is_worse", "decile"),
             _rows(RANK, [10, 20, 1500, 32000, 7000, 9000], "rank", "lower_is_worse", "rank"),
             _rows(SCORE, [10.0, 20.0, 40.0, 5.0, 30.0, 12.0], "score", "higher_is_worse", "score"),
-            _rows(POPULATION, [100.0, 200.0, 100.0, 1000.0, 500.0, 500.0], "count", "neutral", "count", "2015"),
+            _rows(
+                POPULATION,
+                [100.0, 200.0, 100.0, 1000.0, 500.0, 500.0],
+                "count",
+                "neutral",
+                "count",
+                "2015",
+            ),
         ],
         ignore_index=True,
     )
@@ -109,7 +116,9 @@ def test_without_score_or_population_it_says_what_to_load(table):
     alone = table[table["indicator"] == RANK]
     offer = offer_for_ordinal(alone, RANK)
     assert not offer.anything
-    assert any("File 5" in m for m in offer.missing) and any("population" in m for m in offer.missing)
+    assert any("File 5" in m for m in offer.missing) and any(
+        "population" in m for m in offer.missing
+    )
     with pytest.raises(InputError) as err:
         summarise_ordinal(alone, LOOKUP, indicator=RANK, to_level="msoa")
     assert "File 5" in err.value.message and "A rank places" in err.value.message
@@ -132,19 +141,30 @@ def test_a_dataset_gets_the_summaries_at_msoa_and_district_level():
     extra = pd.concat(
         [
             pd.DataFrame(
-                {"area_code": codes, "indicator": name, "indicator_name": name, "domain": "context",
-                 "period": period, "value": values,
-                 "count": values if name == POPULATION else np.nan,
-                 "unit": "count" if name == POPULATION else "score", "source": "IoD2019"}
+                {
+                    "area_code": codes,
+                    "indicator": name,
+                    "indicator_name": name,
+                    "domain": "context",
+                    "period": period,
+                    "value": values,
+                    "count": values if name == POPULATION else np.nan,
+                    "unit": "count" if name == POPULATION else "score",
+                    "source": "IoD2019",
+                }
             )  # fmt: skip
             for name, values, period in wide
         ]
     )
-    ds = Dataset(areas=base.areas, indicators=pd.concat([base.indicators, extra], ignore_index=True))
+    ds = Dataset(
+        areas=base.areas, indicators=pd.concat([base.indicators, extra], ignore_index=True)
+    )
     # Inferred from the headings: decile lower-is-worse, population a neutral count.
     assert levels_of(ds, DECILE) == ["lsoa"]
     out = with_ordinal_summaries(ds, DECILE)
-    added = [i for i in out.indicators["indicator"].unique() if i not in set(ds.indicators["indicator"])]
+    added = [
+        i for i in out.indicators["indicator"].unique() if i not in set(ds.indicators["indicator"])
+    ]
     assert sorted(added) == sorted(
         [f"{SCORE}_population_weighted_msoa", f"{SCORE}_population_weighted_lad",
          f"{DECILE}_share_most_deprived_msoa", f"{DECILE}_share_most_deprived_lad"]

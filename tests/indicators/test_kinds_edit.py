@@ -103,7 +103,9 @@ def test_a_decile_set_by_hand_is_mapped_in_ten_ordered_classes_most_deprived_dar
     before, _ = indicator_all_levels(dataset, "imd_decile_as_score")
     values = before["value"].to_numpy()
     assert ordinal_classes_for(before, values) is None  # a score: ordinary classes
-    changed = with_kinds(dataset, {"imd_decile_as_score": {"kind": "decile", "polarity": "lower_is_worse"}})
+    changed = with_kinds(
+        dataset, {"imd_decile_as_score": {"kind": "decile", "polarity": "lower_is_worse"}}
+    )
     after, _ = indicator_all_levels(changed, "imd_decile_as_score")
     classes = ordinal_classes_for(after, after["value"].to_numpy())
     assert classes is not None and classes.kind == "decile"
