@@ -8,8 +8,10 @@ from meam_mapping.disclosure import suppress_indicators
 from meam_mapping.errors import EstimationError, InputError
 from meam_mapping.geography.boundaries import read_boundaries
 from meam_mapping.geography.ordinal_summaries import offer_for_ordinal, with_ordinal_summaries
+from meam_mapping.geography.vintage_bridge import bridge_loaded
 from meam_mapping.indicators.kinds import KINDS, ORDINAL_KINDS, POLARITIES, with_kinds
 from meam_mapping.io.inspect import inspect_table
+from meam_mapping.io.lookups import read_ons_lookup
 from meam_mapping.loading import (
     add_indicators,
     dataset_from_boundaries,
@@ -180,15 +182,32 @@ if table_file is not None:
     source = o3.text_input(
         "Source (if the table has none)", placeholder="e.g. Council housing options team"
     )
+    lookup_file = st.file_uploader(
+        "ONS LSOA 2011 to 2021 lookup (optional)", type=["csv"], key="lookup_upload",
+        help="Only needed when the table and the boundaries use different LSOA vintages (2011 and 2021): "
+        "'LSOA (2011) to LSOA (2021) to Local Authority District (2022) Lookup' from the ONS Open "
+        "Geography Portal, as CSV (Open Government Licence).",
+    )  # fmt: skip
+    lookup = None
+    if lookup_file is not None:
+        try:
+            lookup = read_ons_lookup(lookup_file.getvalue(), name=lookup_file.name)
+        except InputError as err:
+            show_problem(err)
+    boundary_vintage = next(
+        (dataset.areas[lv].attrs.get("vintage") for lv in dataset.levels if dataset.areas[lv].attrs.get("vintage")),
+        None,
+    )
     with st.expander("What was understood", expanded=True):
         seen = st.session_state.setdefault("_inspected", {})
-        key = (table_file.file_id, sheet)
+        key = (table_file.file_id, sheet, lookup_file.file_id if lookup is not None else None)
         try:
             if key not in seen:
                 seen.clear()
                 seen[key] = inspect_table(
                     table_file.getvalue(), name=table_file.name, sheet=sheet,
                     boundary_codes={lv: dataset.areas[lv]["area_code"] for lv in dataset.levels},
+                    boundary_vintage=boundary_vintage, lookup=lookup,
                 )  # fmt: skip
             found = seen[key].to_dict()
         except (InputError, EstimationError) as err:
@@ -209,6 +228,17 @@ if table_file is not None:
                     f"({', '.join(j['unmatched_table_first'][:5]) or 'none'}); "
                     f"{j['unmatched_boundaries']:,} areas without data."
                 )
+            for note in found["notes"]:
+                if "vintage" in note.lower() or "areas are 20" in note:
+                    st.warning(note, icon=":material/history:")
+            if found["vintage_bridge"] is not None:
+                st.info(found["vintage_bridge"]["sentence"], icon=":material/swap_horiz:")
+    bridge = lookup is not None and key in seen and seen[key].vintage_bridge is not None
+    convert = bridge and st.checkbox(
+        "Convert the table with the ONS lookup before adding it", value=True, key="convert_vintage",
+        help="Counts are added up where areas merged and shared out where they split; rates are worked "
+        "out again from the converted counts, never averaged. Split and merged areas are listed in the join report.",
+    )  # fmt: skip
     if st.button("Add this table", type="primary"):
         try:
             loaded = load_table_file(
@@ -220,6 +250,8 @@ if table_file is not None:
                 source=source or None,
                 decimal=decimal_marks[decimal],
             )
+            if convert:
+                loaded = bridge_loaded(loaded, lookup)
             added = add_indicators(dataset, loaded, file=table_file.name)
         except (InputError, EstimationError) as err:
             show_problem(err)

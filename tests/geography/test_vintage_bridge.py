@@ -133,3 +133,35 @@ def test_weights_share_out_split_areas_and_the_reverse_sums_pieces(lookup):
     )
     assert_allclose(back_rate.loc["E01000010", ["count", "denominator", "value"]], [30, 2000, 15.0])
     assert "from LSOA 2021 to 2011" in back.report.notes[0]
+
+
+def test_a_2011_file_converted_before_adding_joins_every_2021_area(lookup):
+    import geopandas as gpd
+    from shapely.geometry import box
+
+    from meam_mapping.dataset import Dataset
+    from meam_mapping.io.lookups import read_ons_lookup
+    from meam_mapping.loading import add_indicators, load_table_file
+
+    areas = gpd.GeoDataFrame(
+        {"area_code": NEW, "area_name": NEW, "level": "lsoa"},
+        geometry=[box(i * 100, 0, i * 100 + 100, 100) for i in range(len(NEW))],
+        crs="EPSG:27700",
+    )
+    dataset = Dataset(areas={"lsoa": areas}, indicators=pd.DataFrame(), name="2021 boundaries")
+    rows = ["LSOA code (2011),Households owed a duty"] + [
+        f"{c},{n}" for c, n in zip(OLD, COUNT, strict=True)
+    ]
+    loaded = load_table_file(("\n".join(rows) + "\n").encode(), name="duty.csv", period="2023/24")
+    plain = add_indicators(dataset, loaded, file="duty.csv")
+    assert plain.report.matched == 5
+    from_file = read_ons_lookup(LOOKUP_CSV.read_bytes(), name=LOOKUP_CSV.name)
+    from meam_mapping.geography.vintage_bridge import bridge_loaded
+
+    bridged = add_indicators(dataset, bridge_loaded(loaded, from_file), file="duty.csv")
+    assert bridged.report.matched == 10 and bridged.report.ok
+    notes = " ".join(bridged.notes)
+    assert "50.0% of the table's areas changed" in notes and "Split: E01000010" in notes
+    counts = bridged.dataset.indicators.set_index("area_code")["count"]
+    assert counts.sum() == pytest.approx(sum(COUNT))
+    assert counts["E01033780"] == 16  # 7 + 9, merged
