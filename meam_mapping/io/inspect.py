@@ -30,6 +30,7 @@ from meam_mapping.io.area_column import find_area_column
 from meam_mapping.io.indicators import LoadResult, to_indicator_table
 from meam_mapping.io.layouts import match_columns
 from meam_mapping.io.read import _read_bytes, read_table, source_name
+from meam_mapping.io.table_checks import table_checks
 from meam_mapping.publications import Publication, publications, recognise
 
 __all__ = ["IndicatorSummary", "Inspection", "JoinSummary", "inspect_table", "load_known"]
@@ -244,38 +245,6 @@ def _area_column(raw_columns: list[str], table: pd.DataFrame, known: Publication
     return "area_code", None, ""
 
 
-def _checks(table: pd.DataFrame) -> list[str]:
-    """Notes on mixed levels and on ranks that repeat or are not whole numbers from 1."""
-    from meam_mapping.geography.codes import level_of
-
-    notes = []
-    codes = pd.Series(table["area_code"].astype(str).unique())
-    levels = codes.map(level_of)
-    if levels.nunique() > 1:
-        parts = [
-            f"{n} {lv} (e.g. {', '.join(codes[levels == lv].head(3))})"
-            for lv, n in levels.value_counts().items()
-        ]
-        notes.append("The area column holds codes of several levels: " + "; ".join(parts) + ".")
-    ranks = table[table["kind"] == "rank"]
-    for (ind, period), rows in ranks.groupby(["indicator", "period"], sort=False):
-        values = rows["value"].dropna()
-        repeated = values[values.duplicated(keep=False)]
-        if len(repeated):
-            shown = ", ".join(f"{v:,.0f}" for v in sorted(repeated.unique())[:5])
-            notes.append(
-                f"{ind} ({period}): rank(s) {shown} are given to more than one area; "
-                "check the column is a rank."
-            )
-        bad = values[(values < 1) | (values != values.round())]
-        if len(bad):
-            notes.append(
-                f"{ind} ({period}): {len(bad)} value(s) are not whole numbers from 1, "
-                f"e.g. {bad.iloc[0]}; is it a score rather than a rank?"
-            )
-    return notes
-
-
 def inspect_table(
     path_or_buffer: str | os.PathLike[str] | IO[bytes] | bytes,
     *,
@@ -343,7 +312,10 @@ def inspect_table(
             )  # fmt: skip
         )
     join = None
-    notes = list(result.notes) + _checks(table)
+    codes = frame[column] if frame is not None and column in frame.columns else None
+    notes = list(result.notes) + table_checks(
+        table, codes=codes, stated_vintage=vintage, lookup=lookup
+    )
     if isinstance(boundary_codes, Mapping):
         by_level = {k: list(v) for k, v in boundary_codes.items()}
         boundary_codes = by_level.get(level, [c for v in by_level.values() for c in v])
@@ -367,7 +339,9 @@ def inspect_table(
     if lookup is not None and boundary_codes is not None and level == lookup.level:
         offer = bridge_offer(table["area_code"].unique(), lookup, boundary_codes=boundary_codes,
                              table_vintage=vintage, boundary_vintage=boundary_vintage)  # fmt: skip
-        if offer is not None and (offer.share_changed > 0 or offer.matched_after != offer.matched_before):
+        if offer is not None and (
+            offer.share_changed > 0 or offer.matched_after != offer.matched_before
+        ):
             bridge = {**asdict(offer), "sentence": offer.sentence(), "licence": lookup.licence}
             bridge = {k: list(v) if isinstance(v, tuple) else v for k, v in bridge.items()}
     return Inspection(
