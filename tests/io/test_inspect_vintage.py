@@ -62,3 +62,26 @@ def test_same_vintage_offers_nothing():
                           boundary_vintage="LSOA 2011", lookup=lookup)  # fmt: skip
     assert found.vintage_bridge is None
     assert not any("convert" in n.lower() for n in found.notes)
+
+
+def test_the_inspect_command_takes_the_lookup(tmp_path, capsys):
+    import geopandas as gpd
+    from shapely.geometry import box
+
+    from meam_mapping.cli import main
+
+    bounds = gpd.GeoDataFrame(
+        {"LSOA21CD": NEW, "LSOA21NM": NEW},
+        geometry=[box(530000 + i * 600, 180000, 530500 + i * 600, 180500) for i in range(len(NEW))],
+        crs=27700,
+    )
+    bounds.to_file(tmp_path / "lsoa21.geojson", driver="GeoJSON")
+    (tmp_path / "duty.csv").write_bytes(_table_2011())
+    args = ["inspect", "--data", tmp_path / "duty.csv", "--boundaries", tmp_path / "lsoa21.geojson",
+            "--lookup", DATA / "geography" / "lsoa11_lsoa21_lad22_lookup_extract.csv", "--format", "json"]  # fmt: skip
+    assert main([str(a) for a in args]) == 0
+    found = json.loads(capsys.readouterr().out)
+    assert found["vintage"] == "2011" and found["join"]["matched"] == 5
+    assert found["vintage_bridge"]["share_changed"] == 0.5
+    assert found["vintage_bridge"]["boundary_vintage"] == "2021"
+    assert any("LSOA 2021" in n and "50.0%" in n for n in found["notes"])
