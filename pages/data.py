@@ -228,9 +228,12 @@ if table_file is not None:
                     f"({', '.join(j['unmatched_table_first'][:5]) or 'none'}); "
                     f"{j['unmatched_boundaries']:,} areas without data."
                 )
+            warn = ("vintage", "areas are 20", "several levels", "more than one area", "leave out", "not whole")
             for note in found["notes"]:
-                if "vintage" in note.lower() or "areas are 20" in note:
-                    st.warning(note, icon=":material/history:")
+                if any(word in note for word in warn):
+                    st.warning(note, icon=":material/warning:")
+                else:
+                    st.caption(note)
             if found["vintage_bridge"] is not None:
                 st.info(found["vintage_bridge"]["sentence"], icon=":material/swap_horiz:")
     bridge = lookup is not None and key in seen and seen[key].vintage_bridge is not None

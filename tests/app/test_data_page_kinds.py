@@ -96,3 +96,49 @@ def test_deciles_offer_the_share_in_the_most_deprived_decile_and_say_why_not_the
     ids = set(at.session_state["dataset"].indicators["indicator"])
     assert {f"{decile}_share_most_deprived_msoa", f"{decile}_share_most_deprived_lad"} <= ids
     assert not any("population_weighted" in i for i in ids)
+
+
+def test_a_2011_table_on_2021_boundaries_is_converted_with_the_uploaded_lookup():
+    import geopandas as gpd
+    import pandas as pd
+    from shapely.geometry import box
+
+    from meam_mapping.dataset import Dataset
+    from meam_mapping.schema import INDICATOR_COLUMNS
+
+    new = ["E01000001", "E01000002", "E01000003", "E01000004", "E01000005",
+           "E01033770", "E01033771", "E01033780", "E01033790", "E01033791"]  # fmt: skip
+    old = ["E01000001", "E01000002", "E01000003", "E01000004", "E01000005",
+           "E01000010", "E01000020", "E01000021", "E01000030", "E01000031"]  # fmt: skip
+    areas = gpd.GeoDataFrame(
+        {"area_code": new, "area_name": new, "level": "lsoa"},
+        geometry=[box(530000 + i * 600, 180000, 530500 + i * 600, 180500) for i in range(10)],
+        crs="EPSG:27700",
+    )
+    areas.attrs["vintage"] = "LSOA 2021"
+    at = AppTest.from_file(APP, default_timeout=600)
+    at.session_state["dataset"] = Dataset(
+        areas={"lsoa": areas},
+        indicators=pd.DataFrame(columns=[*INDICATOR_COLUMNS, "indicator_name"]),
+        name="2021",
+    )
+    at.run()
+    at.switch_page("pages/data.py").run()
+    table = "LSOA code (2011),Households owed a duty\n" + "".join(
+        f"{c},{n}\n" for c, n in zip(old, [10, 20, 5, 8, 12, 30, 7, 9, 16, 4], strict=True)
+    )
+    lookup = (Path(__file__).resolve().parents[1] / "data" / "geography"
+              / "lsoa11_lsoa21_lad22_lookup_extract.csv").read_bytes()  # fmt: skip
+    at.file_uploader(key="table_upload").set_value(("duty.csv", table.encode(), "text/csv")).run()
+    assert any("LSOA 2021" in w.value and "50.0%" in w.value for w in at.warning)
+    at.file_uploader(key="lookup_upload").set_value(("lookup.csv", lookup, "text/csv")).run()
+    assert not at.exception, at.exception
+    assert any("50.0% of the table's areas in the ONS lookup changed" in i.value for i in at.info)
+    assert at.checkbox(key="convert_vintage").value
+    next(b for b in at.button if b.label == "Add this table").click().run()
+    assert not at.exception, at.exception
+    dataset = at.session_state["dataset"]
+    counts = dataset.indicators.set_index("area_code")["count"]
+    assert sorted(counts.index) == sorted(new) and counts["E01033780"] == 16
+    captions = " ".join(c.value for c in at.caption)
+    assert "Split: E01000010" in captions and "Open Government Licence" in captions
