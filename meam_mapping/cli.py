@@ -4,7 +4,7 @@ Commands (stable: scripts rely on them)::
 
     demo      --out WORKSPACE.gpkg
     workspace --boundaries B [--data D]... [--patterns P]... [--name N] --out W.gpkg
-    inspect   --data D [--boundaries B] [--sheet S] [--format text|json]
+    inspect   --data D [--boundaries B] [--sheet S] [--lookup L] [--format text|json]
     table     (--demo | --workspace W | --boundaries B --data D) --indicator ID
               [--level L] [--period P] [--format csv|json]
     analyse   (--demo | --workspace W | --boundaries B --data D [--patterns P])
@@ -124,6 +124,10 @@ def build_parser() -> argparse.ArgumentParser:
     inspect.add_argument("--boundaries", type=Path, help="boundary file, to report the join")
     inspect.add_argument("--layer", help="boundary layer to use when --boundaries holds several")
     inspect.add_argument("--sheet", help="sheet of an Excel --data workbook holding the table")
+    inspect.add_argument(
+        "--lookup", type=Path,
+        help="ONS LSOA 2011 to 2021 lookup (CSV): says what converting the table would change",
+    )  # fmt: skip
     inspect.add_argument("--format", default="text", choices=["text", "json"])
 
     table = sub.add_parser("table", help="print the published table behind a map")
@@ -326,8 +330,13 @@ def _inspect(args: argparse.Namespace) -> int:
 
         bounds = read_boundaries(args.boundaries, layer=args.layer)
         codes, vintage = bounds.areas["area_code"], bounds.vintage
+    lookup = None
+    if args.lookup is not None:
+        from meam_mapping.io.lookups import read_ons_lookup
+
+        lookup = read_ons_lookup(args.lookup)
     found = inspect_table(args.data, sheet=args.sheet, boundary_codes=codes,
-                          boundary_vintage=vintage)  # fmt: skip
+                          boundary_vintage=vintage, lookup=lookup)  # fmt: skip
     if args.format == "json":
         print(json.dumps(found.to_dict(), indent=2, default=_json_default))
     else:

@@ -223,7 +223,7 @@ def load_table_file(file: FileLike, **load_options: Any) -> LoadResult:
         The plain loader's message when nothing can read the file.
     """
     try:
-        return load_indicator_file(file, **load_options)
+        loaded = load_indicator_file(file, **load_options)
     except InputError as first:
         if load_options.get("layout", "auto") != "auto":
             raise
@@ -238,7 +238,11 @@ def load_table_file(file: FileLike, **load_options: Any) -> LoadResult:
         if known is None:
             raise first from None
         note = f"Read as {known.title} (a registered publication)."
-        return replace(loaded, notes=(*tuple(loaded.notes), note))
+        loaded = replace(loaded, notes=(*tuple(loaded.notes), note))
+    # Warnings, not failures: mixed levels or vintages, ranks with repeats or gaps.
+    from meam_mapping.io.table_checks import table_checks
+
+    return replace(loaded, notes=(*tuple(loaded.notes), *table_checks(loaded.table)))
 
 
 def build_dataset(

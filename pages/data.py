@@ -7,7 +7,11 @@ import streamlit as st
 from meam_mapping.disclosure import suppress_indicators
 from meam_mapping.errors import EstimationError, InputError
 from meam_mapping.geography.boundaries import read_boundaries
+from meam_mapping.geography.ordinal_summaries import offer_for_ordinal, with_ordinal_summaries
+from meam_mapping.geography.vintage_bridge import bridge_loaded
+from meam_mapping.indicators.kinds import KINDS, ORDINAL_KINDS, POLARITIES, with_kinds
 from meam_mapping.io.inspect import inspect_table
+from meam_mapping.io.lookups import read_ons_lookup
 from meam_mapping.loading import (
     add_indicators,
     dataset_from_boundaries,
@@ -70,6 +74,56 @@ if not catalogue.empty:
         hide_index=True,
         width="stretch",
     )
+if not catalogue.empty:
+    with st.expander("Correct an indicator's kind or which end is worse", expanded=False):
+        st.caption(
+            "Kinds and polarity were worked out from the headings. They decide how an indicator is mapped "
+            "(ranks, deciles and quintiles as ordered groups), whether it can be added up to larger areas "
+            "(only counts, rates and proportions), which way round it counts in the composite index and "
+            "whether 'higher' is 'worse' against the benchmark."
+        )
+        k1, k2, k3 = st.columns([2, 1, 1])
+        names = dict(zip(catalogue["indicator"], catalogue["indicator_name"], strict=True))
+        chosen = k1.selectbox("Indicator", list(names), format_func=names.get, key="kind_indicator")
+        row = catalogue.set_index("indicator").loc[chosen]
+        new_kind = k2.selectbox(
+            "Kind", KINDS, index=KINDS.index(row["kind"]) if row["kind"] in KINDS else 0,
+            key=f"kind_of_{chosen}",
+        )  # fmt: skip
+        new_polarity = k3.selectbox(
+            "Polarity", POLARITIES, format_func=lambda p: p.replace("_", " "),
+            index=POLARITIES.index(row["polarity"]) if row["polarity"] in POLARITIES else 2,
+            key=f"polarity_of_{chosen}",
+        )  # fmt: skip
+        if st.button("Apply", key="apply_kind"):
+            try:
+                set_dataset(with_kinds(dataset, {chosen: {"kind": new_kind, "polarity": new_polarity}}))
+            except InputError as err:
+                show_problem(err)
+            else:
+                st.rerun()
+ordinal = catalogue[catalogue["kind"].isin(ORDINAL_KINDS)] if not catalogue.empty else catalogue
+if not ordinal.empty and len(dataset.levels) > 1:
+    with st.expander("Ranks, deciles and quintiles for larger areas", expanded=False):
+        ordinal_names = dict(zip(ordinal["indicator"], ordinal["indicator_name"], strict=True))
+        pick = st.selectbox(
+            "Indicator", list(ordinal_names), format_func=ordinal_names.get, key="ordinal_indicator"
+        )
+        offer = offer_for_ordinal(dataset.indicators, pick)
+        st.caption(offer.reason)
+        if offer.average_score:
+            st.markdown(f"- Population-weighted average of **{offer.score}**, weighted by **{offer.population}**")
+        if offer.share:
+            st.markdown(f"- Share of small areas in the most deprived {offer.kind}")
+        for missing in offer.missing:
+            st.caption(f"Not offered until you load or set {missing}.")
+        if offer.anything and st.button("Add these summaries for larger areas", key="add_ordinal_summaries"):
+            try:
+                set_dataset(with_ordinal_summaries(dataset, pick))
+            except InputError as err:
+                show_problem(err)
+            else:
+                st.rerun()
 with st.expander("Sources and licences", expanded=False):
     st.table([{k.capitalize(): v for k, v in s.items()} for s in dataset.sources])
 if dataset.name != demo_dataset().name and st.button(
@@ -128,15 +182,32 @@ if table_file is not None:
     source = o3.text_input(
         "Source (if the table has none)", placeholder="e.g. Council housing options team"
     )
+    lookup_file = st.file_uploader(
+        "ONS LSOA 2011 to 2021 lookup (optional)", type=["csv"], key="lookup_upload",
+        help="Only needed when the table and the boundaries use different LSOA vintages (2011 and 2021): "
+        "'LSOA (2011) to LSOA (2021) to Local Authority District (2022) Lookup' from the ONS Open "
+        "Geography Portal, as CSV (Open Government Licence).",
+    )  # fmt: skip
+    lookup = None
+    if lookup_file is not None:
+        try:
+            lookup = read_ons_lookup(lookup_file.getvalue(), name=lookup_file.name)
+        except InputError as err:
+            show_problem(err)
+    boundary_vintage = next(
+        (dataset.areas[lv].attrs.get("vintage") for lv in dataset.levels if dataset.areas[lv].attrs.get("vintage")),
+        None,
+    )
     with st.expander("What was understood", expanded=True):
         seen = st.session_state.setdefault("_inspected", {})
-        key = (table_file.file_id, sheet)
+        key = (table_file.file_id, sheet, lookup_file.file_id if lookup is not None else None)
         try:
             if key not in seen:
                 seen.clear()
                 seen[key] = inspect_table(
                     table_file.getvalue(), name=table_file.name, sheet=sheet,
                     boundary_codes={lv: dataset.areas[lv]["area_code"] for lv in dataset.levels},
+                    boundary_vintage=boundary_vintage, lookup=lookup,
                 )  # fmt: skip
             found = seen[key].to_dict()
         except (InputError, EstimationError) as err:
@@ -157,6 +228,20 @@ if table_file is not None:
                     f"({', '.join(j['unmatched_table_first'][:5]) or 'none'}); "
                     f"{j['unmatched_boundaries']:,} areas without data."
                 )
+            warn = ("vintage", "areas are 20", "several levels", "more than one area", "leave out", "not whole")
+            for note in found["notes"]:
+                if any(word in note for word in warn):
+                    st.warning(note, icon=":material/warning:")
+                else:
+                    st.caption(note)
+            if found["vintage_bridge"] is not None:
+                st.info(found["vintage_bridge"]["sentence"], icon=":material/swap_horiz:")
+    bridge = lookup is not None and key in seen and seen[key].vintage_bridge is not None
+    convert = bridge and st.checkbox(
+        "Convert the table with the ONS lookup before adding it", value=True, key="convert_vintage",
+        help="Counts are added up where areas merged and shared out where they split; rates are worked "
+        "out again from the converted counts, never averaged. Split and merged areas are listed in the join report.",
+    )  # fmt: skip
     if st.button("Add this table", type="primary"):
         try:
             loaded = load_table_file(
@@ -168,6 +253,8 @@ if table_file is not None:
                 source=source or None,
                 decimal=decimal_marks[decimal],
             )
+            if convert:
+                loaded = bridge_loaded(loaded, lookup)
             added = add_indicators(dataset, loaded, file=table_file.name)
         except (InputError, EstimationError) as err:
             show_problem(err)

@@ -45,7 +45,7 @@ from __future__ import annotations
 
 import math
 import warnings
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Literal
 
 import numpy as np
@@ -222,6 +222,23 @@ def _validate_rates(rates: pd.DataFrame, name: str = "domain rates") -> pd.DataF
     return result
 
 
+def _reversed(given: Sequence[str] | None, rates: pd.DataFrame, columns: list[str]) -> list[str]:
+    """Domains to turn round: those named, else those ``rates.attrs`` says are lower-is-worse."""
+    if given is None:
+        polarity = rates.attrs.get("polarity", {}) if hasattr(rates, "attrs") else {}
+        return [c for c in columns if polarity.get(c) == "lower_is_worse"]
+    named = [given] if isinstance(given, str) else [str(c) for c in given]
+    unknown = [c for c in named if c not in columns]
+    if unknown:
+        raise InputError(
+            "lower_is_worse names domains that are not in the rates: "
+            + ", ".join(map(repr, unknown)),
+            column="lower_is_worse",
+            expected="names from " + ", ".join(columns),
+        )
+    return [c for c in columns if c in named]
+
+
 def _weights(weights: Mapping[str, float] | None, columns: list[str]) -> np.ndarray:
     """Normalised weights in column order; unnamed columns keep weight 1."""
     if weights is None:
@@ -265,6 +282,13 @@ class CompositeIndex:
         Seed for the draws.
     missing : {'exclude', 'impute'}, default 'exclude'
         Missing-value policy (module notes).
+    lower_is_worse : sequence of str, optional
+        Domains where a *lower* rate means more need (e.g. successful
+        completions of treatment): they are turned round before
+        standardising, so a higher score still means more concentration.
+        By default taken from ``rates.attrs["polarity"]`` (set by
+        :func:`~meam_mapping.indicators.rates.domain_rates` from the
+        indicators' ``polarity``); none when absent.
 
     Attributes
     ----------
@@ -284,6 +308,8 @@ class CompositeIndex:
         ``area_code, reason`` for areas left out.
     constant_ : list of str
         Domains with the same rate everywhere (they contribute 0).
+    reversed_ : list of str
+        Domains turned round because a lower rate is worse.
 
     Notes
     -----
@@ -314,12 +340,14 @@ class CompositeIndex:
         n_simulations: int = 200,
         random_state: int = 0,
         missing: MissingPolicy = "exclude",
+        lower_is_worse: Sequence[str] | None = None,
     ) -> None:
         self.method = method
         self.weights = weights
         self.n_simulations = n_simulations
         self.random_state = random_state
         self.missing = missing
+        self.lower_is_worse = lower_is_worse
 
     def fit(self, rates: pd.DataFrame, y: None = None) -> CompositeIndex:
         """Standardise, combine and rank the areas in ``rates``.
@@ -353,6 +381,8 @@ class CompositeIndex:
         frame = _validate_rates(rates)
         columns, pairs = _rate_columns(frame)
         weights = _weights(self.weights, columns)
+        self.reversed_ = _reversed(self.lower_is_worse, rates, columns)
+        sign = np.array([-1.0 if c in self.reversed_ else 1.0 for c in columns])
         values = frame[columns].to_numpy(dtype=float, copy=True)
         missing = np.isnan(values)
         drop = missing.any(axis=1) if self.missing == "exclude" else missing.all(axis=1)
@@ -386,14 +416,15 @@ class CompositeIndex:
             if col in self.constant_:
                 continue
             seen = ~missing[:, j]
-            standard[seen, j] = standardiser(values[seen, j])
+            standard[seen, j] = standardiser(sign[j] * values[seen, j])
             standard[~seen, j] = standard[seen, j].mean()
-            top = rankdata(-values[seen, j], method="min") <= math.ceil(0.2 * seen.sum())
+            worst = rankdata(-sign[j] * values[seen, j], method="min")
+            top = worst <= math.ceil(0.2 * seen.sum())
             co_occurrence[np.flatnonzero(seen)[top]] += 1
         self.standardised_ = pd.DataFrame(standard, index=kept.index, columns=columns)
         self._imputed = missing.any(axis=1)
         self._co_occurrence = co_occurrence
-        self._draw_inputs = (kept, columns, pairs, missing, standardiser)
+        self._draw_inputs = (kept, columns, pairs, missing, standardiser, sign)
         self.weights_ = dict(zip(columns, weights.tolist(), strict=True))
         self.scores_ = self._scores(weights, with_ranges=True)
         return self
@@ -456,7 +487,7 @@ class CompositeIndex:
         return out.sort_values(["rank", "area_code"], kind="stable").reset_index(drop=True)
 
     def _simulated_ranks(self, weights: np.ndarray) -> np.ndarray | None:
-        kept, columns, pairs, missing, standardiser = self._draw_inputs
+        kept, columns, pairs, missing, standardiser, sign = self._draw_inputs
         active = [c for c in pairs if c not in self.constant_]
         if self.n_simulations <= 0 or not active:
             return None
@@ -474,7 +505,7 @@ class CompositeIndex:
             lo, hi = (kept[c].to_numpy(dtype=float)[seen] for c in pairs[col])
             draws = _draw_rates(x, lo, hi, rng, n_sims)
             block = np.empty((n_sims, n))
-            block[:, seen] = standardiser(draws, exact_ties=False)
+            block[:, seen] = standardiser(sign[j] * draws, exact_ties=False)
             block[:, ~seen] = block[:, seen].mean(axis=1, keepdims=True)
             total += weights[j] * block
         order = np.argsort(-total.astype(np.float32), axis=1)
@@ -507,6 +538,7 @@ def composite_index(
     n_simulations: int = 200,
     random_state: int = 0,
     missing: MissingPolicy = "exclude",
+    lower_is_worse: Sequence[str] | None = None,
 ) -> pd.DataFrame:
     """Score and rank areas in one call (see :class:`CompositeIndex`).
 
@@ -514,7 +546,7 @@ def composite_index(
     ----------
     rates : DataFrame
         Wide per-area domain rates, e.g. from :func:`domain_rates`.
-    method, weights, n_simulations, random_state, missing
+    method, weights, n_simulations, random_state, missing, lower_is_worse
         As for :class:`CompositeIndex`.
 
     Returns
@@ -529,6 +561,7 @@ def composite_index(
             n_simulations=n_simulations,
             random_state=random_state,
             missing=missing,
+            lower_is_worse=lower_is_worse,
         )
         .fit(rates)
         .scores_

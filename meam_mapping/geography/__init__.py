@@ -22,22 +22,44 @@ if TYPE_CHECKING:
         validate_codes,
     )
     from meam_mapping.geography.join import JoinReport, JoinResult, join_indicators
+    from meam_mapping.geography.ordinal_summaries import (
+        OrdinalOffer,
+        offer_for_ordinal,
+        summarise_ordinal,
+        with_ordinal_summaries,
+    )
+    from meam_mapping.geography.vintage_bridge import (
+        BridgeOffer,
+        OnsLookup,
+        bridge_offer,
+        bridge_table,
+        ons_lookup,
+    )
 
 __all__ = [
     "AggregationResult",
     "BoundaryResult",
+    "BridgeOffer",
     "JoinReport",
     "JoinResult",
+    "OnsLookup",
+    "OrdinalOffer",
     "aggregate_indicators",
     "assign_to_parents",
+    "bridge_offer",
+    "bridge_table",
     "describe_codes",
     "detect_level",
     "detect_vintage",
     "dissolve_areas",
     "join_indicators",
+    "offer_for_ordinal",
+    "ons_lookup",
     "read_boundaries",
     "retired_districts",
+    "summarise_ordinal",
     "validate_codes",
+    "with_ordinal_summaries",
 ]
 
 # Imported on first use (PEP 562), so a command pays only for what it uses.
@@ -59,5 +81,12 @@ attach(
             "validate_codes",
         ],
         "join": ["JoinReport", "JoinResult", "join_indicators"],
+        "ordinal_summaries": [
+            "OrdinalOffer",
+            "offer_for_ordinal",
+            "summarise_ordinal",
+            "with_ordinal_summaries",
+        ],
+        "vintage_bridge": ["BridgeOffer", "OnsLookup", "bridge_offer", "bridge_table", "ons_lookup"],
     },
 )

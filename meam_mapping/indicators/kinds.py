@@ -39,9 +39,12 @@ Inference rules, first match wins
 
 from __future__ import annotations
 
+import dataclasses
 import re
-from typing import Literal
+from collections.abc import Mapping
+from typing import Any, Literal
 
+import numpy as np
 import pandas as pd
 
 from meam_mapping.errors import InputError
@@ -56,11 +59,13 @@ __all__ = [
     "SUMMABLE_KINDS",
     "Kind",
     "Polarity",
+    "apply_kinds",
     "check_kind",
     "check_polarity",
     "default_kind",
     "infer_kind",
     "is_summable",
+    "with_kinds",
 ]
 
 Kind = Literal["count", "rate", "proportion", "score", "rank", "decile", "quintile", "category"]
@@ -115,6 +120,7 @@ SIDE_WORDS: dict[str, tuple[str, str]] = {
     "higher_is_worse": ("Worse", "Better"),
     "lower_is_worse": ("Better", "Worse"),
 }
+
 
 def _text(heading: object) -> str:
     return re.sub(r"\s+", " ", str(heading).replace("_", " ").strip().lower())
@@ -260,3 +266,177 @@ def is_summable(rows: pd.DataFrame) -> bool:
         return True
     kinds = rows["kind"].dropna().astype(str)
     return bool(kinds[kinds != ""].isin(SUMMABLE_KINDS).all())
+
+
+#: Number of ordered groups of the group kinds.
+_GROUP_SIZES = {"decile": 10, "quintile": 5}
+
+
+def _changes_frame(changes: Mapping[str, Mapping[str, Any]] | pd.DataFrame) -> pd.DataFrame:
+    """``{indicator: {"kind": ..., "polarity": ...}}`` or a frame -> a frame indexed by indicator."""
+    if isinstance(changes, pd.DataFrame):
+        frame = changes.copy()
+        if "indicator" in frame.columns:
+            frame = frame.set_index("indicator")
+    elif isinstance(changes, Mapping):
+        frame = pd.DataFrame.from_dict(
+            {str(k): dict(v) for k, v in changes.items()}, orient="index"
+        )
+    else:
+        raise InputError(
+            f"the kinds to apply are a {type(changes).__name__}",
+            expected="a mapping {indicator: {'kind': ..., 'polarity': ...}} or a table with "
+            "columns indicator, kind, polarity",
+        )
+    extra = [c for c in frame.columns if c not in ("kind", "polarity", "indicator_name")]
+    if extra:
+        raise InputError(
+            "only kind and polarity can be changed here, not " + ", ".join(map(str, extra)),
+            column=[str(c) for c in extra],
+            expected="kind and/or polarity",
+        )
+    frame.index = frame.index.astype(str)
+    return frame.drop(columns=[c for c in ("indicator_name",) if c in frame.columns])
+
+
+def _check_values_fit(rows: pd.DataFrame, indicator: str, kind: str) -> None:
+    """Refuse a kind the indicator's values cannot have (deciles outside 1 to 10...)."""
+    if kind not in ORDINAL_KINDS:
+        return
+    values = pd.to_numeric(rows["value"], errors="coerce") if "value" in rows else None
+    if values is None or values.notna().sum() == 0:
+        raise InputError(
+            f"indicator {indicator!r} has no values, so it cannot be a {kind}",
+            column="kind",
+            expected=f"a {kind} column of whole numbers",
+            fix="Choose count, rate or proportion for an indicator given as counts",
+        )
+    known = values.dropna().to_numpy(dtype=float)
+    top = _GROUP_SIZES.get(kind)
+    bad = (known != np.round(known)) | (known < 1) | (known > (top if top else np.inf))
+    if bad.any():
+        allowed = f"whole numbers 1 to {top}" if top else "whole numbers 1 or more"
+        shown = ", ".join(f"{v:g}" for v in pd.unique(known[bad])[:5])
+        raise InputError(
+            f"indicator {indicator!r} has {int(bad.sum())} value(s) that cannot be {kind}s "
+            f"(e.g. {shown})",
+            column="kind",
+            expected=allowed,
+            fix="Choose score or another kind that fits these values",
+        )
+
+
+def apply_kinds(
+    indicators: pd.DataFrame, changes: Mapping[str, Mapping[str, Any]] | pd.DataFrame
+) -> pd.DataFrame:
+    """Set the kind and/or polarity of named indicators in a tidy indicator table.
+
+    This is how a person corrects what was inferred at load (the Data page's
+    editor): the new values are checked, then written to every row of the
+    indicator, so maps (ordered classes for ranks, deciles and quintiles),
+    aggregation (which kinds may be summed), the composite index (which end is
+    worse) and benchmark colours all follow them.
+
+    Parameters
+    ----------
+    indicators : pandas.DataFrame
+        Tidy indicator table with ``indicator``, ``kind`` and ``polarity``.
+    changes : mapping or pandas.DataFrame
+        ``{indicator: {"kind": ..., "polarity": ...}}`` (either key may be
+        left out), or a table with columns ``indicator``, ``kind``,
+        ``polarity`` (one row per indicator, as the Data page's editor gives).
+        Values are written as in :data:`KINDS` / :data:`POLARITIES`; spacing
+        and capitals are forgiven ("Lower is worse").
+
+    Returns
+    -------
+    pandas.DataFrame
+        A copy with the changed rows; the input is not modified.
+
+    Raises
+    ------
+    InputError
+        For an indicator that is not in the table, a kind or polarity not in
+        the allowed set, or a kind the values cannot have (a decile outside 1
+        to 10, a rank that is not a whole number of 1 or more).
+
+    Examples
+    --------
+    >>> table = pd.DataFrame({"indicator": ["imd", "imd"], "value": [1.0, 10.0],
+    ...                       "kind": ["score", "score"], "polarity": ["neutral"] * 2})
+    >>> out = apply_kinds(table, {"imd": {"kind": "Decile", "polarity": "lower is worse"}})
+    >>> out[["kind", "polarity"]].iloc[0].tolist()
+    ['decile', 'lower_is_worse']
+    """
+    frame = _changes_frame(changes)
+    ids = indicators["indicator"].astype(str)
+    known = set(ids.unique())
+    unknown = [i for i in frame.index if i not in known]
+    if unknown:
+        raise InputError(
+            "there is no indicator " + ", ".join(repr(i) for i in unknown[:5]),
+            column="indicator",
+            expected="one of " + ", ".join(sorted(known)[:20]),
+            fix="Choose an indicator from the list of loaded indicators",
+        )
+    out = indicators.copy()
+    for column, check in (("kind", check_kind), ("polarity", check_polarity)):
+        if column not in frame.columns:
+            continue
+        given = frame[column].astype("object").where(frame[column].notna(), "")
+        norm = given.astype(str).str.strip().str.lower().str.replace(r"[\s-]+", "_", regex=True)
+        allowed = KINDS if column == "kind" else POLARITIES
+        bad = (norm != "") & ~norm.isin(allowed)
+        if bad.any():
+            raise InputError(
+                f"unknown {column} " + ", ".join(f"{v!r} (for {i})" for i, v in given[bad].items()),
+                column=column,
+                expected="one of " + ", ".join(allowed),
+                fix=f"Choose a {column} from the list",
+            )
+        normal = check(given.rename(column))
+        if column not in out.columns:
+            out[column] = ""
+        for indicator, value in normal[normal != ""].items():  # blank: leave as it is
+            rows = ids == indicator
+            if column == "kind":
+                _check_values_fit(out.loc[rows], indicator, value)
+            out.loc[rows, column] = value
+    return out
+
+
+def with_kinds(dataset: Any, changes: Mapping[str, Mapping[str, Any]] | pd.DataFrame) -> Any:
+    """A copy of a :class:`~meam_mapping.dataset.Dataset` with indicators' kinds/polarity changed.
+
+    Parameters
+    ----------
+    dataset : Dataset
+        The data loaded now.
+    changes : mapping or pandas.DataFrame
+        As for :func:`apply_kinds`.
+
+    Returns
+    -------
+    Dataset
+        A new dataset (datasets are immutable); its notes say what changed,
+        and a workspace saved from it keeps the new kinds.
+
+    Raises
+    ------
+    InputError
+        As for :func:`apply_kinds`.
+    """
+    table = dataset.indicators
+    before = table.groupby("indicator", sort=False)[["kind", "polarity"]].first()
+    after_table = apply_kinds(table, changes)
+    after = after_table.groupby("indicator", sort=False)[["kind", "polarity"]].first()
+    notes = list(dataset.notes)
+    for indicator in after.index:
+        old, new = before.loc[indicator], after.loc[indicator]
+        if tuple(old) != tuple(new):
+            notes.append(
+                f"Indicator {indicator}: kind and polarity set by hand to {new['kind']}, "
+                f"{new['polarity'].replace('_', ' ')} (were {old['kind']}, "
+                f"{old['polarity'].replace('_', ' ')})."
+            )
+    return dataclasses.replace(dataset, indicators=after_table, notes=notes)

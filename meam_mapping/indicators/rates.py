@@ -79,7 +79,9 @@ def domain_rates(
         Index ``area_code``; one column per rate (count / denominator, summed
         over every row of the area and indicator, so periods are pooled). NaN
         where any contributing count is suppressed or missing, or the
-        denominator is missing or zero: unknown, never zero.
+        denominator is missing or zero: unknown, never zero. When the table
+        has a ``polarity`` column, ``attrs["polarity"]`` maps each rate
+        column to its indicator's polarity.
     """
     name = "indicator table"
     if not isinstance(indicators, pd.DataFrame):
@@ -144,7 +146,15 @@ def domain_rates(
         )
         out = out.reindex(pd.Index(codes.astype(str).unique()))
     out.index.name = "area_code"
-    return out.astype(float)
+    out = out.astype(float)
+    if "polarity" in table.columns:
+        # Which end is worse for each column, so the composite index can turn
+        # a lower-is-worse rate round (CompositeIndex reads it from attrs).
+        first = table.groupby(table["indicator"].astype(str), sort=False)["polarity"].first()
+        out.attrs["polarity"] = {
+            column: str(first.get(indicator, "neutral")) for column, indicator in choice.items()
+        }
+    return out
 
 
 def _choose_indicators(

@@ -28,6 +28,7 @@ import pandas as pd
 from meam_mapping.geography.codes import ENTITY_PREFIXES, GSS_PATTERN
 
 __all__ = [
+    "FIRST_2021",
     "AreaColumn",
     "find_area_column",
     "vintage_from_codes",
@@ -45,7 +46,9 @@ SAMPLE = 500
 #: E01033768 / W01001958 (LSOA) and E02006934 / W02000423 (MSOA); codes above
 #: are 2021 areas (code ranges as used by ONS survey tooling in the code index,
 #: read_file id 25451143568; "codes above E01033768" for 2021 LSOAs, id 41258061697).
-_FIRST_2021 = {"E01": 33769, "W01": 1959, "E02": 6935, "W02": 424}
+#: First LSOA/MSOA code numbers that exist only since 2021, by prefix.
+FIRST_2021 = {"E01": 33769, "W01": 1959, "E02": 6935, "W02": 424}
+_FIRST_2021 = FIRST_2021
 
 _HEADING_YEAR = re.compile(r"\((?:19|20)(\d\d)\)|\b(?:19|20)(\d\d)\b")
 _HEADING_CD = re.compile(r"(?:lsoa|msoa|oa|lad|ltla|utla|ctyua|wd|rgn|cty|cauth)(\d\d)(?:cd|nm)\b")

@@ -24,11 +24,13 @@ import pandas as pd
 
 from meam_mapping.errors import InputError
 from meam_mapping.geography.codes import detect_level
+from meam_mapping.geography.vintage_bridge import OnsLookup, bridge_offer
 from meam_mapping.indicators.periods import sort_periods
 from meam_mapping.io.area_column import find_area_column
 from meam_mapping.io.indicators import LoadResult, to_indicator_table
 from meam_mapping.io.layouts import match_columns
 from meam_mapping.io.read import _read_bytes, read_table, source_name
+from meam_mapping.io.table_checks import table_checks
 from meam_mapping.publications import Publication, publications, recognise
 
 __all__ = ["IndicatorSummary", "Inspection", "JoinSummary", "inspect_table", "load_known"]
@@ -100,6 +102,10 @@ class Inspection:
         With boundaries only.
     notes : tuple of str
         The loader's notes.
+    vintage_bridge : dict or None
+        With boundaries of another vintage and an ONS lookup: what converting
+        would change (:class:`~meam_mapping.geography.vintage_bridge.BridgeOffer`
+        as a dict, with its ``sentence``).
     """
 
     file: str
@@ -117,6 +123,7 @@ class Inspection:
     vintage_from: str = ""
     join: JoinSummary | None = None
     notes: tuple[str, ...] = field(default_factory=tuple)
+    vintage_bridge: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON types; keys as in DESIGN.md (``layout``, ``area_column``, ``level``, ...)."""
@@ -157,6 +164,8 @@ class Inspection:
                 lines.append("  not in the boundaries: " + ", ".join(j.unmatched_table_first))
             if j.unmatched_boundaries_first:
                 lines.append("  without data: " + ", ".join(j.unmatched_boundaries_first))
+        if self.vintage_bridge is not None:
+            lines.append("Vintage: " + str(self.vintage_bridge["sentence"]))
         lines += [f"Note: {n}" for n in self.notes]
         return "\n".join(lines)
 
@@ -236,38 +245,6 @@ def _area_column(raw_columns: list[str], table: pd.DataFrame, known: Publication
     return "area_code", None, ""
 
 
-def _checks(table: pd.DataFrame) -> list[str]:
-    """Notes on mixed levels and on ranks that repeat or are not whole numbers from 1."""
-    from meam_mapping.geography.codes import level_of
-
-    notes = []
-    codes = pd.Series(table["area_code"].astype(str).unique())
-    levels = codes.map(level_of)
-    if levels.nunique() > 1:
-        parts = [
-            f"{n} {lv} (e.g. {', '.join(codes[levels == lv].head(3))})"
-            for lv, n in levels.value_counts().items()
-        ]
-        notes.append("The area column holds codes of several levels: " + "; ".join(parts) + ".")
-    ranks = table[table["kind"] == "rank"]
-    for (ind, period), rows in ranks.groupby(["indicator", "period"], sort=False):
-        values = rows["value"].dropna()
-        repeated = values[values.duplicated(keep=False)]
-        if len(repeated):
-            shown = ", ".join(f"{v:,.0f}" for v in sorted(repeated.unique())[:5])
-            notes.append(
-                f"{ind} ({period}): rank(s) {shown} are given to more than one area; "
-                "check the column is a rank."
-            )
-        bad = values[(values < 1) | (values != values.round())]
-        if len(bad):
-            notes.append(
-                f"{ind} ({period}): {len(bad)} value(s) are not whole numbers from 1, "
-                f"e.g. {bad.iloc[0]}; is it a score rather than a rank?"
-            )
-    return notes
-
-
 def inspect_table(
     path_or_buffer: str | os.PathLike[str] | IO[bytes] | bytes,
     *,
@@ -275,6 +252,7 @@ def inspect_table(
     sheet: str | int | None = None,
     boundary_codes: Iterable[object] | Mapping[str, Iterable[object]] | None = None,
     boundary_vintage: str | None = None,
+    lookup: OnsLookup | None = None,
 ) -> Inspection:
     """Read a file and say what was understood of it.
 
@@ -293,6 +271,10 @@ def inspect_table(
     boundary_vintage : str, optional
         The boundaries' vintage as read from their fields (e.g. ``"LSOA 2021"``);
         a table of another vintage gets a note.
+    lookup : OnsLookup, optional
+        The ONS 2011-2021 lookup (:func:`~meam_mapping.geography.vintage_bridge.ons_lookup`):
+        with boundary codes of the other vintage, ``vintage_bridge`` says how
+        many of the table's areas changed and how many more would match.
 
     Returns
     -------
@@ -330,18 +312,38 @@ def inspect_table(
             )  # fmt: skip
         )
     join = None
-    notes = list(result.notes) + _checks(table)
+    codes = frame[column] if frame is not None and column in frame.columns else None
+    notes = list(result.notes) + table_checks(
+        table, codes=codes, stated_vintage=vintage, lookup=lookup
+    )
     if isinstance(boundary_codes, Mapping):
         by_level = {k: list(v) for k, v in boundary_codes.items()}
         boundary_codes = by_level.get(level, [c for v in by_level.values() for c in v])
     if boundary_codes is not None:
         join = JoinSummary.of(table["area_code"].unique(), boundary_codes)
-    if boundary_vintage and vintage and vintage not in str(boundary_vintage):
+    other_vintage = bool(boundary_vintage and vintage and vintage not in str(boundary_vintage))
+    if other_vintage and join is not None:
+        share = join.unmatched_table / max(join.matched + join.unmatched_table, 1)
         notes.append(
             f"The table's areas are {vintage} areas but the boundaries are {boundary_vintage}: "
-            "convert the table with the ONS best-fit lookup "
-            "(meam_mapping.geography.vintage.convert_vintage), or use boundaries of the same year."
+            f"{share:.1%} of the table's area codes are not in the boundaries. Convert the table "
+            "with the ONS LSOA 2011-2021 lookup (the Data page, or "
+            "meam_mapping.geography.vintage_bridge.bridge_table), or use boundaries of the same year."
         )
+    elif other_vintage:
+        notes.append(
+            f"The table's areas are {vintage} areas but the boundaries are {boundary_vintage}: "
+            "convert the table with the ONS LSOA 2011-2021 lookup, or use boundaries of the same year."
+        )
+    bridge = None
+    if lookup is not None and boundary_codes is not None and level == lookup.level:
+        offer = bridge_offer(table["area_code"].unique(), lookup, boundary_codes=boundary_codes,
+                             table_vintage=vintage, boundary_vintage=boundary_vintage)  # fmt: skip
+        if offer is not None and (
+            offer.share_changed > 0 or offer.matched_after != offer.matched_before
+        ):
+            bridge = {**asdict(offer), "sentence": offer.sentence(), "licence": lookup.licence}
+            bridge = {k: list(v) if isinstance(v, tuple) else v for k, v in bridge.items()}
     return Inspection(
         file=file, layout=result.layout, area_column=column, level=level, vintage=vintage,
         rows=len(table), indicators=tuple(indicators),
@@ -349,5 +351,5 @@ def inspect_table(
         publication_title=known.title if known else "",
         licence=known.licence if known else "", source_url=known.source_url if known else "",
         headings_checked=known.headings_checked if known else None,
-        vintage_from=vintage_from, join=join, notes=tuple(notes),
+        vintage_from=vintage_from, join=join, notes=tuple(notes), vintage_bridge=bridge,
     )  # fmt: skip

@@ -88,11 +88,22 @@ def map_slice(
     level = level or native
     if level not in set(table["level"]):
         available = [lvl for lvl in LEVELS if lvl in set(table["level"])]
+        fix = (
+            "Choose one of those levels: data at a coarse level (e.g. districts) cannot be split "
+            "into smaller areas, and figures without counts (scores, ranks, deciles) cannot be added up"
+        )
+        kind = str(table["kind"].iloc[0]) if "kind" in table and len(table) else ""
+        if kind in ("rank", "decile", "quintile"):
+            from meam_mapping.geography.ordinal_summaries import why_not_summed
+
+            fix = (
+                why_not_summed(kind) + " The Data page adds these for larger areas "
+                "('Ranks, deciles and quintiles for larger areas')"
+            )
         raise InputError(
             f"indicator {indicator!r} cannot be shown at level {level!r}",
             expected="one of " + ", ".join(available),
-            fix="Choose one of those levels: data at a coarse level (e.g. districts) cannot be split "
-            "into smaller areas, and figures without counts (scores, ranks, deciles) cannot be added up",
+            fix=fix,
         )
     if table["count"].notna().any() or table["suppressed"].any():
         group = group_of(dataset, indicator)
