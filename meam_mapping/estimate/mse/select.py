@@ -111,7 +111,9 @@ def search_models(
       more than :data:`NEAR_EQUAL` above the best value so far, no unfitted
       model could be chosen or be a near-equal rival; or
     * **the criterion stopped improving** (forward rule): no model of this
-      size beat the best smaller model.
+      size beat the best smaller model, or even came within
+      :data:`NEAR_EQUAL` of it (so near-equal rivals one size up, which the
+      instability warning reports, are still found).
 
     The first rule never changes the choice. The second can, when two
     interactions only help together; then the chosen model's criterion is
@@ -182,12 +184,12 @@ def _pruned(
             fits.append(fit)
             if not fit.diverged:
                 size_best = min(size_best, score(fit))
-        improved = size_best < best
+        rivals = size_best < best + NEAR_EQUAL
         best = min(best, size_best)
         next_params = full.n_params - len(terms) + r + 1
         if exact and -2 * full.loglik + per_param * next_params > best + NEAR_EQUAL:
             break
-        if r > 0 and not improved and np.isfinite(best):
+        if r > 0 and not rivals and np.isfinite(best):
             break
     fits.append(full)
     return fits
