@@ -50,7 +50,9 @@ import pandas as pd
 from matplotlib.figure import Figure
 from sklearn.cluster import AgglomerativeClustering, KMeans
 from sklearn.metrics import adjusted_rand_score, silhouette_score
+from sklearn.metrics.pairwise import euclidean_distances
 from sklearn.mixture import GaussianMixture
+from threadpoolctl import threadpool_limits
 
 from meam_mapping.concentrate.index import _rate_columns, _validate_rates
 from meam_mapping.errors import InputError
@@ -76,33 +78,59 @@ UNSTABLE = 0.6
 NO_TYPES = "No clear types: the areas do not fall into distinct groups"
 
 
-def _kmeans(x: np.ndarray, k: int, seed: int) -> tuple[np.ndarray, float]:
+def _kmeans(x: np.ndarray, k: int, seed: int, *, score: bool = True) -> tuple[np.ndarray, float]:
     labels = KMeans(n_clusters=k, n_init=10, random_state=seed).fit_predict(x)
-    return labels, _silhouette(x, labels, seed)
+    return labels, _silhouette(x, labels, seed) if score else float("nan")
 
 
-def _gmm(x: np.ndarray, k: int, seed: int) -> tuple[np.ndarray, float]:
+def _gmm(x: np.ndarray, k: int, seed: int, *, score: bool = True) -> tuple[np.ndarray, float]:
     # Diagonal covariances: 2 parameters per domain and group, so BIC stays usable for a
     # few dozen areas and small groups cannot give singular covariance matrices.
     model = GaussianMixture(
         n_components=k, covariance_type="diag", n_init=3, random_state=seed
     ).fit(x)
-    return model.predict(x), float(model.bic(x))
+    return model.predict(x), float(model.bic(x)) if score else float("nan")
 
 
-def _ward(x: np.ndarray, k: int, seed: int) -> tuple[np.ndarray, float]:
+def _ward(x: np.ndarray, k: int, seed: int, *, score: bool = True) -> tuple[np.ndarray, float]:
     labels = AgglomerativeClustering(n_clusters=k, linkage="ward").fit_predict(x)
-    return labels, _silhouette(x, labels, seed)
+    return labels, _silhouette(x, labels, seed) if score else float("nan")
 
 
 def _silhouette(x: np.ndarray, labels: np.ndarray, seed: int) -> float:
-    if len(np.unique(labels)) < 2:
-        return float("nan")
-    sample = _SILHOUETTE_SAMPLE if len(x) > _SILHOUETTE_SAMPLE else None
-    return float(silhouette_score(x, labels, sample_size=sample, random_state=seed))
+    return _SilhouetteScorer(x, seed)(labels)
 
 
-#: Clustering methods by name: (function(x, k, seed) -> (labels, score), criterion, best).
+class _SilhouetteScorer:
+    """Average silhouette width of labellings of the same areas, distances computed once.
+
+    The areas scored are those ``silhouette_score(x, labels, sample_size=
+    _SILHOUETTE_SAMPLE, random_state=seed)`` would draw (the first
+    ``_SILHOUETTE_SAMPLE`` of a permutation seeded by ``seed``; all areas when
+    there are no more), so the value is the same, but the distances between
+    them are computed once for every k tried instead of once per k.
+    """
+
+    def __init__(self, x: np.ndarray, seed: int) -> None:
+        if len(x) > _SILHOUETTE_SAMPLE:
+            self.rows = np.random.RandomState(seed).permutation(len(x))[:_SILHOUETTE_SAMPLE]
+        else:
+            self.rows = np.arange(len(x))
+        self.distances: np.ndarray | None = None
+        self.x = x
+
+    def __call__(self, labels: np.ndarray) -> float:
+        labels = np.asarray(labels)[self.rows]
+        if len(np.unique(labels)) < 2:
+            return float("nan")
+        if self.distances is None:
+            self.distances = euclidean_distances(self.x[self.rows])
+            np.fill_diagonal(self.distances, 0.0)
+        return float(silhouette_score(self.distances, labels, metric="precomputed"))
+
+
+#: Clustering methods by name: (function(x, k, seed, *, score=True) -> (labels, score),
+#: criterion, best); with ``score=False`` the score is NaN (not computed).
 CLUSTER_METHODS: dict[str, tuple[Callable[..., tuple[np.ndarray, float]], str, str]] = {
     "kmeans": (_kmeans, "silhouette", "max"),
     "gmm": (_gmm, "bic", "min"),
@@ -150,7 +178,7 @@ def _stability(
             continue
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            boot = cluster(xb, k, seed + b + 1)[0]
+            boot = cluster(xb, k, seed + b + 1, score=False)[0]
         centres = np.array([xb[boot == g].mean(axis=0) for g in np.unique(boot)])
         nearest = np.argmin(((x[:, None, :] - centres[None]) ** 2).sum(axis=2), axis=1)
         scores.append(adjusted_rand_score(labels, nearest))
@@ -274,6 +302,12 @@ class Typology:
     def fit(self, rates: pd.DataFrame, y: None = None) -> Typology:
         """Standardise the rates, choose k if asked, cluster and describe.
 
+        The clustering runs on one OpenMP/BLAS thread: with a handful of
+        domains each k-means step is tiny, so thread start-up and waiting
+        dominate, and on a busy machine (more runnable processes than cores)
+        scikit-learn's threaded k-means is up to 100 times slower than one
+        thread. The groups found are the same.
+
         Parameters
         ----------
         rates : DataFrame
@@ -294,6 +328,10 @@ class Typology:
                 column="method",
                 expected="one of " + ", ".join(sorted(CLUSTER_METHODS)),
             )
+        with threadpool_limits(limits=1):
+            return self._fit(rates)
+
+    def _fit(self, rates: pd.DataFrame) -> Typology:
         cluster, criterion, best = CLUSTER_METHODS[self.method]
         frame = _validate_rates(rates, "rates to cluster")
         columns = _rate_columns(frame)[0]
@@ -313,7 +351,7 @@ class Typology:
                 f"{int(incomplete.sum())} areas with a missing rate were left out of the "
                 "typology (see excluded_)",
                 UserWarning,
-                stacklevel=2,
+                stacklevel=3,
             )
         frame = frame.loc[~incomplete]
         if len(frame) < 3:
@@ -337,7 +375,7 @@ class Typology:
                 "these domains have the same rate in every area and were left out of the "
                 "clustering: " + ", ".join(constant),
                 UserWarning,
-                stacklevel=2,
+                stacklevel=3,
             )
         values = frame.to_numpy(dtype=float, copy=True)
         spread = sd.to_numpy(dtype=float)
@@ -362,10 +400,13 @@ class Typology:
                 f"{len(x):,} areas; the groups were then found on all areas."
             )
         rows, fits = [], {}
+        silhouette = _SilhouetteScorer(xs, seed) if criterion == "silhouette" else None
         for k in ks:
             if k == 1:
                 continue
-            labels, score = cluster(xs, k, seed)
+            labels, score = cluster(xs, k, seed, score=silhouette is None)
+            if silhouette is not None:
+                score = silhouette(labels)
             fits[k] = labels
             rows.append({"n_clusters": k, "criterion": criterion, "score": score})
         if 1 in ks:
@@ -400,7 +441,7 @@ class Typology:
                 )
                 notes.insert(0, f"{NO_TYPES} ({detail}). Describe the areas by the index instead.")
         elif len(sample) < len(x):
-            labels = cluster(x, chosen, seed)[0]
+            labels = cluster(x, chosen, seed, score=False)[0]
         else:
             labels = fits[chosen]
         self.correlation_ = _mean_abs_correlation(x)

@@ -247,3 +247,38 @@ def test_unstable_groups_are_called_rough():
     model = Typology(n_clusters=5).fit(rates)
     assert 0 <= model.stability_ < typology_module.UNSTABLE
     assert any("treat them as rough" in n for n in model.notes_)
+
+
+def test_sampled_choice_finds_the_true_number_of_groups_at_scale():
+    # 12,000 areas (more than SEARCH_SAMPLE) in 4 planted groups of unequal size: k is
+    # chosen on a 5,000-area stratified sample, the groups are then found on all areas.
+    rng = np.random.default_rng(4)
+    centres = np.array(
+        [[4.0, 2.0, 2.0, 4.0], [2.0, 2.0, 4.0, 2.0], [2.0, 4.0, 2.0, 2.0], [3.0, 3.0, 3.0, 3.0]]
+    )
+    truth = rng.choice(4, size=12_000, p=[0.1, 0.2, 0.3, 0.4])
+    rates = pd.DataFrame(
+        (centres[truth] + rng.normal(0, 0.3, (truth.size, 4))) / 100,
+        columns=DOMAINS4,
+        index=pd.Index([f"L{i:05d}" for i in range(truth.size)], name="area_code"),
+    )
+    model = Typology().fit(rates)
+    assert model.n_clusters_ == 4
+    assert any("stratified sample of 5,000 of 12,000" in n for n in model.notes_)
+    assert adjusted_rand_score(truth, model.labels_.to_numpy()) >= 0.95
+
+
+def test_silhouette_scorer_matches_scikit_learn_sampled_silhouette():
+    from sklearn.metrics import silhouette_score
+
+    rng = np.random.default_rng(2)
+    x = rng.normal(size=(4_500, 4))
+    labels = (x[:, 0] > 0).astype(int) + (x[:, 1] > 0.5)
+    scorer = typology_module._SilhouetteScorer(x, seed=3)
+    expected = silhouette_score(x, labels, sample_size=typology_module._SILHOUETTE_SAMPLE,
+                                random_state=3)  # fmt: skip
+    assert scorer(labels) == pytest.approx(expected, rel=1e-12)
+    small = x[:500]
+    assert typology_module._SilhouetteScorer(small, seed=3)(labels[:500]) == pytest.approx(
+        silhouette_score(small, labels[:500]), rel=1e-12
+    )

@@ -174,6 +174,11 @@ class MultipleSystemsEstimator:
         One minus the confidence level (0.05 for 95% intervals).
     max_enumerate : int
         Fit every model when there are at most this many; otherwise stepwise.
+    search : {'all', 'pruned'}, default 'all'
+        With ``'pruned'``, fit the candidate models in order of size and stop
+        when the criterion cannot improve (rule and tolerance in
+        :func:`~meam_mapping.estimate.mse.select.search_models`); faster, and
+        ``comparison_`` then lists only the models fitted. Used for many strata.
     interval_window : float
         Models within this many criterion units of the best also get an
         interval in ``comparison_`` (0: only the chosen model, which is
@@ -238,6 +243,7 @@ class MultipleSystemsEstimator:
         n_bootstrap: int = 999,
         alpha: float = 0.05,
         max_enumerate: int = 1024,
+        search: Literal["all", "pruned"] = "all",
         interval_window: float = CI_COMPARISON_WINDOW,
         lists: Sequence[str] | None = None,
         strata: Sequence[str] = (),
@@ -250,6 +256,7 @@ class MultipleSystemsEstimator:
         self.n_bootstrap = n_bootstrap
         self.alpha = alpha
         self.max_enumerate = max_enumerate
+        self.search = search
         self.interval_window = interval_window
         self.lists = lists
         self.strata = strata
@@ -383,9 +390,17 @@ class MultipleSystemsEstimator:
                     )
                 fits = [chosen]
             else:
+                if self.search not in ("all", "pruned"):
+                    raise InputError(
+                        f"unknown model search {self.search!r}",
+                        column="search",
+                        expected="'all' (fit every model) or 'pruned' (stop when AIC cannot "
+                        "improve)",
+                    )
                 fits, search = search_models(
-                    y, lists, criterion=criterion, max_enumerate=self.max_enumerate
-                )
+                    y, lists, criterion=criterion, max_enumerate=self.max_enumerate,
+                    prune=self.search == "pruned",
+                )  # fmt: skip
                 fits = fits + het_fits
                 chosen = best_model(fits, criterion)
                 warnings += instability_warnings(fits, criterion, chosen)

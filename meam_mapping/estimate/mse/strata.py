@@ -17,11 +17,22 @@ Two ways:
   profile-likelihood interval. Because the stratum enters as a main effect
   only, the strata sum exactly to the estimate from the added-up table
   (collapsibility), which gives the total and its interval.
+
+Separate estimates are independent, so with many strata they run in
+parallel worker processes (``n_jobs``, scikit-learn's convention: ``None``
+for as many as the machine has cores, up to :data:`MAX_WORKERS`, when there
+are at least :data:`PARALLEL_FROM` strata; ``1`` for one at a time; ``-1``
+for every core). Each stratum's candidate models are searched with the
+pruned search (``search='pruned'``, see
+:func:`~meam_mapping.estimate.mse.select.search_models`) and only the chosen
+model's interval is profiled (``interval_window=0``), as the per-stratum rows
+report only the chosen model; pass ``search='all'`` to fit every model.
 """
 
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -43,6 +54,12 @@ __all__ = ["TOTAL_LABEL", "each_stratum", "estimate_by_stratum", "hidden_records
 
 #: Value in the ``by`` column of the reconciled total row.
 TOTAL_LABEL = "Total"
+#: Most worker processes used by default for separate estimates.
+MAX_WORKERS = 8
+#: Fewest strata for which separate estimates run in parallel by default.
+PARALLEL_FROM = 24
+#: Options of the separate per-stratum fits unless the caller sets them.
+STRATUM_DEFAULTS: dict[str, Any] = {"search": "pruned", "interval_window": 0.0}
 COLUMNS = ["observed", "n_hat", "ci_low", "ci_high", "hidden", "method", "model", "ci_method"]
 
 
@@ -53,6 +70,7 @@ def estimate_by_stratum(
     pooled: bool = False,
     lists: Sequence[str] | None = None,
     overall: HiddenPopulationEstimate | None = None,
+    n_jobs: int | None = None,
     **kw: Any,
 ) -> pd.DataFrame:
     """One estimate per stratum plus a reconciled total.
@@ -71,8 +89,14 @@ def estimate_by_stratum(
     overall : HiddenPopulationEstimate, optional
         The estimate from all strata added together, when the caller has
         already fitted it with the same options (it is fitted here otherwise).
+    n_jobs : int, optional
+        Worker processes for the separate estimates: ``None`` for one per
+        core (at most :data:`MAX_WORKERS`) from :data:`PARALLEL_FROM` strata
+        on, ``1`` for one stratum at a time, ``-1`` for every core, ``-2``
+        for all but one. The results do not depend on it.
     **kw
-        :class:`~meam_mapping.estimate.mse.MultipleSystemsEstimator` options.
+        :class:`~meam_mapping.estimate.mse.MultipleSystemsEstimator` options;
+        the separate estimates use :data:`STRATUM_DEFAULTS` unless given.
 
     Returns
     -------
@@ -98,11 +122,14 @@ def estimate_by_stratum(
     table = validate_patterns(patterns, lists=lists, strata=[by])
     lists = list(table.lists)
     if overall is None:
-        overall = estimate_hidden(table.table.drop(columns=[by]), lists=lists, **kw)
+        # Only its estimate and interval are used, so no intervals for the other models.
+        overall = estimate_hidden(
+            table.table.drop(columns=[by]), lists=lists, **{"interval_window": 0.0, **kw}
+        )
     if pooled:
         rows = _pooled_rows(table.table, by, lists, overall, kw.get("alpha", 0.05))
     else:
-        rows = _separate_rows(table.table, by, lists, kw)
+        rows = _separate_rows(table.table, by, lists, {**STRATUM_DEFAULTS, **kw}, n_jobs)
     frame = pd.DataFrame(rows)
     total = _total_row(frame, by, overall, pooled, kw.get("alpha", 0.05))
     frame = pd.concat([frame, pd.DataFrame([total])], ignore_index=True)
@@ -133,33 +160,98 @@ def each_stratum(
         :class:`~meam_mapping.errors.EstimationError` saying why the stratum
         could not be estimated.
     """
+    for value, part in _strata(table, by):
+        yield value, part, _estimate(part, params)
+
+
+def _strata(table: pd.DataFrame, by: str) -> Iterator[tuple[Any, pd.DataFrame]]:
     for value, group in table.groupby(by, sort=True, dropna=False):
-        part = group.drop(columns=[by]).reset_index(drop=True)
-        try:
-            result: HiddenPopulationEstimate | EstimationError = estimate_hidden(part, **params)
-        except EstimationError as exc:
-            result = exc
         value = value.item() if hasattr(value, "item") else value
-        yield value, part, result
+        yield value, group.drop(columns=[by]).reset_index(drop=True)
 
 
-def _separate_rows(table: pd.DataFrame, by: str, lists: list[str], kw: dict) -> list[dict]:
-    rows = []
-    for value, part, r in each_stratum(table, by, lists=lists, **kw):
-        row: dict[str, Any] = {by: value, "note": ""}
-        if isinstance(r, EstimationError):
-            row |= {
-                "observed": int(part[COUNT_COLUMN].sum()), "n_hat": np.nan, "ci_low": np.nan,
-                "ci_high": np.nan, "hidden": np.nan, "method": "", "model": [],
-                "ci_method": "", "warnings": [f"not estimated: {r}"],
-            }  # fmt: skip
-        else:
-            row |= {
-                "observed": r.observed, "n_hat": r.n_hat, "ci_low": r.ci_low,
-                "ci_high": r.ci_high, "hidden": r.hidden, "method": r.method,
-                "model": list(r.model), "ci_method": r.ci_method, "warnings": list(r.warnings),
-            }  # fmt: skip
-        rows.append(row)
+def _estimate(part: pd.DataFrame, params: dict) -> HiddenPopulationEstimate | EstimationError:
+    try:
+        return estimate_hidden(part, **params)
+    except EstimationError as exc:
+        return exc
+
+
+def workers(n_jobs: int | None, n_tasks: int) -> int:
+    """Worker processes for ``n_tasks`` independent tasks (scikit-learn's ``n_jobs``).
+
+    Parameters
+    ----------
+    n_jobs : int or None
+        ``None``: one per core, at most :data:`MAX_WORKERS`, and 1 below
+        :data:`PARALLEL_FROM` tasks; a positive number: that many; ``-1``:
+        every core, ``-2``: all but one, and so on.
+    n_tasks : int
+        Number of tasks (never more workers than tasks).
+
+    Returns
+    -------
+    int
+        At least 1.
+    """
+    cores = os.cpu_count() or 1
+    if n_jobs is None:
+        wanted = min(cores, MAX_WORKERS) if n_tasks >= PARALLEL_FROM else 1
+    elif isinstance(n_jobs, bool) or not isinstance(n_jobs, (int, np.integer)) or n_jobs == 0:
+        raise InputError(
+            f"n_jobs must be a whole number other than 0, or None, not {n_jobs!r}",
+            column="n_jobs",
+            expected="None (one per core), 1 (one at a time), 2, ... or -1 (every core)",
+        )
+    elif n_jobs < 0:
+        wanted = max(1, cores + 1 + int(n_jobs))
+    else:
+        wanted = int(n_jobs)
+    return max(1, min(wanted, n_tasks))
+
+
+def _stratum_row(by: str, value: Any, part: pd.DataFrame, params: dict) -> dict:
+    r = _estimate(part, params)
+    row: dict[str, Any] = {by: value, "note": ""}
+    if isinstance(r, EstimationError):
+        row |= {
+            "observed": int(part[COUNT_COLUMN].sum()), "n_hat": np.nan, "ci_low": np.nan,
+            "ci_high": np.nan, "hidden": np.nan, "method": "", "model": [],
+            "ci_method": "", "warnings": [f"not estimated: {r}"],
+        }  # fmt: skip
+    else:
+        row |= {
+            "observed": r.observed, "n_hat": r.n_hat, "ci_low": r.ci_low,
+            "ci_high": r.ci_high, "hidden": r.hidden, "method": r.method,
+            "model": list(r.model), "ci_method": r.ci_method, "warnings": list(r.warnings),
+        }  # fmt: skip
+    return row
+
+
+def _chunk_rows(by: str, chunk: list[tuple[Any, pd.DataFrame]], params: dict) -> list[dict]:
+    return [_stratum_row(by, value, part, params) for value, part in chunk]
+
+
+def _separate_rows(
+    table: pd.DataFrame, by: str, lists: list[str], kw: dict, n_jobs: int | None = None
+) -> list[dict]:
+    params = {"lists": lists, **kw}
+    strata = list(_strata(table, by))
+    n_workers = workers(n_jobs, len(strata))
+    if n_workers == 1:
+        return _chunk_rows(by, strata, params)
+    from joblib import Parallel, delayed
+
+    # A few chunks per worker: few round trips, and a slow chunk does not leave a core idle.
+    positions = [list(range(i, len(strata), 4 * n_workers)) for i in range(4 * n_workers)]
+    positions = [p for p in positions if p]
+    done = Parallel(n_jobs=n_workers)(
+        delayed(_chunk_rows)(by, [strata[i] for i in chunk], params) for chunk in positions
+    )
+    rows: list[dict] = [{}] * len(strata)
+    for chunk, part in zip(positions, done, strict=True):
+        for i, row in zip(chunk, part, strict=True):
+            rows[i] = row
     return rows
 
 
