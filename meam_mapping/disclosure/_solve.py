@@ -15,7 +15,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
-from scipy.optimize import Bounds, LinearConstraint, linprog, milp
 
 from meam_mapping.disclosure.policy import DisclosurePolicy
 
@@ -218,6 +217,8 @@ def milp_ranges(
     kinds: np.ndarray, audited: np.ndarray, policy: DisclosurePolicy,
 ) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
     """Ranges of the audited cells by mixed-integer programming (one binary per secondary)."""
+    from scipy.optimize import Bounds, LinearConstraint, linprog, milp  # 1 s to import: only here
+
     m = len(entries)
     a = np.zeros((m, k))
     for c, (cells, coef) in enumerate(entries):
