@@ -176,10 +176,13 @@ def _map_spec(
 ) -> MapSpec:
     """The drawing choices of a request as a :class:`~meam_mapping.maps.spec.MapSpec`."""
     from meam_mapping.maps.spec import MapSpec
-    from meam_mapping.pipeline.compare import legend_categories
 
     breaks = parse_breaks(request.breaks_text)
-    categories = None if comparison is None else legend_categories(comparison)
+    categories = None
+    if comparison is not None:
+        from meam_mapping.pipeline.compare import legend_categories  # 1 s to import: only here
+
+        categories = legend_categories(comparison)
     return MapSpec(
         categories=categories,
         categories_note=None if comparison is None else comparison.legend_title,
