@@ -283,6 +283,7 @@ def _load_dataset(args: argparse.Namespace):  # noqa: ANN202 - Dataset
     )
     for line in report:
         print(line, file=sys.stderr)
+    args.map_report = list(report)
     return dataset
 
 
@@ -445,11 +446,17 @@ def _json_default(value: object) -> object:
 
 
 def _map(args: argparse.Namespace) -> int:
-    from meam_mapping.mapping import MapRequest, render_map_file
+    from meam_mapping.mapping import MapRequest, render_map_file, request_slice
 
-    dataset = _load_dataset(args)
+    key, cached = _cached_slice(args)
+    if cached is not None:
+        dataset = _dataset_for_slice(args, cached)
+        indicator, data = cached.indicator, cached.data
+    else:
+        dataset = _load_dataset(args)
+        indicator, data = _indicator(dataset, args.indicator), None
     request = MapRequest(
-        indicator=_indicator(dataset, args.indicator),
+        indicator=indicator,
         period=args.period,
         level=args.level,
         scheme=args.scheme,
@@ -457,9 +464,54 @@ def _map(args: argparse.Namespace) -> int:
         title=args.title,
         preset=args.preset,
     )
-    path = render_map_file(dataset, request, args.out, policy=_policy(args))
+    if data is None:
+        data = request_slice(dataset, request, _policy(args))[0]
+        if key is not None:
+            from meam_mapping.maps.slice_cache import CachedSlice, store_slice
+
+            store_slice(key, CachedSlice(data=data, indicator=indicator, report=args.map_report,
+                                         name=dataset.name, label=dataset.label,
+                                         sources=dataset.sources, notes=dataset.notes))  # fmt: skip
+    path = render_map_file(dataset, request, args.out, policy=_policy(args), data=data)
     print(f"wrote {path}")
     return 0
+
+
+def _cached_slice(args: argparse.Namespace):  # noqa: ANN202 - (str | None, CachedSlice | None)
+    """The key of this map's published slice, and the slice when an earlier command kept it.
+
+    Only a map of --boundaries and --data files is kept (see
+    :mod:`meam_mapping.maps.slice_cache`); the report the loading printed is
+    kept with it and printed again.
+    """
+    args.map_report = []
+    if getattr(args, "demo", False) or not args.boundaries or not args.data:
+        return None, None
+    from meam_mapping.maps.slice_cache import load_slice, slice_key
+
+    key = slice_key(args.boundaries, list(args.data), layer=getattr(args, "layer", None),
+                    options=_load_options(args), indicator=args.indicator, period=args.period,
+                    level=args.level, threshold=args.threshold)  # fmt: skip
+    cached = None if key is None else load_slice(key)
+    if cached is not None:
+        for line in cached.report:
+            print(line, file=sys.stderr)
+    return key, cached
+
+
+def _dataset_for_slice(args: argparse.Namespace, cached):  # noqa: ANN001, ANN202 - Dataset
+    """The areas to draw a kept slice on (boundaries only), with the kept name and sources."""
+    from dataclasses import replace
+    from datetime import date
+
+    from meam_mapping.geography.boundaries import read_boundaries
+    from meam_mapping.loading import dataset_from_boundaries
+
+    dataset = dataset_from_boundaries(read_boundaries(args.boundaries, layer=args.layer),
+                                      name=cached.name)  # fmt: skip
+    today = date.today().isoformat()  # a fresh load dates its sources today
+    sources = [{**s, "date": today} if "date" in s else dict(s) for s in cached.sources]
+    return replace(dataset, label=cached.label, sources=sources, notes=list(cached.notes))
 
 
 def _pack(args: argparse.Namespace) -> int:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, replace
 from datetime import date
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -19,8 +19,10 @@ from meam_mapping.errors import InputError
 from meam_mapping.geography.aggregate import dissolve_areas
 from meam_mapping.geography.boundaries import BoundaryResult, read_boundaries
 from meam_mapping.geography.join import JoinReport, join_indicators
-from meam_mapping.io.indicators import LoadResult, load_indicator_file
 from meam_mapping.schema import INDICATOR_COLUMNS
+
+if TYPE_CHECKING:  # the table loader (and its checks) costs 2 s to import: only when a table is read
+    from meam_mapping.io.indicators import LoadResult
 
 __all__ = [
     "load_table_file",
@@ -222,6 +224,8 @@ def load_table_file(file: FileLike, **load_options: Any) -> LoadResult:
     InputError
         The plain loader's message when nothing can read the file.
     """
+    from meam_mapping.io.indicators import load_indicator_file
+
     try:
         loaded = load_indicator_file(file, **load_options)
     except InputError as first:

@@ -21,7 +21,6 @@ from meam_mapping.dataset import Dataset
 from meam_mapping.disclosure import DEFAULT_POLICY, DisclosurePolicy
 from meam_mapping.errors import InputError
 from meam_mapping.indicators.table import unit_text
-from meam_mapping.pipeline.publish import map_slice
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -155,12 +154,14 @@ def request_slice(
 
     ``data`` and ``comparison`` (e.g. cached by the app) are used as given.
     """
-    from meam_mapping.pipeline.compare import benchmark_slice, compare_with_study_area
-
     if data is None:
+        from meam_mapping.pipeline.publish import map_slice
+
         data = map_slice(dataset, request.indicator, request.period, request.level, policy)
     if request.benchmark_confidence is None:
         return data, None
+    from meam_mapping.pipeline.compare import benchmark_slice, compare_with_study_area
+
     if comparison is None:
         level = str(data["level"].iloc[0]) if len(data) else request.level
         comparison = compare_with_study_area(
@@ -175,10 +176,13 @@ def _map_spec(
 ) -> MapSpec:
     """The drawing choices of a request as a :class:`~meam_mapping.maps.spec.MapSpec`."""
     from meam_mapping.maps.spec import MapSpec
-    from meam_mapping.pipeline.compare import legend_categories
 
     breaks = parse_breaks(request.breaks_text)
-    categories = None if comparison is None else legend_categories(comparison)
+    categories = None
+    if comparison is not None:
+        from meam_mapping.pipeline.compare import legend_categories  # 1 s to import: only here
+
+        categories = legend_categories(comparison)
     return MapSpec(
         categories=categories,
         categories_note=None if comparison is None else comparison.legend_title,
@@ -274,8 +278,12 @@ def render_map_file(
     *,
     policy: DisclosurePolicy = DEFAULT_POLICY,
     format: str | None = None,
+    data: pd.DataFrame | None = None,
 ) -> Path | io.IOBase:
     """Write the map to ``out``; the format follows the file extension.
+
+    ``data`` is the published slice when already worked out (see
+    :func:`request_slice`; e.g. kept by the command line).
 
     Raises
     ------
@@ -295,9 +303,9 @@ def render_map_file(
     if format == "html":
         from meam_mapping.maps.interactive import save_standalone_html
 
-        save_standalone_html(interactive_map(dataset, request, policy), out)
+        save_standalone_html(interactive_map(dataset, request, policy, data=data), out)
     else:
         from meam_mapping.maps.static import save_figure
 
-        save_figure(static_map_figure(dataset, request, policy), out, format=format)
+        save_figure(static_map_figure(dataset, request, policy, data=data), out, format=format)
     return Path(out) if not isinstance(out, io.IOBase) else out

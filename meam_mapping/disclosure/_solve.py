@@ -15,7 +15,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
-from scipy.optimize import Bounds, LinearConstraint, linprog, milp
 
 from meam_mapping.disclosure.policy import DisclosurePolicy
 
@@ -63,18 +62,21 @@ def meet(x: Intervals, y: Intervals) -> Intervals:
 
 
 def label_sets(kinds: np.ndarray, policy: DisclosurePolicy) -> list[Intervals]:
-    """What each hidden cell's label tells an attacker, as a set of whole numbers."""
+    """What each hidden cell's label tells an attacker, as a set of whole numbers.
+
+    Cells of the same kind share one list (the sets are never changed in place).
+    """
     rng = policy.small_range
     t = float(policy.threshold)
-    out: list[Intervals] = []
-    for k in kinds:
+    by_kind: dict[int, Intervals] = {}
+    for k in np.unique(np.asarray(kinds)).tolist():
         if k == PRIMARY and rng is not None:
-            out.append([(float(rng[0]), float(rng[1]))])
+            by_kind[k] = [(float(rng[0]), float(rng[1]))]
         elif k == SECONDARY_CELL and t >= 2:
-            out.append([(t, _INF)] if policy.suppress_zero else [(0.0, 0.0), (t, _INF)])
+            by_kind[k] = [(t, _INF)] if policy.suppress_zero else [(0.0, 0.0), (t, _INF)]
         else:
-            out.append([(0.0, _INF)])
-    return out
+            by_kind[k] = [(0.0, _INF)]
+    return [by_kind[k] for k in np.asarray(kinds).tolist()]
 
 
 def _is_tree(k: int, entries: Sequence[tuple[np.ndarray, np.ndarray]]) -> bool:
@@ -169,23 +171,44 @@ def tree_ranges(
     return lower, upper
 
 
+def times(x: Intervals, n: int) -> Intervals:
+    """The Minkowski sum of ``n`` copies of ``x`` (``{0}`` when ``n`` is 0), by doubling."""
+    out: Intervals = [(0.0, 0.0)]
+    while n > 0:
+        if n & 1:
+            out = add(out, x)
+        n >>= 1
+        if n:
+            x = add(x, x)
+    return out
+
+
 def star_ranges(rhs: float, sets: list[Intervals]) -> tuple[np.ndarray, np.ndarray]:
-    """Exact ranges when the hidden cells are the parts of one total (``sum x = rhs``)."""
+    """Exact ranges when the hidden cells are the parts of one total (``sum x = rhs``).
+
+    Cells whose labels allow the same set have the same range, so the work is
+    done once per distinct set: the other cells' sum is the sum, over the
+    distinct sets, of as many copies of each as there are other cells with it
+    (:func:`times`, logarithmic in the count). Linear in the number of cells.
+    """
     k = len(sets)
-    pre: list[Intervals] = [[(0.0, 0.0)]]
-    for part in sets:
-        pre.append(add(pre[-1], part))
-    suf: list[Intervals] = [[(0.0, 0.0)]]
-    for part in reversed(sets):
-        suf.append(add(suf[-1], part))
-    suf.reverse()
+    groups: dict[tuple[tuple[float, float], ...], list[int]] = {}
+    for p, part in enumerate(sets):
+        groups.setdefault(tuple(part), []).append(p)
+    kinds = list(groups)
+    counts = [len(groups[key]) for key in kinds]
     lower = np.full(k, np.nan)
     upper = np.full(k, np.nan)
-    for p in range(k):
-        others = add(pre[p], suf[p + 1])
-        feasible = meet(sets[p], add([(rhs, rhs)], neg(others)))
+    for g, key in enumerate(kinds):
+        others: Intervals = [(0.0, 0.0)]
+        for h, other in enumerate(kinds):
+            others = add(others, times(list(other), counts[h] - (h == g)))
+            if not others:
+                break
+        feasible = meet(list(key), add([(rhs, rhs)], neg(others)))
         if feasible:
-            lower[p], upper[p] = feasible[0][0], feasible[-1][1]
+            cells = groups[key]
+            lower[cells], upper[cells] = feasible[0][0], feasible[-1][1]
     return lower, upper
 
 
@@ -194,6 +217,8 @@ def milp_ranges(
     kinds: np.ndarray, audited: np.ndarray, policy: DisclosurePolicy,
 ) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
     """Ranges of the audited cells by mixed-integer programming (one binary per secondary)."""
+    from scipy.optimize import Bounds, LinearConstraint, linprog, milp  # 1 s to import: only here
+
     m = len(entries)
     a = np.zeros((m, k))
     for c, (cells, coef) in enumerate(entries):

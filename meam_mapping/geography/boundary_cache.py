@@ -21,7 +21,9 @@ the speed-up: the command still runs.
 
 The display geometry of interactive maps (edges simplified together,
 coordinates rounded; :mod:`meam_mapping.maps.simplify`) is kept the same way
-under ``display/``. :func:`clear_boundary_cache` empties both.
+under ``display/``, and the published slice of a ``map`` command
+(:mod:`meam_mapping.maps.slice_cache`) under ``slices/``.
+:func:`clear_boundary_cache` empties all three.
 
 Set ``MEAM_MAPPING_BOUNDARY_CACHE=0`` to switch the cache off.
 """
@@ -273,7 +275,7 @@ def frame_fingerprint(areas: gpd.GeoDataFrame) -> str:
 
 
 def clear_boundary_cache(folder: str | os.PathLike[str] | None = None) -> int:
-    """Delete every cached boundary and display entry.
+    """Delete every cached boundary, display and map-slice entry.
 
     Parameters
     ----------
@@ -287,7 +289,8 @@ def clear_boundary_cache(folder: str | os.PathLike[str] | None = None) -> int:
     """
     base = boundary_cache_dir(folder)
     removed = 0
-    for pattern in ("*.parquet", "*.part", "display/*.parquet", "display/*.part"):
+    for pattern in ("*.parquet", "*.part", "display/*.parquet", "display/*.part",
+                    "slices/*.parquet", "slices/*.part"):
         for path in base.glob(pattern):
             with contextlib.suppress(OSError):
                 path.unlink()

@@ -93,19 +93,53 @@ def js_string(text: str) -> str:
     return json.dumps(text).replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
+_SNIPPET: Any = None
+
+
 def macro(script: str) -> Any:
-    """Wrap ``script`` in a folium element (``{map}`` stands for the map variable)."""
-    from branca.element import MacroElement
-    from folium.template import Template
+    """Wrap ``script`` in a folium element (``{map}`` stands for the map variable).
 
-    class _Snippet(MacroElement):
-        _template = Template(
-            "{% macro script(this, kwargs) %}{% raw %}"
-            + script.replace("{map}", "{% endraw %}{{ this._parent.get_name() }}{% raw %}")
-            + "{% endraw %}{% endmacro %}"
-        )
+    The script is written out as it is, not parsed as a Jinja template: one
+    small template is compiled once and every snippet (the national map's
+    packed areas among them, megabytes long) only has ``{map}`` replaced.
+    """
+    global _SNIPPET
+    if _SNIPPET is None:
+        from branca.element import Element, MacroElement
+        from folium.template import Template
 
-    return _Snippet()
+        class _Snippet(MacroElement):
+            _template = Template(
+                "{% macro script(this, kwargs) %}{{ this.meam_script() }}{% endmacro %}"
+            )
+
+            def __init__(self, text: str) -> None:
+                super().__init__()
+                self._meam_text = text
+
+            def meam_script(self) -> str:
+                return self._meam_text.replace("{map}", self._parent.get_name())
+
+            def render(self, **kwargs: Any) -> None:
+                # branca compiles every rendered script again as a Jinja template (seconds
+                # for the national map's packed areas); text without Jinja markup, line
+                # breaks or a trailing newline renders as itself, so it is added as it is.
+                text = self.meam_script()
+                if any(mark in text for mark in ("{{", "{%", "{#", "\n", "\r")):
+                    super().render(**kwargs)
+                    return
+                self.get_root().script.add_child(_Raw(text), name=self.get_name())
+
+        class _Raw(Element):
+            def __init__(self, text: str) -> None:
+                super().__init__()
+                self._meam_text = text
+
+            def render(self, **kwargs: Any) -> str:
+                return self._meam_text
+
+        _SNIPPET = _Snippet
+    return _SNIPPET(script)
 
 
 def style_js(style: MapStyle, canvas: bool) -> str:

@@ -65,12 +65,28 @@ def _to_display(gdf: gpd.GeoDataFrame, what: str) -> gpd.GeoDataFrame:
             fix="Set the CRS when reading, e.g. gdf.set_crs('EPSG:27700')",
         )
     out = gdf.to_crs(DISPLAY_CRS)
-    geoms = shapely.transform(out.geometry.to_numpy(), lambda xy: np.round(xy, 5))
+    geoms = out.geometry.to_numpy()
+    if not shapely.has_z(geoms).any():
+        coords = shapely.get_coordinates(geoms)
+        if np.array_equal(np.round(coords, 5), coords):  # already rounded (display geometry)
+            return out.set_geometry(geoms, crs=DISPLAY_CRS)
+    geoms = shapely.transform(geoms, lambda xy: np.round(xy, 5))
     return out.set_geometry(geoms, crs=DISPLAY_CRS)
 
 
+def _texts(s: pd.Series, fmt: str) -> pd.Series:
+    """Each value formatted with ``fmt`` (blank when missing), as a Series like ``s``."""
+    return pd.Series([format(v, fmt) if not pd.isna(v) else "" for v in s.tolist()],
+                     index=s.index, dtype="str")  # fmt: skip
+
+
+def _escaped(s: pd.Series) -> pd.Series:
+    """Each value's HTML-escaped text, as a Series like ``s``."""
+    return pd.Series([_esc(v) for v in s.tolist()], index=s.index, dtype="str")
+
+
 def _fmt_int(s: pd.Series) -> pd.Series:
-    return s.map(lambda v: "" if pd.isna(v) else f"{v:,.0f}")
+    return _texts(s, ",.0f")
 
 
 def _tooltips(
@@ -80,9 +96,9 @@ def _tooltips(
     values = frame["value"].to_numpy(dtype=float)
     finite = np.abs(values[np.isfinite(values)])
     decimals = 2 if finite.size and np.nanmax(finite) < 10 else 1
-    value = frame["value"].map(lambda v: "" if pd.isna(v) else f"{v:,.{decimals}f}")
+    value = _texts(frame["value"], f",.{decimals}f")
     unit_txt = (" " + _esc(unit)) if unit else ""
-    head = "<b>" + frame["area_name"].map(_esc) + "</b><br>" + frame["area_code"].map(_esc)
+    head = "<b>" + _escaped(frame["area_name"]) + "</b><br>" + _escaped(frame["area_code"])
     denom = frame["denominator"]
     denom_line = np.where(denom.notna(), "<br>Denominator: " + _fmt_int(denom), "")
     shown = "<br>Count: " + _fmt_int(frame["count"]) + denom_line + "<br>Rate: " + value + unit_txt
@@ -108,7 +124,7 @@ def _tooltips(
     )
     tip = head + body
     for col in extra:
-        tip = tip + "<br>" + _esc(col) + ": " + frame[col].map(_esc)
+        tip = tip + "<br>" + _esc(col) + ": " + _escaped(frame[col])
     return tip
 
 

@@ -317,6 +317,20 @@ def _decimals_of(coords: np.ndarray) -> int:
     return 6
 
 
+_SMALL = 4096
+_SMALL_TEXTS = np.array([str(i) for i in range(-_SMALL, _SMALL)], dtype=object)
+
+
+def _int_texts(values: np.ndarray) -> list[str]:
+    """``str`` of each integer; small ones (most coordinate steps) looked up, not formatted."""
+    values = np.asarray(values, dtype=np.int64)
+    small = (values > -_SMALL) & (values < _SMALL)
+    out = np.empty(values.size, dtype=object)
+    out[small] = _SMALL_TEXTS[values[small] + _SMALL]
+    out[~small] = [str(v) for v in values[~small].tolist()]
+    return out.tolist()
+
+
 def pack_features(geometries: Any, properties: dict[str, Any]) -> str:
     """Write polygons and their properties compactly, gzip-compressed and base64-encoded.
 
@@ -379,7 +393,7 @@ def pack_features(geometries: Any, properties: dict[str, Any]) -> str:
     ring_offsets = rings - np.arange(len(rings))
 
     def ints_json(values: np.ndarray) -> str:
-        return "[" + ",".join(map(str, values.ravel().tolist())) + "]"
+        return "[" + ",".join(_int_texts(values.ravel())) + "]"
 
     props = ",".join(
         json.dumps(name) + ":" + json.dumps(column, separators=(",", ":"), allow_nan=False)
