@@ -104,7 +104,8 @@ def _refuse_unsummable(kinds: pd.DataFrame, to_level: str) -> None:
         "(kinds " + ", ".join(sorted(SUMMABLE_KINDS)) + ")",
         fix="Show them at the level they were published at. Ranks, deciles and scores are "
         "never summed; for a larger area use a population-weighted average score or the "
-        "share of its small areas in the most deprived decile",
+        "share of its small areas in the most deprived decile "
+        "(meam_mapping.geography.ordinal_summaries.with_ordinal_summaries, or the Data page)",
     )
 
 
