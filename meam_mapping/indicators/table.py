@@ -129,7 +129,7 @@ def row_groups(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
 
 def _spread(values: pd.Series, group: np.ndarray, index: pd.Index) -> pd.Series:
     """Text per distinct combination, spread back to every row (one take, no Python loop)."""
-    text = pd.array(np.asarray(values, dtype=object), dtype="str")
+    text = pd.Series(np.asarray(values, dtype=object), dtype=object).astype(str).array
     return pd.Series(text.take(group), index=index)
 
 

@@ -66,12 +66,17 @@ def _classify(frame: pd.DataFrame) -> dict[str, list[_Cell]]:
     found: dict[str, list[_Cell]] = {"european": [], "english": [], "ambiguous": []}
     for column in frame.columns:
         # Each distinct text once, in order of first appearance, with its first row.
-        positions, uniques = pd.factorize(frame[column].astype(str), sort=False)
-        first_rows = frame.index[np.flatnonzero(~pd.Series(positions).duplicated().to_numpy())]
+        positions, uniques = pd.factorize(
+            frame[column].astype(str), sort=False, use_na_sentinel=False
+        )
+        # Numbered in order of first appearance: a new one starts where the running maximum grows.
+        first = np.diff(np.maximum.accumulate(positions), prepend=-1) > 0
+        first_rows = frame.index[np.flatnonzero(first)]
         texts = pd.Series(uniques, dtype=str)
         # A number holds no letter: codes and names (most distinct texts) are skipped
-        # without a Python loop over them.
-        maybe = ~texts.str.contains("[A-Za-z]", regex=True).to_numpy(dtype=bool)
+        # without a Python loop over them; so are missing cells.
+        letters = texts.str.contains("[A-Za-z]", regex=True).fillna(True).to_numpy(dtype=bool)
+        maybe = ~letters & texts.notna().to_numpy()
         for row, raw in zip(first_rows[maybe], texts[maybe], strict=True):
             text = raw.strip()
             if not _NUMERIC.match(text):

@@ -145,7 +145,7 @@ def _clean_codes(long: pd.DataFrame, notes: list[str]) -> pd.DataFrame:
         notes.append(
             f"{int(fixed_rows.sum())} area code(s) were in lower case and were capitalised."
         )
-    cleaned = pd.array(codes.where(~fixed, upper).to_numpy(dtype=object), dtype="str")
+    cleaned = codes.where(~fixed, upper).astype(str).array
     return long.assign(area_code=pd.Series(cleaned.take(positions), index=long.index))
 
 

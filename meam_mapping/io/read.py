@@ -553,8 +553,15 @@ def _to_raw(
     grid.columns = range(grid.shape[1])
     for c in grid.columns:
         grid[c] = grid[c].astype(str).str.strip()
-    # Skip title lines above the headings (rows with at most one filled cell).
-    filled = grid.ne("").sum(axis=1).to_numpy() if grid.shape[1] else np.zeros(len(grid))
+
+    # Skip title lines above the headings (rows with at most one filled cell). The
+    # headings are near the top: the first rows are looked at before all of them.
+    def filled_cells(rows: pd.DataFrame) -> np.ndarray:
+        return rows.ne("").sum(axis=1).to_numpy() if rows.shape[1] else np.zeros(len(rows))
+
+    filled = filled_cells(grid.iloc[:1_000])
+    if not (filled >= 2).any() and len(grid) > 1_000:
+        filled = filled_cells(grid)
     start = 0
     if (filled >= 2).any():
         start = int(np.argmax(filled >= 2))

@@ -116,7 +116,7 @@ def map_unique(
     if found and all(isinstance(r, (bool, np.bool_)) for r in found):
         return pd.Series(np.array(found, dtype=bool)[codes], index=values.index)
     if found and all(isinstance(r, str) for r in found):
-        text = pd.array(np.array(found, dtype=object), dtype="str")
+        text = pd.Series(found, dtype=object).astype(str).array  # the str dtype in use
         return pd.Series(text.take(codes), index=values.index)
     results = np.empty(len(uniques), dtype=object)
     results[:] = found

@@ -94,10 +94,20 @@ def test_the_command_line_states_the_mark_for_the_table_loader():
     from meam_mapping.cli import _load_options, build_parser
 
     parser = build_parser()
-    for command in (["table", "--demo", "--indicator", "x"], ["workspace", "--boundaries", "b",
-                                                             "--out", "w.gpkg"]):
+    for command in (
+        ["table", "--demo", "--indicator", "x"],
+        ["workspace", "--boundaries", "b", "--out", "w.gpkg"],
+    ):
         args = parser.parse_args([*command, "--decimal", ","])
         assert _load_options(args) == {"decimal": ","}
         assert _load_options(parser.parse_args(command)) == {}
     with pytest.raises(SystemExit):
         parser.parse_args(["table", "--demo", "--indicator", "x", "--decimal", ";"])
+
+
+def test_missing_cells_are_passed_over_when_deciding():
+    frame = pd.DataFrame(
+        {"count": ["1.430", None, "7"], "rate": [None, "18,5", "2,25"]}, index=[2, 3, 4]
+    )
+    mark, notes = decide_decimal(frame, delimiter=";")
+    assert mark == "," and "'18,5' (row 3, column 'rate')" in notes[0]

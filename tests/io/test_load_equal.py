@@ -118,3 +118,16 @@ def test_a_bad_cell_is_named_by_its_row_on_every_path(written, monkeypatch):
         messages.add(str(caught.value))
     assert len(messages) == 1
     assert "9002" in messages.pop()
+
+
+def test_headings_below_many_title_lines_are_still_found():
+    """The headings are looked for in the first rows, then (if not there) in all of them."""
+    from meam_mapping.io.read import read_table
+
+    titles = [f"Title line {i}" for i in range(1_200)]
+    rows = [f"E01{i:06d},{i % 9}" for i in range(1, 50)]
+    data = "\n".join([*titles, "area_code,count", *rows, ""]).encode()
+    raw = read_table(data, name="titles.csv")
+    assert list(raw.frame.columns) == ["area_code", "count"]
+    assert raw.frame.index[0] == 1_202 and len(raw.frame) == 49
+    assert any("Skipped 1200 title line(s)" in n for n in raw.notes)
