@@ -23,7 +23,7 @@ Peak memory is each process's maximum resident set (``/usr/bin/time``). Sizes:
 ``region`` (East of England, 3,614 LSOAs, the default: the whole run takes a
 few minutes on this shared 2-core machine) or ``national`` (34,753 LSOAs)::
 
-    python bench/commands.py [--size region|national] [--no-browser] [--repeat N]
+    python bench/commands.py [--size region|national] [--no-browser] [--repeat N] [--note TEXT]
 
 Writes ``bench/results/commands_<size>.json`` and ``.md``.
 """
@@ -122,6 +122,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--size", default="region", choices=["region", "national"])
     parser.add_argument("--repeat", type=int, default=2, help="runs per row (best kept)")
     parser.add_argument("--no-browser", action="store_true")
+    parser.add_argument("--note", default="", help="a line for the results (e.g. what else ran)")
     args = parser.parse_args(argv)
     py = sys.executable
     load_start = os.getloadavg()
@@ -173,7 +174,7 @@ def main(argv: list[str] | None = None) -> int:
             row["x_naive"] = row["seconds"] / rows[f"naive {kind}"]["seconds"]
     result = {"size": args.size, "areas": len(areas), "rows": rows, "html_bytes": sizes,
               "browser": browser, "load_average": {"start": load_start, "end": os.getloadavg()},
-              "machine": report.machine()}  # fmt: skip
+              "machine": report.machine(), "note": args.note}  # fmt: skip
     folder = HERE / "results"
     (folder / f"commands_{args.size}.json").write_text(json.dumps(result, indent=1, default=str))
     text = markdown(result)
@@ -186,6 +187,7 @@ def markdown(result: dict) -> str:
     lines = [f"# Whole commands, {result['size']} ({result['areas']:,} LSOAs)", "",
              f"Load average at the start {result['load_average']['start']}, at the end "
              f"{result['load_average']['end']} (2 cores; other jobs shared the machine when above 2).",
+             *([result["note"]] if result.get("note") else []),
              "Each row is a new process, best of its runs (seconds); x floor = time / "
              "(import geopandas; read_file), x naive = ours / the naive script of the same output.",
              "", "| command | seconds | runs | peak MB | x floor | x naive | estimators loaded |",

@@ -241,8 +241,9 @@ def join_indicators(
     area_codes = normalise_codes(areas["area_code"])
     area_set = set(area_codes.dropna())
     table_codes = table["area_code"].dropna()
-    table_set = set(table_codes.unique())  # each code once (a million rows are normal)
-    table_det, area_det = detect_level(table_codes), detect_level(area_codes)
+    distinct = pd.unique(table_codes)  # each code once: a table repeats every area per indicator and period
+    table_set = set(distinct)
+    table_det, area_det = detect_level(distinct), detect_level(area_codes)
     vintage = areas.attrs.get("vintage") if hasattr(areas, "attrs") else None
     matched = table_set & area_set
     if table_set and area_set and not matched:
@@ -253,7 +254,9 @@ def join_indicators(
             column="area_code",
             fix=_mismatch_hint(table_det.level, area_det.level, vintage),
         )
-    has_area = table["area_code"].isin(area_set)
+    # Set lookups: Series.isin on pandas' text dtype builds one Arrow scalar per value.
+    has_area = pd.Series([c in area_set for c in table["area_code"].tolist()],
+                         index=table.index, dtype=bool)  # fmt: skip
     unmatched: dict[str, tuple[int, ...]] = {}
     for pos in np.flatnonzero(~has_area.to_numpy()):
         code = table["area_code"].iloc[pos]
