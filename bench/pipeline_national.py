@@ -47,12 +47,12 @@ from run import synthetic_csv, synthetic_patterns  # noqa: E402
 CPU: dict[str, float] = {}  # CPU seconds of this process per stage (robust to a busy machine)
 
 
-def timed(stages: dict, name: str, fn, *args, **kwargs):  # noqa: ANN001, ANN201
+def timed(stages: dict, stage: str, fn, *args, **kwargs):  # noqa: ANN001, ANN201
     """Run a stage: wall seconds and peak MB into ``stages``, CPU seconds into ``CPU``."""
     start = time.process_time()
     result, wall, peak = _measure_wall(fn, *args, **kwargs)
-    CPU[name] = time.process_time() - start
-    stages[name] = [wall, peak]
+    CPU[stage] = time.process_time() - start
+    stages[stage] = [wall, peak]
     return result
 
 
