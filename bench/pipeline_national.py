@@ -130,7 +130,7 @@ def _markdown(result: dict) -> str:
     lines = [
         "# National pipeline benchmark (issue 17, item 6)",
         "",
-        f"Run {result['when']} on {result['cpu_count']} cores; load average at the start "
+        f"Run {result['when']} on {result['cpu_count']} cores; load average at the end "
         f"{', '.join(f'{x:.1f}' for x in result['load_average'])} (other jobs share the machine).",
         "",
         f"Simulated in-process: {result['n_areas']:,} square areas, {result['n_districts']} "
