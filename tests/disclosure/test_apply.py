@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import build_table as indicator_table
+from disclosure_tables import build_table as indicator_table
 from disclosure_attacker import determined
 from hypothesis import given, settings
 from hypothesis import strategies as st

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import build_table as indicator_table
+from disclosure_tables import build_table as indicator_table
 
 from meam_mapping.disclosure import (
     LABELS,

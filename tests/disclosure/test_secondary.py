@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
-from conftest import build_table
+from disclosure_tables import build_table
 
 from meam_mapping.disclosure import DisclosurePolicy, suppress_and_audit
 
