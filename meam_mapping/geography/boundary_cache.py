@@ -54,6 +54,7 @@ __all__ = [
     "frame_fingerprint",
     "load_frame",
     "store_frame",
+    "write_parquet_atomic",
 ]
 
 #: Bumped whenever what an entry holds changes meaning.
@@ -216,8 +217,6 @@ def store_frame(
         The entry, or None when the folder cannot be written (the caller
         carries on without the cache).
     """
-    import pyarrow.parquet as pq
-
     attrs = {k: v for k, v in frame.attrs.items() if _jsonable(v)}
     record = {**(meta or {}), "key": key, "kind": kind, "format": CACHE_FORMAT,
               "version": __version__, "rows": len(frame), "attrs": attrs,
@@ -231,17 +230,27 @@ def store_frame(
 
         table = pa.table(table)
         metadata = {**(table.schema.metadata or {}), _META: json.dumps(record).encode("utf-8")}
-        table = table.replace_schema_metadata(metadata)
-        fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".part", dir=path.parent)
-        os.close(fd)
-        try:
-            pq.write_table(table, tmp)
-            os.replace(tmp, path)
-        finally:
-            Path(tmp).unlink(missing_ok=True)
+        write_parquet_atomic(table.replace_schema_metadata(metadata), path)
     except (OSError, ValueError, TypeError):
         return None
     return path
+
+
+def write_parquet_atomic(table: Any, path: Path) -> None:
+    """Write an Arrow ``table`` to ``path`` through a temporary file in the same folder.
+
+    A reader never sees a half-written entry: the file appears whole (``os.replace``)
+    or not at all. Shared by the boundary and map-slice caches.
+    """
+    import pyarrow.parquet as pq
+
+    fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".part", dir=path.parent)
+    os.close(fd)
+    try:
+        pq.write_table(table, tmp)
+        os.replace(tmp, path)
+    finally:
+        Path(tmp).unlink(missing_ok=True)
 
 
 def _jsonable(value: object) -> bool:

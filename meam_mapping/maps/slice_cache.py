@@ -26,7 +26,6 @@ import contextlib
 import hashlib
 import json
 import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -168,7 +167,8 @@ def store_slice(
     """
     import pandas as pd
     import pyarrow as pa
-    import pyarrow.parquet as pq
+
+    from meam_mapping.geography.boundary_cache import write_parquet_atomic
 
     data = found.data
     meta = {"key": key, "format": SLICE_FORMAT, "version": __version__, "rows": len(data),
@@ -185,13 +185,7 @@ def store_slice(
         table = table.replace_schema_metadata({**(table.schema.metadata or {}),
                                                _META: text.encode("utf-8")})  # fmt: skip
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".part", dir=path.parent)
-        os.close(fd)
-        try:
-            pq.write_table(table, tmp)
-            os.replace(tmp, path)
-        finally:
-            Path(tmp).unlink(missing_ok=True)
+        write_parquet_atomic(table, path)
     except (OSError, ValueError, TypeError, pa.ArrowException):
         return None
     return path
