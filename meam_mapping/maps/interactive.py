@@ -219,9 +219,10 @@ def choropleth(
         control=switchable,
         style=folium.JsCode(furniture.style_js(prepared.style, canvas)),
     ).add_to(fmap)
-    furniture.macro(furniture.hover_script(areas_layer.get_name(), highlight=True)).add_to(fmap)
-    if packed:
-        _packed_data(areas_layer, frame, props).add_to(fmap)
+    if packed:  # one canvas layer drawing every area, with its own hover (maps.area_canvas)
+        _packed_data(areas_layer, frame, props, prepared.style).add_to(fmap)
+    else:
+        furniture.macro(furniture.hover_script(areas_layer.get_name(), highlight=True)).add_to(fmap)
 
     legend_extra: dict[str, list[tuple[str, str]]] = {}
     for i, (layer_name, extra) in enumerate((extra_layers or {}).items()):
@@ -254,51 +255,19 @@ def _add_furniture(
     furniture.macro(script).add_to(fmap)
 
 
-# Rebuilds GeoJSON from maps.simplify.pack_features output (integer deltas + offsets).
-_UNPACK_JS = (
-    "function(p){var f = Math.pow(10, p.d), c = p.c, r = p.r, q = p.p, g = p.g,"
-    " keys = Object.keys(p.props), out = [];"
-    "for (var i = 0; i < g.length - 1; i++) {var polys = [];"
-    "for (var j = g[i]; j < g[i + 1]; j++) {var rings = [];"
-    "for (var k = q[j]; k < q[j + 1]; k++) {var ring = [], x = 0, y = 0;"
-    "for (var m = r[k]; m < r[k + 1]; m++) {if (m === r[k]) {x = c[2 * m]; y = c[2 * m + 1];}"
-    " else {x += c[2 * m]; y += c[2 * m + 1];} ring.push([x / f, y / f]);}"
-    "rings.push(ring);} polys.push(rings);}"
-    "var props = {}; for (var t = 0; t < keys.length; t++) {props[keys[t]] = p.props[keys[t]][i];}"
-    "out.push({type: 'Feature', properties: props,"
-    " geometry: {type: 'MultiPolygon', coordinates: polys}});}"
-    "return {type: 'FeatureCollection', features: out};}"
-)
+def _packed_data(
+    layer: Any, frame: gpd.GeoDataFrame, props: dict[str, Any], style: MapStyle
+) -> Any:
+    """Script drawing gzip-packed features inside ``layer`` as one canvas layer.
 
-
-def _packed_data(layer: Any, frame: gpd.GeoDataFrame, props: dict[str, Any]) -> Any:
-    """Script adding gzip-packed features to ``layer`` (see ``maps.simplify.pack_features``).
-
-    When drawn, ``window.meamMapDrawn`` holds the time and number of features.
+    See :mod:`meam_mapping.maps.area_canvas`; when drawn, ``window.meamMapDrawn``
+    holds the time and number of features drawn.
     """
+    from meam_mapping.maps.area_canvas import area_canvas_script
     from meam_mapping.maps.simplify import pack_features
 
-    name = layer.get_name()
-    script = (
-        "(function(){var b64 = " + json.dumps(pack_features(frame.geometry.to_numpy(), props)) + ";"
-        "if (typeof DecompressionStream === 'undefined') {{map}.getContainer().insertAdjacentHTML("
-        "'beforeend', '<div class=\"meam-box\" style=\"position:absolute;top:40%;left:20%;"
-        'z-index:1000">This browser is too old to draw this many areas: please use a browser '
-        "released in 2023 or later.</div>'); return;}"
-        "var bin = atob(b64), bytes = new Uint8Array(bin.length);"
-        "for (var i = 0; i < bin.length; i++) {bytes[i] = bin.charCodeAt(i);}"
-        "new Response(new Blob([bytes]).stream().pipeThrough(new DecompressionStream('gzip')))"
-        ".json().then(function(packed){var m = {map};"
-        # Added after the opening zoom settles: added during its animation,
-        # every area would be projected twice (a second or more nationally).
-        "function add(){" + name + ".addData((" + _UNPACK_JS + ")(packed));"
-        "requestAnimationFrame(function(){requestAnimationFrame(function(){"
-        "window.meamMapDrawn = {time: performance.now(), features: "
-        + name
-        + ".getLayers().length};});});}"
-        "if (m._animatingZoom) {m.once('zoomend', add);} else {add();}});})();"
-    )
-    return furniture.macro(script)
+    packed = pack_features(frame.geometry.to_numpy(), props)
+    return furniture.macro(area_canvas_script(layer.get_name(), packed, style))
 
 
 def _add_category_layer(

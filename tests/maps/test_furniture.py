@@ -109,6 +109,8 @@ def test_many_areas_draw_on_a_canvas_with_one_handler(areas, table, monkeypatch)
     html = fmap.get_root().render()
     assert fmap.options["prefer_canvas"] is True
     assert "url(#meam-hatch)" not in html  # canvas cannot fill with an SVG pattern
-    assert html.count(".on('mouseover'") == 1 and "bindTooltip" not in html
+    # one hover handler on the map for every area (maps.area_canvas), no per-feature bindings
+    assert html.count("map.on('mousemove', this._meamMove)") == 1 and "bindTooltip" not in html
+    assert html.count(".on('mouseover'") == 0
     assert html.count('var b64 = "') == 1  # the features are sent once, packed
     assert choropleth(areas.iloc[:20], table).options["prefer_canvas"] is False
