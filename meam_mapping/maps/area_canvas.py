@@ -7,9 +7,10 @@ a quarter of it garbage collection, before the map shows. Here the areas
 stay in a few typed arrays and one layer draws them:
 
 * **decoding**: the packed features (:func:`meam_mapping.maps.simplify.pack_features`:
-  integer coordinate differences, gzip, base64) are inflated by the browser
-  and turned once into Web Mercator coordinates of the unit square
-  (``Float64Array``), with each area's bounding box;
+  integer coordinate differences as varints, gzip, base64) are inflated by
+  the browser, read into ``Int32Array`` offsets and steps (only the header
+  and properties are JSON) and turned once into Web Mercator coordinates of
+  the unit square (``Float64Array``), with each area's bounding box;
 * **drawing**: a subclass of ``L.Canvas`` (so panning, zoom animation and
   retina scaling are Leaflet's own) draws every area in one pass per class:
   a ``Path2D`` per 96 areas of a class, each filled once, then every edge
@@ -18,7 +19,9 @@ stay in a few typed arrays and one layer draws them:
   Vertices are rounded to whole pixels, as Leaflet does, and a vertex in the
   same pixel as the previous one is skipped, so a national view draws only
   what the screen can show; neighbours round their shared vertices to the
-  same pixels, so no gaps open. Areas outside the view are skipped;
+  same pixels, so no gaps open. An area whose outline falls into one or two
+  pixels is drawn as a one-pixel square, so no area vanishes. Areas outside
+  the view are skipped;
 * **hatching**: suppressed areas are filled with a canvas pattern of grey
   diagonal lines on a light ground (the legend's swatch) under a dashed grey
   edge, drawn last;
@@ -128,18 +131,19 @@ var Layer = L.Canvas.extend({
    var nin = 0; paths.push([path, keys[kk]]); for (gi = 0; gi < list.length; gi++) { i = list[gi];
     if (B[4 * i] > vx1 || B[4 * i + 2] < vx0 || B[4 * i + 1] > vy1 || B[4 * i + 3] < vy0) { continue; }
     drawn++; if (++nin % CHUNK === 0) { path = new Path2D(); paths.push([path, keys[kk]]); }
-    for (k = ringStart[i]; k < ringStart[i + 1]; k++) { px = NaN; py = NaN;
+    for (k = ringStart[i]; k < ringStart[i + 1]; k++) { px = NaN; py = NaN; var seen = 0;
      for (m = r[k]; m < r[k + 1]; m++) { X = Math.round(U[m] * s) - o.x; Y = Math.round(V[m] * s) - o.y;
       if (X === px && Y === py) { continue; }
-      if (m === r[k]) { path.moveTo(X, Y); } else { path.lineTo(X, Y); } px = X; py = Y; }
-     path.closePath(); } }
+      if (m === r[k]) { path.moveTo(X, Y); } else { path.lineTo(X, Y); } px = X; py = Y; seen++; }
+     path.closePath();
+     if (seen < 3 && k === ringStart[i]) { path.rect(px - 0.5, py - 0.5, 1, 1); } } }
    }
   for (kk = 0; kk < paths.length; kk++) { var key = paths[kk][1];
    ctx.globalAlpha = key === -2 ? 1 : S.fillOpacity;
    ctx.fillStyle = key === -2 ? (this._hatch = this._hatch || ctx.createPattern(hatch(), 'repeat'))
     : (key >= 0 ? S.colours[key] : S.missing);
    ctx.fill(paths[kk][0], 'evenodd'); }
-  ctx.globalAlpha = 1; ctx.lineJoin = 'round'; ctx.lineCap = 'round';
+  ctx.globalAlpha = 1;
   for (kk = 0; kk < paths.length; kk++) { if (paths[kk][1] === -2) { ctx.strokeStyle = S.suppressedEdge; ctx.lineWidth = 1; ctx.setLineDash([3, 3]); }
    else { ctx.strokeStyle = S.edge; ctx.lineWidth = S.weight; ctx.setLineDash([]); }
    ctx.stroke(paths[kk][0]); }
@@ -178,7 +182,27 @@ var Layer = L.Canvas.extend({
 return new Layer(); }
 """
 
-_LAYER_JS_LINE = " ".join(line.strip() for line in _LAYER_JS.strip().splitlines())
+# Reads maps.simplify.pack_features bytes (inflated): magic, header length,
+# JSON header, then varints: polygons per feature, rings per polygon, vertices
+# per ring, zigzag coordinates. Returns {d, c, r, p, g, props} with offsets.
+_READ_JS = """
+function meamReadPack(b) {
+var at = 8, size = b[at] + b[at + 1] * 256 + b[at + 2] * 65536 + b[at + 3] * 16777216;
+var head = JSON.parse(new TextDecoder().decode(b.subarray(at + 4, at + 4 + size))), pos = at + 4 + size;
+function offsets(n) { var out = new Int32Array(n + 1), i, x, shift, v;
+ for (i = 0; i < n; i++) { x = 0; shift = 1; do { v = b[pos++]; x += (v & 127) * shift; shift *= 128; } while (v & 128);
+  out[i + 1] = out[i] + x; }
+ return out; }
+var g = offsets(head.n[0]), q = offsets(head.n[1]), r = offsets(head.n[2]);
+var nc = 2 * head.n[3], c = new Int32Array(nc), i, x, shift, v;
+for (i = 0; i < nc; i++) { x = 0; shift = 1; do { v = b[pos++]; x += (v & 127) * shift; shift *= 128; } while (v & 128);
+ c[i] = x % 2 ? -(x + 1) / 2 : x / 2; }
+return {d: head.d, c: c, r: r, p: q, g: g, props: head.props}; }
+"""
+
+_LAYER_JS_LINE = " ".join(
+    line.strip() for line in (_READ_JS + _LAYER_JS).strip().splitlines() if line.strip()
+)
 
 _OLD_BROWSER = (
     '<div class="meam-box" style="position:absolute;top:40%;left:20%;z-index:1000">'
@@ -250,7 +274,8 @@ def area_canvas_script(layer_name: str, packed: str, style: MapStyle) -> str:
         "var bin = atob(b64); bytes = new Uint8Array(bin.length);"
         "for (var i = 0; i < bin.length; i++) {bytes[i] = bin.charCodeAt(i);}}"
         "new Response(new Blob([bytes]).stream().pipeThrough(new DecompressionStream('gzip')))"
-        ".json().then(function(packed){performance.mark('meam-inflated');"
+        ".arrayBuffer().then(function(buffer){performance.mark('meam-inflated');"
+        "var packed = meamReadPack(new Uint8Array(buffer));"
         "var layer = meamAreaLayer(packed, "
         + settings
         + "); group.meamAreas = layer;performance.mark('meam-layer');"
