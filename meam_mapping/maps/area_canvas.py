@@ -19,7 +19,9 @@ stay in a few typed arrays and one layer draws them:
   Vertices are rounded to whole pixels, as Leaflet does, and a vertex in the
   same pixel as the previous one is skipped, so a national view draws only
   what the screen can show; neighbours round their shared vertices to the
-  same pixels, so no gaps open. An area whose outline falls into one or two
+  same pixels, so no gaps open. As on the static maps (:mod:`meam_mapping.maps.fill`),
+  edges are drawn only for areas at least ``MIN_EDGE_PIXELS`` across on
+  screen (suppressed areas keep their hatch). An area whose outline falls into one or two
   pixels is drawn as a one-pixel square, so no area vanishes. Areas outside
   the view are skipped;
 * **hatching**: suppressed areas are filled with a canvas pattern of grey
@@ -48,12 +50,18 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING
 
+from meam_mapping.maps.fill import MIN_EDGE_PIXELS
+
 if TYPE_CHECKING:
     from meam_mapping.maps.style import MapStyle
 
 __all__ = ["AREAS_PANE", "area_canvas_script", "canvas_style"]
 
 #: Leaflet pane of the areas' canvas: above tiles (200), under overlays (400).
+#: Areas narrower and shorter than :data:`~meam_mapping.maps.fill.MIN_EDGE_PIXELS`
+#: on screen are filled without an edge, as on the static maps: at the national
+#: view most LSOAs are a few pixels across, and their edges would only whiten
+#: the map and double the drawing.
 AREAS_PANE = "meam-areas"
 
 # One line of JavaScript per Python line; joined with spaces (no line breaks,
@@ -127,10 +135,12 @@ var Layer = L.Canvas.extend({
   var vx0 = (b.min.x + o.x - 4) / s, vx1 = (b.max.x + o.x + 4) / s, vy0 = (b.min.y + o.y - 4) / s, vy1 = (b.max.y + o.y + 4) / s;
   var paths = [], kk, gi, list, path, i, k, m, X, Y, px, py, drawn = 0;
   ctx.save();
-  for (kk = 0; kk < keys.length; kk++) { list = groups[keys[kk]]; path = new Path2D();
-   var nin = 0; paths.push([path, keys[kk]]); for (gi = 0; gi < list.length; gi++) { i = list[gi];
+  for (kk = 0; kk < keys.length; kk++) { list = groups[keys[kk]]; var cur = [null, null], nin = [0, 0];
+   for (gi = 0; gi < list.length; gi++) { i = list[gi];
     if (B[4 * i] > vx1 || B[4 * i + 2] < vx0 || B[4 * i + 1] > vy1 || B[4 * i + 3] < vy0) { continue; }
-    drawn++; if (++nin % CHUNK === 0) { path = new Path2D(); paths.push([path, keys[kk]]); }
+    var big = Math.max(B[4 * i + 2] - B[4 * i], B[4 * i + 3] - B[4 * i + 1]) * s >= S.edgePixels ? 1 : 0;
+    drawn++; if (nin[big]++ % CHUNK === 0) { cur[big] = new Path2D(); paths.push([cur[big], keys[kk], big]); }
+    path = cur[big];
     for (k = ringStart[i]; k < ringStart[i + 1]; k++) { px = NaN; py = NaN; var seen = 0;
      for (m = r[k]; m < r[k + 1]; m++) { X = Math.round(U[m] * s) - o.x; Y = Math.round(V[m] * s) - o.y;
       if (X === px && Y === py) { continue; }
@@ -144,7 +154,7 @@ var Layer = L.Canvas.extend({
     : (key >= 0 ? S.colours[key] : S.missing);
    ctx.fill(paths[kk][0], 'evenodd'); }
   ctx.globalAlpha = 1;
-  for (kk = 0; kk < paths.length; kk++) { if (paths[kk][1] === -2) { ctx.strokeStyle = S.suppressedEdge; ctx.lineWidth = 1; ctx.setLineDash([3, 3]); }
+  for (kk = 0; kk < paths.length; kk++) { if (!paths[kk][2]) { continue; } if (paths[kk][1] === -2) { ctx.strokeStyle = S.suppressedEdge; ctx.lineWidth = 1; ctx.setLineDash([3, 3]); }
    else { ctx.strokeStyle = S.edge; ctx.lineWidth = S.weight; ctx.setLineDash([]); }
    ctx.stroke(paths[kk][0]); }
   ctx.restore();
@@ -223,7 +233,8 @@ def canvas_style(style: MapStyle) -> dict[str, object]:
     dict
         ``colours`` (per class), ``missing``, ``suppressed`` (ground of the
         hatch), ``hatch`` (its lines), ``suppressedEdge``, ``edge``,
-        ``weight``, ``fillOpacity`` and ``pane``.
+        ``weight``, ``fillOpacity``, ``edgePixels`` (areas narrower than this
+        on screen get no edge) and ``pane``.
     """
     return {
         "colours": list(style.colours),
@@ -234,6 +245,7 @@ def canvas_style(style: MapStyle) -> dict[str, object]:
         "edge": style.edge_colour,
         "weight": style.edge_width * 2,
         "fillOpacity": 0.85,
+        "edgePixels": MIN_EDGE_PIXELS,
         "pane": AREAS_PANE,
     }
 
