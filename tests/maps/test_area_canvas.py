@@ -172,3 +172,45 @@ def test_chromium_draws_finds_and_tells_every_area(odd_areas, odd_table, monkeyp
         assert codes[20] in page.inner_text(".meam-hover")
     finally:
         page.close()
+
+
+def test_chromium_overlays_keep_their_tooltip_and_the_layer_switches_off(
+    odd_areas, odd_table, districts, monkeypatch, tmp_path, chromium
+):
+    from meam_mapping.maps.spec import MapSpec
+
+    monkeypatch.setattr(interactive, "PACK_THRESHOLD", 0)
+    monkeypatch.setattr(interactive, "CANVAS_THRESHOLD", 0)
+    hot = odd_areas.iloc[[20]].assign(category="hot spot")
+    fmap = interactive.choropleth(
+        odd_areas, odd_table, MapSpec(show_overlays=True), outlines=districts,
+        extra_layers={"Hot spots": hot},
+    )  # fmt: skip
+    path = tmp_path / "map.html"
+    interactive.save_standalone_html(fmap, path)
+    shown = interactive._to_display(odd_areas, "areas")
+    points = [[p.y, p.x] for p in shapely.point_on_surface(shown.geometry.to_numpy())]
+    page = chromium.new_page(viewport={"width": 900, "height": 700})
+    try:
+        page.goto(path.as_uri())
+        page.wait_for_function("window.meamMapDrawn !== undefined", timeout=20_000)
+        to_screen = (
+            "(ll) => {const g = Object.values(window).find(v => v && v.meamAreas);"
+            " const m = g.meamAreas._map, p = m.latLngToContainerPoint(ll);"
+            " const r = m.getContainer().getBoundingClientRect(); return [p.x + r.left, p.y + r.top];}"
+        )
+        for index, expected in ((20, "Hot spots"), (8, odd_areas["area_code"].iloc[8])):
+            x, y = page.evaluate(to_screen, points[index])
+            page.mouse.move(x - 2, y - 2)
+            page.mouse.move(x, y)
+            page.wait_for_timeout(150)
+            assert expected in page.inner_text(".meam-hover"), index
+        removed = page.evaluate(
+            "() => {const g = Object.values(window).find(v => v && v.meamAreas);"
+            " const m = g.meamAreas._map; m.removeLayer(g);"
+            " return [document.querySelectorAll('.meam-areas-pane canvas, .leaflet-meam-areas-pane canvas').length,"
+            " g.meamAreas._map === null || g.meamAreas._map === undefined];}"
+        )
+        assert removed == [0, True]
+    finally:
+        page.close()
