@@ -32,7 +32,11 @@ stay in a few typed arrays and one layer draws them:
   an even-odd point-in-polygon test on the few candidates; the tooltip text
   (``tip``, already escaped HTML) goes into the map's single hover box and
   the area is outlined in black. Another layer's feature under the pointer
-  (hot spots, focus zones) or a control keeps the box for itself.
+  (hot spots, focus zones) or a control keeps the box for itself;
+* **click**: a click on an area fires ``click`` on the areas' layer with
+  ``e.layer.feature`` (and ``e.layer.toGeoJSON()``) the area as a GeoJSON
+  feature with its properties, as a click on a Leaflet polygon would (so
+  ``streamlit-folium``'s ``last_active_drawing`` names the clicked area).
 
 When the first draw is on screen (two animation frames after it),
 ``window.meamMapDrawn`` holds ``{time, features}`` (the number of areas
@@ -122,9 +126,17 @@ function latlngs(i) { var out = [];
    ring.push([(2 * Math.atan(Math.exp((0.5 - V[m]) * 2 * PI)) - PI / 2) * 180 / PI, (U[m] - 0.5) * 360]); }
   out.push(ring); }
  return out; }
+function feature(i) { var polys = [], props = {}, j, k, m, ring, rings;
+ for (j = g[i]; j < g[i + 1]; j++) { rings = [];
+  for (k = q[j]; k < q[j + 1]; k++) { ring = [];
+   for (m = r[k]; m < r[k + 1]; m++) { ring.push([(U[m] - 0.5) * 360, (2 * Math.atan(Math.exp((0.5 - V[m]) * 2 * PI)) - PI / 2) * 180 / PI]); }
+   ring.push(ring[0]); rings.push(ring); }
+  polys.push(rings); }
+ for (var key in p.props) { props[key] = p.props[key][i]; }
+ return {type: 'Feature', properties: props, geometry: {type: 'MultiPolygon', coordinates: polys}}; }
 var Layer = L.Canvas.extend({
  options: {pane: S.pane, padding: 0.1},
- hitTest: hitTest, latlngs: latlngs, tip: function (i) { return tips[i]; }, features: n,
+ hitTest: hitTest, latlngs: latlngs, feature: feature, tip: function (i) { return tips[i]; }, features: n,
  getBounds: function () { var w = L.latLngBounds([]); var a = -1;
   for (var i = 0; i < n; i++) { if (B[4 * i] <= B[4 * i + 2]) { a = i; w.extend(L.latLng(
    (2 * Math.atan(Math.exp((0.5 - B[4 * i + 1]) * 2 * PI)) - PI / 2) * 180 / PI, (B[4 * i] - 0.5) * 360));
@@ -182,10 +194,15 @@ var Layer = L.Canvas.extend({
     line = L.polygon(latlngs(i), {color: '#000000', weight: 3, fill: false, interactive: false}).addTo(map); }
    place(e); };
   this._meamHide = hide;
+  this._meamClick = function (e) { var i = hitTest(e.latlng); if (i < 0) { return; }
+   var area = new L.Layer(); area.feature = feature(i); area.toGeoJSON = function () { return this.feature; };
+   area._eventParents = self._eventParents;
+   area.fire('click', {latlng: e.latlng, layerPoint: e.layerPoint, containerPoint: e.containerPoint, originalEvent: e.originalEvent}, true); };
+  map.on('click', this._meamClick);
   map.on('mousemove', this._meamMove);
   map.on('movestart zoomstart', hide);
   L.DomEvent.on(c, 'mouseleave', hide); },
- onRemove: function (map) { this._meamHide(); map.off('mousemove', this._meamMove); map.off('movestart zoomstart', this._meamHide);
+ onRemove: function (map) { this._meamHide(); map.off('mousemove', this._meamMove); map.off('click', this._meamClick); map.off('movestart zoomstart', this._meamHide);
   L.DomEvent.off(map.getContainer(), 'mouseleave', this._meamHide);
   L.Canvas.prototype.onRemove.call(this, map); }
 });

@@ -214,3 +214,33 @@ def test_chromium_overlays_keep_their_tooltip_and_the_layer_switches_off(
         assert removed == [0, True]
     finally:
         page.close()
+
+
+def test_chromium_click_names_the_area_as_a_polygon_click_would(
+    odd_areas, odd_table, monkeypatch, tmp_path, chromium
+):
+    monkeypatch.setattr(interactive, "PACK_THRESHOLD", 0)
+    fmap = interactive.choropleth(odd_areas, odd_table)
+    path = tmp_path / "map.html"
+    interactive.save_standalone_html(fmap, path)
+    shown = interactive._to_display(odd_areas, "areas")
+    points = [[p.y, p.x] for p in shapely.point_on_surface(shown.geometry.to_numpy())]
+    page = chromium.new_page(viewport={"width": 900, "height": 700})
+    try:
+        page.goto(path.as_uri())
+        page.wait_for_function("window.meamMapDrawn !== undefined", timeout=20_000)
+        x, y = page.evaluate(
+            "(ll) => {const g = Object.values(window).find(v => v && v.meamAreas);"
+            " g.on('click', e => {window.clicked = e.layer.toGeoJSON();});"
+            " const m = g.meamAreas._map, p = m.latLngToContainerPoint(ll);"
+            " const r = m.getContainer().getBoundingClientRect(); return [p.x + r.left, p.y + r.top];}",
+            points[28],  # the two-part area
+        )
+        page.mouse.click(x, y)
+        page.wait_for_function("window.clicked !== undefined", timeout=5_000)
+        clicked = page.evaluate("window.clicked")
+    finally:
+        page.close()
+    assert clicked["properties"]["area_code"] == odd_areas["area_code"].iloc[28]
+    back = shapely.from_geojson(json.dumps(clicked["geometry"]))
+    assert shapely.equals_exact(back, shown.geometry.iloc[28], tolerance=1e-7)
