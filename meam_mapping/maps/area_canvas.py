@@ -187,7 +187,8 @@ var Layer = L.Canvas.extend({
   this._meamMove = function (e) { var t = e.originalEvent && e.originalEvent.target;
    if (map.dragging && map.dragging.moving() || map._animatingZoom) { return; }
    var other = map._renderer && map._renderer !== self && map._renderer._hoveredLayer;
-   if (other || (t && t.tagName !== 'CANVAS' && t !== c && !(t.classList && t.classList.contains('leaflet-pane')))) { if (shown >= 0) { hide(); } return; }
+   var mine = !t || !t.closest || !(t.closest('.leaflet-control-container') || (t.tagName !== 'CANVAS' && t.classList.contains('leaflet-interactive')));
+   if (other || !mine) { if (shown >= 0) { hide(); } return; }
    var i = hitTest(e.latlng);
    if (i < 0 || !tips[i]) { hide(); return; }
    if (i !== shown) { hide(); shown = i; box.innerHTML = tips[i]; box.style.display = 'block';

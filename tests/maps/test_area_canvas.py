@@ -174,16 +174,16 @@ def test_chromium_draws_finds_and_tells_every_area(odd_areas, odd_table, monkeyp
         page.close()
 
 
+@pytest.mark.parametrize("canvas", [True, False], ids=["canvas-overlays", "svg-overlays"])
 def test_chromium_overlays_keep_their_tooltip_and_the_layer_switches_off(
-    odd_areas, odd_table, districts, monkeypatch, tmp_path, chromium
+    odd_areas, odd_table, districts, monkeypatch, tmp_path, chromium, canvas
 ):
     from meam_mapping.maps.spec import MapSpec
 
     monkeypatch.setattr(interactive, "PACK_THRESHOLD", 0)
-    monkeypatch.setattr(interactive, "CANVAS_THRESHOLD", 0)
     hot = odd_areas.iloc[[20]].assign(category="hot spot")
     fmap = interactive.choropleth(
-        odd_areas, odd_table, MapSpec(show_overlays=True), outlines=districts,
+        odd_areas, odd_table, MapSpec(show_overlays=True, prefer_canvas=canvas), outlines=districts,
         extra_layers={"Hot spots": hot},
     )  # fmt: skip
     path = tmp_path / "map.html"
