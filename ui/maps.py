@@ -17,6 +17,7 @@ from meam_mapping.maps.interactive import ChoroplethParts
 from meam_mapping.maps.simplify import simplify_for_display
 from meam_mapping.pipeline.compare import BenchmarkComparison, with_comparison
 from meam_mapping.pipeline.display import display_table
+from meam_mapping.pipeline.slices import levels_of
 from ui.cache import compare_chart_cached, comparison_cached, map_slice_cached
 from ui.widgets import download_csv, show_problem
 
@@ -54,6 +55,20 @@ def draw_parts(parts: ChoroplethParts, *, key: str, height: int) -> None:
     """
     st_folium(parts.base, key=key, feature_group_to_add=parts.layers, height=height,
               use_container_width=True, returned_objects=[])  # fmt: skip
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _levels(token: str, _dataset: Dataset, indicator: str, period: str | None) -> list[str]:
+    return levels_of(_dataset, indicator, period)
+
+
+def cached_levels(dataset: Dataset, indicator: str, period: str | None) -> list[str]:
+    """The levels ``indicator`` can be drawn at, cached by data content.
+
+    Working them out adds the indicator up to every level (most of a Map
+    page rerun when not cached).
+    """
+    return _levels(dataset.token, dataset, indicator, period)
 
 
 def cached_slice(dataset: Dataset, request: MapRequest, policy: DisclosurePolicy) -> pd.DataFrame:
