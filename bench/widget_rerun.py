@@ -101,7 +101,7 @@ PANEL = (
 CHANGED = (
     "([before]) => {const f = " + FRAME + "; const d = f && f.contentDocument;"
     " const p = d && d.querySelector('.meam-panel');"
-    " return !!p && p.innerText !== before && d.querySelectorAll('path.leaflet-interactive').length > 0"
+    " return !!p && p.innerText !== before"
     " && !document.querySelector('[data-testid=\"stStatusWidget\"]');}"
 )
 MARK = "() => {const f = " + FRAME + "; f.dataset.meamMark = f.dataset.meamMark || 'kept'; return true;}"

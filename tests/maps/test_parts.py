@@ -91,3 +91,36 @@ def test_standalone_map_is_the_parts_put_together(areas, layer, districts):
     assert kinds.count("GeoJson") == grouped.count("GeoJson") == 2
     assert "LayerControl" in kinds and "LayerControl" not in grouped  # the group brings its own
     assert "CustomPane" in kinds and "CustomPane" not in grouped
+
+
+def test_group_script_is_valid_javascript(areas, layer, districts, tmp_path):
+    """The scripts streamlit-folium sends for the group parse (node's syntax check)."""
+    import shutil
+    import subprocess
+
+    node = shutil.which("node")
+    if node is None:
+        pytest.skip("node is not installed")
+    hot = areas.iloc[:3].assign(category="hot spot")
+    parts = choropleth_parts(areas, layer, MapSpec(tiles=True), outlines=districts,
+                             extra_layers={"Hot spots": hot}, extent=study_area_extent(areas))  # fmt: skip
+    base, _, group = _scripts(parts)
+    for name, text in (("base.js", base), ("group.js", group)):
+        path = tmp_path / name
+        path.write_text(text, encoding="utf-8")
+        done = subprocess.run([node, "--check", str(path)], capture_output=True, text=True)
+        assert done.returncode == 0, done.stderr
+
+
+def test_large_maps_send_packed_areas_in_the_group(layer):
+    from meam_mapping.disclosure import DisclosurePolicy, suppress_indicators
+    from meam_mapping.maps.interactive import PACK_THRESHOLD
+    from tests.maps.conftest import make_grid, make_table
+
+    grid = make_grid(46, 200.0)
+    assert len(grid) > PACK_THRESHOLD
+    table = suppress_indicators(make_table(grid), DisclosurePolicy(threshold=5))
+    parts = choropleth_parts(grid, MapLayer(table, title="Grid"), extent=study_area_extent(grid))
+    base, _, group = _scripts(parts)
+    assert "DecompressionStream" in group and "DecompressionStream" not in base
+    assert '"preferCanvas": true' in base  # the renderer is the base map's option
