@@ -104,7 +104,11 @@ CHANGED = (
     " return !!p && p.innerText !== before"
     " && !document.querySelector('[data-testid=\"stStatusWidget\"]');}"
 )
-MARK = "() => {const f = " + FRAME + "; f.dataset.meamMark = f.dataset.meamMark || 'kept'; return true;}"
+MARK = (
+    "() => {const f = "
+    + FRAME
+    + "; f.dataset.meamMark = f.dataset.meamMark || 'kept'; return true;}"
+)
 KEPT = "() => {const f = " + FRAME + "; return !!f && f.dataset.meamMark === 'kept';}"
 #: Two options of each select box timed on the Map page (label of the box, option names).
 CHOICES = {

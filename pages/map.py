@@ -36,6 +36,7 @@ if dataset.label and not st.session_state.get("start_here_closed"):
             st.session_state["start_here_closed"] = True
             st.rerun()
 
+
 @st.fragment
 def _map_section() -> None:
     """Controls, map and table: a widget change here reruns only this part of the page."""
@@ -107,7 +108,9 @@ def _map_section() -> None:
                 placeholder="e.g. 2, 4, 8",
             )
             if not breaks_text.strip():
-                st.info("Type the upper bound of each class, e.g. 2, 4, 8; until then the map uses quantiles.")
+                st.info(
+                    "Type the upper bound of each class, e.g. 2, 4, 8; until then the map uses quantiles."
+                )
 
     with st.expander("More map options"):
         o1, o2, o3 = st.columns(3)

@@ -10,6 +10,11 @@ properties per feature (``area_code``; ``tip``, the escaped tooltip HTML; and
 reaches the page (layer names included: Leaflet's layer control writes them
 as HTML). The panel, hover box, fitting and hatching are in
 :mod:`meam_mapping.maps.furniture`.
+
+:func:`choropleth_parts` gives the same map in two parts for an app that
+redraws it in place: a base map that depends only on the study area, and a
+layer group with everything the request changes (areas, legend, outlines);
+:func:`choropleth` puts the same elements on one map for the exported page.
 """
 
 from __future__ import annotations
