@@ -124,3 +124,33 @@ def test_large_maps_send_packed_areas_in_the_group(layer):
     base, _, group = _scripts(parts)
     assert "DecompressionStream" in group and "DecompressionStream" not in base
     assert '"preferCanvas": true' in base  # the renderer is the base map's option
+
+
+def test_demo_requests_share_one_base_map(demo_dataset):
+    """Indicator, classes and level change only the group on the demo; the export is unchanged."""
+    from meam_mapping.mapping import (
+        MapRequest,
+        dataset_extent,
+        interactive_map,
+        interactive_map_parts,
+    )
+
+    ids = sorted(demo_dataset.catalogue()["indicator"])
+    homeless = next(i for i in ids if "homeless" in i)
+    probation = next(i for i in ids if "probation" in i)
+    extent = dataset_extent(demo_dataset)
+    requests = [
+        MapRequest(indicator=homeless, level="msoa"),
+        MapRequest(indicator=homeless, level="lad", scheme="equal_interval", k=3),
+        MapRequest(indicator=probation, level="msoa"),
+    ]
+    scripts = [_scripts(interactive_map_parts(demo_dataset, r, extent=extent)) for r in requests]
+    assert len({key for _, key, _ in scripts}) == 1
+    assert len({group for _, _, group in scripts}) == 3
+    assert dataset_extent(demo_dataset) == extent
+    # The exported map draws the same layers on one map.
+    whole = interactive_map(demo_dataset, requests[0])
+    parts = interactive_map_parts(demo_dataset, requests[0])
+    layers = [c for c in whole._children.values() if isinstance(c, folium.GeoJson)]
+    grouped = [c for c in parts.layers._children.values() if isinstance(c, folium.GeoJson)]
+    assert [c.data for c in layers] == [c.data for c in grouped] and len(layers) == 2
