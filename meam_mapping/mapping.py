@@ -23,18 +23,21 @@ from meam_mapping.errors import InputError
 from meam_mapping.indicators.table import unit_text
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Mapping, Sequence
 
     import folium
     import geopandas as gpd
     from matplotlib.figure import Figure
 
+    from meam_mapping.maps.interactive import ChoroplethParts
     from meam_mapping.maps.spec import MapLayer, MapSpec
     from meam_mapping.pipeline.compare import BenchmarkComparison
 
 __all__ = [
     "MapRequest",
+    "dataset_extent",
     "interactive_map",
+    "interactive_map_parts",
     "parse_breaks",
     "render_map_file",
     "request_slice",
@@ -211,6 +214,29 @@ def _map_layer(
     return layer, level
 
 
+def _interactive_inputs(
+    dataset: Dataset,
+    request: MapRequest,
+    policy: DisclosurePolicy,
+    data: pd.DataFrame | None,
+    display_areas: Mapping[str, gpd.GeoDataFrame] | None,
+    comparison: BenchmarkComparison | None,
+) -> tuple[gpd.GeoDataFrame, MapLayer, MapSpec, gpd.GeoDataFrame | None]:
+    """Areas, layer, spec and outlines of the interactive map for ``request``."""
+    from meam_mapping.maps.simplify import simplify_for_display
+
+    def shown(lvl: str) -> gpd.GeoDataFrame:
+        if display_areas is not None and lvl in display_areas:
+            return display_areas[lvl]
+        return simplify_for_display(dataset.areas[lvl], level=lvl)
+
+    data, comparison = request_slice(dataset, request, policy, data=data, comparison=comparison)
+    layer, level = _map_layer(dataset, request, data, policy)
+    outlines = _outlines(dataset, request, level)
+    spec = _map_spec(request, comparison=comparison)
+    return shown(level), layer, spec, None if outlines is None else shown("lad")
+
+
 def interactive_map(
     dataset: Dataset,
     request: MapRequest,
@@ -230,22 +256,57 @@ def interactive_map(
     skips that work for the levels it holds.
     """
     from meam_mapping.maps.interactive import choropleth
-    from meam_mapping.maps.simplify import simplify_for_display
 
-    def shown(lvl: str) -> gpd.GeoDataFrame:
-        if display_areas is not None and lvl in display_areas:
-            return display_areas[lvl]
-        return simplify_for_display(dataset.areas[lvl], level=lvl)
-
-    data, comparison = request_slice(dataset, request, policy, data=data, comparison=comparison)
-    layer, level = _map_layer(dataset, request, data, policy)
-    outlines = _outlines(dataset, request, level)
-    return choropleth(
-        shown(level),
-        layer,
-        _map_spec(request, comparison=comparison),
-        outlines=None if outlines is None else shown("lad"),
+    areas, layer, spec, outlines = _interactive_inputs(
+        dataset, request, policy, data, display_areas, comparison
     )
+    return choropleth(areas, layer, spec, outlines=outlines)
+
+
+def interactive_map_parts(
+    dataset: Dataset,
+    request: MapRequest,
+    policy: DisclosurePolicy = DEFAULT_POLICY,
+    *,
+    data: pd.DataFrame | None = None,
+    display_areas: Mapping[str, gpd.GeoDataFrame] | None = None,
+    comparison: BenchmarkComparison | None = None,
+    extent: Sequence[float] | None = None,
+) -> ChoroplethParts:
+    """The map of :func:`interactive_map` as a base map and a layer group to swap on it.
+
+    The base map depends only on the study area (``extent``, by default
+    :func:`dataset_extent`), the background tiles option and whether the
+    areas draw on a canvas; everything the request changes is in the group
+    (see :func:`meam_mapping.maps.interactive.choropleth_parts`).
+    """
+    from meam_mapping.maps.interactive import choropleth_parts
+
+    areas, layer, spec, outlines = _interactive_inputs(
+        dataset, request, policy, data, display_areas, comparison
+    )
+    extent = dataset_extent(dataset) if extent is None else extent
+    return choropleth_parts(areas, layer, spec, outlines=outlines, extent=extent)
+
+
+def dataset_extent(dataset: Dataset) -> tuple[float, float, float, float]:
+    """West, south, east, north of the dataset's study area in degrees (EPSG:4326).
+
+    From the coarsest level held (districts when loaded), rounded outwards
+    (see :func:`meam_mapping.maps.interactive.study_area_extent`).
+    """
+    from meam_mapping.maps.interactive import study_area_extent
+
+    if not dataset.areas:
+        raise InputError(
+            "The dataset has no areas to draw",
+            expected="boundaries for at least one level of geography",
+            fix="Load boundaries on the Data page",
+        )
+    level = (
+        "lad" if "lad" in dataset.areas else min(dataset.areas, key=lambda k: len(dataset.areas[k]))
+    )
+    return study_area_extent(dataset.areas[level])
 
 
 def static_map_figure(

@@ -12,10 +12,12 @@ from streamlit_folium import st_folium
 from meam_mapping.dataset import Dataset
 from meam_mapping.disclosure import DisclosurePolicy
 from meam_mapping.errors import EstimationError, InputError
-from meam_mapping.mapping import MapRequest, interactive_map
+from meam_mapping.mapping import MapRequest, dataset_extent, interactive_map_parts
+from meam_mapping.maps.interactive import ChoroplethParts
 from meam_mapping.maps.simplify import simplify_for_display
 from meam_mapping.pipeline.compare import BenchmarkComparison, with_comparison
 from meam_mapping.pipeline.display import display_table
+from meam_mapping.pipeline.slices import levels_of
 from ui.cache import compare_chart_cached, comparison_cached, map_slice_cached
 from ui.widgets import download_csv, show_problem
 
@@ -31,6 +33,42 @@ def cached_display_areas(dataset: Dataset, level: str) -> dict[str, gpd.GeoDataF
     """Areas lightened for drawing (``level`` and districts), cached by data content."""
     levels = [lvl for lvl in dict.fromkeys((level, "lad")) if lvl in dataset.areas]
     return {lvl: _display_areas(dataset.token, dataset, lvl) for lvl in levels}
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _extent(token: str, _dataset: Dataset) -> tuple[float, float, float, float]:
+    return dataset_extent(_dataset)
+
+
+def cached_extent(dataset: Dataset) -> tuple[float, float, float, float]:
+    """The study area's extent (what every map of the dataset first fits), cached by data content."""
+    return _extent(dataset.token, dataset)
+
+
+def draw_parts(parts: ChoroplethParts, *, key: str, height: int) -> None:
+    """Draw a map whose request-dependent layers are swapped in place on later reruns.
+
+    streamlit-folium keys the map's frame by the base map's script (the same
+    for every request over one study area), so a change of indicator,
+    classes or level replaces the layer group in the drawn map instead of
+    loading a new frame.
+    """
+    st_folium(parts.base, key=key, feature_group_to_add=parts.layers, height=height,
+              use_container_width=True, returned_objects=[])  # fmt: skip
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _levels(token: str, _dataset: Dataset, indicator: str, period: str | None) -> list[str]:
+    return levels_of(_dataset, indicator, period)
+
+
+def cached_levels(dataset: Dataset, indicator: str, period: str | None) -> list[str]:
+    """The levels ``indicator`` can be drawn at, cached by data content.
+
+    Working them out adds the indicator up to every level (most of a Map
+    page rerun when not cached).
+    """
+    return _levels(dataset.token, dataset, indicator, period)
 
 
 def cached_slice(dataset: Dataset, request: MapRequest, policy: DisclosurePolicy) -> pd.DataFrame:
@@ -71,9 +109,10 @@ def show_map(
                     icon=":material/info:")  # fmt: skip
             comparison, request = None, replace(request, benchmark_confidence=None)
         shown = cached_display_areas(dataset, level)
-        fmap = interactive_map(
-            dataset, request, policy, data=data, display_areas=shown, comparison=comparison
-        )
+        parts = interactive_map_parts(
+            dataset, request, policy, data=data, display_areas=shown, comparison=comparison,
+            extent=cached_extent(dataset),
+        )  # fmt: skip
     except (InputError, EstimationError) as err:
         show_problem(err)
         return None
@@ -81,7 +120,7 @@ def show_map(
     with left:
         if dataset.label:
             st.caption(f":material/science: {dataset.label}")
-        st_folium(fmap, height=height, use_container_width=True, returned_objects=[], key=key)
+        draw_parts(parts, key=key, height=height)
         what = (
             "Colours compare each area with the study area's rate worked out from every area "
             "before any were hidden: an area is better or worse only when its whole confidence "
@@ -149,7 +188,7 @@ def show_change_map(
     height: int = 620,
 ) -> None:
     """Map and table of each area's change in rate from ``before`` to ``request.period``."""
-    from meam_mapping.maps.interactive import choropleth
+    from meam_mapping.maps.interactive import choropleth_parts
     from meam_mapping.maps.spec import MapLayer, MapSpec
     from meam_mapping.pipeline.change import change_legend, change_slice, change_table
     from ui.cache import change_cached
@@ -168,7 +207,8 @@ def show_change_map(
         spec = MapSpec(categories=change_legend(change), categories_note=change.legend_title,
                        outlines=request.outlines, tiles=request.tiles)  # fmt: skip
         outlines = shown.get("lad") if level != "lad" and request.outlines else None
-        fmap = choropleth(shown[level], layer, spec, outlines=outlines)
+        parts = choropleth_parts(shown[level], layer, spec, outlines=outlines,
+                                 extent=cached_extent(dataset))  # fmt: skip
     except (InputError, EstimationError) as err:
         show_problem(err)
         return
@@ -176,7 +216,7 @@ def show_change_map(
     with left:
         if dataset.label:
             st.caption(f":material/science: {dataset.label}")
-        st_folium(fmap, height=height, use_container_width=True, returned_objects=[], key=key)
+        draw_parts(parts, key=key, height=height)
         st.caption(
             f"Each area's rate in {change.after} divided by its rate in {change.before}, with a 95% "
             "interval: a change is shown only when the interval excludes no change (1). "

@@ -33,11 +33,14 @@ __all__ = [
     "HATCH_ID",
     "esc",
     "fit_script",
+    "group_script",
     "hatch_script",
     "hover_script",
     "js_string",
+    "layer_control_script",
     "legend_html",
     "macro",
+    "pane_script",
     "panel_script",
     "style_js",
 ]
@@ -99,6 +102,12 @@ _SNIPPET: Any = None
 def macro(script: str) -> Any:
     """Wrap ``script`` in a folium element (``{map}`` stands for the map variable).
 
+    Added to a map, ``{map}`` is that map. Added to a layer group
+    (``folium.FeatureGroup``) instead, the script runs each time the group is
+    added to a map and what it added is taken away with the group (see
+    :func:`group_script`). ``{parent}`` stands for the variable of whatever
+    the element is added to.
+
     The script is written out as it is, not parsed as a Jinja template: one
     small template is compiled once and every snippet (the national map's
     packed areas among them, megabytes long) only has ``{map}`` replaced.
@@ -106,6 +115,7 @@ def macro(script: str) -> Any:
     global _SNIPPET
     if _SNIPPET is None:
         from branca.element import Element, MacroElement
+        from folium import Map
         from folium.template import Template
 
         class _Snippet(MacroElement):
@@ -118,7 +128,11 @@ def macro(script: str) -> Any:
                 self._meam_text = text
 
             def meam_script(self) -> str:
-                return self._meam_text.replace("{map}", self._parent.get_name())
+                parent = self._parent.get_name()
+                text = self._meam_text.replace("{parent}", parent)
+                if "{map}" in text and not isinstance(self._parent, Map):
+                    return group_script(parent, text)
+                return text.replace("{map}", parent)
 
             def render(self, **kwargs: Any) -> None:
                 # branca compiles every rendered script again as a Jinja template (seconds
@@ -310,4 +324,66 @@ def hatch_script() -> str:
         "(function(){var c = {map}.getContainer();"
         f"if (!document.getElementById('{HATCH_ID}')) {{"
         "c.insertAdjacentHTML('afterbegin', " + js_string(svg) + ");}})();"
+    )
+
+
+def group_script(group: str, script: str) -> str:
+    """Run ``script`` whenever the layer group ``group`` is added to a map; undo it on removal.
+
+    ``{map}`` in ``script`` stands for the map. The Leaflet controls it adds
+    (panel, scale, layer control) and the credits it adds to the attribution
+    are removed when the group is removed from the map, so a group replaced
+    in place (streamlit-folium's ``feature_group_to_add``) takes its legend
+    with it. Inside ``script``, ``meamUndo`` is a list of functions run on
+    removal, for anything else to take away.
+    """
+    body = script.replace("{map}", "meamG._map")
+    return (
+        f"(function(){{var meamG = {group}, meamUndo = [];"
+        "function run(){var m = meamG._map, P = L.Control.prototype, addTo = P.addTo, added = [],"
+        " a = m.attributionControl, credit = a && a.addAttribution;"
+        "P.addTo = function(map){added.push(this); return addTo.call(this, map);};"
+        "if (a) {a.addAttribution = function(t){meamUndo.push(function(){a.removeAttribution(t);});"
+        " return credit.call(a, t);};}"
+        "try {" + body + "} finally {P.addTo = addTo; if (a) {delete a.addAttribution;}}"
+        "added.forEach(function(c){meamUndo.push(function(){c.remove();});});"
+        "meamUndo.push(function(){var t = m.getContainer().querySelector('.meam-hover');"
+        " if (t) {t.style.display = 'none';}});}"
+        "meamG.on('add', run);"
+        "meamG.on('remove', function(){meamUndo.splice(0).forEach(function(u){u();});});"
+        "if (meamG._map) {run();}})();"
+    )
+
+
+def pane_script(name: str, z_index: int) -> str:
+    """Create the map pane ``name`` (no pointer events) before the group ``{parent}`` is drawn.
+
+    For layers of a group that draw in their own pane: the pane must exist
+    before the group's layers reach the map.
+    """
+    quoted = js_string(name)
+    return (
+        "(function(){var g = {parent}, before = g.beforeAdd;"
+        "g.beforeAdd = function(m){if (!m.getPane(" + quoted + ")) {"
+        "var p = m.createPane(" + quoted + ");"
+        f" p.style.zIndex = {int(z_index)}; p.style.pointerEvents = 'none';}}"
+        "if (before) {before.call(g, m);}};})();"
+    )
+
+
+def layer_control_script(overlays: dict[str, str], base_name: str) -> str:
+    """A collapsed layer control for the layers of a group (``{map}`` in a group script).
+
+    ``overlays`` maps each escaped layer name to its JavaScript variable; a
+    background tile layer on the map, if any, is offered as ``base_name``.
+    Layers switched on from the control are taken off the map with the group.
+    """
+    pairs = ", ".join(f"{js_string(name)}: {var}" for name, var in overlays.items())
+    return (
+        "(function(){var m = {map}, over = {" + pairs + "}, base = {};"
+        "m.eachLayer(function(l){if (l instanceof L.TileLayer) {base["
+        + js_string(base_name)
+        + "] = l;}});"
+        "L.control.layers(base, over, {position: 'topleft', collapsed: true}).addTo(m);"
+        "meamUndo.push(function(){for (var k in over) {m.removeLayer(over[k]);}});})();"
     )

@@ -10,6 +10,11 @@ properties per feature (``area_code``; ``tip``, the escaped tooltip HTML; and
 reaches the page (layer names included: Leaflet's layer control writes them
 as HTML). The panel, hover box, fitting and hatching are in
 :mod:`meam_mapping.maps.furniture`.
+
+:func:`choropleth_parts` gives the same map in two parts for an app that
+redraws it in place: a base map that depends only on the study area, and a
+layer group with everything the request changes (areas, legend, outlines);
+:func:`choropleth` puts the same elements on one map for the exported page.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ from __future__ import annotations
 import io
 import json
 from collections.abc import Sequence
+from dataclasses import dataclass
 from os import PathLike
 from typing import TYPE_CHECKING, Any
 
@@ -38,8 +44,11 @@ __all__ = [
     "CANVAS_THRESHOLD",
     "CATEGORY_COLOURS",
     "PACK_THRESHOLD",
+    "ChoroplethParts",
     "choropleth",
+    "choropleth_parts",
     "save_standalone_html",
+    "study_area_extent",
 ]
 
 #: Above this many features the map draws on a canvas instead of SVG (one
@@ -47,6 +56,10 @@ __all__ = [
 CANVAS_THRESHOLD = 2000
 #: Above this many features the areas are sent gzip-compressed (inflated by the browser).
 PACK_THRESHOLD = 2000
+#: Name of the background tiles in the layer control.
+TILES_NAME = "OpenStreetMap background"
+#: Map pane of the district outlines (above the areas, below the hover box; no pointer events).
+OUTLINE_PANE = "meam-outlines"
 #: Okabe-Ito colours (colour-blind safe) for categorical extra layers.
 CATEGORY_COLOURS = ("#E69F00", "#0072B2", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442")
 
@@ -178,11 +191,122 @@ def choropleth(
     InputError
         For missing columns, duplicate areas or areas without a CRS.
     """
+    fmap, layers, after = _pieces(
+        areas, layer, spec, (outlines, extra_layers), None, standalone=True
+    )
+    for element in (*layers, *after):
+        element.add_to(fmap)
+    fmap.meam_map_data = layers.data
+    return fmap
+
+
+@dataclass
+class ChoroplethParts:
+    """An interactive map in two parts: what stays while the request changes, and what changes.
+
+    Attributes
+    ----------
+    base : folium.Map
+        Leaflet, the styles, background tiles if asked for and the fitting to
+        ``extent``: the same for every request over the same study area.
+    layers : folium.FeatureGroup
+        The areas, their hover box, hatching, outlines, overlays, layer
+        control and the panel (title, label, legend, credits). Its controls
+        are added with the group and removed with it, so the group can be
+        swapped on a drawn map (streamlit-folium's ``feature_group_to_add``).
+    data : MapData
+        Classification, colours and legend table, as ``map.meam_map_data``.
+    """
+
+    base: folium.Map
+    layers: folium.FeatureGroup
+    data: MapData
+
+
+def choropleth_parts(
+    areas: gpd.GeoDataFrame,
+    layer: MapLayer | pd.DataFrame,
+    spec: MapSpec | None = None,
+    *,
+    outlines: gpd.GeoDataFrame | None = None,
+    extra_layers: dict[str, gpd.GeoDataFrame] | None = None,
+    extent: Sequence[float] | None = None,
+) -> ChoroplethParts:
+    """The map of :func:`choropleth` as a base map and a layer group to swap on it.
+
+    Parameters are those of :func:`choropleth`, and:
+
+    extent : sequence of 4 float, optional
+        West, south, east, north (degrees, EPSG:4326) that the base map fits,
+        e.g. :func:`study_area_extent`; the areas' own bounds when None. With
+        the same extent, the base map of two requests is the same page.
+
+    Returns
+    -------
+    ChoroplethParts
+        The base map (no areas) and the group holding everything that
+        depends on the request.
+    """
+    import folium
+
+    fmap, layers, after = _pieces(
+        areas, layer, spec, (outlines, extra_layers), extent, standalone=False
+    )
+    for element in after:
+        element.add_to(fmap)
+    group = folium.FeatureGroup(name="meam-layers", control=False)
+    for element in layers:
+        element.add_to(group)
+    return ChoroplethParts(base=fmap, layers=group, data=layers.data)
+
+
+def study_area_extent(
+    areas: gpd.GeoDataFrame, decimals: int = 3
+) -> tuple[float, float, float, float]:
+    """West, south, east, north of ``areas`` in EPSG:4326, rounded outwards to ``decimals``.
+
+    Rounding keeps the extent the same for every level of one study area
+    (their display geometries differ in the last decimals).
+    """
+    import geopandas as gpd
+    from shapely.geometry import box
+
+    if areas.crs is None:
+        _to_display(areas, "areas")  # raises the message for a missing CRS
+    corners = gpd.GeoSeries([box(*areas.total_bounds)], crs=areas.crs).to_crs(DISPLAY_CRS)
+    west, south, east, north = corners.total_bounds
+    f = 10.0**decimals
+    return (
+        float(np.floor(west * f) / f), float(np.floor(south * f) / f),
+        float(np.ceil(east * f) / f), float(np.ceil(north * f) / f),
+    )  # fmt: skip
+
+
+class _Layers(list):  # the request's elements in drawing order, with the legend data
+    data: MapData
+
+
+def _pieces(
+    areas: gpd.GeoDataFrame,
+    layer: MapLayer | pd.DataFrame,
+    spec: MapSpec | None,
+    overlays: tuple[gpd.GeoDataFrame | None, dict[str, gpd.GeoDataFrame] | None],
+    extent: Sequence[float] | None,
+    *,
+    standalone: bool,
+) -> tuple[folium.Map, _Layers, list[Any]]:
+    """The base map, the request's elements (not yet added) and the fitting elements.
+
+    ``overlays`` holds the outlines and extra layers of :func:`choropleth`.
+
+    ``standalone`` elements go straight on the map (folium's layer control
+    and pane); otherwise they suit a layer group (see :func:`choropleth_parts`).
+    """
     import folium
 
     from meam_mapping.maps.spec import MapSpec, as_layer
 
-    layer, spec = as_layer(layer), spec or MapSpec()
+    (outlines, extra_layers), layer, spec = overlays, as_layer(layer), spec or MapSpec()
     if not spec.outlines:
         outlines = None
     prepared = prepare_map_data(areas, layer, spec)
@@ -190,7 +314,7 @@ def choropleth(
     n = len(frame)
     prefer_canvas = spec.prefer_canvas
     canvas = n > CANVAS_THRESHOLD if prefer_canvas == "auto" else bool(prefer_canvas)
-    west, south, east, north = frame.total_bounds
+    west, south, east, north = frame.total_bounds if extent is None else extent
     fmap = folium.Map(
         location=[(south + north) / 2, (west + east) / 2],
         zoom_start=10,
@@ -204,10 +328,9 @@ def choropleth(
     css = folium.Element(f"<style>{furniture.CSS}</style>")
     fmap.get_root().header.add_child(css, name="meam_css")
     if spec.tiles:
-        folium.TileLayer("OpenStreetMap", name="OpenStreetMap background", control=True).add_to(
-            fmap
-        )
+        folium.TileLayer("OpenStreetMap", name=TILES_NAME, control=True).add_to(fmap)
 
+    out = _Layers()
     kcode = np.where(frame["status"] == "suppressed", -2, frame["class_index"]).astype(int)
     tips = _tooltips(frame, layer.unit, prepared.threshold, layer.tooltip_fields)
     props = {"area_code": frame["area_code"].to_numpy(), "tip": tips.to_numpy(), "k": kcode}
@@ -218,31 +341,38 @@ def choropleth(
         name=_esc(layer.heading or "Indicator"),  # the layer control sets names as innerHTML
         control=switchable,
         style=folium.JsCode(furniture.style_js(prepared.style, canvas)),
-    ).add_to(fmap)
+    )
+    out.append(areas_layer)
     if packed:  # one canvas layer drawing every area, with its own hover (maps.area_canvas)
-        _packed_data(areas_layer, frame, props, prepared.style).add_to(fmap)
+        out.append(_packed_data(areas_layer, frame, props, prepared.style))
     else:
-        furniture.macro(furniture.hover_script(areas_layer.get_name(), highlight=True)).add_to(fmap)
+        out.append(furniture.macro(furniture.hover_script(areas_layer.get_name(), highlight=True)))
 
     legend_extra: dict[str, list[tuple[str, str]]] = {}
+    overlays = [areas_layer]
     for i, (layer_name, extra) in enumerate((extra_layers or {}).items()):
-        legend_extra[layer_name] = _add_category_layer(
-            fmap, layer_name, extra, i, spec.show_overlays
+        elements, legend_extra[layer_name] = _category_layer(
+            layer_name, extra, i, spec.show_overlays
         )
+        out += elements
+        overlays.append(elements[0])
     if outlines is not None:
-        _add_outlines(fmap, outlines, prepared.style)
-    if switchable:
-        folium.LayerControl(position="topleft", collapsed=True).add_to(fmap)
-    _add_furniture(fmap, layer, prepared, legend_extra)
-    fmap.fit_bounds([[south, west], [north, east]])
-    furniture.macro(furniture.fit_script([[south, west], [north, east]])).add_to(fmap)
-    fmap.meam_map_data = prepared
-    return fmap
+        elements = _outlines(outlines, prepared.style, standalone)
+        out += elements
+        overlays.append(elements[-1])
+    if switchable and standalone:
+        out.append(folium.LayerControl(position="topleft", collapsed=True))
+    elif switchable:
+        named = {o.layer_name: o.get_name() for o in overlays}
+        out.append(furniture.macro(furniture.layer_control_script(named, TILES_NAME)))
+    out.append(_furniture(layer, prepared, legend_extra))
+    bounds = [[south, west], [north, east]]
+    after = [folium.FitBounds(bounds), furniture.macro(furniture.fit_script(bounds))]
+    out.data = prepared
+    return fmap, out, after
 
 
-def _add_furniture(
-    fmap: folium.Map, layer: MapLayer, prepared: MapData, extra: dict[str, list[tuple[str, str]]]
-) -> None:
+def _furniture(layer: MapLayer, prepared: MapData, extra: dict[str, list[tuple[str, str]]]) -> Any:
     """Panel (label, title, legend), metric scale, hatch pattern and one-line credits."""
     body = furniture.legend_html(prepared, layer.unit, extra)
     script = furniture.panel_script(layer.heading, layer.label, body) + furniture.hatch_script()
@@ -252,7 +382,7 @@ def _add_furniture(
     for credit in filter(None, credits):  # one line of 11 px text, unfolding on hover
         quoted = furniture.js_string(_esc(credit))
         script += "{map}.attributionControl.addAttribution(" + quoted + ");"
-    furniture.macro(script).add_to(fmap)
+    return furniture.macro(script)
 
 
 def _packed_data(
@@ -270,9 +400,10 @@ def _packed_data(
     return furniture.macro(area_canvas_script(layer.get_name(), packed, style))
 
 
-def _add_category_layer(
-    fmap: folium.Map, name: str, layer: gpd.GeoDataFrame, index: int, show: bool
-) -> list[tuple[str, str]]:
+def _category_layer(
+    name: str, layer: gpd.GeoDataFrame, index: int, show: bool
+) -> tuple[list[Any], list[tuple[str, str]]]:
+    """The overlay of one categorical layer and its hover box; and its legend entries."""
     import folium
 
     if "category" not in layer.columns:
@@ -301,23 +432,28 @@ def _add_category_layer(
         name=_esc(name),  # the layer control sets names as innerHTML
         show=show,
         style=folium.JsCode(style),
-    ).add_to(fmap)
-    furniture.macro(furniture.hover_script(overlay.get_name(), highlight=False)).add_to(fmap)
-    return list(palette.items())
+    )
+    hover = furniture.macro(furniture.hover_script(overlay.get_name(), highlight=False))
+    return [overlay, hover], list(palette.items())
 
 
-def _add_outlines(fmap: folium.Map, outlines: gpd.GeoDataFrame, style: MapStyle) -> None:
+def _outlines(outlines: gpd.GeoDataFrame, style: MapStyle, standalone: bool) -> list[Any]:
+    """District outlines with their names, in a pane of their own (last element: the layer)."""
     import folium
     from folium.map import CustomPane
 
     shown = _to_display(outlines, "outlines")
     names = shown["area_name"] if "area_name" in shown.columns else shown.get("area_code")
     names = pd.Series([""] * len(shown)) if names is None else names.astype(str)
-    CustomPane("meam-outlines", z_index=450, pointer_events=False).add_to(fmap)
-    folium.GeoJson(
+    pane = (
+        CustomPane(OUTLINE_PANE, z_index=450, pointer_events=False)
+        if standalone
+        else furniture.macro(furniture.pane_script(OUTLINE_PANE, 450))
+    )
+    lines = folium.GeoJson(
         _geojson(shown, {"name": names.map(_esc).to_numpy()}),
         name="District outlines",
-        pane="meam-outlines",
+        pane=OUTLINE_PANE,
         interactive=False,
         style=folium.JsCode(
             "function(f){return {color: "
@@ -330,7 +466,8 @@ def _add_outlines(fmap: folium.Map, outlines: gpd.GeoDataFrame, style: MapStyle)
             "function(f, l){if (f.properties.name) {l.bindTooltip(f.properties.name,"
             " {permanent: true, direction: 'center', className: 'meam-outline-label'});}}"
         ),
-    ).add_to(fmap)
+    )
+    return [pane, lines]
 
 
 def save_standalone_html(fmap: folium.Map, path_or_buffer: str | PathLike[str] | io.IOBase) -> None:

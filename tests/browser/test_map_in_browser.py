@@ -39,9 +39,19 @@ def test_demo_map_draws_offline_and_follows_the_indicator(app_url, page, screens
     n_paths = frame.evaluate("document.querySelectorAll('path.leaflet-interactive').length")
     assert n_paths >= 76
     legend_before = _legend_text(frame)
+    tips_before = frame.evaluate(
+        "Object.values(window.map._layers).filter(l => l.feature && l.feature.properties.tip)"
+        ".map(l => l.feature.properties.tip)"
+    )
+    assert len(tips_before) == n_paths
     assert "Synthetic" in frame.inner_text("body")
     screenshot(page, "map-demo")
 
+    # Mark the map's frame: the new indicator must be drawn in it, not in a new frame.
+    page.evaluate(
+        "() => { const f = [...document.querySelectorAll('iframe')].find(i => (i.title||'').includes('streamlit_folium'));"
+        " f.dataset.meamMark = 'first'; }"
+    )
     # Choose another indicator as a user would: open the box, pick by name.
     box = page.get_by_role("combobox", name=re.compile("Indicator"))
     box.click()
@@ -57,6 +67,22 @@ def test_demo_map_draws_offline_and_follows_the_indicator(app_url, page, screens
     legend_after = _legend_text(frame)
     assert legend_after != legend_before
     assert "probation" in legend_after.lower()
+    # Swapped in place: the same frame, one panel and one layer control, the old areas gone.
+    kept = page.evaluate(
+        "() => [...document.querySelectorAll('iframe')].filter(i => (i.title||'').includes('streamlit_folium'))"
+        ".map(i => i.dataset.meamMark || '')"
+    )
+    assert kept == ["first"]
+    assert frame.evaluate("document.querySelectorAll('.meam-panel').length") == 1
+    assert frame.evaluate("document.querySelectorAll('.leaflet-control-layers').length") <= 1
+    assert frame.evaluate("document.querySelectorAll('.leaflet-control-scale').length") == 1
+    tips = frame.evaluate(
+        "Object.values(window.map._layers).filter(l => l.feature && l.feature.properties.tip)"
+        ".map(l => l.feature.properties.tip)"
+    )
+    n_after = frame.evaluate("document.querySelectorAll('path.leaflet-interactive').length")
+    assert len(tips) == n_after  # one layer per drawn area: none left from the first indicator
+    assert set(tips) != set(tips_before)
     screenshot(page, "map-probation")
 
     outside = sorted(
