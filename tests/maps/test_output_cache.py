@@ -146,3 +146,19 @@ def test_a_hit_imports_no_table_or_drawing_library(cache, files, tmp_path):
     assert done.returncode == 0, done.stderr
     assert "HEAVY []" in done.stdout
     assert (tmp_path / "one.html").read_bytes() == (tmp_path / "two.html").read_bytes()
+
+
+def test_page_is_the_same_with_every_cache_off_first_and_again(cache, files, tmp_path, monkeypatch):
+    """Before/after on a small file: the kept file is the page a cold command draws (ids masked)."""
+    import re
+
+    def page(path):
+        return re.sub(r"_[0-9a-f]{32}", "_ID", path.read_text(encoding="utf-8"))  # folium's ids
+
+    monkeypatch.setenv(boundary_cache.CACHE_SWITCH_ENV, "0")
+    assert _map(files, tmp_path / "cold.html") == 0
+    monkeypatch.delenv(boundary_cache.CACHE_SWITCH_ENV)
+    assert _map(files, tmp_path / "first.html") == 0
+    assert _map(files, tmp_path / "again.html") == 0
+    assert page(tmp_path / "cold.html") == page(tmp_path / "first.html")
+    assert (tmp_path / "first.html").read_bytes() == (tmp_path / "again.html").read_bytes()
