@@ -98,21 +98,53 @@ def normalise_codes(codes: Iterable[object]) -> pd.Series:
         Object-dtype strings, ``None`` where the code was blank or missing.
         Positions are kept, so row numbers can still be reported.
     """
-    series = pd.Series(list(codes) if not isinstance(codes, pd.Series) else codes, dtype=object)
+    arrays = (pd.Series, pd.Index, np.ndarray, pd.api.extensions.ExtensionArray)
+    series = pd.Series(codes if isinstance(codes, arrays) else list(codes), dtype=object)
     # Each distinct code once, mapped back (a million-row table holds some
     # tens of thousands of areas); missing values get position -1 -> None.
     positions, uniques = pd.factorize(series, sort=False)
-    out: list[str | None] = []
-    for value in uniques:
-        text = str(value).strip()
-        if not text:
-            out.append(None)
-        elif GSS_PATTERN.match(text.upper()):
-            out.append(text.upper())
-        else:
-            out.append(text)
+    out = _normalise_ascii(uniques)
+    if out is None:
+        out = []
+        for value in uniques:
+            text = str(value).strip()
+            if not text:
+                out.append(None)
+            elif GSS_PATTERN.match(text.upper()):
+                out.append(text.upper())
+            else:
+                out.append(text)
     mapped = np.array([*out, None], dtype=object)[positions]  # -1 picks the trailing None
     return pd.Series(mapped, index=series.index, dtype=object)
+
+
+#: What ``str.strip()`` removes from ASCII text.
+_ASCII_SPACE = " \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f"
+
+
+def _normalise_ascii(uniques: np.ndarray) -> list[str | None] | None:
+    """:func:`normalise_codes` of distinct ASCII texts through Arrow; None for anything else.
+
+    The same rules (strip, upper-case a GSS-like code, blank is missing) applied
+    to all the values at once; values that are not all ASCII text go through
+    the loop, so the answer never differs.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if not len(uniques) or not all(isinstance(u, str) for u in uniques):
+        return None  # numbers, bytes: str() of each, in the loop
+    try:
+        text = pa.array(uniques, type=pa.string())
+    except (pa.ArrowException, TypeError, ValueError):
+        return None
+    if text.null_count or not pc.all(pc.string_is_ascii(text)).as_py():
+        return None
+    stripped = pc.utf8_trim(text, characters=_ASCII_SPACE)
+    upper = pc.ascii_upper(stripped)
+    chosen = pc.if_else(pc.match_substring_regex(upper, r"^[EWSN][0-9]{8}$"), upper, stripped)
+    chosen = pc.if_else(pc.equal(chosen, ""), pa.scalar(None, pa.string()), chosen)
+    return list(chosen.to_numpy(zero_copy_only=False))
 
 
 def codes_in(codes: pd.Series, allowed: Iterable[object]) -> pd.Series:

@@ -65,3 +65,36 @@ def test_find_retired_finds_retired_districts_only():
     found = gc.find_retired([*old, "E01000001", None])
     assert set(found["old_code"]) == set(old)
     pd.testing.assert_frame_equal(found, table[table["old_code"].isin(old)].reset_index(drop=True))
+
+
+def _normalise_one_by_one(codes):
+    """normalise_codes as it was written first: each distinct value in a Python loop."""
+    out = []
+    for value in codes:
+        if value is None or (isinstance(value, float) and np.isnan(value)):
+            out.append(None)
+            continue
+        text = str(value).strip()
+        if not text:
+            out.append(None)
+        elif gc.GSS_PATTERN.match(text.upper()):
+            out.append(text.upper())
+        else:
+            out.append(text)
+    return out
+
+
+@pytest.mark.parametrize("extra", [[], [17, 3.5], [b"E01000001"], ["\u00e9cole", " \u2003E01000009\u2003"]])
+def test_normalise_codes_same_as_the_loop(extra):
+    rng = np.random.default_rng(11)
+    spaces = [" ", "\t", "\n", "\x0b", "\x0c", "\r", "\x1c", "\x1f", ""]
+    values = []
+    for code in _random_codes(rng, 400):
+        code = code.lower() if rng.random() < 0.3 else code
+        values.append(rng.choice(spaces) + code + rng.choice(spaces))
+    values += ["", "   ", "\t", "e01000001\n", "E0100000", "Cambridge 001A", "n12345678", None, np.nan]
+    values += extra
+    expected = _normalise_one_by_one(values)
+    found = gc.normalise_codes(values)
+    assert found.tolist() == expected
+    assert found.dtype == object
