@@ -39,6 +39,7 @@ __all__ = [
     "is_gss_code",
     "validate_codes",
     "level_of",
+    "levels_of",
     "detect_level",
     "detect_vintage",
     "retired_districts",
@@ -132,7 +133,7 @@ def _normalise_ascii(uniques: np.ndarray) -> list[str | None] | None:
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    if not len(uniques) or not all(isinstance(u, str) for u in uniques):
+    if not len(uniques) or pd.api.types.infer_dtype(uniques, skipna=False) != "string":
         return None  # numbers, bytes: str() of each, in the loop
     try:
         text = pa.array(uniques, type=pa.string())
@@ -239,6 +240,29 @@ def level_of(code: object) -> str:
     return ENTITY_PREFIXES.get(str(code)[:3], ("unknown", ""))[0]
 
 
+def levels_of(codes: Iterable[object]) -> np.ndarray:
+    """:func:`level_of` of every code, as an object array (one regex pass through Arrow).
+
+    Codes that are not all ASCII text are looked at one by one, so the answer
+    is always :func:`level_of`'s.
+    """
+    values = np.asarray(codes if isinstance(codes, np.ndarray) else list(codes), dtype=object)
+    if not len(values) or pd.api.types.infer_dtype(values, skipna=False) != "string":
+        return np.array([level_of(c) for c in values], dtype=object)
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    text = pa.array(values, type=pa.string())
+    if not pc.all(pc.string_is_ascii(text)).as_py():
+        return np.array([level_of(c) for c in values], dtype=object)
+    # "$" in GSS_PATTERN also allows one newline at the end: the same here.
+    gss = pc.match_substring_regex(text, r"^[EWSN][0-9]{8}\n?$").to_numpy(zero_copy_only=False)
+    prefixes, where = np.unique(pc.utf8_slice_codeunits(text, 0, 3).to_numpy(zero_copy_only=False),
+                                return_inverse=True)  # fmt: skip
+    named = np.array([ENTITY_PREFIXES.get(p, ("unknown", ""))[0] for p in prefixes], dtype=object)
+    return np.where(gss, named[where.reshape(-1)], "invalid").astype(object)
+
+
 @dataclass(frozen=True)
 class LevelDetection:
     """The geography level a set of codes belongs to.
@@ -299,24 +323,23 @@ def detect_level(codes: Iterable[object]) -> LevelDetection:
     -------
     LevelDetection
     """
-    unique = [c for c in pd.unique(normalise_codes(codes).dropna())]
-    # Count the distinct prefixes (a few dozen) rather than look at every code.
-    by_prefix: dict[str, int] = {}
-    invalid = 0
-    for code in unique:
-        if is_gss_code(code):
-            by_prefix[code[:3]] = by_prefix.get(code[:3], 0) + 1
-        else:
-            invalid += 1
-    counts: dict[str, int] = {"invalid": invalid} if invalid else {}
+    unique = pd.unique(normalise_codes(codes).dropna().to_numpy(dtype=object))
+    # Count the levels and the distinct prefixes (a few dozen), in order of first appearance.
+    counts: dict[str, int] = {}
+    levels = levels_of(unique)
+    kinds, first, n = np.unique(levels, return_index=True, return_counts=True)
+    for i in np.argsort(first):
+        counts[str(kinds[i])] = int(n[i])
     entities: dict[str, int] = {}
-    for prefix, n in by_prefix.items():
-        lvl, name = ENTITY_PREFIXES.get(prefix, ("unknown", ""))
-        counts[lvl] = counts.get(lvl, 0) + n
-        if lvl not in ("invalid", "unknown"):
-            entities[name] = entities.get(name, 0) + n
+    named = np.flatnonzero((levels != "invalid") & (levels != "unknown"))
+    if len(named):
+        prefixes = np.array([code[:3] for code in unique[named]], dtype=object)
+        kinds, first, n = np.unique(prefixes, return_index=True, return_counts=True)
+        for i in np.argsort(first):
+            name = ENTITY_PREFIXES[str(kinds[i])][1]
+            entities[name] = entities.get(name, 0) + int(n[i])
     counts = dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
-    if not unique:
+    if not len(unique):
         return LevelDetection(level="unknown", share=0.0, n_codes=0)
     main = next(iter(counts))
     return LevelDetection(

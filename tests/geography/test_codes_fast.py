@@ -98,3 +98,18 @@ def test_normalise_codes_same_as_the_loop(extra):
     found = gc.normalise_codes(values)
     assert found.tolist() == expected
     assert found.dtype == object
+
+
+def test_levels_of_is_level_of_for_every_code():
+    rng = np.random.default_rng(2)
+    codes = _random_codes(rng, 2000) + ["E01000001\n", "e01000001", "", "E0100000", "\u00c901000001", 5]
+    expected = [gc.level_of(c) for c in codes]
+    assert list(gc.levels_of(codes)) == expected
+    assert list(gc.levels_of(codes[:2000])) == expected[:2000]
+    assert list(gc.levels_of(codes[:2000] + ["E01000001\n", "E01000001 "])) == (
+        expected[:2000] + [gc.level_of("E01000001\n"), gc.level_of("E01000001 ")])
+
+
+def test_detect_level_of_nothing():
+    found = gc.detect_level([None, "", "  "])
+    assert found.level == "unknown" and found.n_codes == 0
