@@ -261,10 +261,10 @@ def _demo(args: argparse.Namespace) -> int:
 
 
 def _load_dataset(args: argparse.Namespace):  # noqa: ANN202 - Dataset
-    from meam_mapping.dataset import dataset_from_demo
-    from meam_mapping.demo import build_demo
-
     if getattr(args, "demo", False):
+        from meam_mapping.dataset import dataset_from_demo
+        from meam_mapping.demo import build_demo
+
         return dataset_from_demo(build_demo())
     if getattr(args, "workspace", None):
         from meam_mapping.workspace import load_workspace
