@@ -14,8 +14,9 @@ as ``bench/run.py`` reads them, with its seeded synthetic table):
 * **naive**: the geopandas + folium (html) or ``GeoDataFrame.plot`` (png)
   script of ``bench/naive.py``, as a whole process;
 * **ours**: ``python -m meam_mapping map --boundaries B --data D ...``, first
-  run (empty cache folder) and second run (boundaries and display geometry
-  from the cache), html and png;
+  run (empty cache folder) and second run of the same command (the finished
+  file from the cache folder, :mod:`meam_mapping.maps.output_cache`; before
+  it, the published slice, boundaries and display geometry), html and png;
 * the browser: our page opened in headless Chromium, navigation to areas
   drawn (``report.browser_draw_time``, median of 3).
 
