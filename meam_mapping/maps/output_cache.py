@@ -17,7 +17,8 @@ The key is made from
 * every option of the command (``--indicator``, ``--period``, ``--level``,
   ``--scheme``, ``--classes``, ``--title``, ``--preset``, ``--threshold``,
   ``--layer``, ``--sheet``, ``--decimal``) and the output format;
-* today's date (a static map prints it at its foot);
+* today's date (a static map prints it at its foot; entries more than two
+  days old can never be used again and are deleted when another is written);
 * a stamp of the program's own files (sources and data files), the
   program version, :data:`OUTPUT_FORMAT`, the ``MEAM_MAPPING_*`` environment
   and a stamp of the installed drawing libraries (folium, matplotlib, ...), so
@@ -66,6 +67,8 @@ _LIBRARIES = ("folium", "branca", "jinja2", "js_lib_leaflet", "xyzservices", "ma
               "mapclassify", "geopandas", "shapely", "pyproj", "pyogrio", "pandas", "numpy",
               "pyarrow", "PIL")  # fmt: skip
 _STAMP: str | None = None
+#: Entries older than this many days are deleted when another is written (today's date is in every key).
+_KEEP_DAYS = 2
 
 
 @dataclass(frozen=True)
@@ -248,4 +251,19 @@ def store_output(
     finally:
         if tmp is not None:
             Path(tmp).unlink(missing_ok=True)
+    _prune(path.parent)
     return path
+
+
+def _prune(folder: Path, days: float = _KEEP_DAYS) -> int:
+    """Delete entries written more than ``days`` ago: their key holds their day, so none can be used again."""
+    import time
+
+    oldest = time.time() - days * 86_400
+    removed = 0
+    for entry in [*folder.glob("*.entry"), *folder.glob("*.part")]:
+        with contextlib.suppress(OSError):
+            if entry.stat().st_mtime < oldest:
+                entry.unlink()
+                removed += 1
+    return removed

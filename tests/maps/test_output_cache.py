@@ -162,3 +162,14 @@ def test_page_is_the_same_with_every_cache_off_first_and_again(cache, files, tmp
     assert _map(files, tmp_path / "again.html") == 0
     assert page(tmp_path / "cold.html") == page(tmp_path / "first.html")
     assert (tmp_path / "first.html").read_bytes() == (tmp_path / "again.html").read_bytes()
+
+
+def test_entries_of_earlier_days_are_deleted_when_another_is_written(cache, files):
+    old_key = output_cache.output_key(*files[:1], [files[1]], "html", indicator="old")
+    old = output_cache.store_output(old_key, b"<html>old</html>", [])
+    stale = old.stat().st_mtime - 3 * 86_400
+    os.utime(old, (stale, stale))
+    key = output_cache.output_key(*files[:1], [files[1]], "html", indicator="new")
+    assert output_cache.store_output(key, b"<html>new</html>", []) is not None
+    assert not old.exists()
+    assert output_cache.load_output(key).payload == b"<html>new</html>"
