@@ -382,7 +382,6 @@ def _analyse(args: argparse.Namespace) -> int:
 def _hidden(args: argparse.Namespace) -> int:
     from meam_mapping.estimate.mse import hidden_records
     from meam_mapping.io.patterns import read_patterns
-
     from meam_mapping.pipeline.publish import NOT_FOR_SHARING, publish_records
 
     patterns = read_patterns(args.patterns)
@@ -498,8 +497,11 @@ def _map(args: argparse.Namespace) -> int:
 
 
 def _output_key(args: argparse.Namespace) -> str | None:
-    """The key of this map's finished file when it can be kept (see
-    :mod:`meam_mapping.maps.output_cache`): --boundaries and --data files, .html or .png."""
+    """The key of this map's finished file, or None when it is not kept.
+
+    Only maps of --boundaries and --data files written as .html or .png are
+    kept (see :mod:`meam_mapping.maps.output_cache`).
+    """
     if getattr(args, "demo", False) or not args.boundaries or not args.data:
         return None
     from meam_mapping.maps.output_cache import output_key

@@ -105,7 +105,9 @@ def _environment_stamp() -> str:
                 continue
             with contextlib.suppress(OSError):
                 info = path.stat()
-                digest.update(f"{path.relative_to(root)}:{info.st_size}:{info.st_mtime_ns};".encode())
+                digest.update(
+                    f"{path.relative_to(root)}:{info.st_size}:{info.st_mtime_ns};".encode()
+                )
         for name in _LIBRARIES:
             try:
                 spec = importlib.util.find_spec(name)

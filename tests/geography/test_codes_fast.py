@@ -20,7 +20,9 @@ def test_codes_in_matches_pandas_isin(dtype):
     rng = np.random.default_rng(3)
     codes = pd.Series(_random_codes(rng, 5000), dtype=dtype, index=rng.permutation(5000) + 7,
                       name="area_code")  # fmt: skip
-    allowed = pd.Series(list(codes.sample(900, random_state=1)) + _random_codes(rng, 300), dtype=object)
+    allowed = pd.Series(
+        list(codes.sample(900, random_state=1)) + _random_codes(rng, 300), dtype=object
+    )
     for given in (allowed, set(allowed), list(allowed), allowed.to_numpy(), []):
         expected = codes.isin(given)
         found = gc.codes_in(codes, given)
@@ -84,7 +86,9 @@ def _normalise_one_by_one(codes):
     return out
 
 
-@pytest.mark.parametrize("extra", [[], [17, 3.5], [b"E01000001"], ["\u00e9cole", " \u2003E01000009\u2003"]])
+@pytest.mark.parametrize(
+    "extra", [[], [17, 3.5], [b"E01000001"], ["\u00e9cole", " \u2003E01000009\u2003"]]
+)
 def test_normalise_codes_same_as_the_loop(extra):
     rng = np.random.default_rng(11)
     spaces = [" ", "\t", "\n", "\x0b", "\x0c", "\r", "\x1c", "\x1f", ""]
@@ -92,7 +96,17 @@ def test_normalise_codes_same_as_the_loop(extra):
     for code in _random_codes(rng, 400):
         code = code.lower() if rng.random() < 0.3 else code
         values.append(rng.choice(spaces) + code + rng.choice(spaces))
-    values += ["", "   ", "\t", "e01000001\n", "E0100000", "Cambridge 001A", "n12345678", None, np.nan]
+    values += [
+        "",
+        "   ",
+        "\t",
+        "e01000001\n",
+        "E0100000",
+        "Cambridge 001A",
+        "n12345678",
+        None,
+        np.nan,
+    ]
     values += extra
     expected = _normalise_one_by_one(values)
     found = gc.normalise_codes(values)
@@ -102,12 +116,20 @@ def test_normalise_codes_same_as_the_loop(extra):
 
 def test_levels_of_is_level_of_for_every_code():
     rng = np.random.default_rng(2)
-    codes = _random_codes(rng, 2000) + ["E01000001\n", "e01000001", "", "E0100000", "\u00c901000001", 5]
+    codes = _random_codes(rng, 2000) + [
+        "E01000001\n",
+        "e01000001",
+        "",
+        "E0100000",
+        "\u00c901000001",
+        5,
+    ]
     expected = [gc.level_of(c) for c in codes]
     assert list(gc.levels_of(codes)) == expected
     assert list(gc.levels_of(codes[:2000])) == expected[:2000]
     assert list(gc.levels_of(codes[:2000] + ["E01000001\n", "E01000001 "])) == (
-        expected[:2000] + [gc.level_of("E01000001\n"), gc.level_of("E01000001 ")])
+        expected[:2000] + [gc.level_of("E01000001\n"), gc.level_of("E01000001 ")]
+    )
 
 
 def test_detect_level_of_nothing():

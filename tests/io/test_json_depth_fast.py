@@ -26,7 +26,9 @@ def test_random_texts_without_escapes_agree():
 def test_strings_holding_brackets_are_passed_over():
     data = b'{"a": "[[[[", "b": [[1, "}}}"], {"c": "{"}]}'
     assert safety._depth_without_escapes(data, None) == 3 == _regex_depth(data)
-    assert safety._depth_without_escapes(b'{"a": "open', None) is None  # left to the general reading
+    assert (
+        safety._depth_without_escapes(b'{"a": "open', None) is None
+    )  # left to the general reading
     assert safety.json_depth(b'{"a": "open [[[') == _regex_depth(b'{"a": "open [[[')
 
 

@@ -90,7 +90,9 @@ def test_every_option_and_the_boundaries_are_in_the_key(cache, files):
     assert base != output_cache.output_key(b, [t], "html", indicator="x", classes=4)
     assert base != output_cache.output_key(b, [t], "png", indicator="x", classes=5)
     data = bytearray(b.read_bytes())
-    data[-3] = ord(" ") if data[-3] != ord(" ") else ord("\n")  # whitespace: same areas, other bytes
+    data[-3] = (
+        ord(" ") if data[-3] != ord(" ") else ord("\n")
+    )  # whitespace: same areas, other bytes
     b.write_bytes(bytes(data))
     assert base != output_cache.output_key(b, [t], "html", indicator="x", classes=5)
     assert output_cache.output_key(b, [t], "svg", indicator="x") is None
