@@ -14,16 +14,22 @@ as ``bench/run.py`` reads them, with its seeded synthetic table):
 * **naive**: the geopandas + folium (html) or ``GeoDataFrame.plot`` (png)
   script of ``bench/naive.py``, as a whole process;
 * **ours**: ``python -m meam_mapping map --boundaries B --data D ...``, first
-  run (empty cache folder) and second run (boundaries and display geometry
-  from the cache), html and png;
+  run (empty cache folder) and second run of the same command (the finished
+  file from the cache folder, :mod:`meam_mapping.maps.output_cache`; before
+  it, the published slice, boundaries and display geometry), html and png;
 * the browser: our page opened in headless Chromium, navigation to areas
   drawn (``report.browser_draw_time``, median of 3).
 
-Peak memory is each process's maximum resident set (``/usr/bin/time``). Sizes:
+``--before REV`` adds the same ``ours`` rows for the program as it was at git
+revision ``REV`` (extracted with ``git archive``, its own cache folder), so a
+change is measured before and after in one run. Peak memory and CPU seconds
+(user + system) are each process's own (``/usr/bin/time``): on a shared
+machine the CPU ratios are steadier than the wall-clock ones. Sizes:
 ``region`` (East of England, 3,614 LSOAs, the default: the whole run takes a
 few minutes on this shared 2-core machine) or ``national`` (34,753 LSOAs)::
 
     python bench/commands.py [--size region|national] [--no-browser] [--repeat N] [--note TEXT]
+                             [--before REV]
 
 Writes ``bench/results/commands_<size>.json`` and ``.md``.
 """
@@ -33,6 +39,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -86,14 +93,15 @@ sys.exit(status)
 """
 
 
-def timed(argv: list[str], env: dict[str, str] | None = None) -> dict:
-    """Run ``argv`` as a new process: wall seconds, peak resident MB, estimators loaded.
+def timed(argv: list[str], env: dict[str, str] | None = None, cwd: Path = ROOT) -> dict:
+    """Run ``argv`` as a new process: wall and CPU seconds, peak resident MB, estimators loaded.
 
     The peak comes from ``/usr/bin/time`` (its child's ``wait4``): a child
     forked from this process directly would report this process's own size.
     """
     start = time.perf_counter()
-    done = subprocess.run([TIME, "-f", "MAXRSS %M", *argv], cwd=ROOT, env={**os.environ, **(env or {})},
+    done = subprocess.run([TIME, "-f", "MAXRSS %M\nCPU %U %S", *argv], cwd=cwd,
+                          env={**os.environ, **(env or {})},
                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, check=False)  # fmt: skip
     seconds = time.perf_counter() - start
     err = done.stderr.decode(errors="replace")
@@ -102,17 +110,19 @@ def timed(argv: list[str], env: dict[str, str] | None = None) -> dict:
     lines = err.splitlines()
     peak_kb = next((float(x[7:]) for x in reversed(lines) if x.startswith("MAXRSS ")), float("nan"))
     loaded = next((x[7:].split(",") for x in lines if x.startswith("LOADED ")), None)
-    return {"seconds": seconds, "peak_mb": peak_kb / 1024,
+    cpu = next((sum(map(float, x[4:].split())) for x in reversed(lines) if x.startswith("CPU ")),
+               float("nan"))  # fmt: skip
+    return {"seconds": seconds, "cpu": cpu, "peak_mb": peak_kb / 1024,
             "estimators": [m for m in loaded or [] if m]}  # fmt: skip
 
 
 def best(argv: list[str], repeat: int, env: dict[str, str] | None = None,
-         before=None) -> dict:  # noqa: ANN001 - a callable run before each repeat  # fmt: skip
+         before=None, cwd: Path = ROOT) -> dict:  # noqa: ANN001 - a callable run before each repeat  # fmt: skip
     runs = []
     for _ in range(repeat):
         if before is not None:
             before()
-        runs.append(timed(argv, env))
+        runs.append(timed(argv, env, cwd))
     top = min(runs, key=lambda r: r["seconds"])
     return {**top, "runs": [round(r["seconds"], 3) for r in runs]}
 
@@ -123,6 +133,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=2, help="runs per row (best kept)")
     parser.add_argument("--no-browser", action="store_true")
     parser.add_argument("--note", default="", help="a line for the results (e.g. what else ran)")
+    parser.add_argument("--before", metavar="REV",
+                        help="also run the map commands of the program at git revision REV")  # fmt: skip
     args = parser.parse_args(argv)
     py = sys.executable
     load_start = os.getloadavg()
@@ -137,10 +149,17 @@ def main(argv: list[str] | None = None) -> int:
         cache = work / "cache"
         env = {"MEAM_MAPPING_CACHE": str(cache), "PYTHONPATH": str(ROOT)}
 
-        def clear() -> None:
-            from meam_mapping.geography.boundary_cache import clear_boundary_cache
+        def clear(folder: Path = cache) -> None:
+            shutil.rmtree(folder, ignore_errors=True)  # every entry, of any version
 
-            clear_boundary_cache(cache / "boundaries")
+        old = None
+        if args.before:
+            old = work / "before"
+            old.mkdir()
+            archive = subprocess.run(["git", "-C", str(ROOT), "archive", args.before, "meam_mapping"],
+                                     capture_output=True, check=True).stdout  # fmt: skip
+            subprocess.run(["tar", "-x", "-C", str(old)], input=archive, check=True)
+            old_env = {"MEAM_MAPPING_CACHE": str(work / "cache_before"), "PYTHONPATH": str(old)}
 
         ours = [py, "-c", PROBE.format(heavy=ESTIMATORS), "map", "--boundaries", str(boundaries),
                 "--data", str(table), "--indicator", INDICATOR, "--out"]  # fmt: skip
@@ -161,20 +180,26 @@ def main(argv: list[str] | None = None) -> int:
                 [py, "-c", script.format(indicator=INDICATOR), str(boundaries), str(table), str(out)],
                 r, env)  # fmt: skip
             page = work / f"ours.{kind}"
+            if old is not None:
+                name, again = f"before ({args.before}) {kind}", work / f"before.{kind}"
+                rows[f"{name}, first run"] = best([*ours, str(again)], r, old_env, cwd=old,
+                                                  before=lambda: clear(work / "cache_before"))  # fmt: skip
+                rows[f"{name}, second run"] = best([*ours, str(again)], r, old_env, cwd=old)
             rows[f"ours {kind}, first run"] = best([*ours, str(page)], r, env, before=clear)
             rows[f"ours {kind}, second run"] = best([*ours, str(page)], r, env)
         sizes = {k: (work / f"{who}.html").stat().st_size for k, who in
                  (("ours", "ours"), ("naive", "naive"))}  # fmt: skip
         browser = None if args.no_browser else report.browser_draw_time(work / "ours.html")
-    floor = rows["floor: import geopandas; read_file"]["seconds"]
+    floor = rows["floor: import geopandas; read_file"]
     for name, row in rows.items():
-        row["x_floor"] = row["seconds"] / floor
+        row["x_floor"] = row["seconds"] / floor["seconds"]
+        row["x_floor_cpu"] = row["cpu"] / floor["cpu"]
         kind = "html" if "html" in name else "png" if "png" in name else None
-        if kind and name.startswith("ours"):
+        if kind and name.startswith(("ours", "before")):
             row["x_naive"] = row["seconds"] / rows[f"naive {kind}"]["seconds"]
     result = {"size": args.size, "areas": len(areas), "rows": rows, "html_bytes": sizes,
               "browser": browser, "load_average": {"start": load_start, "end": os.getloadavg()},
-              "machine": report.machine(), "note": args.note}  # fmt: skip
+              "machine": report.machine(), "note": args.note, "before": args.before}  # fmt: skip
     folder = HERE / "results"
     (folder / f"commands_{args.size}.json").write_text(json.dumps(result, indent=1, default=str))
     text = markdown(result)
@@ -189,14 +214,19 @@ def markdown(result: dict) -> str:
              f"{result['load_average']['end']} (2 cores; other jobs shared the machine when above 2).",
              *([result["note"]] if result.get("note") else []),
              "Each row is a new process, best of its runs (seconds); x floor = time / "
-             "(import geopandas; read_file), x naive = ours / the naive script of the same output.",
-             "", "| command | seconds | runs | peak MB | x floor | x naive | estimators loaded |",
-             "|---|---:|---|---:|---:|---:|---|"]  # fmt: skip
+             "(import geopandas; read_file), x naive = ours / the naive script of the same output; "
+             "CPU = the process's user + system seconds, x floor CPU = its ratio to the floor's "
+             "CPU (steadier than wall time on a shared machine).",
+             "", "| command | seconds | runs | CPU s | peak MB | x floor | x floor CPU | x naive "
+             "| estimators loaded |",
+             "|---|---:|---|---:|---:|---:|---:|---:|---|"]  # fmt: skip
     for name, row in result["rows"].items():
         naive_ratio = f"{row['x_naive']:.2f}" if "x_naive" in row else ""
-        loaded = ", ".join(row["estimators"]) or ("none" if name.startswith("ours") else "")
-        lines.append(f"| {name} | {row['seconds']:.2f} | {row['runs']} | {row['peak_mb']:.0f} | "
-                     f"{row['x_floor']:.2f} | {naive_ratio} | {loaded} |")  # fmt: skip
+        loaded = ", ".join(row["estimators"]) or ("none" if name.startswith(("ours", "before")) else "")
+        cpu = row.get("cpu", float("nan"))
+        lines.append(f"| {name} | {row['seconds']:.2f} | {row['runs']} | {cpu:.2f} | "
+                     f"{row['peak_mb']:.0f} | {row['x_floor']:.2f} | {row.get('x_floor_cpu', float('nan')):.2f} "
+                     f"| {naive_ratio} | {loaded} |")  # fmt: skip
     sizes = result["html_bytes"]
     lines += ["", f"HTML: ours {sizes['ours'] / 1e6:.2f} MB, naive {sizes['naive'] / 1e6:.2f} MB."]
     b = result.get("browser")

@@ -26,6 +26,7 @@ Errors a person can fix go to stderr with exit status 2.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import sys
 from collections.abc import Sequence
@@ -260,10 +261,10 @@ def _demo(args: argparse.Namespace) -> int:
 
 
 def _load_dataset(args: argparse.Namespace):  # noqa: ANN202 - Dataset
-    from meam_mapping.dataset import dataset_from_demo
-    from meam_mapping.demo import build_demo
-
     if getattr(args, "demo", False):
+        from meam_mapping.dataset import dataset_from_demo
+        from meam_mapping.demo import build_demo
+
         return dataset_from_demo(build_demo())
     if getattr(args, "workspace", None):
         from meam_mapping.workspace import load_workspace
@@ -381,7 +382,6 @@ def _analyse(args: argparse.Namespace) -> int:
 def _hidden(args: argparse.Namespace) -> int:
     from meam_mapping.estimate.mse import hidden_records
     from meam_mapping.io.patterns import read_patterns
-
     from meam_mapping.pipeline.publish import NOT_FOR_SHARING, publish_records
 
     patterns = read_patterns(args.patterns)
@@ -446,15 +446,29 @@ def _json_default(value: object) -> object:
 
 
 def _map(args: argparse.Namespace) -> int:
+    out_key = _output_key(args)
+    if out_key is not None:
+        from meam_mapping.maps.output_cache import load_output
+
+        kept = load_output(out_key)
+        if kept is not None:  # the same command on the same files ran before: the same bytes
+            for line in kept.report:
+                print(line, file=sys.stderr)
+            with open(args.out, "wb") as handle:
+                handle.write(kept.payload)
+            print(f"wrote {args.out}")
+            return 0
     from meam_mapping.mapping import MapRequest, render_map_file, request_slice
 
     key, cached = _cached_slice(args)
     if cached is not None:
         dataset = _dataset_for_slice(args, cached)
         indicator, data = cached.indicator, cached.data
+        report = list(cached.report)
     else:
         dataset = _load_dataset(args)
         indicator, data = _indicator(dataset, args.indicator), None
+        report = list(args.map_report)
     request = MapRequest(
         indicator=indicator,
         period=args.period,
@@ -473,8 +487,29 @@ def _map(args: argparse.Namespace) -> int:
                                          name=dataset.name, label=dataset.label,
                                          sources=dataset.sources, notes=dataset.notes))  # fmt: skip
     path = render_map_file(dataset, request, args.out, policy=_policy(args), data=data)
+    if out_key is not None:
+        from meam_mapping.maps.output_cache import store_output
+
+        with contextlib.suppress(OSError):
+            store_output(out_key, Path(path).read_bytes(), report)
     print(f"wrote {path}")
     return 0
+
+
+def _output_key(args: argparse.Namespace) -> str | None:
+    """The key of this map's finished file, or None when it is not kept.
+
+    Only maps of --boundaries and --data files written as .html or .png are
+    kept (see :mod:`meam_mapping.maps.output_cache`).
+    """
+    if getattr(args, "demo", False) or not args.boundaries or not args.data:
+        return None
+    from meam_mapping.maps.output_cache import output_key
+
+    # Every option, so one added later is in the key too; the files go in by content.
+    options = {k: v for k, v in vars(args).items() if k not in {"boundaries", "data", "out"}}
+    return output_key(args.boundaries, list(args.data), Path(args.out).suffix.lower().lstrip("."),
+                      **options)  # fmt: skip
 
 
 def _cached_slice(args: argparse.Namespace):  # noqa: ANN202 - (str | None, CachedSlice | None)

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from meam_mapping.errors import InputError
+from meam_mapping.geography.codes import codes_in
 from meam_mapping.schema import LEVELS
 
 __all__ = ["Dataset", "dataset_from_demo"]
@@ -134,7 +135,7 @@ class Dataset:
         """The level whose areas hold most of ``codes``."""
         best, best_share = None, 0.0
         for level in self.levels:
-            share = codes.isin(self.areas[level]["area_code"]).mean()
+            share = codes_in(codes, self.areas[level]["area_code"]).mean()
             if share > best_share:
                 best, best_share = level, share
         if best is None:

@@ -18,6 +18,7 @@ from meam_mapping.dataset import Dataset
 from meam_mapping.errors import InputError
 from meam_mapping.geography.aggregate import dissolve_areas
 from meam_mapping.geography.boundaries import BoundaryResult, read_boundaries
+from meam_mapping.geography.codes import codes_in
 from meam_mapping.geography.join import JoinReport, join_indicators
 from meam_mapping.schema import INDICATOR_COLUMNS
 
@@ -114,7 +115,7 @@ def add_indicators(dataset: Dataset, loaded: LoadResult, *, file: str | None = N
     # Join at the level that matches best; let the join report explain misses.
     best_level, best_share = dataset.levels[0], -1.0
     for level in dataset.levels:
-        share = float(table["area_code"].isin(dataset.areas[level]["area_code"]).mean())
+        share = float(codes_in(table["area_code"], dataset.areas[level]["area_code"]).mean())
         if share > best_share:
             best_level, best_share = level, share
     result = join_indicators(dataset.areas[best_level], table, file=file)

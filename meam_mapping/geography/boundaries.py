@@ -157,9 +157,11 @@ def _clean_geometries(
             f"{int(invalid.sum())} area shape(s) were invalid (e.g. self-crossing edges) "
             f"and were repaired: {_first(gdf.loc[invalid, 'area_code'])}."
         )
-    kept = np.array(
-        [None if m else _polygonal(g) for g, m in zip(geoms, missing, strict=True)], dtype=object
-    )
+    # Polygons are kept as they are (all of them, usually); only collections are taken apart.
+    kinds = shapely.get_type_id(geoms)
+    kept = np.where(~missing & np.isin(kinds, (3, 6)), geoms, None).astype(object)
+    for i in np.flatnonzero(~missing & (kinds == 7)):
+        kept[i] = _polygonal(geoms[i])
     not_poly = ~missing & pd.isna(pd.Series(kept)).to_numpy()
     if not_poly.all() and len(gdf):
         raise InputError(

@@ -22,8 +22,9 @@ the speed-up: the command still runs.
 The display geometry of interactive maps (edges simplified together,
 coordinates rounded; :mod:`meam_mapping.maps.simplify`) is kept the same way
 under ``display/``, and the published slice of a ``map`` command
-(:mod:`meam_mapping.maps.slice_cache`) under ``slices/``.
-:func:`clear_boundary_cache` empties all three.
+(:mod:`meam_mapping.maps.slice_cache`) under ``slices/``, and its finished
+HTML or PNG file (:mod:`meam_mapping.maps.output_cache`) under ``outputs/``.
+:func:`clear_boundary_cache` empties all four.
 
 Set ``MEAM_MAPPING_BOUNDARY_CACHE=0`` to switch the cache off.
 """
@@ -284,7 +285,7 @@ def frame_fingerprint(areas: gpd.GeoDataFrame) -> str:
 
 
 def clear_boundary_cache(folder: str | os.PathLike[str] | None = None) -> int:
-    """Delete every cached boundary, display and map-slice entry.
+    """Delete every cached boundary, display, map-slice and map-output entry.
 
     Parameters
     ----------
@@ -299,7 +300,7 @@ def clear_boundary_cache(folder: str | os.PathLike[str] | None = None) -> int:
     base = boundary_cache_dir(folder)
     removed = 0
     for pattern in ("*.parquet", "*.part", "display/*.parquet", "display/*.part",
-                    "slices/*.parquet", "slices/*.part"):
+                    "slices/*.parquet", "slices/*.part", "outputs/*.entry", "outputs/*.part"):
         for path in base.glob(pattern):
             with contextlib.suppress(OSError):
                 path.unlink()

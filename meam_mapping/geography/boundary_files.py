@@ -315,6 +315,17 @@ def open_boundary_layer(
             notes.append(note)
     with offline_gdal():
         chosen = _choose_layer(path, layer, display)
+        if path.suffix.lower() in {".geojson", ".json"} and chosen is None:
+            # GDAL parses a whole GeoJSON file to tell its driver (0.5 s for England's
+            # LSOAs): read it with the GeoJSON driver named instead, so it is parsed
+            # once. A file that driver cannot read is looked at as before (below), so
+            # another JSON format is named in the same message.
+            try:
+                raw = gpd.read_file(f"GeoJSON:{path}", engine="pyogrio")
+            except Exception:  # noqa: BLE001 - reported by the general path below
+                pass
+            else:
+                return raw, display, notes
         try:
             driver = pyogrio.read_info(path, layer=chosen)["driver"]
         except Exception as exc:

@@ -35,9 +35,11 @@ __all__ = [
     "LevelDetection",
     "VintageReport",
     "normalise_codes",
+    "codes_in",
     "is_gss_code",
     "validate_codes",
     "level_of",
+    "levels_of",
     "detect_level",
     "detect_vintage",
     "retired_districts",
@@ -97,21 +99,92 @@ def normalise_codes(codes: Iterable[object]) -> pd.Series:
         Object-dtype strings, ``None`` where the code was blank or missing.
         Positions are kept, so row numbers can still be reported.
     """
-    series = pd.Series(list(codes) if not isinstance(codes, pd.Series) else codes, dtype=object)
+    arrays = (pd.Series, pd.Index, np.ndarray, pd.api.extensions.ExtensionArray)
+    series = pd.Series(codes if isinstance(codes, arrays) else list(codes), dtype=object)
     # Each distinct code once, mapped back (a million-row table holds some
     # tens of thousands of areas); missing values get position -1 -> None.
     positions, uniques = pd.factorize(series, sort=False)
-    out: list[str | None] = []
-    for value in uniques:
-        text = str(value).strip()
-        if not text:
-            out.append(None)
-        elif GSS_PATTERN.match(text.upper()):
-            out.append(text.upper())
-        else:
-            out.append(text)
+    out = _normalise_ascii(uniques)
+    if out is None:
+        out = []
+        for value in uniques:
+            text = str(value).strip()
+            if not text:
+                out.append(None)
+            elif GSS_PATTERN.match(text.upper()):
+                out.append(text.upper())
+            else:
+                out.append(text)
     mapped = np.array([*out, None], dtype=object)[positions]  # -1 picks the trailing None
     return pd.Series(mapped, index=series.index, dtype=object)
+
+
+#: What ``str.strip()`` removes from ASCII text.
+_ASCII_SPACE = " \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f"
+
+
+def _normalise_ascii(uniques: np.ndarray) -> list[str | None] | None:
+    """:func:`normalise_codes` of distinct ASCII texts through Arrow; None for anything else.
+
+    The same rules (strip, upper-case a GSS-like code, blank is missing) applied
+    to all the values at once; values that are not all ASCII text go through
+    the loop, so the answer never differs.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if not len(uniques) or pd.api.types.infer_dtype(uniques, skipna=False) != "string":
+        return None  # numbers, bytes: str() of each, in the loop
+    try:
+        text = pa.array(uniques, type=pa.string())
+    except (pa.ArrowException, TypeError, ValueError):
+        return None
+    if text.null_count or not pc.all(pc.string_is_ascii(text)).as_py():
+        return None
+    stripped = pc.utf8_trim(text, characters=_ASCII_SPACE)
+    upper = pc.ascii_upper(stripped)
+    chosen = pc.if_else(pc.match_substring_regex(upper, r"^[EWSN][0-9]{8}$"), upper, stripped)
+    chosen = pc.if_else(pc.equal(chosen, ""), pa.scalar(None, pa.string()), chosen)
+    return list(chosen.to_numpy(zero_copy_only=False))
+
+
+def codes_in(codes: pd.Series, allowed: Iterable[object]) -> pd.Series:
+    """``codes.isin(allowed)`` for text codes, through Arrow's hash lookup.
+
+    pandas' own ``isin`` on its Arrow-backed text columns turns every allowed
+    value into an Arrow scalar one at a time (0.5 s for the 34,753 LSOA codes);
+    this builds the set once (0.02 s). Whenever either side is not all text
+    (numbers, missing values), pandas' ``isin`` answers, so the result is the
+    same in every case.
+
+    Parameters
+    ----------
+    codes : pandas.Series
+        The codes to look up.
+    allowed : iterable
+        The codes to look for (a Series, array, list or set).
+
+    Returns
+    -------
+    pandas.Series
+        Booleans with the index and name of ``codes``.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if isinstance(allowed, set | frozenset):
+        allowed = list(allowed)
+    try:
+        left = pa.array(codes, from_pandas=True)
+        right = pa.array(allowed, from_pandas=True)
+    except (pa.ArrowException, TypeError, ValueError):
+        return codes.isin(allowed)
+    text = (pa.string(), pa.large_string())
+    if (left.type not in text or right.type not in text + (pa.null(),) or left.null_count
+            or right.null_count):  # fmt: skip
+        return codes.isin(allowed)
+    found = pc.is_in(left, value_set=right.cast(left.type))
+    return pd.Series(np.asarray(found, dtype=bool), index=codes.index, name=codes.name)
 
 
 def is_gss_code(code: object) -> bool:
@@ -165,6 +238,29 @@ def level_of(code: object) -> str:
     if not is_gss_code(code):
         return "invalid"
     return ENTITY_PREFIXES.get(str(code)[:3], ("unknown", ""))[0]
+
+
+def levels_of(codes: Iterable[object]) -> np.ndarray:
+    """:func:`level_of` of every code, as an object array (one regex pass through Arrow).
+
+    Codes that are not all ASCII text are looked at one by one, so the answer
+    is always :func:`level_of`'s.
+    """
+    values = np.asarray(codes if isinstance(codes, np.ndarray) else list(codes), dtype=object)
+    if not len(values) or pd.api.types.infer_dtype(values, skipna=False) != "string":
+        return np.array([level_of(c) for c in values], dtype=object)
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    text = pa.array(values, type=pa.string())
+    if not pc.all(pc.string_is_ascii(text)).as_py():
+        return np.array([level_of(c) for c in values], dtype=object)
+    # "$" in GSS_PATTERN also allows one newline at the end: the same here.
+    gss = pc.match_substring_regex(text, r"^[EWSN][0-9]{8}\n?$").to_numpy(zero_copy_only=False)
+    prefixes, where = np.unique(pc.utf8_slice_codeunits(text, 0, 3).to_numpy(zero_copy_only=False),
+                                return_inverse=True)  # fmt: skip
+    named = np.array([ENTITY_PREFIXES.get(p, ("unknown", ""))[0] for p in prefixes], dtype=object)
+    return np.where(gss, named[where.reshape(-1)], "invalid").astype(object)
 
 
 @dataclass(frozen=True)
@@ -227,17 +323,23 @@ def detect_level(codes: Iterable[object]) -> LevelDetection:
     -------
     LevelDetection
     """
-    unique = [c for c in pd.unique(normalise_codes(codes).dropna())]
+    unique = pd.unique(normalise_codes(codes).dropna().to_numpy(dtype=object))
+    # Count the levels and the distinct prefixes (a few dozen), in order of first appearance.
     counts: dict[str, int] = {}
+    levels = levels_of(unique)
+    kinds, first, n = np.unique(levels, return_index=True, return_counts=True)
+    for i in np.argsort(first):
+        counts[str(kinds[i])] = int(n[i])
     entities: dict[str, int] = {}
-    for code in unique:
-        lvl = level_of(code)
-        counts[lvl] = counts.get(lvl, 0) + 1
-        if lvl not in ("invalid", "unknown"):
-            name = ENTITY_PREFIXES[str(code)[:3]][1]
-            entities[name] = entities.get(name, 0) + 1
+    named = np.flatnonzero((levels != "invalid") & (levels != "unknown"))
+    if len(named):
+        prefixes = np.array([code[:3] for code in unique[named]], dtype=object)
+        kinds, first, n = np.unique(prefixes, return_index=True, return_counts=True)
+        for i in np.argsort(first):
+            name = ENTITY_PREFIXES[str(kinds[i])][1]
+            entities[name] = entities.get(name, 0) + int(n[i])
     counts = dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
-    if not unique:
+    if not len(unique):
         return LevelDetection(level="unknown", share=0.0, n_codes=0)
     main = next(iter(counts))
     return LevelDetection(
@@ -369,7 +471,8 @@ def find_retired(codes: Iterable[object]) -> pd.DataFrame:
     """
     given = set(normalise_codes(codes).dropna())
     table = _retired_table()
-    return table[table["old_code"].isin(given)].reset_index(drop=True)
+    retired = np.array([code in given for code in table["old_code"]], dtype=bool)  # a short table
+    return table[retired].reset_index(drop=True)
 
 
 def describe_codes(

@@ -241,7 +241,7 @@ def join_indicators(
     area_codes = normalise_codes(areas["area_code"])
     area_set = set(area_codes.dropna())
     table_codes = table["area_code"].dropna()
-    distinct = pd.unique(table_codes)  # each code once: a table repeats every area per indicator and period
+    distinct = pd.unique(table_codes.to_numpy(dtype=object))  # each code once: a table repeats every area
     table_set = set(distinct)
     table_det, area_det = detect_level(distinct), detect_level(area_codes)
     vintage = areas.attrs.get("vintage") if hasattr(areas, "attrs") else None

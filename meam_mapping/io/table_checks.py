@@ -21,7 +21,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from meam_mapping.geography.codes import level_of
+from meam_mapping.geography.codes import levels_of
 from meam_mapping.io.area_column import FIRST_2021
 
 __all__ = ["area_code_checks", "rank_checks", "table_checks"]
@@ -46,8 +46,8 @@ def _positions(numbers: Sequence[int]) -> str:
 
 def _levels(text: pd.Series) -> pd.Series:
     """Level of each code, one look-up per distinct code (tables repeat codes)."""
-    distinct = list(pd.unique(text.to_numpy(dtype=object)))
-    return text.map(dict(zip(distinct, map(level_of, distinct), strict=True)))
+    distinct = pd.unique(text.to_numpy(dtype=object))
+    return text.map(dict(zip(distinct, levels_of(distinct), strict=True)))
 
 
 def _where(codes: pd.Series, mask: pd.Series, rows: bool) -> str:

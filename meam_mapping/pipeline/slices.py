@@ -14,6 +14,7 @@ import pandas as pd
 from meam_mapping.dataset import Dataset
 from meam_mapping.errors import InputError
 from meam_mapping.geography.aggregate import aggregate_indicators
+from meam_mapping.geography.codes import codes_in
 from meam_mapping.schema import INDICATOR_COLUMNS, LEVELS
 
 __all__ = [
@@ -118,7 +119,7 @@ def indicator_all_levels(
             f"indicator {indicator!r} has no period {period!r}", expected=f"one of: {periods}"
         )
     native = dataset.level_of(rows["area_code"])
-    rows = rows.loc[rows["area_code"].isin(dataset.areas[native]["area_code"])]
+    rows = rows.loc[codes_in(rows["area_code"], dataset.areas[native]["area_code"])]
     frames = [rows.assign(level=native)]
     if _counted(rows):
         for coarser in COARSER.get(native, ()):
