@@ -85,7 +85,23 @@ def test_local_moran_finds_planted_high_high(areas):
 def test_spatially_random_values_give_few_significant_areas(areas, statistic, seed):
     result = Hotspots(statistic, permutations=199, random_state=seed).fit(areas, noise(areas, seed))
     assert result.result_["significant"].mean() <= 0.05
-    assert set(result.result_["category"]) == {"Not significant"}
+    # With no pattern at all the FDR procedure flags anything on at most about
+    # 5% of maps (then usually one area); seed 0's map has one borderline area.
+    assert result.result_["significant"].sum() <= 1
+
+
+@pytest.mark.parametrize("statistic", HOTSPOT_STATISTICS)
+def test_spatially_random_maps_are_rarely_flagged_at_all(areas, statistic):
+    flagged = [
+        Hotspots(statistic, permutations=199, random_state=seed)
+        .fit(areas, noise(areas, seed))
+        .result_["significant"]
+        .any()
+        for seed in range(10, 30)
+    ]
+    # Benjamini-Hochberg under the complete null: P(any flag) <= 5%, so about
+    # 1 map in 20; 4 or more would happen by chance less than 2% of the time.
+    assert sum(flagged) <= 3
 
 
 def test_result_columns_and_types(areas):
