@@ -364,3 +364,12 @@ def test_find_hotspots_function_twin(areas):
     model = Hotspots("local_moran", permutations=199).fit(areas, values)
     pd.testing.assert_frame_equal(frame, model.result_)
     assert frame.attrs["warnings"] == model.warnings_
+
+
+@pytest.mark.parametrize("statistic", HOTSPOT_STATISTICS)
+def test_result_does_not_depend_on_n_jobs(areas, statistic):
+    values = planted(areas, 2.0)
+    one = Hotspots(statistic, permutations=999, random_state=4, n_jobs=1).fit(areas, values)
+    every = Hotspots(statistic, permutations=999, random_state=4, n_jobs=-1).fit(areas, values)
+    pd.testing.assert_frame_equal(one.result_, every.result_)
+    assert one.global_ == every.global_

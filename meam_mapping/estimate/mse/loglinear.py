@@ -289,7 +289,8 @@ def irls_poisson(
         eta = X @ coef
         mu = np.exp(eta)
         deviance = _poisson_deviance(y, mu)
-        converged = bool(np.allclose(previous, deviance, atol=tol, rtol=0.0))
+        # numpy.allclose(previous, deviance, atol=tol, rtol=0) for two numbers.
+        converged = bool(deviance == previous or abs(deviance - previous) <= tol)
         previous = deviance
         if converged:
             break
