@@ -220,9 +220,7 @@ def _local_moran(
     larger = np.where(side > 0, sums.at_least, sums.at_most)
     p = two_sided(directed_p(larger, permutations))
     p[side == 0] = 1.0
-    frame = pd.DataFrame(
-        {"statistic": np.asarray(stat.Is, dtype=float), "z": side * sums.z}
-    )
+    frame = pd.DataFrame({"statistic": np.asarray(stat.Is, dtype=float), "z": side * sums.z})
     frame["p_value"] = p
     frame["_label"] = [_LISA_QUADRANT.get(int(q), "Not significant") for q in stat.q]
     return frame, []

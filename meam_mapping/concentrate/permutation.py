@@ -156,7 +156,7 @@ def conditional_neighbour_sums(
 
 
 def directed_p(larger: np.ndarray, permutations: int) -> np.ndarray:
-    """esda's one-sided ("directed") pseudo p-value from the count of larger draws.
+    """The one-sided ("directed") pseudo p-value from the count of larger draws.
 
     Parameters
     ----------

@@ -225,7 +225,7 @@ _EPS = np.finfo(float).eps
 
 
 def _poisson_deviance(y: np.ndarray, mu: np.ndarray) -> float:
-    """statsmodels' Poisson deviance (ratios clipped at machine epsilon)."""
+    """Poisson deviance as statsmodels computes it (ratios clipped at machine epsilon)."""
     return float(np.sum(2 * (y * np.log(np.clip(y / mu, _EPS, np.inf)) - (y - mu))))
 
 
@@ -280,7 +280,9 @@ def irls_poisson(
         working = eta + deriv * (y - mu)
         half = np.sqrt(weights)
         if not np.all(np.isfinite(half)):
-            raise ValueError("NaN, inf or invalid value detected in weights, estimation infeasible.")
+            raise ValueError(
+                "NaN, inf or invalid value detected in weights, estimation infeasible."
+            )
         if not np.all(np.isfinite(working)):
             raise ValueError("NaN, inf or invalid value detected in endog, estimation infeasible.")
         wexog = half[:, None] * X
