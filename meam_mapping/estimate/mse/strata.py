@@ -38,6 +38,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import statsmodels.api as sm
 from scipy import stats
 
 from meam_mapping.errors import EstimationError, InputError
@@ -45,7 +46,6 @@ from meam_mapping.estimate.mse.estimate import HiddenPopulationEstimate, estimat
 from meam_mapping.estimate.mse.loglinear import (
     PROFILE_METHOD,
     design_matrix,
-    irls_poisson,
     profile_interval_design,
 )
 from meam_mapping.estimate.mse.patterns import COUNT_COLUMN, pattern_counts, validate_patterns
@@ -276,9 +276,9 @@ def _pooled_rows(
             dummies[r * n_cells : (r + 1) * n_cells, c] = 1.0
         X = np.column_stack([np.tile(base, (len(values), 1))[:, :1], dummies,
                              np.tile(base[:, 1:], (len(values), 1))])  # fmt: skip
-        with np.errstate(all="ignore"):
-            coef, converged = irls_poisson(y, X)  # statsmodels' GLM steps, without its objects
-        if not converged or np.max(np.abs(coef[1 + len(others) :])) > 15:
+        res = sm.GLM(y, X, family=sm.families.Poisson()).fit()
+        coef = np.asarray(res.params, dtype=float)
+        if not res.converged or np.max(np.abs(coef[1 + len(others) :])) > 15:
             raise EstimationError(
                 "the pooled model across strata did not converge; try interactions='none'"
             )
