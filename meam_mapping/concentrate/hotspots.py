@@ -20,8 +20,10 @@ extreme on that side), which under no clustering flags about twice the stated
 share of areas. Each area's p-value here is two-sided,
 ``min(1, 2 p_sim)``: hot and cold spots are both looked for, so both tails
 count (the usual Monte Carlo two-sided p-value, Davison and Hinkley 1997,
-section 4.2). An esda whose local statistics take ``alternative`` is asked for
-``'two-sided'`` directly. Because hundreds of areas are
+section 4.2). The statistics come from esda; the permutations are drawn by
+:mod:`meam_mapping.concentrate.permutation`, which gives each area the same
+conditional randomisation as esda's but vectorised over areas (esda's runs
+area by area, slowly without numba). Because hundreds of areas are
 tested at once, the p-values are adjusted by the Benjamini-Hochberg false
 discovery rate (FDR) procedure: with ``alpha=0.05``, at most about 5% of the
 areas called significant are expected to be false alarms.
@@ -42,7 +44,6 @@ Geographical Analysis 27(4), 286-306.
 
 from __future__ import annotations
 
-import inspect
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -55,6 +56,7 @@ import pandas as pd
 from statsmodels.stats.multitest import multipletests
 from threadpoolctl import threadpool_limits
 
+from meam_mapping.concentrate.permutation import conditional_neighbour_sums, directed_p
 from meam_mapping.concentrate.weights import SpatialWeights, build_weights, check_areas
 from meam_mapping.errors import EstimationError, InputError
 
@@ -82,7 +84,6 @@ LISA_CATEGORIES: tuple[str, ...] = (
 )
 _LISA_QUADRANT = {1: "High-High", 2: "Low-High", 3: "Low-Low", 4: "High-Low"}
 _METHOD = {"gi_star": "Getis-Ord Gi*", "local_moran": "Local Moran's I"}
-_PARALLEL_FROM = 2000  # below this many areas, one core is faster than several
 
 
 @dataclass(frozen=True)
@@ -165,22 +166,6 @@ def _values(areas: gpd.GeoDataFrame, values: pd.Series | str) -> pd.Series:
         ) from None
 
 
-def _alternative_keyword(cls: type) -> dict[str, str]:
-    """``{'alternative': 'two-sided'}`` when this esda's class takes it, else ``{}``."""
-    return (
-        {"alternative": "two-sided"}
-        if "alternative" in inspect.signature(cls.__init__).parameters
-        else {}
-    )
-
-
-def _two_sided_p(stat: Any, cls: type) -> np.ndarray:
-    """The two-sided p-values of a fitted esda local statistic."""
-    if _alternative_keyword(cls):
-        return np.asarray(stat.p_sim, dtype=float)
-    return two_sided(stat.p_sim)
-
-
 def two_sided(p_directed: Any) -> np.ndarray:
     """Two-sided permutation p-values from esda's one-sided ("directed") ``p_sim``.
 
@@ -199,7 +184,7 @@ def two_sided(p_directed: Any) -> np.ndarray:
 
 
 def _gi_star(
-    y: np.ndarray, weights: SpatialWeights, permutations: int, seed: int, n_jobs: int
+    y: np.ndarray, weights: SpatialWeights, permutations: int, seed: int
 ) -> tuple[pd.DataFrame, list[str]]:
     notes: list[str] = []
     if y.min() < 0:
@@ -213,41 +198,30 @@ def _gi_star(
     # Binary weights with a self-weight of 1 give the z-score of Ord and Getis
     # (1995); esda's row-standardised variance does not. Permutation p-values
     # are the same either way (the statistic is monotone in the local sum).
-    stat = esda.G_Local(
-        y,
-        weights.binary,
-        transform="B",
-        star=True,
-        permutations=permutations,
-        keep_simulations=False,
-        n_jobs=n_jobs,
-        seed=seed,
-        **_alternative_keyword(esda.G_Local),
-    )
+    stat = esda.G_Local(y, weights.binary, transform="B", star=True, permutations=0)
+    # The star statistic rises with the neighbours' sum (self-weight and
+    # neighbour weights are all 1), so its permutation test is that sum's.
+    sums = conditional_neighbour_sums(y, weights.binary.sparse, permutations, seed)
     z = np.asarray(stat.Zs, dtype=float)
     frame = pd.DataFrame({"statistic": np.asarray(stat.Gs, dtype=float), "z": z})
-    frame["p_value"] = _two_sided_p(stat, esda.G_Local)
+    frame["p_value"] = two_sided(directed_p(sums.at_least, permutations))
     frame["_label"] = np.where(z > 0, "Hot spot", "Cold spot")
     return frame, notes
 
 
 def _local_moran(
-    y: np.ndarray, weights: SpatialWeights, permutations: int, seed: int, n_jobs: int
+    y: np.ndarray, weights: SpatialWeights, permutations: int, seed: int
 ) -> tuple[pd.DataFrame, list[str]]:
-    stat = esda.Moran_Local(
-        y,
-        weights.graph,
-        transformation="r",
-        permutations=permutations,
-        keep_simulations=True,
-        n_jobs=n_jobs,
-        seed=seed,
-        **_alternative_keyword(esda.Moran_Local),
-    )
-    frame = pd.DataFrame(
-        {"statistic": np.asarray(stat.Is, dtype=float), "z": np.asarray(stat.z_sim, dtype=float)}
-    )
-    frame["p_value"] = _two_sided_p(stat, esda.Moran_Local)
+    stat = esda.Moran_Local(y, weights.graph, transformation="r", permutations=0)
+    # I_i = c z_i * (mean of the neighbours' z) with c > 0: for z_i > 0 it rises
+    # with the neighbours' sum, for z_i < 0 it falls, for z_i = 0 it cannot move.
+    sums = conditional_neighbour_sums(y, weights.graph.sparse, permutations, seed)
+    side = np.sign(y - y.mean())
+    larger = np.where(side > 0, sums.at_least, sums.at_most)
+    p = two_sided(directed_p(larger, permutations))
+    p[side == 0] = 1.0
+    frame = pd.DataFrame({"statistic": np.asarray(stat.Is, dtype=float), "z": side * sums.z})
+    frame["p_value"] = p
     frame["_label"] = [_LISA_QUADRANT.get(int(q), "Not significant") for q in stat.q]
     return frame, []
 
@@ -263,23 +237,30 @@ HOTSPOT_STATISTICS: tuple[str, ...] = tuple(_STATISTICS)
 def _global_moran(
     y: np.ndarray, weights: SpatialWeights, permutations: int, seed: int
 ) -> GlobalMoran:
-    stat = esda.Moran(y, weights.graph, transformation="r", permutations=0)
-    sparse = weights.graph.sparse
+    """Moran's I (Moran 1950) with row-standardised weights and a permutation test.
+
+    ``I = n / S0 * z'Wz / z'z`` with ``z`` the centred values (computed here:
+    esda's ``Moran`` also works out analytic moments, half a second nationally,
+    that are not reported); each permutation shuffles all values at once.
+    """
+    sparse = weights.graph.sparse.tocsr()
+    n = len(y)
     z = y - y.mean()
-    scale = len(y) / sparse.sum() / (z @ z)
+    scale = n / sparse.sum() / (z @ z)
+    estimate = float(scale * (z @ (sparse @ z)))
     rng = np.random.default_rng(seed)
     sims = np.empty(permutations)
     for i in range(permutations):
-        zp = rng.permutation(z)
-        sims[i] = scale * (zp @ (sparse @ zp))
-    larger = int((sims >= stat.I).sum())
+        shuffled = rng.permutation(z)
+        sims[i] = scale * (shuffled @ (sparse @ shuffled))
+    larger = int((sims >= estimate).sum())
     larger = min(larger, permutations - larger)
     spread = sims.std()
     # Two-sided, like the local tests: clustering or dispersion.
     return GlobalMoran(
-        estimate=float(stat.I),
-        expected=float(stat.EI),
-        z=float((stat.I - sims.mean()) / spread) if spread > 0 else float("nan"),
+        estimate=estimate,
+        expected=-1.0 / (n - 1),
+        z=float((estimate - sims.mean()) / spread) if spread > 0 else float("nan"),
         p_value=min(1.0, 2.0 * (larger + 1.0) / (permutations + 1.0)),
         permutations=permutations,
     )
@@ -306,8 +287,9 @@ class Hotspots:
         What to do with areas that have no value: leave them out (with a note
         in ``warnings_``; weights are rebuilt on the remaining areas) or raise.
     n_jobs : int, optional
-        Cores for the permutations; by default one core below 2,000 areas
-        (where starting more costs more than it saves), all cores above.
+        Accepted for compatibility and ignored: the permutations are
+        vectorised in this process (a second of work for all of England and
+        Wales), so the result never depends on the number of cores.
     random_state : int, numpy Generator or None, default 0
         Seed for the permutations; a fixed seed gives repeatable results.
 
@@ -468,7 +450,6 @@ class Hotspots:
             )
         order = list(weights.area_codes)
         y = y_series.reindex(order).to_numpy(dtype=float)
-        n_jobs = self.n_jobs or (1 if len(y) < _PARALLEL_FROM else -1)
         seed = _seed(self.random_state)
         permutations = self._enough_permutations(len(y), notes)
         with warnings.catch_warnings():
@@ -479,8 +460,10 @@ class Hotspots:
             # One BLAS thread: the permutations are many small vector products, which
             # threaded BLAS makes ten times slower on a busy machine (same numbers).
             with threadpool_limits(limits=1, user_api="blas"):
-                frame, stat_notes = _STATISTICS[key](y, weights, permutations, seed, n_jobs)
-                self.global_ = _global_moran(y, weights, permutations, seed)
+                frame, stat_notes = _STATISTICS[key](y, weights, permutations, seed)
+                # One test for the whole map, outside the FDR adjustment: the
+                # permutations asked for are enough (no need for the raised count).
+                self.global_ = _global_moran(y, weights, int(self.permutations), seed)
         notes.extend(stat_notes)
         frame.loc[lonely.reindex(order).to_numpy(), "p_value"] = np.nan
         frame.insert(0, "value", y)
