@@ -193,7 +193,7 @@ def main(argv: list[str] | None = None) -> int:
             # this row measures the boundary and slice caches, not the kept output.
             rows[f"ours {kind}, other classes on the same files"] = best(
                 [*ours[:-1], "--classes", "4", "--out", str(work / f"ours4.{kind}")], r, env,
-                before=lambda: clear(cache / "outputs"))  # fmt: skip
+                before=lambda: clear(cache / "boundaries" / "outputs"))  # fmt: skip
         sizes = {k: (work / f"{who}.html").stat().st_size for k, who in
                  (("ours", "ours"), ("naive", "naive"))}  # fmt: skip
         browser = None if args.no_browser else report.browser_draw_time(work / "ours.html")
