@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+import sys
 import tempfile
+from pathlib import Path
 
 import pytest
 
@@ -84,3 +86,25 @@ def built_pack(request, demo_dataset, user_dataset, tmp_path_factory):
 def pack_maker():
     """:func:`make_pack`, for tests that need a pack under other settings."""
     return make_pack
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """One headless Chromium (Debian's, via Playwright) shared by every test that needs one.
+
+    Playwright's sync API runs an event loop in the calling thread while it is
+    open, so a second ``sync_playwright()`` in the same session fails: the
+    browser tests and the canvas tests of ``tests/maps`` use this one.
+    """
+    kit = str(Path(__file__).parent / "browser")
+    if kit not in sys.path:
+        sys.path.insert(0, kit)
+    from browserkit import CHROMIUM, CHROMIUM_ARGS, need_browser
+
+    need_browser()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        instance = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield instance
+        instance.close()

@@ -1,4 +1,4 @@
-"""Fixtures for the browser tests (launchers in ``browserkit.py``).
+"""Fixtures for the browser tests (launchers in ``browserkit.py``; the browser itself in ``tests/conftest.py``).
 
 The browser is Debian's ``/usr/bin/chromium`` (installed by ``.ci/run``), driven
 by Playwright; no browser is downloaded. When Chromium is missing these tests
@@ -10,24 +10,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from browserkit import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, need_browser, streamlit_server
+from browserkit import ARTIFACTS, streamlit_server
+
 
 @pytest.fixture(scope="session")
 def app_url():
     """URL of a fresh ``streamlit run app.py`` on localhost."""
     with streamlit_server() as url:
         yield url
-
-
-@pytest.fixture(scope="session")
-def browser():
-    need_browser()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        instance = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        yield instance
-        instance.close()
 
 
 @pytest.fixture()

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
-from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
@@ -18,8 +16,6 @@ from meam_mapping.maps import interactive
 from meam_mapping.maps.area_canvas import area_canvas_script, canvas_style
 from meam_mapping.maps.simplify import unpack_features
 from meam_mapping.maps.style import MapStyle
-
-CHROMIUM = "/usr/bin/chromium"
 
 
 def _packed_of(page: str) -> dict:
@@ -96,19 +92,10 @@ def test_every_area_is_sent_with_its_class_and_tooltip(odd_areas, odd_table, mon
     ).all()
 
 
-@pytest.fixture(scope="module")
-def chromium():
-    pytest.importorskip("playwright")
-    if not Path(CHROMIUM).exists() or shutil.which("chromium") is None:
-        pytest.skip("Chromium is not installed at /usr/bin/chromium")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"]
-        )
-        yield browser
-        browser.close()
+@pytest.fixture
+def chromium(browser):
+    """The session's Chromium (``tests/conftest.py``)."""
+    return browser
 
 
 def test_chromium_draws_finds_and_tells_every_area(odd_areas, odd_table, monkeypatch, tmp_path,
