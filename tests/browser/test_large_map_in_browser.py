@@ -125,9 +125,39 @@ def test_large_map_swaps_its_canvas_layer_in_place(large_url, page, screenshot):
     frame = _frame(page)
     state = _settled(page, frame, "Probation")
     _check(state, _hover(page, frame), "Probation")
+
+    # Inflation made slow (4 s) in the frame: the first group is swapped out before
+    # its areas are ready; when they are, they must not reach the map.
+    frame.evaluate(
+        "() => { const real = Response.prototype.arrayBuffer; window.meamSlowDecodes = 0;"
+        " Response.prototype.arrayBuffer = function () { window.meamSlowDecodes++;"
+        " return real.call(this).then(b => new Promise(r => setTimeout(() => r(b), 4000))); }; }"
+    )
     _choose(page, "Homelessness")
-    state = _settled(page, frame, "Homelessness")
-    _check(state, _hover(page, frame), "Homelessness")
+    frame.wait_for_function(
+        "() => (document.querySelector('.meam-title') || {}).textContent === 'Homelessness'",
+        timeout=60_000,
+    )
+    _choose(page, "Probation")
+    frame.wait_for_function(
+        "() => (document.querySelector('.meam-title') || {}).textContent === 'Probation'",
+        timeout=60_000,
+    )
+    assert frame.evaluate(f"{LAYERS}.length") == 0  # neither group's areas inflated yet
+    state = _settled(page, frame, "Probation")
+    page.wait_for_timeout(3000)  # both slow inflations are over
+    assert frame.evaluate("window.meamSlowDecodes") == 2
+    _check(frame.evaluate(STATE), _hover(page, frame), "Probation")
+
+    # Fewer classes: the same frame, one canvas, a legend of three classes.
+    page.get_by_role("combobox", name="Classes").click()
+    page.get_by_role("option", name="3", exact=True).click()
+    frame.wait_for_function(
+        "() => document.querySelectorAll('.meam-panel .bar > *').length === 3", timeout=60_000
+    )
+    state = _settled(page, frame, "Probation")
+    assert frame.evaluate(f"{LAYERS}[0].tip({AREA})").count("Count: 6,234") == 1
+    _check(state, _hover(page, frame), "Probation")
     screenshot(page, "large-map-after-switching")
 
     kept = page.evaluate(f"() => [{FRAME}].map(i => i.dataset.meamMark || '')")
