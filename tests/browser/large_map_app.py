@@ -5,7 +5,8 @@ grid of 1 km squares (2,500 areas, so the areas are packed and drawn by the
 one canvas layer of :mod:`meam_mapping.maps.area_canvas`), two indicators
 (area ``i`` has count ``1000 + i`` for the first and ``5000 + i`` for the
 second, so each tooltip names its indicator's value), a radio to switch
-indicator and a select of the number of classes. The map is drawn with
+indicator and a select of the number of classes; two district outlines
+(so the group also holds the outlines' pane and a layer control). The map is drawn with
 :func:`ui.maps.draw_parts`, as the app draws it.
 """
 
@@ -46,6 +47,16 @@ def grid() -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(rows, crs="EPSG:27700")
 
 
+@st.cache_resource
+def districts() -> gpd.GeoDataFrame:
+    """Two districts (west and east halves), drawn as outlines with their names, as in the app."""
+    half = SIDE * SIZE / 2
+    rows = [{"area_code": f"E0700000{d}", "area_name": f"District {d}",
+             "geometry": box(550000 + d * half, 260000, 550000 + (d + 1) * half, 260000 + SIDE * SIZE)}
+            for d in range(2)]  # fmt: skip
+    return gpd.GeoDataFrame(rows, crs="EPSG:27700")
+
+
 def table(areas: gpd.GeoDataFrame, name: str, start: int, unit: str) -> pd.DataFrame:
     count = start + pd.RangeIndex(len(areas)).to_numpy()
     raw = pd.DataFrame({"area_code": areas["area_code"].to_numpy(), "indicator": name.lower(),
@@ -62,5 +73,6 @@ name = st.radio("Indicator", list(INDICATORS), horizontal=True)
 k = st.selectbox("Classes", [5, 3, 7])
 start, unit = INDICATORS[name]
 layer = MapLayer(table(areas, name, start, unit), title=name, unit=unit, source="Synthetic")
-parts = choropleth_parts(areas, layer, MapSpec(k=k), extent=study_area_extent(areas))
+parts = choropleth_parts(areas, layer, MapSpec(k=k), outlines=districts(),
+                         extent=study_area_extent(areas))  # fmt: skip
 draw_parts(parts, key="large_map", height=600)

@@ -32,6 +32,8 @@ STATE = (
     " panels: document.querySelectorAll('.meam-panel').length,"
     " boxes: document.querySelectorAll('.meam-hover').length,"
     " scales: document.querySelectorAll('.leaflet-control-scale').length,"
+    " controls: document.querySelectorAll('.leaflet-control-layers').length,"
+    " outlines: document.querySelectorAll('.meam-outline-label').length,"
     " title: (document.querySelector('.meam-title') || {}).textContent,"
     " drawn: window.meamMapDrawn && window.meamMapDrawn.features})"
 )
@@ -96,6 +98,7 @@ def _check(state: dict, tip: str, name: str) -> None:
     assert state["canvases"] == 1, state
     assert state["layers"] == 1, state
     assert state["panels"] == 1 and state["boxes"] == 1 and state["scales"] == 1, state
+    assert state["controls"] == 1 and state["outlines"] == 2, state  # outlines: one label each
     assert f"Area {row}-{col}" in tip, tip
     assert f"Count: {STARTS[name] + AREA:,}" in tip, tip
 
