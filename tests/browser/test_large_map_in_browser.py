@@ -26,6 +26,9 @@ STARTS = {"Homelessness": 1000, "Probation": 5000}
 FRAME = "[...document.querySelectorAll('iframe')].find(i => (i.title||'').includes('streamlit_folium'))"
 # Inside the map's frame: the canvas layers of the areas on the map, and the map's parts.
 LAYERS = "Object.values(window.map._layers).filter(l => l.hitTest)"
+# The black outline of the hovered area (drawn on the map, not in the group).
+OUTLINED = ("Object.values(window.map._layers).filter(l => l instanceof L.Polygon && !l.feature"
+            " && l.options.color === '#000000' && l.options.fill === false).length")
 STATE = (
     "() => ({canvases: document.querySelectorAll('.leaflet-meam-areas-pane canvas').length,"
     f" layers: {LAYERS}.length,"
@@ -162,6 +165,17 @@ def test_large_map_swaps_its_canvas_layer_in_place(large_url, page, screenshot):
     assert frame.evaluate(f"{LAYERS}[0].tip({AREA})").count("Count: 6,234") == 1
     _check(state, _hover(page, frame), "Probation")
     screenshot(page, "large-map-after-switching")
+
+    # Switched from the keyboard while the pointer rests on an area: the old layer's
+    # hover box and black outline go with it; the next move shows the new value.
+    _hover(page, frame)
+    assert frame.evaluate(OUTLINED) == 1
+    page.get_by_role("radio", name="Probation").focus()
+    page.keyboard.press("ArrowLeft")
+    state = _settled(page, frame, "Homelessness")
+    assert frame.evaluate(OUTLINED) == 0
+    assert frame.evaluate("document.querySelector('.meam-hover').style.display") == "none"
+    _check(state, _hover(page, frame), "Homelessness")
 
     kept = page.evaluate(f"() => [{FRAME}].map(i => i.dataset.meamMark || '')")
     assert kept == ["first"]  # the same frame throughout: swapped in place, not reloaded
