@@ -23,12 +23,16 @@ SIDE, SIZE = 50, 1000.0  # as in large_map_app.py
 AREA = 1234  # row 24, column 34
 STARTS = {"Homelessness": 1000, "Probation": 5000}
 
-FRAME = "[...document.querySelectorAll('iframe')].find(i => (i.title||'').includes('streamlit_folium'))"
+FRAME = (
+    "[...document.querySelectorAll('iframe')].find(i => (i.title||'').includes('streamlit_folium'))"
+)
 # Inside the map's frame: the canvas layers of the areas on the map, and the map's parts.
 LAYERS = "Object.values(window.map._layers).filter(l => l.hitTest)"
 # The black outline of the hovered area (drawn on the map, not in the group).
-OUTLINED = ("Object.values(window.map._layers).filter(l => l instanceof L.Polygon && !l.feature"
-            " && l.options.color === '#000000' && l.options.fill === false).length")
+OUTLINED = (
+    "Object.values(window.map._layers).filter(l => l instanceof L.Polygon && !l.feature"
+    " && l.options.color === '#000000' && l.options.fill === false).length"
+)
 STATE = (
     "() => ({canvases: document.querySelectorAll('.leaflet-meam-areas-pane canvas').length,"
     f" layers: {LAYERS}.length,"
@@ -44,7 +48,9 @@ STATE = (
 
 @pytest.fixture(scope="module")
 def large_url():
-    with streamlit_server(script="tests/browser/large_map_app.py", log_name="large-map-server") as url:
+    with streamlit_server(
+        script="tests/browser/large_map_app.py", log_name="large-map-server"
+    ) as url:
         yield url
 
 
@@ -80,9 +86,13 @@ def _hover(page, frame) -> str:
     """Move the pointer to the centre of area ``AREA``; the hover box's text."""
     lat, lng = _centre()
     page.mouse.move(5, 5)
-    point = frame.evaluate(f"([a, b]) => {{ const p = window.map.latLngToContainerPoint([a, b]);"
-                           " return [p.x, p.y]; }", [lat, lng])  # fmt: skip
-    rect = page.evaluate(f"() => {{ const r = {FRAME}.getBoundingClientRect(); return [r.x, r.y]; }}")
+    point = frame.evaluate(
+        "([a, b]) => { const p = window.map.latLngToContainerPoint([a, b]); return [p.x, p.y]; }",
+        [lat, lng],
+    )
+    rect = page.evaluate(
+        f"() => {{ const r = {FRAME}.getBoundingClientRect(); return [r.x, r.y]; }}"
+    )
     page.mouse.move(rect[0] + point[0] - 3, rect[1] + point[1] - 3)
     page.mouse.move(rect[0] + point[0], rect[1] + point[1], steps=3)
     frame.wait_for_function(
