@@ -38,6 +38,7 @@ from meam_mapping.estimate.mse.loglinear import (
 from meam_mapping.estimate.mse.patterns import (
     COUNT_COLUMN,
     NON_LIST_COLUMNS,
+    PatternTable,
     check_estimable,
     observable_patterns,
     pattern_counts,
@@ -263,13 +264,15 @@ class MultipleSystemsEstimator:
         self.random_state = random_state
 
     # -- fitting -------------------------------------------------------
-    def fit(self, patterns: pd.DataFrame) -> MultipleSystemsEstimator:
+    def fit(self, patterns: pd.DataFrame | PatternTable) -> MultipleSystemsEstimator:
         """Estimate from a pattern table.
 
         Parameters
         ----------
-        patterns : pandas.DataFrame
-            One 0/1 column per list and ``count``.
+        patterns : pandas.DataFrame or PatternTable
+            One 0/1 column per list and ``count``; or a table already checked
+            by :func:`~meam_mapping.estimate.mse.patterns.validate_patterns`
+            (not checked again, and its own lists are used).
 
         Returns
         -------
@@ -288,11 +291,14 @@ class MultipleSystemsEstimator:
         ci = _choose(self.ci, CI_METHODS, "ci")
         if not 0 < float(self.alpha) < 1:
             raise InputError(f"alpha={self.alpha!r}", column="alpha", expected="between 0 and 1")
-        grouping = [c for c in patterns.columns if str(c) in NON_LIST_COLUMNS[1:]]
-        grouping = list(dict.fromkeys([*map(str, grouping), *self.strata]))
-        if self.lists is not None:
-            grouping = [g for g in grouping if g not in self.lists]
-        table = validate_patterns(patterns, lists=self.lists, strata=grouping)
+        if isinstance(patterns, PatternTable):  # checked already (one stratum of a checked table)
+            table, grouping = patterns, list(patterns.strata)
+        else:
+            grouping = [c for c in patterns.columns if str(c) in NON_LIST_COLUMNS[1:]]
+            grouping = list(dict.fromkeys([*map(str, grouping), *self.strata]))
+            if self.lists is not None:
+                grouping = [g for g in grouping if g not in self.lists]
+            table = validate_patterns(patterns, lists=self.lists, strata=grouping)
         lists = list(table.lists)
         warnings = list(table.warnings)
         groups = [g for g in grouping if table.table[g].nunique(dropna=False) > 1]
@@ -421,6 +427,8 @@ class MultipleSystemsEstimator:
         for f in fits:
             if not f.diverged and score(f) - best <= self.interval_window:
                 intervals[f.terms] = profile_interval(y, lists, f, self.alpha)
+        if chosen.terms not in intervals:  # chosen on other grounds than the smallest score
+            intervals[chosen.terms] = profile_interval(y, lists, chosen, self.alpha)
         low, high = intervals[chosen.terms]
         ci_method = PROFILE_METHOD
         if ci == "bootstrap":

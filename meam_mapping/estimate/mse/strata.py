@@ -48,7 +48,12 @@ from meam_mapping.estimate.mse.loglinear import (
     design_matrix,
     profile_interval_design,
 )
-from meam_mapping.estimate.mse.patterns import COUNT_COLUMN, pattern_counts, validate_patterns
+from meam_mapping.estimate.mse.patterns import (
+    COUNT_COLUMN,
+    PatternTable,
+    pattern_counts,
+    validate_patterns,
+)
 
 __all__ = ["TOTAL_LABEL", "each_stratum", "estimate_by_stratum", "hidden_records"]
 
@@ -170,7 +175,17 @@ def _strata(table: pd.DataFrame, by: str) -> Iterator[tuple[Any, pd.DataFrame]]:
         yield value, group.drop(columns=[by]).reset_index(drop=True)
 
 
-def _estimate(part: pd.DataFrame, params: dict) -> HiddenPopulationEstimate | EstimationError:
+def _checked_strata(
+    table: pd.DataFrame, by: str, lists: list[str]
+) -> list[tuple[Any, PatternTable]]:
+    # Each stratum of a checked table is itself checked (0/1 lists, whole counts, one row
+    # per pattern, sorted), so the estimator takes it as it is instead of checking it again
+    # (about a sixth of the time per district).
+    return [(value, PatternTable(table=part, lists=tuple(lists), strata=(), warnings=()))
+            for value, part in _strata(table, by)]  # fmt: skip
+
+
+def _estimate(part: PatternTable, params: dict) -> HiddenPopulationEstimate | EstimationError:
     try:
         return estimate_hidden(part, **params)
     except EstimationError as exc:
@@ -210,12 +225,12 @@ def workers(n_jobs: int | None, n_tasks: int) -> int:
     return max(1, min(wanted, n_tasks))
 
 
-def _stratum_row(by: str, value: Any, part: pd.DataFrame, params: dict) -> dict:
+def _stratum_row(by: str, value: Any, part: PatternTable, params: dict) -> dict:
     r = _estimate(part, params)
     row: dict[str, Any] = {by: value, "note": ""}
     if isinstance(r, EstimationError):
         row |= {
-            "observed": int(part[COUNT_COLUMN].sum()), "n_hat": np.nan, "ci_low": np.nan,
+            "observed": int(part.table[COUNT_COLUMN].sum()), "n_hat": np.nan, "ci_low": np.nan,
             "ci_high": np.nan, "hidden": np.nan, "method": "", "model": [],
             "ci_method": "", "warnings": [f"not estimated: {r}"],
         }  # fmt: skip
@@ -228,7 +243,7 @@ def _stratum_row(by: str, value: Any, part: pd.DataFrame, params: dict) -> dict:
     return row
 
 
-def _chunk_rows(by: str, chunk: list[tuple[Any, pd.DataFrame]], params: dict) -> list[dict]:
+def _chunk_rows(by: str, chunk: list[tuple[Any, PatternTable]], params: dict) -> list[dict]:
     return [_stratum_row(by, value, part, params) for value, part in chunk]
 
 
@@ -236,7 +251,7 @@ def _separate_rows(
     table: pd.DataFrame, by: str, lists: list[str], kw: dict, n_jobs: int | None = None
 ) -> list[dict]:
     params = {"lists": lists, **kw}
-    strata = list(_strata(table, by))
+    strata = _checked_strata(table, by, lists)
     n_workers = workers(n_jobs, len(strata))
     if n_workers == 1:
         return _chunk_rows(by, strata, params)
