@@ -68,7 +68,7 @@ CSS = """
 .meam-legend .n {color: #555; font-size: 11px;}
 .meam-legend .bar {display: flex; height: 11px; border: 1px solid #777; margin-top: 2px;}
 .meam-legend .bar span {flex: 1;}
-.meam-legend .ticks {display: flex; justify-content: space-between; font-size: 11px;
+.meam-legend .ticks {display: flex; justify-content: space-between; gap: 0.5em; font-size: 11px;
   color: #333; margin: 1px -3px 3px; white-space: nowrap;}
 .meam-legend .h {font-weight: bold; margin-top: 3px;}
 .leaflet-container .leaflet-control-attribution {font-size: 11px; line-height: 15px;
