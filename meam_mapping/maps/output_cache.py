@@ -121,9 +121,11 @@ def _environment_stamp() -> str:
     return _STAMP
 
 
-def _cache_on() -> bool:
-    value = os.environ.get("MEAM_MAPPING_BOUNDARY_CACHE", "").strip().lower()
-    return value not in {"0", "false", "no", "off"}
+def _cache_enabled() -> bool:
+    # The boundary cache's switch (one setting turns every kept file off); a light import.
+    from meam_mapping.geography.boundary_cache import cache_enabled
+
+    return cache_enabled()
 
 
 def _digest(path: Path) -> str:
@@ -158,7 +160,7 @@ def output_key(
     str or None
     """
     paths = [Path(boundaries), *(Path(t) for t in tables)]
-    if fmt not in CACHED_FORMATS or not tables or not _cache_on():
+    if fmt not in CACHED_FORMATS or not tables or not _cache_enabled():
         return None
     if not all(p.is_file() for p in paths):
         return None
