@@ -14,6 +14,7 @@ and denominators.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal
@@ -23,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from meam_mapping.errors import InputError
-from meam_mapping.geography.codes import normalise_codes
+from meam_mapping.geography.codes import codes_in, normalise_codes
 from meam_mapping.indicators.kinds import SUMMABLE_KINDS, default_kind
 from meam_mapping.indicators.units import parse_unit
 from meam_mapping.schema import INDICATOR_COLUMNS, LEVELS
@@ -274,6 +275,26 @@ class AggregationResult:
     notes: tuple[str, ...] = ()
 
 
+def _joined_sources(grouped, sources: pd.Series, n_groups: int) -> np.ndarray:  # noqa: ANN001
+    """Each group's distinct sources, sorted and joined with "; " (blank ones left out).
+
+    Groups are numbered as ``grouped.agg`` orders them (``ngroup``), so missing
+    values among the keys need no matching. One row per distinct (group,
+    source) pair is joined, instead of a Python function per group (1.5 s for
+    the 27,804 groups of a national table).
+    """
+    pairs = pd.DataFrame({"group": grouped.ngroup().to_numpy(), "source": sources.to_numpy()})
+    pairs = pairs[pairs["source"].notna() & ~pairs["source"].isin(["", "nan", "None"])]
+    pairs = pairs.drop_duplicates()
+    pairs = pairs.sort_values(["group", "source"], kind="stable")
+    out = np.full(n_groups, "", dtype=object)
+    for group, rows in itertools.groupby(
+        zip(pairs["group"].tolist(), pairs["source"].tolist(), strict=True), key=lambda r: r[0]
+    ):
+        out[group] = "; ".join(source for _, source in rows)
+    return out
+
+
 def aggregate_indicators(
     table: pd.DataFrame,
     lookup: Lookup,
@@ -356,7 +377,7 @@ def aggregate_indicators(
 
     t = table.reset_index(drop=True).copy()
     t["area_code"] = normalise_codes(t["area_code"]).to_numpy()
-    in_lookup = t["area_code"].isin(mapping.index)
+    in_lookup = codes_in(t["area_code"], mapping.index)
     missing = tuple(sorted(set(t.loc[~in_lookup, "area_code"].dropna())))
     if missing:
         notes.append(
@@ -405,8 +426,8 @@ def aggregate_indicators(
         n_miss=("n_miss", "sum"),
         n_den_miss=("n_den_miss", "sum"),
         n_areas=("area_code", "nunique"),
-        source=("source", lambda s: "; ".join(sorted(set(s) - {"", "nan", "None"}))),
     ).reset_index()
+    out["source"] = _joined_sources(grouped, work["source"], len(out))
     expected = mapping.value_counts()
     n_absent = out["parent_code"].map(expected).fillna(0).astype(int) - out["n_areas"]
     unknown = (out["n_supp"] > 0) | (out["n_miss"] > 0) | (n_absent > 0)

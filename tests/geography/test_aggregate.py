@@ -272,3 +272,26 @@ def test_dissolve_areas_builds_parent_polygons():
     assert "E01000005" in partial.attrs["notes"][0]
     with pytest.raises(InputError, match="none of the areas"):
         dissolve_areas(_children(), {"X": "Y"}, "msoa")
+
+
+def test_sources_of_each_parent_are_joined_sorted_and_blank_ones_left_out():
+    # Two parents, two periods, a missing domain in one group: each group's own
+    # distinct sources, in order, blank or "nan" left out, none borrowed from another.
+    rows = [
+        {**_row("E01000001", 10, 100), "source": "NDTMS"},
+        {**_row("E01000002", 12, 100), "source": "DLUHC H-CLIC"},
+        {**_row("E01000002", 12, 100, period="2024"), "source": "DLUHC H-CLIC"},
+        {**_row("E01000001", 11, 100, period="2024"), "source": "nan"},
+        {**_row("E01000003", 9, 100), "source": ""},
+        {**_row("E01000004", 8, 100), "source": None},
+        {**_row("E01000003", 9, 100, period="2024"), "source": "NDTMS", "domain": None},
+        {**_row("E01000004", 8, 100, period="2024"), "source": "MoJ", "domain": None},
+    ]
+    t = aggregate_indicators(pd.DataFrame(rows), LOOKUP, to_level="msoa").table
+    got = {(r.area_code, r.period): r.source for r in t.itertuples()}
+    assert got == {
+        ("E02000001", "2023"): "DLUHC H-CLIC; NDTMS",
+        ("E02000001", "2024"): "DLUHC H-CLIC",
+        ("E02000002", "2023"): "",
+        ("E02000002", "2024"): "MoJ; NDTMS",
+    }
