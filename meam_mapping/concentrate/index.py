@@ -44,8 +44,10 @@ transformation).
 from __future__ import annotations
 
 import math
+import os
 import warnings
 from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import Literal
 
 import numpy as np
@@ -103,6 +105,7 @@ def exponential_transform(fraction: np.ndarray | float) -> np.ndarray:
 
 
 def _zscore(x: np.ndarray, exact_ties: bool = True) -> np.ndarray:
+    x = np.asarray(x, dtype=float)  # simulated draws come as float32
     sd = x.std(axis=-1, keepdims=True)
     centred = x - x.mean(axis=-1, keepdims=True)
     return np.divide(centred, sd, out=np.zeros_like(centred), where=sd > 0)
@@ -113,7 +116,7 @@ def _rank_fraction(x: np.ndarray, exact_ties: bool = True) -> np.ndarray:
     if exact_ties:
         return rankdata(x, method="average", axis=-1) / n
     # Simulated draws are continuous: ordinal ranks (one argsort) are enough and fast.
-    order = np.argsort(x.astype(np.float32), axis=-1)
+    order = np.argsort(np.asarray(x, dtype=np.float32), axis=-1)
     ranks = np.empty(order.shape)
     np.put_along_axis(ranks, order, np.broadcast_to(np.arange(1.0, n + 1), order.shape), axis=-1)
     return ranks / n
@@ -125,7 +128,7 @@ def _exponential(x: np.ndarray, exact_ties: bool = True) -> np.ndarray:
     # Ordinal ranks are 1..n in every row: transform those n values once and place them
     # (the same numbers as transforming each rank, without n_sims x n logarithms).
     n = x.shape[-1]
-    order = np.argsort(x.astype(np.float32), axis=-1)
+    order = np.argsort(np.asarray(x, dtype=np.float32), axis=-1)
     out = np.empty(order.shape)
     values = exponential_transform(np.arange(1.0, n + 1) / n)
     np.put_along_axis(out, order, np.broadcast_to(values, order.shape), axis=-1)
@@ -501,46 +504,76 @@ class CompositeIndex:
         if self.n_simulations <= 0 or not active:
             return None
         n_sims, n = int(self.n_simulations), len(kept)
-        total = np.zeros((n_sims, n))
-        for j, col in enumerate(columns):
-            if weights[j] == 0 or col in self.constant_:
-                continue
+
+        def block(j: int, col: str) -> np.ndarray:
+            # One domain's simulated standardised values (rows = draws). Each
+            # domain draws from its own seeded stream, so the answer does not
+            # depend on which thread runs it or in what order.
             if col not in pairs:
-                total += weights[j] * self.standardised_[col].to_numpy()
-                continue
+                return self.standardised_[col].to_numpy()
             seen = ~missing[:, j]
             rng = np.random.default_rng([int(self.random_state), j])
             x = kept[col].to_numpy(dtype=float)[seen]
             lo, hi = (kept[c].to_numpy(dtype=float)[seen] for c in pairs[col])
             draws = _draw_rates(x, lo, hi, rng, n_sims)
+            if sign[j] < 0:
+                np.negative(draws, out=draws)
             if seen.all():
-                block = standardiser(sign[j] * draws, exact_ties=False)
-            else:
-                block = np.empty((n_sims, n))
-                block[:, seen] = standardiser(sign[j] * draws, exact_ties=False)
-                block[:, ~seen] = block[:, seen].mean(axis=1, keepdims=True)
-            total += weights[j] * block
-        order = np.argsort(-total.astype(np.float32), axis=1)
-        ranks = np.empty_like(order)
-        np.put_along_axis(ranks, order, np.broadcast_to(np.arange(1, n + 1), order.shape), axis=1)
-        return ranks
+                return standardiser(draws, exact_ties=False)
+            out = np.empty((n_sims, n))
+            out[:, seen] = standardiser(draws, exact_ties=False)
+            out[:, ~seen] = out[:, seen].mean(axis=1, keepdims=True)
+            return out
+
+        used = [(j, col) for j, col in enumerate(columns)
+                if weights[j] != 0 and col not in self.constant_]  # fmt: skip
+        total = np.zeros((n_sims, n))
+        # Sorting, exp and scatter release the GIL: the domains run side by
+        # side on two threads, and are added in column order (the same sums).
+        with ThreadPoolExecutor(max_workers=_threads()) as pool:
+            for (j, _), values in zip(used, pool.map(lambda jc: block(*jc), used), strict=True):
+                total += weights[j] * values
+        return _ordinal_ranks(-total.astype(np.float32))
+
+
+def _threads() -> int:
+    """Threads for the rank simulations: two where there are two cores, else one."""
+    return max(1, min(2, os.cpu_count() or 1))
+
+
+def _ordinal_ranks(x: np.ndarray) -> np.ndarray:
+    """Ranks 1..n of each row (ties in draw order), as one argsort per row."""
+    order = np.argsort(x, axis=1)
+    ranks = np.empty_like(order)
+    np.put_along_axis(ranks, order, np.broadcast_to(np.arange(1, x.shape[1] + 1), order.shape),
+                      axis=1)  # fmt: skip
+    return ranks
 
 
 def _draw_rates(
     x: np.ndarray, lower: np.ndarray, upper: np.ndarray, rng: np.random.Generator, n_sims: int
 ) -> np.ndarray:
-    """Draw plausible rates from their 95% limits (rows = draws, float32 for speed)."""
-    noise = rng.standard_normal((n_sims, x.size), dtype=np.float32)
-    with np.errstate(divide="ignore", invalid="ignore"):
+    """Draw plausible rates from their 95% limits (rows = draws, float32 for speed).
+
+    A rate with positive limits is drawn on the log scale,
+    ``x * exp(se * z)`` with ``se = (ln upper - ln lower) / (2 * 1.96)``;
+    otherwise on the linear scale, ``|x + se * z|``. The arithmetic is done in
+    float32 in place, in the draws' own array.
+    """
+    draws = rng.standard_normal((n_sims, x.size), dtype=np.float32)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         log_scale = (x > 0) & (lower > 0) & (upper > 0)
-        se_log = np.nan_to_num((np.log(upper) - np.log(lower)) / (2 * _Z95))
-        se_lin = np.nan_to_num((upper - lower) / (2 * _Z95))
+        se_log = np.nan_to_num((np.log(upper) - np.log(lower)) / (2 * _Z95)).astype(np.float32)
+        se_lin = np.nan_to_num((upper - lower) / (2 * _Z95)).astype(np.float32)
+    x32 = x.astype(np.float32)
     if log_scale.all():  # the usual case: no column selection to copy
-        return (x * np.exp(se_log * noise)).astype(np.float32)
-    draws = np.empty((n_sims, x.size), dtype=np.float32)
+        draws *= se_log
+        np.exp(draws, out=draws)
+        draws *= x32
+        return draws
     log_idx, lin_idx = np.flatnonzero(log_scale), np.flatnonzero(~log_scale)
-    draws[:, log_idx] = x[log_idx] * np.exp(se_log[log_idx] * noise[:, log_idx])
-    draws[:, lin_idx] = np.abs(x[lin_idx] + se_lin[lin_idx] * noise[:, lin_idx])
+    draws[:, log_idx] = x32[log_idx] * np.exp(se_log[log_idx] * draws[:, log_idx])
+    draws[:, lin_idx] = np.abs(x32[lin_idx] + se_lin[lin_idx] * draws[:, lin_idx])
     return draws
 
 

@@ -193,6 +193,38 @@ def test_rank_ranges_bracket_the_rank_and_are_seeded():
     assert (top["rank"], top["rank_low"], top["rank_high"]) == (1, 1, 1)
 
 
+@pytest.mark.parametrize("method", ["exponential", "rank", "zscore"])
+def test_rank_ranges_do_not_depend_on_how_many_threads_draw_them(method, monkeypatch):
+    import meam_mapping.concentrate.index as index_module
+
+    rates = with_intervals(n=40, seed=5)
+    rates.loc["A03", "justice"] = np.nan  # one area imputed, so a domain has a gap
+    rates["housing"] = np.linspace(1, 9, 40)  # a domain without limits
+    kw = {"method": method, "n_simulations": 60, "random_state": 2, "missing": "impute",
+          "lower_is_worse": ["housing"]}  # fmt: skip
+    monkeypatch.setattr(index_module, "_threads", lambda: 1)
+    one = composite_index(rates, **kw)
+    monkeypatch.setattr(index_module, "_threads", lambda: 2)
+    two = composite_index(rates, **kw)
+    pd.testing.assert_frame_equal(one, two)
+    assert one["rank_low"].notna().all() and (one["rank_high"] > one["rank_low"]).any()
+
+
+def test_drawn_rates_follow_their_confidence_limits():
+    from meam_mapping.concentrate.index import _draw_rates
+
+    # Log scale: x * exp(se z), se = (ln U - ln L) / 3.92, so the 2.5th and 97.5th
+    # percentiles of the draws are the limits themselves when L * U = x^2.
+    # Linear scale (x = 0, lower 0): |0 + se z| with se = (U - L) / 3.92, whose
+    # 95th percentile is 1.96 se = (U - L) / 2 (|z| < 1.96 95% of the time).
+    x, lower, upper = np.array([10.0, 0.0]), np.array([5.0, 0.0]), np.array([20.0, 4.0])
+    draws = _draw_rates(x, lower, upper, np.random.default_rng(0), 200_000)
+    assert draws.dtype == np.float32 and draws.shape == (200_000, 2)
+    assert_allclose(np.percentile(draws[:, 0], [2.5, 50, 97.5]), [5, 10, 20], rtol=0.01)
+    assert_allclose(np.percentile(draws[:, 1], 95), 2.0, rtol=0.01)
+    assert (draws[:, 1] >= 0).all()
+
+
 def test_no_intervals_means_no_rank_range():
     scores = composite_index(three_areas())
     assert scores["rank_low"].isna().all() and scores["rank_high"].isna().all()
