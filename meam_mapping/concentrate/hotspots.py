@@ -59,6 +59,7 @@ from threadpoolctl import threadpool_limits
 from meam_mapping.concentrate.permutation import conditional_neighbour_sums, directed_p
 from meam_mapping.concentrate.weights import SpatialWeights, build_weights, check_areas
 from meam_mapping.errors import EstimationError, InputError
+from meam_mapping.geography.codes import codes_in
 
 __all__ = [
     "HOTSPOT_STATISTICS",
@@ -423,7 +424,7 @@ class Hotspots:
                 + (" ..." if len(absent) > 10 else "")
                 + "."
             )
-        kept = areas[areas["area_code"].astype(str).isin(y_all.dropna().index)]
+        kept = areas[codes_in(areas["area_code"].astype(str), y_all.dropna().index)]
         if len(kept) < 3:
             raise EstimationError(
                 f"only {len(kept)} area(s) have a value; hotspots need at least 3 "

@@ -78,7 +78,8 @@ class SpatialWeights:
     @property
     def area_codes(self) -> tuple[str, ...]:
         """Area codes in the order the weights use."""
-        return tuple(str(c) for c in self.graph.unique_ids)
+        ids = self.graph.unique_ids
+        return tuple(ids.astype(str).tolist()) if len(ids) else ()
 
     @property
     def binary(self) -> Graph:
