@@ -40,9 +40,11 @@ clusters in a data set via the gap statistic. JRSS B 63, 411-423.
 
 from __future__ import annotations
 
+import os
 import textwrap
 import warnings
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Literal
 
 import numpy as np
@@ -119,13 +121,18 @@ class _SilhouetteScorer:
         self.distances: np.ndarray | None = None
         self.x = x
 
+    def prepare(self) -> None:
+        """Compute the distances now (before the scorer is shared between threads)."""
+        if self.distances is None:
+            distances = euclidean_distances(self.x[self.rows])
+            np.fill_diagonal(distances, 0.0)
+            self.distances = distances
+
     def __call__(self, labels: np.ndarray) -> float:
         labels = np.asarray(labels)[self.rows]
         if len(np.unique(labels)) < 2:
             return float("nan")
-        if self.distances is None:
-            self.distances = euclidean_distances(self.x[self.rows])
-            np.fill_diagonal(self.distances, 0.0)
+        self.prepare()
         return float(silhouette_score(self.distances, labels, metric="precomputed"))
 
 
@@ -170,19 +177,40 @@ def _stability(
     the group of the nearest resample group centre.
     """
     rng = np.random.default_rng(seed)
-    scores = []
-    for b in range(BOOTSTRAP_RESAMPLES):
-        rows = rng.integers(0, len(x), len(x))
-        xb = x[rows]
+    resamples = [rng.integers(0, len(x), len(x)) for _ in range(BOOTSTRAP_RESAMPLES)]
+
+    def agreement(b: int) -> float | None:
+        xb = x[resamples[b]]
         if len(np.unique(np.round(xb, 12), axis=0)) <= k:
-            continue
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            boot = cluster(xb, k, seed + b + 1, score=False)[0]
+            return None
+        boot = cluster(xb, k, seed + b + 1, score=False)[0]
         centres = np.array([xb[boot == g].mean(axis=0) for g in np.unique(boot)])
         nearest = np.argmin(((x[:, None, :] - centres[None]) ** 2).sum(axis=2), axis=1)
-        scores.append(adjusted_rand_score(labels, nearest))
+        return float(adjusted_rand_score(labels, nearest))
+
+    # The resamples are drawn first, in order; each refit has its own seed, so
+    # running two at a time gives the same scores.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        with _refit_pool(BOOTSTRAP_RESAMPLES) as pool:
+            scores = [a for a in pool.map(agreement, range(BOOTSTRAP_RESAMPLES)) if a is not None]
     return float(np.mean(scores)) if scores else float("nan")
+
+
+def _threads(tasks: int) -> int:
+    """Threads for independent refits: two where there are two cores (one per task at most)."""
+    return max(1, min(2, os.cpu_count() or 1, tasks))
+
+
+def _one_openmp_thread() -> None:
+    # OpenMP's thread count is kept per thread: a new thread would start k-means
+    # with every core again (and two such threads overload the machine).
+    threadpool_limits(limits=1, user_api="openmp")
+
+
+def _refit_pool(tasks: int) -> ThreadPoolExecutor:
+    """A pool for independent seeded refits, each on one OpenMP thread."""
+    return ThreadPoolExecutor(max_workers=_threads(tasks), initializer=_one_openmp_thread)
 
 
 def _label(column: str) -> str:
@@ -401,14 +429,20 @@ class Typology:
             )
         rows, fits = [], {}
         silhouette = _SilhouetteScorer(xs, seed) if criterion == "silhouette" else None
-        for k in ks:
-            if k == 1:
-                continue
+
+        def fit_k(k: int) -> tuple[np.ndarray, float]:
             labels, score = cluster(xs, k, seed, score=silhouette is None)
-            if silhouette is not None:
-                score = silhouette(labels)
-            fits[k] = labels
-            rows.append({"n_clusters": k, "criterion": criterion, "score": score})
+            return labels, silhouette(labels) if silhouette is not None else score
+
+        tried = [k for k in ks if k != 1]
+        if silhouette is not None and tried:
+            silhouette.prepare()  # once, before the threads share it
+        # Each k is its own seeded fit on one OpenMP thread, so two run side by side
+        # (the clustering and distance loops release the GIL) with the same answers.
+        with _refit_pool(len(tried)) as pool:
+            for k, (labels, score) in zip(tried, pool.map(fit_k, tried), strict=True):
+                fits[k] = labels
+                rows.append({"n_clusters": k, "criterion": criterion, "score": score})
         if 1 in ks:
             one = (
                 float(GaussianMixture(1, covariance_type="diag", random_state=seed).fit(xs).bic(xs))

@@ -282,3 +282,23 @@ def test_silhouette_scorer_matches_scikit_learn_sampled_silhouette():
     assert typology_module._SilhouetteScorer(small, seed=3)(labels[:500]) == pytest.approx(
         silhouette_score(small, labels[:500]), rel=1e-12
     )
+
+
+@pytest.mark.parametrize("method", ["kmeans", "gmm"])
+def test_groups_do_not_depend_on_how_many_threads_refit_them(method, monkeypatch):
+    rates, _ = planted(seed=4)
+    monkeypatch.setattr(typology_module, "SEARCH_SAMPLE", 80)  # k on a sample, then all areas
+    monkeypatch.setattr(typology_module, "_threads", lambda tasks: 1)
+    one = Typology(method=method, random_state=1).fit(rates)
+    monkeypatch.setattr(typology_module, "_threads", lambda tasks: 2)
+    two = Typology(method=method, random_state=1).fit(rates)
+    pd.testing.assert_frame_equal(one.selection_, two.selection_)
+    np.testing.assert_array_equal(one.labels_, two.labels_)
+    assert one.stability_ == two.stability_ and one.n_clusters_ == two.n_clusters_ > 1
+
+
+def test_refit_threads_run_k_means_on_one_openmp_thread():
+    from sklearn.utils._openmp_helpers import _openmp_effective_n_threads
+
+    with typology_module._refit_pool(4) as pool:
+        assert set(pool.map(lambda _: _openmp_effective_n_threads(), range(4))) == {1}
