@@ -25,13 +25,18 @@ LSOAs at two densities (``bench/boundary_memory.py``): about 5.2 kB an area and
 80 bytes a point; the constants below add a quarter for safety.
 
 Free memory is ``MemAvailable`` from ``/proc/meminfo``, or the container's
-limit less its use where that is smaller (cgroup v2 ``memory.max``). Where
-neither can be read (Windows, macOS), the check is skipped rather than guessed.
+limit less its use where that is smaller (cgroup v2 ``memory.max``), or the
+environment variable ``MEAM_MAPPING_MEMORY_LIMIT`` where that is smaller still
+(for example ``2GB`` on a shared server, so that one person's upload cannot
+take the memory everyone else's sessions need). Where none can be read
+(Windows, macOS without the variable), the check is skipped rather than
+guessed.
 """
 
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -41,8 +46,10 @@ from meam_mapping.io.safety import format_size
 __all__ = [
     "PER_AREA",
     "PER_POINT",
+    "LIMIT_VARIABLE",
     "MemoryEstimate",
     "available_memory",
+    "memory_limit",
     "check_boundary_memory",
     "estimate_boundary_memory",
 ]
@@ -51,6 +58,9 @@ __all__ = [
 PER_AREA = 6_500
 #: Bytes needed per corner point (measured 80 bytes, plus a quarter).
 PER_POINT = 100
+#: Environment variable capping the memory a boundary file may need ("500MB", "2GB", bytes).
+LIMIT_VARIABLE = "MEAM_MAPPING_MEMORY_LIMIT"
+_UNITS = {"": 1, "B": 1, "K": 1024, "KB": 1024, "M": 1024**2, "MB": 1024**2, "G": 1024**3, "GB": 1024**3}
 #: Bytes a point takes in a binary geometry (two 8-byte coordinates).
 _WKB_POINT = 16
 
@@ -85,6 +95,36 @@ def _cgroup_free(root: Path) -> int | None:
     return max(0, int(limit) - used)
 
 
+def memory_limit(text: str | None = None) -> int | None:
+    """The cap set in ``MEAM_MAPPING_MEMORY_LIMIT`` in bytes, or None when not set.
+
+    Parameters
+    ----------
+    text : str, optional
+        The setting; by default the environment variable's value.
+
+    Returns
+    -------
+    int or None
+
+    Raises
+    ------
+    InputError
+        If the setting is not a size such as ``2GB``, ``500 MB`` or ``1000000``.
+    """
+    text = os.environ.get(LIMIT_VARIABLE) if text is None else text
+    if text is None or not text.strip():
+        return None
+    match = re.fullmatch(r"\s*([0-9]+(?:\.[0-9]+)?)\s*([KMG]?B?)\s*", text.upper())
+    if match is None or match.group(2) not in _UNITS:
+        raise InputError(
+            f"the setting {LIMIT_VARIABLE}={text!r} is not a size",
+            expected="a size such as 2GB, 500MB or a number of bytes",
+            fix=f"Correct or remove the environment variable {LIMIT_VARIABLE} and start again",
+        )
+    return int(float(match.group(1)) * _UNITS[match.group(2)])
+
+
 def available_memory(
     meminfo: Path = Path("/proc/meminfo"), cgroup: Path = Path("/sys/fs/cgroup")
 ) -> int | None:
@@ -100,8 +140,9 @@ def available_memory(
     Returns
     -------
     int or None
-        The smaller of the machine's available memory and the container's
-        remaining limit; None when neither is known.
+        The smallest of the machine's available memory, the container's
+        remaining limit and ``MEAM_MAPPING_MEMORY_LIMIT``; None when none is
+        known.
     """
     free: list[int] = []
     try:
@@ -114,6 +155,9 @@ def available_memory(
     in_container = _cgroup_free(cgroup)
     if in_container is not None:
         free.append(in_container)
+    cap = memory_limit()
+    if cap is not None:
+        free.append(cap)
     return min(free) if free else None
 
 

@@ -97,3 +97,27 @@ def test_free_memory_is_the_smaller_of_the_machine_and_the_container(tmp_path):
     assert available_memory(tmp_path / "none", tmp_path / "none") is None
     (meminfo).write_text("garbage")
     assert available_memory(meminfo, tmp_path / "none") is None
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("2GB", 2 * 1024**3), ("500 mb", 500 * 1024**2), ("1.5G", int(1.5 * 1024**3)),
+     ("123456", 123456), ("", None)],  # fmt: skip
+)
+def test_memory_limit_setting_is_read_as_a_size(text, expected):
+    from meam_mapping.io.memory import memory_limit
+
+    assert memory_limit(text) == expected
+
+
+def test_a_limit_that_is_not_a_size_says_which_setting(monkeypatch, tmp_path):
+    from meam_mapping.io.memory import memory_limit
+
+    monkeypatch.setenv("MEAM_MAPPING_MEMORY_LIMIT", "lots")
+    with pytest.raises(InputError, match="MEAM_MAPPING_MEMORY_LIMIT='lots' is not a size"):
+        memory_limit()
+    monkeypatch.setenv("MEAM_MAPPING_MEMORY_LIMIT", "300MB")
+    meminfo = tmp_path / "meminfo"
+    meminfo.write_text("MemAvailable:  2000000 kB\n")
+    assert available_memory(meminfo, tmp_path / "none") == 300 * 1024**2
+    assert available_memory(tmp_path / "none", tmp_path / "none") == 300 * 1024**2
