@@ -31,6 +31,7 @@ import pyogrio
 
 from meam_mapping.errors import InputError
 from meam_mapping.io.archives import check_zip, extract_zip
+from meam_mapping.io.memory import check_boundary_memory
 from meam_mapping.io.offline import (
     ALLOWED_DRIVERS,
     offline_gdal,
@@ -306,8 +307,12 @@ def open_boundary_layer(
             fix="Export the boundaries from QGIS as GeoJSON or GeoPackage and load that",
         )
     check_map_file_start(path, display)
+    data = None
     if path.suffix.lower() in {".geojson", ".json"}:
-        check_json_depth(path.read_bytes(), display)
+        data = path.read_bytes()
+        check_json_depth(data, display)
+    check_boundary_memory(path, display, data=data)
+    del data
     encoding = None
     if path.suffix.lower() == ".shp":
         encoding, note = dbf_encoding(path)

@@ -171,8 +171,11 @@ def _count_features(path: Path, data: bytes | None) -> int:
 
     from meam_mapping.io.offline import offline_gdal
 
-    with offline_gdal():
-        return int(pyogrio.read_info(path)["features"])
+    try:
+        with offline_gdal():
+            return int(pyogrio.read_info(path)["features"])
+    except Exception:  # noqa: BLE001 - a file GDAL cannot open is reported by the reader
+        return 0
 
 
 def _count_points(path: Path, data: bytes | None) -> int:
@@ -234,11 +237,16 @@ def check_boundary_memory(
         return None
     estimate = estimate_boundary_memory(path, data)
     if estimate.needed > free:
+        capped = available is None and memory_limit() == free
+        where = (
+            f"the setting {LIMIT_VARIABLE} allows only {format_size(free)}"
+            if capped
+            else f"only {format_size(free)} is free on this computer"
+        )
         raise InputError(
             f"reading and drawing these boundaries needs about {format_size(estimate.needed)} "
             f"of memory ({estimate.areas:,} areas, about {estimate.points:,} corner points), "
-            f"but only {format_size(free)} is free on this computer. The file was not read, "
-            "and nothing already loaded was changed",
+            f"but {where}. The file was not read, and nothing already loaded was changed",
             file=display,
             expected=f"a boundary file needing less than {format_size(free)}",
             fix="Use the generalised boundaries (ONS 'BGC', clipped to the coastline at 20 m: "

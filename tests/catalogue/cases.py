@@ -10,6 +10,7 @@ README's troubleshooting section.
 from __future__ import annotations
 
 import io
+import os
 import tempfile
 import zipfile
 from collections.abc import Callable
@@ -40,6 +41,8 @@ class Case:
     accepted: bool = False
     #: For an accepted case: a function given the loaded result that asserts it is right.
     check: Callable[[object], None] | None = None
+    #: Environment variables set while the file is loaded (settings a user or server sets).
+    env: dict[str, str] = field(default_factory=dict)
 
 
 def _load(case: Case, data: bytes) -> object:
@@ -76,12 +79,20 @@ def run_case(case: Case) -> str:
     For an ``accepted`` case, the file must load: the text returned is
     ``"<file>: accepted. <notes>"`` (what the loader says it did).
     """
+    saved = {k: os.environ.get(k) for k in case.env}
+    os.environ.update(case.env)
     try:
         result = _load(case, case.build())
     except InputError as err:
         if case.accepted:
             raise AssertionError(f"{case.id}: refused: {err.message}") from err
         return err.message
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
     if case.accepted:
         if case.check is not None:
             case.check(result)
@@ -121,8 +132,9 @@ def _zip(members: dict[str, bytes]) -> bytes:
     return buffer.getvalue()
 
 
-def _layer(points: bool = False, code_field: str = "LSOA11CD"):
+def _layer(points: bool = False, code_field: str = "LSOA11CD", spacing: float | None = None):
     import geopandas as gpd
+    import shapely
     from shapely.geometry import Point, box
 
     geoms = (
@@ -130,6 +142,8 @@ def _layer(points: bool = False, code_field: str = "LSOA11CD"):
         if points
         else [box(X0, Y0, X0 + 1000, Y0 + 1000), box(X0 + 1000, Y0, X0 + 2000, Y0 + 1000)]
     )
+    if spacing is not None:  # a corner point every ``spacing`` metres (full resolution)
+        geoms = list(shapely.segmentize(geoms, spacing))
     return gpd.GeoDataFrame(
         {code_field: ["E01000001", "E01000002"], "LSOA11NM": ["Cambridge 001A", "Cambridge 001B"]},
         geometry=geoms,
@@ -669,6 +683,17 @@ CASES: list[Case] = [
         "deep.geojson",
         "boundaries",
         ("deep.geojson", "nested more than 64 levels", "Export the boundaries again"),
+    ),
+    Case(
+        "geojson-too-big-for-memory",
+        "geojson",
+        "Loaded full-resolution boundaries on a server whose memory limit they exceed",
+        lambda: _geojson(spacing=1.0),
+        "england_bfc.geojson",
+        "boundaries",
+        ("england_bfc.geojson", "2 areas, about 8,0", "MEAM_MAPPING_MEMORY_LIMIT allows only",
+         "The file was not read", "generalised boundaries"),  # fmt: skip
+        env={"MEAM_MAPPING_MEMORY_LIMIT": "500KB"},
     ),
     Case(
         "geojson-is-csv",
