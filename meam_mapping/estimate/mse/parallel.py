@@ -23,6 +23,7 @@ that slow and fast items mix), and the results come back in the items' order.
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import sys
 import threading
@@ -174,7 +175,14 @@ def _run_forked(
     context = multiprocessing.get_context("fork")
     done: list[list] = []
     with ProcessPoolExecutor(n_workers, mp_context=context, initializer=_one_blas_thread) as ex:
-        futures = [ex.submit(fn, part) for part in parts]
+        # The workers are forked at the first submit. Objects frozen then are never scanned
+        # by the workers' garbage collector, which would otherwise touch (and so copy) every
+        # page of the caller's memory, such as its boundaries.
+        gc.freeze()
+        try:
+            futures = [ex.submit(fn, part) for part in parts]
+        finally:
+            gc.unfreeze()
         lost: list[int] = []
         cause: BaseException | None = None
         for chunk, future in zip(positions, futures, strict=True):
