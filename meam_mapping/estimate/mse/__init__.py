@@ -16,6 +16,8 @@ estimate
 strata
     The one per-area (per-stratum) loop: :func:`estimate_by_stratum` and
     :func:`hidden_records`.
+parallel
+    Independent per-stratum tasks in worker processes (forked on Linux).
 """
 
 from __future__ import annotations

@@ -307,7 +307,10 @@ class MultipleSystemsEstimator:
                 f"the table holds several groups in {groups}; they were added together "
                 "(use estimate_by_stratum for one estimate per group)"
             )
-        data = table.table.groupby(lists, as_index=False)[COUNT_COLUMN].sum()
+        if grouping:
+            data = table.table.groupby(lists, as_index=False)[COUNT_COLUMN].sum()
+        else:  # a checked table without groups has one row per pattern already
+            data = table.table
         warnings += check_estimable(data, lists)
         y = pattern_counts(data, lists)
         heterogeneity = method in ("auto", "heterogeneity")

@@ -129,20 +129,22 @@ def search_models(
     if prune and 2 ** len(terms) <= max_enumerate:
         return _pruned(y, lists, terms, score, criterion), "pruned"
     if 2 ** len(terms) <= max_enumerate:
-        fits = [
-            fit_loglinear(y, lists, subset)
-            for r in range(len(terms) + 1)
-            for subset in itertools.combinations(terms, r)
-        ]
-        return fits, "all models"
+        fitted: dict[tuple[str, ...], LoglinearFit] = {}
+        for r in range(len(terms)):
+            for subset in itertools.combinations(terms, r):
+                fitted[subset] = _fit_nested(y, lists, subset, fitted)
+        # The model with every interaction from statsmodels' own start, as the pruned
+        # search fits it (first): both searches give the same numbers for every model.
+        fitted[tuple(terms)] = fit_loglinear(y, lists, tuple(terms))
+        return list(fitted.values()), "all models"
 
-    fitted: dict[frozenset[str], LoglinearFit] = {}
+    stepwise: dict[frozenset[str], LoglinearFit] = {}
 
     def get(model: frozenset[str]) -> LoglinearFit:
-        if model not in fitted:
+        if model not in stepwise:
             ordered = tuple(t for t in terms if t in model)
-            fitted[model] = fit_loglinear(y, lists, ordered)
-        return fitted[model]
+            stepwise[model] = fit_loglinear(y, lists, ordered)
+        return stepwise[model]
 
     def value(model: frozenset[str]) -> float:
         fit = get(model)
@@ -161,7 +163,7 @@ def search_models(
             current, best = moves[i], scores[i]
         else:
             break
-    return list(fitted.values()), "stepwise"
+    return list(stepwise.values()), "stepwise"
 
 
 def _pruned(
@@ -175,13 +177,12 @@ def _pruned(
     full = fit_loglinear(y, lists, tuple(terms))
     per_param = 2.0 if criterion == "aic" else float(np.log(max(full.observed, 1)))
     exact = not full.diverged and np.isfinite(full.loglik)
-    fits: list[LoglinearFit] = []
+    fitted: dict[tuple[str, ...], LoglinearFit] = {}
     best = np.inf
     for r in range(len(terms)):
         size_best = np.inf
         for subset in itertools.combinations(terms, r):
-            fit = fit_loglinear(y, lists, subset)
-            fits.append(fit)
+            fit = fitted[subset] = _fit_nested(y, lists, subset, fitted)
             if not fit.diverged:
                 size_best = min(size_best, score(fit))
         rivals = size_best < best + NEAR_EQUAL
@@ -191,8 +192,18 @@ def _pruned(
             break
         if r > 0 and not rivals and np.isfinite(best):
             break
-    fits.append(full)
-    return fits
+    return [*fitted.values(), full]
+
+
+def _fit_nested(
+    y: np.ndarray,
+    lists: Sequence[str],
+    subset: tuple[str, ...],
+    fitted: dict[tuple[str, ...], LoglinearFit],
+) -> LoglinearFit:
+    # Models come in order of size, so the one without the last term is fitted already:
+    # its coefficients start this fit (fewer iterations, same maximum).
+    return fit_loglinear(y, lists, subset, start=fitted.get(subset[:-1]) if subset else None)
 
 
 def best_model(fits: Sequence[LoglinearFit], criterion: str) -> LoglinearFit:

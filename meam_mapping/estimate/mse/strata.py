@@ -22,7 +22,9 @@ Separate estimates are independent, so with many strata they run in
 parallel worker processes (``n_jobs``, scikit-learn's convention: ``None``
 for as many as the machine has cores, up to :data:`MAX_WORKERS`, when there
 are at least :data:`PARALLEL_FROM` strata; ``1`` for one at a time; ``-1``
-for every core). Each stratum's candidate models are searched with the
+for every core). On Linux the workers are forked from this process, so they
+do not import the estimator again (see :mod:`~meam_mapping.estimate.mse.parallel`).
+Each stratum's candidate models are searched with the
 pruned search (``search='pruned'``, see
 :func:`~meam_mapping.estimate.mse.select.search_models`) and only the chosen
 model's interval is profiled (``interval_window=0``), as the per-stratum rows
@@ -31,6 +33,7 @@ report only the chosen model; pass ``search='all'`` to fit every model.
 
 from __future__ import annotations
 
+import functools
 import math
 import os
 from collections.abc import Iterator, Sequence
@@ -48,6 +51,7 @@ from meam_mapping.estimate.mse.loglinear import (
     design_matrix,
     profile_interval_design,
 )
+from meam_mapping.estimate.mse.parallel import map_chunks
 from meam_mapping.estimate.mse.patterns import (
     COUNT_COLUMN,
     PatternTable,
@@ -226,7 +230,11 @@ def workers(n_jobs: int | None, n_tasks: int) -> int:
 
 
 def _stratum_row(by: str, value: Any, part: PatternTable, params: dict) -> dict:
-    r = _estimate(part, params)
+    try:
+        r = _estimate(part, params)
+    except Exception as exc:  # not a problem of the data: say where, and let it through
+        exc.add_note(f"while estimating {by} {value!r}")
+        raise
     row: dict[str, Any] = {by: value, "note": ""}
     if isinstance(r, EstimationError):
         row |= {
@@ -243,7 +251,7 @@ def _stratum_row(by: str, value: Any, part: PatternTable, params: dict) -> dict:
     return row
 
 
-def _chunk_rows(by: str, chunk: list[tuple[Any, PatternTable]], params: dict) -> list[dict]:
+def _chunk_rows(chunk: list[tuple[Any, PatternTable]], by: str, params: dict) -> list[dict]:
     return [_stratum_row(by, value, part, params) for value, part in chunk]
 
 
@@ -252,22 +260,10 @@ def _separate_rows(
 ) -> list[dict]:
     params = {"lists": lists, **kw}
     strata = _checked_strata(table, by, lists)
-    n_workers = workers(n_jobs, len(strata))
-    if n_workers == 1:
-        return _chunk_rows(by, strata, params)
-    from joblib import Parallel, delayed
-
-    # A few chunks per worker: few round trips, and a slow chunk does not leave a core idle.
-    positions = [list(range(i, len(strata), 4 * n_workers)) for i in range(4 * n_workers)]
-    positions = [p for p in positions if p]
-    done = Parallel(n_jobs=n_workers)(
-        delayed(_chunk_rows)(by, [strata[i] for i in chunk], params) for chunk in positions
-    )
-    rows: list[dict] = [{}] * len(strata)
-    for chunk, part in zip(positions, done, strict=True):
-        for i, row in zip(chunk, part, strict=True):
-            rows[i] = row
-    return rows
+    return map_chunks(
+        functools.partial(_chunk_rows, by=by, params=params), strata,
+        workers(n_jobs, len(strata)), describe=lambda item: f"{by} {item[0]!r}",
+    )  # fmt: skip
 
 
 def _pooled_rows(
