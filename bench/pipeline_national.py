@@ -125,6 +125,13 @@ def ours(areas, csv: bytes, patterns: pd.DataFrame, n_jobs: int | None) -> dict:
             if "lad_code" in mse else None}  # fmt: skip
 
 
+def _mse_start() -> str:
+    """How the MSE workers were started here ('fork' or 'loky')."""
+    from meam_mapping.estimate.mse.parallel import start_method
+
+    return start_method()
+
+
 def worker_start_cpu() -> float:
     """CPU seconds for a new Python process to import what an MSE worker imports."""
     import resource
@@ -167,8 +174,10 @@ def _markdown(result: dict) -> str:
         f"({result['pipeline_cpu_seconds']:.1f} s CPU; target < 10 s); "
         f"MSE over {result['n_districts']} districts: **{result['mse_seconds']:.1f} s** "
         "(target < 30 s).",
-        f"Typology chose {result['n_clusters']} groups. A new MSE worker process spends "
-        f"{result['worker_start_cpu_seconds']:.1f} CPU s starting and importing its code.",
+        f"Typology chose {result['n_clusters']} groups. MSE workers started by "
+        f"{result['mse_start']!r}: forked workers share this process's imported code; a fresh "
+        f"interpreter (loky, where fork is not used) spends {result['worker_start_cpu_seconds']:.1f} "
+        "CPU s starting and importing it.",
     ]
     for note in result.get("notes", []):
         lines += ["", note]
@@ -218,6 +227,7 @@ def main(argv: list[str] | None = None) -> int:
         "n_clusters": got["n_clusters"],
         "n_hat_total": got["n_hat_total"],
         "worker_start_cpu_seconds": worker_start_cpu(),
+        "mse_start": _mse_start(),
         "notes": args.note,
         "when": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
     }
