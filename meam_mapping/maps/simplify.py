@@ -298,7 +298,9 @@ def simplify_for_display(
             decimals=settings.decimals if decimals is None else int(decimals),
             reason="chosen by the caller",
         )
-    simplified = simplify_coverage(areas, settings.tolerance).to_crs(DISPLAY_CRS)
+    from meam_mapping.geography.boundaries import reproject
+
+    simplified = reproject(simplify_coverage(areas, settings.tolerance), DISPLAY_CRS)
     rounded = round_coordinates(simplified.geometry.to_numpy(), settings.decimals)
     out = simplified.set_geometry(rounded, crs=DISPLAY_CRS)
     out.attrs = {**areas.attrs, "display": settings}
