@@ -512,8 +512,9 @@ def _draw_map(args: argparse.Namespace) -> int:
                     data=data, indicator=indicator, report=args.map_report, name=dataset.name,
                     label=dataset.label, sources=dataset.sources, notes=dataset.notes))  # fmt: skip
         display = {level: future.result() for level, future in shown.items()}  # type: ignore[attr-defined]
-    path = render_map_file(dataset, request, args.out, policy=_policy(args), data=data,
-                           display_areas=display or None)  # fmt: skip
+        _prepack(helper, display)
+        path = render_map_file(dataset, request, args.out, policy=_policy(args), data=data,
+                               display_areas=display or None)  # fmt: skip
     if out_key is not None:
         from meam_mapping.maps.output_cache import store_output
 
@@ -524,6 +525,16 @@ def _draw_map(args: argparse.Namespace) -> int:
         write_soon(keep)
     print(f"wrote {path}")
     return 0
+
+
+def _prepack(helper, display: dict) -> None:  # noqa: ANN001 - Executor
+    """Encode the shapes of a large map in ``helper`` while the main thread classes the data."""
+    from meam_mapping.maps.interactive import PACK_THRESHOLD
+    from meam_mapping.maps.simplify import prepack_geometry_in
+
+    for areas in display.values():
+        if len(areas) > PACK_THRESHOLD:  # the page will pack them
+            prepack_geometry_in(helper, areas.geometry.to_numpy())
 
 
 def _import_folium() -> None:

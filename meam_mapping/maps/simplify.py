@@ -50,13 +50,18 @@ from meam_mapping.maps.varint import decode_varints, encode_varints, unzigzag, z
 from meam_mapping.schema import DISPLAY_CRS, STORAGE_CRS
 
 if TYPE_CHECKING:
+    from concurrent.futures import Executor, Future
+
     import geopandas as gpd
 
 __all__ = [
     "LEVEL_MIN_TOLERANCE",
     "DisplaySettings",
+    "PackedGeometry",
     "display_settings",
     "pack_features",
+    "prepack_geometry",
+    "prepack_geometry_in",
     "round_coordinates",
     "simplify_coverage",
     "simplify_for_display",
@@ -356,8 +361,6 @@ def pack_features(geometries: Any, properties: dict[str, Any]) -> str:
     about half the space of the JSON integer lists this replaced, and the
     browser no longer parses three million numbers from text.
     """
-    import shapely
-
     geoms = np.asarray(geometries, dtype=object)
     names = list(properties)
     columns = {name: np.asarray(properties[name]).tolist() for name in names}
@@ -368,6 +371,68 @@ def pack_features(geometries: Any, properties: dict[str, Any]) -> str:
                 column=name,
                 expected="one value per area",
             )
+    shapes = _prepacked_for(geoms)
+    if shapes is None:
+        shapes = prepack_geometry(geoms)
+    props = ",".join(
+        json.dumps(name) + ":" + json.dumps(column, separators=(",", ":"), allow_nan=False)
+        for name, column in columns.items()
+    )
+    head = (
+        f'{{"d":{shapes.decimals},"n":[{",".join(map(str, shapes.counts))}],'
+        f'"props":{{{props}}}}}'
+    ).encode()
+    blob = _MAGIC + len(head).to_bytes(4, "little") + head + shapes.stream
+    packed = gzip.compress(blob, compresslevel=6, mtime=0)
+    return base64.b64encode(packed).decode("ascii")
+
+
+@dataclass(frozen=True, eq=False)
+class PackedGeometry:
+    """The geometry part of a :func:`pack_features` pack, worked out ahead.
+
+    Attributes
+    ----------
+    geoms : numpy.ndarray
+        The geometries it was made from (the very objects).
+    decimals : int
+        Decimal places of the coordinates.
+    counts : tuple of int
+        Features, polygons, rings and vertices.
+    stream : bytes
+        The varints of the offsets and coordinate steps.
+    """
+
+    geoms: np.ndarray
+    decimals: int
+    counts: tuple[int, int, int, int]
+    stream: bytes
+
+
+#: The geometry being packed ahead, and its future (see :func:`prepack_geometry_in`).
+_PREPACKED: list[tuple[np.ndarray, Future[PackedGeometry]]] = []
+
+
+def prepack_geometry(geometries: Any) -> PackedGeometry:
+    """The geometry part of :func:`pack_features` for ``geometries``.
+
+    Parameters
+    ----------
+    geometries : array-like of shapely Polygon or MultiPolygon
+        As for :func:`pack_features`.
+
+    Returns
+    -------
+    PackedGeometry
+
+    Raises
+    ------
+    InputError
+        For geometry that is not polygons.
+    """
+    import shapely
+
+    geoms = np.asarray(geometries, dtype=object)
     kind, coords, offsets = shapely.to_ragged_array(geoms)
     if kind == shapely.GeometryType.POLYGON:
         rings, polygons = offsets
@@ -388,23 +453,53 @@ def pack_features(geometries: Any, properties: dict[str, Any]) -> str:
     deltas = np.diff(ints, axis=0, prepend=np.zeros((1, 2), dtype=np.int64))
     deltas[starts[starts < len(ints)]] = ints[starts[starts < len(ints)]]
     ring_offsets = rings - np.arange(len(rings))
-
-    props = ",".join(
-        json.dumps(name) + ":" + json.dumps(column, separators=(",", ":"), allow_nan=False)
-        for name, column in columns.items()
-    )
-    n_vertices = len(ints)
-    head = (
-        f'{{"d":{decimals},"n":[{len(features) - 1},{len(polygons) - 1},{len(rings) - 1},'
-        f'{n_vertices}],"props":{{{props}}}}}'
-    ).encode()
     stream = b"".join([
         encode_varints(np.diff(features)), encode_varints(np.diff(polygons)),
         encode_varints(np.diff(ring_offsets)), encode_varints(zigzag(deltas.ravel())),
     ])  # fmt: skip
-    blob = _MAGIC + len(head).to_bytes(4, "little") + head + stream
-    packed = gzip.compress(blob, compresslevel=6, mtime=0)
-    return base64.b64encode(packed).decode("ascii")
+    counts = (len(features) - 1, len(polygons) - 1, len(rings) - 1, len(ints))
+    return PackedGeometry(geoms=geoms, decimals=decimals, counts=counts, stream=stream)
+
+
+def prepack_geometry_in(executor: Executor, geometries: Any) -> Future[PackedGeometry]:
+    """Start encoding the geometry of the next :func:`pack_features` call in ``executor``.
+
+    The geometry does not depend on the map's data, so a command can encode
+    it in a second thread while the data are classed and the tooltips
+    written. The next :func:`pack_features` call given the very same
+    geometry objects, in the same order, waits for it and uses it; any other
+    call (or a failed encoding) encodes its own: the pack is the same
+    either way.
+
+    Parameters
+    ----------
+    executor : concurrent.futures.Executor
+    geometries : array-like of shapely Polygon or MultiPolygon
+
+    Returns
+    -------
+    concurrent.futures.Future
+    """
+    geoms = np.asarray(geometries, dtype=object)
+    future = executor.submit(prepack_geometry, geoms)
+    _PREPACKED[:] = [(geoms, future)]
+    return future
+
+
+def _prepacked_for(geoms: np.ndarray) -> PackedGeometry | None:
+    """The geometry packed ahead for exactly these objects, in this order, or None."""
+    if not _PREPACKED:
+        return None
+    kept, future = _PREPACKED[0]
+    if len(kept) != len(geoms) or not all(
+        a is b for a, b in zip(kept.tolist(), geoms.tolist(), strict=True)
+    ):
+        return None
+    _PREPACKED.clear()
+    try:
+        return future.result()
+    except Exception:  # noqa: BLE001 - pack_features encodes them itself and says what is wrong
+        return None
 
 
 def _read_binary(blob: bytes) -> dict[str, Any]:
