@@ -511,6 +511,8 @@ def _draw_map(args: argparse.Namespace) -> int:
                 write_soon(store_slice, key, CachedSlice(
                     data=data, indicator=indicator, report=args.map_report, name=dataset.name,
                     label=dataset.label, sources=dataset.sources, notes=dataset.notes))  # fmt: skip
+        if html:  # while the second thread finishes the shapes: the colours' library
+            import matplotlib  # noqa: F401
         display = {level: future.result() for level, future in shown.items()}  # type: ignore[attr-defined]
         _prepack(helper, display)
         path = render_map_file(dataset, request, args.out, policy=_policy(args), data=data,

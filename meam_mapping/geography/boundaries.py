@@ -85,7 +85,9 @@ class BoundaryResult:
 _SPLIT_COORDINATES = 100_000
 
 
-def reproject(areas: gpd.GeoDataFrame, crs: object, *, pieces: int = 2) -> gpd.GeoDataFrame:
+def reproject(
+    areas: gpd.GeoDataFrame, crs: object, *, pieces: int = 2, decimals: int | None = None
+) -> gpd.GeoDataFrame:
     """``areas.to_crs(crs)``, the coordinates transformed in ``pieces`` threads at once.
 
     Each coordinate is transformed on its own (the same transformer as
@@ -101,6 +103,9 @@ def reproject(areas: gpd.GeoDataFrame, crs: object, *, pieces: int = 2) -> gpd.G
         The target coordinate reference system.
     pieces : int, default 2
         Number of threads.
+    decimals : int, optional
+        Round every coordinate to this many places afterwards (as
+        ``numpy.round``), in the same pass.
 
     Returns
     -------
@@ -119,7 +124,11 @@ def reproject(areas: gpd.GeoDataFrame, crs: object, *, pieces: int = 2) -> gpd.G
         or shapely.has_z(geoms).any()
         or int(shapely.get_num_coordinates(geoms).sum()) < _SPLIT_COORDINATES
     ):
-        return areas.to_crs(target)
+        out = areas.to_crs(target)
+        if decimals is None:
+            return out
+        rounded = shapely.transform(out.geometry.to_numpy(), lambda xy: np.round(xy, decimals))
+        return out.set_geometry(rounded, crs=target)
     transformer = Transformer.from_crs(areas.crs, target, always_xy=True)
     coords = shapely.get_coordinates(geoms)
     bounds = np.linspace(0, len(coords), pieces + 1).astype(int)
@@ -128,6 +137,8 @@ def reproject(areas: gpd.GeoDataFrame, crs: object, *, pieces: int = 2) -> gpd.G
     def move(start: int, stop: int) -> None:
         x, y = transformer.transform(coords[start:stop, 0], coords[start:stop, 1])
         moved[start:stop, 0], moved[start:stop, 1] = x, y
+        if decimals is not None:
+            moved[start:stop] = np.round(moved[start:stop], decimals)
 
     with ThreadPoolExecutor(max_workers=pieces, thread_name_prefix="meam-proj") as pool:
         for done in [pool.submit(move, a, b) for a, b in zip(bounds[:-1], bounds[1:], strict=True)]:
@@ -398,7 +409,7 @@ def _read_boundaries(
             f"(feature rows {_first(rows)})."
         )
         areas = areas.loc[~blank]
-    not_gss = [c for c in areas["area_code"].unique() if not is_gss_code(c)]
+    not_gss = [c for c in areas["area_code"].unique().tolist() if not is_gss_code(c)]
     if not_gss and level != "custom":
         notes.append(f"{len(not_gss)} code(s) are not GSS codes: {_first(not_gss)}.")
     areas = _clean_geometries(areas, notes, display)

@@ -305,9 +305,9 @@ def simplify_for_display(
         )
     from meam_mapping.geography.boundaries import reproject
 
-    simplified = reproject(simplify_coverage(areas, settings.tolerance), DISPLAY_CRS)
-    rounded = round_coordinates(simplified.geometry.to_numpy(), settings.decimals)
-    out = simplified.set_geometry(rounded, crs=DISPLAY_CRS)
+    # Projected back and rounded (see round_coordinates) in one pass over the coordinates.
+    out = reproject(simplify_coverage(areas, settings.tolerance), DISPLAY_CRS,
+                    decimals=settings.decimals)  # fmt: skip
     out.attrs = {**areas.attrs, "display": settings}
     if key is not None:
         stored = out.copy()
