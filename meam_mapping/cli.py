@@ -532,7 +532,7 @@ def _draw_map(args: argparse.Namespace) -> int:
 def _prepack(helper, display: dict) -> None:  # noqa: ANN001 - Executor
     """Encode the shapes of a large map in ``helper`` while the main thread classes the data."""
     from meam_mapping.maps.interactive import PACK_THRESHOLD
-    from meam_mapping.maps.simplify import prepack_geometry_in
+    from meam_mapping.maps.pack import prepack_geometry_in
 
     for areas in display.values():
         if len(areas) > PACK_THRESHOLD:  # the page will pack them

@@ -291,28 +291,22 @@ def build_dataset(
         try:
             read = read_boundaries(boundaries, layer=layer)
             dataset = dataset_from_boundaries(read, name=name)
+            if on_areas is not None:
+                on_areas(dataset)
+            report = [f"Boundaries {getattr(boundaries, 'name', boundaries)}: "
+                      + ", ".join(f"{len(a)} {lvl}" for lvl, a in dataset.areas.items())]  # fmt: skip
+            report += [f"- {note}" for note in read.notes]
+            for table, loading in zip(tables, loads, strict=True):
+                added = add_indicators(dataset, loading.result())
+                dataset = added.dataset
+                report.append(f"Table {table}:")
+                if added.report is not None:
+                    report.append(added.report.summary_text())
+                report += [f"- {note}" for note in added.notes]
         except BaseException:
-            for loading in loads:  # the boundaries' error is the one to tell
+            for loading in loads:  # the first error is the one to tell: read no further tables
                 loading.cancel()
             raise
-        if on_areas is not None:
-            on_areas(dataset)
-        report = [f"Boundaries {getattr(boundaries, 'name', boundaries)}: "
-                  + ", ".join(f"{len(a)} {lvl}" for lvl, a in dataset.areas.items())]  # fmt: skip
-        report += [f"- {note}" for note in read.notes]
-        for i, (table, loading) in enumerate(zip(tables, loads, strict=True)):
-            try:
-                loaded = loading.result()
-            except BaseException:
-                for later in loads[i + 1 :]:
-                    later.cancel()
-                raise
-            added = add_indicators(dataset, loaded)
-            dataset = added.dataset
-            report.append(f"Table {table}:")
-            if added.report is not None:
-                report.append(added.report.summary_text())
-            report += [f"- {note}" for note in added.notes]
     for file in patterns:
         frame = read_patterns(file)
         added = add_patterns(dataset, frame, file=str(file))

@@ -251,27 +251,27 @@ def test_large_maps_send_packed_features_with_the_same_classes(demo_lsoa, monkey
 def test_geometry_packed_ahead_in_a_thread_gives_the_same_pack_and_is_used_once():
     from concurrent.futures import ThreadPoolExecutor
 
-    from meam_mapping.maps import simplify
+    from meam_mapping.maps import pack
 
     geoms = np.asarray([box(0, 0, 1, 1), shapely.MultiPolygon([box(2, 2, 3, 3), box(4, 4, 5, 5)])])
     props = {"tip": ["a", "b"], "k": [0, 1]}
     alone = pack_features(geoms, props)
     with ThreadPoolExecutor(max_workers=1) as pool:
-        ahead = simplify.prepack_geometry_in(pool, geoms)
+        ahead = pack.prepack_geometry_in(pool, geoms)
         assert pack_features(geoms, props) == alone
-    assert ahead.done() and simplify._PREPACKED == []  # used, then let go
+    assert ahead.done() and pack._PREPACKED == []  # used, then let go
     # Other shapes (even equal ones, but other objects) are encoded afresh, never mixed up.
     with ThreadPoolExecutor(max_workers=1) as pool:
-        simplify.prepack_geometry_in(pool, geoms)
+        pack.prepack_geometry_in(pool, geoms)
         other = np.asarray([box(0, 0, 1, 1), box(5, 5, 6, 7)])
         assert unpack_features(pack_features(other, props)) == unpack_features(
             pack_features(other, props)
         )
         assert json.dumps(unpack_features(pack_features(other, props))).count("7") >= 1
-        assert len(simplify._PREPACKED) == 1  # still waiting for its own shapes
+        assert len(pack._PREPACKED) == 1  # still waiting for its own shapes
     # A failed encoding ahead is not trusted: the pack says what is wrong itself.
     with ThreadPoolExecutor(max_workers=1) as pool:
         points = np.asarray([Point(0, 0), Point(1, 1)])
-        simplify.prepack_geometry_in(pool, points)
+        pack.prepack_geometry_in(pool, points)
         with pytest.raises(InputError, match="polygon"):
             pack_features(points, props)
