@@ -487,7 +487,8 @@ def _draw_map(args: argparse.Namespace) -> int:
         if cached is not None:
             dataset = _dataset_for_slice(args, cached)
             if on_areas is not None:
-                on_areas(dataset)
+                drawn = cached.data["level"].iloc[0] if len(cached.data) else None
+                on_areas(dataset, None if drawn is None else str(drawn))
             indicator, data = cached.indicator, cached.data
             report = list(cached.report)
         else:
@@ -545,16 +546,17 @@ def _import_folium() -> None:
 
 
 def _display_starter(args: argparse.Namespace, helper, shown: dict):  # noqa: ANN001, ANN202
-    """A callback starting the display geometry of the boundaries' own level in ``helper``.
+    """A callback starting the display geometry of the level the map will draw, in ``helper``.
 
-    Only when the map is drawn at that level (no --level, or the same one);
-    the future goes into ``shown`` under the level's name.
+    That level is ``drawn`` when known (a kept slice), else --level, else
+    the boundaries' own (finest) level, the usual one; the future goes into
+    ``shown`` under the level's name (a level not drawn after all is not used).
     """
     from meam_mapping.maps.simplify import simplify_for_display
 
-    def start(dataset) -> None:  # noqa: ANN001 - Dataset
-        level = dataset.levels[0] if dataset.levels else None
-        if level is None or args.level not in (None, level):
+    def start(dataset, drawn: str | None = None) -> None:  # noqa: ANN001 - Dataset
+        level = drawn or args.level or (dataset.levels[0] if dataset.levels else None)
+        if level is None or level not in dataset.areas:
             return
         shown[level] = helper.submit(simplify_for_display, dataset.areas[level], level=level)
 
