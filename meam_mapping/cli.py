@@ -260,7 +260,8 @@ def _demo(args: argparse.Namespace) -> int:
     return 0
 
 
-def _load_dataset(args: argparse.Namespace):  # noqa: ANN202 - Dataset
+def _load_dataset(args: argparse.Namespace, *, on_areas=None):  # noqa: ANN001, ANN202 - Dataset
+    """The dataset the options name; ``on_areas`` as in :func:`meam_mapping.loading.build_dataset`."""
     if getattr(args, "demo", False):
         from meam_mapping.dataset import dataset_from_demo
         from meam_mapping.demo import build_demo
@@ -280,8 +281,9 @@ def _load_dataset(args: argparse.Namespace):  # noqa: ANN202 - Dataset
         )
     options = _load_options(args)
     dataset, report = build_dataset(
-        args.boundaries, args.data, patterns, layer=getattr(args, "layer", None), **options
-    )
+        args.boundaries, args.data, patterns, layer=getattr(args, "layer", None),
+        on_areas=on_areas, **options,
+    )  # fmt: skip
     for line in report:
         print(line, file=sys.stderr)
     args.map_report = list(report)
@@ -446,6 +448,19 @@ def _json_default(value: object) -> object:
 
 
 def _map(args: argparse.Namespace) -> int:
+    from meam_mapping.geography.boundary_cache import deferred_writes
+
+    # The cache entries kept for the next command are written while this one
+    # works, and all of them before it ends.
+    with deferred_writes():
+        return _draw_map(args)
+
+
+def _draw_map(args: argparse.Namespace) -> int:
+    from concurrent.futures import ThreadPoolExecutor
+
+    from meam_mapping.geography.boundary_cache import write_soon
+
     out_key = _output_key(args)
     if out_key is not None:
         from meam_mapping.maps.output_cache import load_output
@@ -460,40 +475,92 @@ def _map(args: argparse.Namespace) -> int:
             return 0
     from meam_mapping.mapping import MapRequest, render_map_file, request_slice
 
-    key, cached = _cached_slice(args)
-    if cached is not None:
-        dataset = _dataset_for_slice(args, cached)
-        indicator, data = cached.indicator, cached.data
-        report = list(cached.report)
-    else:
-        dataset = _load_dataset(args)
-        indicator, data = _indicator(dataset, args.indicator), None
-        report = list(args.map_report)
-    request = MapRequest(
-        indicator=indicator,
-        period=args.period,
-        level=args.level,
-        scheme=args.scheme,
-        k=args.classes,
-        title=args.title,
-        preset=args.preset,
-    )
-    if data is None:
-        data = request_slice(dataset, request, _policy(args))[0]
-        if key is not None:
-            from meam_mapping.maps.slice_cache import CachedSlice, store_slice
+    html = Path(str(args.out)).suffix.lower() == ".html"
+    # A second thread does the drawing work that does not wait for the table: importing
+    # folium, and lightening the areas' geometry for display as soon as they are read.
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="meam-map") as helper:
+        shown: dict[str, object] = {}
+        if html:
+            helper.submit(_import_folium)
+        on_areas = _display_starter(args, helper, shown) if html else None
+        key, cached = _cached_slice(args)
+        if cached is not None:
+            dataset = _dataset_for_slice(args, cached)
+            if on_areas is not None:
+                drawn = cached.data["level"].iloc[0] if len(cached.data) else None
+                on_areas(dataset, None if drawn is None else str(drawn))
+            indicator, data = cached.indicator, cached.data
+            report = list(cached.report)
+        else:
+            dataset = _load_dataset(args, on_areas=on_areas)
+            indicator, data = _indicator(dataset, args.indicator), None
+            report = list(args.map_report)
+        request = MapRequest(
+            indicator=indicator,
+            period=args.period,
+            level=args.level,
+            scheme=args.scheme,
+            k=args.classes,
+            title=args.title,
+            preset=args.preset,
+        )
+        if data is None:
+            data = request_slice(dataset, request, _policy(args))[0]
+            if key is not None:
+                from meam_mapping.maps.slice_cache import CachedSlice, store_slice
 
-            store_slice(key, CachedSlice(data=data, indicator=indicator, report=args.map_report,
-                                         name=dataset.name, label=dataset.label,
-                                         sources=dataset.sources, notes=dataset.notes))  # fmt: skip
-    path = render_map_file(dataset, request, args.out, policy=_policy(args), data=data)
+                write_soon(store_slice, key, CachedSlice(
+                    data=data, indicator=indicator, report=args.map_report, name=dataset.name,
+                    label=dataset.label, sources=dataset.sources, notes=dataset.notes))  # fmt: skip
+        if html:  # while the second thread finishes the shapes: the colours' library
+            import matplotlib  # noqa: F401
+        display = {level: future.result() for level, future in shown.items()}  # type: ignore[attr-defined]
+        _prepack(helper, display)
+        path = render_map_file(dataset, request, args.out, policy=_policy(args), data=data,
+                               display_areas=display or None)  # fmt: skip
     if out_key is not None:
         from meam_mapping.maps.output_cache import store_output
 
-        with contextlib.suppress(OSError):
-            store_output(out_key, Path(path).read_bytes(), report)
+        def keep() -> None:
+            with contextlib.suppress(OSError):
+                store_output(out_key, Path(path).read_bytes(), report)
+
+        write_soon(keep)
     print(f"wrote {path}")
     return 0
+
+
+def _prepack(helper, display: dict) -> None:  # noqa: ANN001 - Executor
+    """Encode the shapes of a large map in ``helper`` while the main thread classes the data."""
+    from meam_mapping.maps.interactive import PACK_THRESHOLD
+    from meam_mapping.maps.pack import prepack_geometry_in
+
+    for areas in display.values():
+        if len(areas) > PACK_THRESHOLD:  # the page will pack them
+            prepack_geometry_in(helper, areas.geometry.to_numpy())
+
+
+def _import_folium() -> None:
+    """Import folium (a second of compiling its page templates) while the files are read."""
+    import folium  # noqa: F401
+
+
+def _display_starter(args: argparse.Namespace, helper, shown: dict):  # noqa: ANN001, ANN202
+    """A callback starting the display geometry of the level the map will draw, in ``helper``.
+
+    That level is ``drawn`` when known (a kept slice), else --level, else
+    the boundaries' own (finest) level, the usual one; the future goes into
+    ``shown`` under the level's name (a level not drawn after all is not used).
+    """
+    from meam_mapping.maps.simplify import simplify_for_display
+
+    def start(dataset, drawn: str | None = None) -> None:  # noqa: ANN001 - Dataset
+        level = drawn or args.level or (dataset.levels[0] if dataset.levels else None)
+        if level is None or level not in dataset.areas:
+            return
+        shown[level] = helper.submit(simplify_for_display, dataset.areas[level], level=level)
+
+    return start
 
 
 def _output_key(args: argparse.Namespace) -> str | None:

@@ -23,6 +23,8 @@ from meam_mapping.geography.join import JoinReport, join_indicators
 from meam_mapping.schema import INDICATOR_COLUMNS
 
 if TYPE_CHECKING:  # the table loader (and its checks) costs 2 s to import: only when a table is read
+    from collections.abc import Callable
+
     from meam_mapping.io.indicators import LoadResult
 
 __all__ = [
@@ -257,9 +259,22 @@ def build_dataset(
     *,
     name: str = "Your data",
     layer: str | None = None,
+    on_areas: Callable[[Dataset], object] | None = None,
     **load_options: Any,
 ) -> tuple[Dataset, list[str]]:
     """Boundaries, indicator tables and overlap tables, as the Data page loads them.
+
+    The indicator tables are read and checked in a background thread while
+    the boundaries are read (most of both is C code that lets the other run
+    at the same time). Errors are raised as when reading one after the
+    other: the boundaries' first, then each table's in turn.
+
+    Parameters
+    ----------
+    on_areas : callable, optional
+        Called with the dataset of the boundaries alone (no tables yet) as
+        soon as they are read, e.g. to start drawing work while the tables
+        are joined.
 
     Returns
     -------
@@ -267,20 +282,31 @@ def build_dataset(
     report : list of str
         The boundary notes and one join report per table, in plain English.
     """
+    from concurrent.futures import ThreadPoolExecutor
+
     from meam_mapping.io.patterns import read_patterns
 
-    read = read_boundaries(boundaries, layer=layer)
-    dataset = dataset_from_boundaries(read, name=name)
-    report = [f"Boundaries {getattr(boundaries, 'name', boundaries)}: "
-              + ", ".join(f"{len(a)} {lvl}" for lvl, a in dataset.areas.items())]  # fmt: skip
-    report += [f"- {note}" for note in read.notes]
-    for table in tables:
-        added = add_indicators(dataset, load_table_file(table, **load_options))
-        dataset = added.dataset
-        report.append(f"Table {table}:")
-        if added.report is not None:
-            report.append(added.report.summary_text())
-        report += [f"- {note}" for note in added.notes]
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="meam-tables") as pool:
+        loads = [pool.submit(load_table_file, table, **load_options) for table in tables]
+        try:
+            read = read_boundaries(boundaries, layer=layer)
+            dataset = dataset_from_boundaries(read, name=name)
+            if on_areas is not None:
+                on_areas(dataset)
+            report = [f"Boundaries {getattr(boundaries, 'name', boundaries)}: "
+                      + ", ".join(f"{len(a)} {lvl}" for lvl, a in dataset.areas.items())]  # fmt: skip
+            report += [f"- {note}" for note in read.notes]
+            for table, loading in zip(tables, loads, strict=True):
+                added = add_indicators(dataset, loading.result())
+                dataset = added.dataset
+                report.append(f"Table {table}:")
+                if added.report is not None:
+                    report.append(added.report.summary_text())
+                report += [f"- {note}" for note in added.notes]
+        except BaseException:
+            for loading in loads:  # the first error is the one to tell: read no further tables
+                loading.cancel()
+            raise
     for file in patterns:
         frame = read_patterns(file)
         added = add_patterns(dataset, frame, file=str(file))

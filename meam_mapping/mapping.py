@@ -340,11 +340,13 @@ def render_map_file(
     policy: DisclosurePolicy = DEFAULT_POLICY,
     format: str | None = None,
     data: pd.DataFrame | None = None,
+    display_areas: Mapping[str, gpd.GeoDataFrame] | None = None,
 ) -> Path | io.IOBase:
     """Write the map to ``out``; the format follows the file extension.
 
     ``data`` is the published slice when already worked out (see
-    :func:`request_slice`; e.g. kept by the command line).
+    :func:`request_slice`; e.g. kept by the command line); ``display_areas``
+    the lightened areas of an interactive map, as in :func:`interactive_map`.
 
     Raises
     ------
@@ -364,7 +366,9 @@ def render_map_file(
     if format == "html":
         from meam_mapping.maps.interactive import save_standalone_html
 
-        save_standalone_html(interactive_map(dataset, request, policy, data=data), out)
+        save_standalone_html(
+            interactive_map(dataset, request, policy, data=data, display_areas=display_areas), out
+        )
     else:
         from meam_mapping.maps.static import save_figure
 

@@ -163,3 +163,48 @@ def test_load_table_file_takes_every_option_the_data_page_passes(tmp_path):
                              source="Council records", decimal="auto")  # fmt: skip
     assert set(loaded.table["source"]) == {"Council records"}
     assert set(loaded.table["period"]) == {"2024/25"}
+
+
+def _boundary_and_table_files(tmp_path, demo):
+    lsoa = demo.areas["lsoa"].rename(columns={"area_code": "LSOA11CD", "area_name": "LSOA11NM"})
+    path = tmp_path / "lsoa.geojson"
+    lsoa.to_crs(4326).to_file(path)
+    table = tmp_path / "probation.csv"
+    rows = demo.indicators.query("indicator == 'probation_caseload'")[["area_code", "count"]]
+    rows.rename(columns={"count": "probation"}).to_csv(table, index=False)
+    return path, table
+
+
+def test_tables_read_beside_the_boundaries_give_the_same_dataset_and_call_on_areas(tmp_path, demo):
+    """The tables are read in a second thread; the result and report are as one after the other."""
+    from meam_mapping.loading import build_dataset
+
+    path, table = _boundary_and_table_files(tmp_path, demo)
+    seen = []
+    dataset, report = build_dataset(path, [table, table], on_areas=seen.append)
+    assert len(seen) == 1 and seen[0].indicators.empty  # the boundaries alone, before the tables
+    assert seen[0].areas["lsoa"] is dataset.areas["lsoa"]
+    assert report[0].startswith("Boundaries") and [r for r in report if r.startswith("Table")] == [
+        f"Table {table}:", f"Table {table}:"
+    ]
+    assert "2 existing rows" not in " ".join(report) and len(dataset.indicators) == 375
+
+
+def test_the_boundaries_error_comes_first_and_then_each_tables_in_turn(tmp_path, demo):
+    from meam_mapping.loading import build_dataset
+
+    path, table = _boundary_and_table_files(tmp_path, demo)
+    bad_table = tmp_path / "bad.csv"
+    bad_table.write_text("nothing,useful\n1,2\n")
+    bad_bounds = tmp_path / "bad.geojson"
+    bad_bounds.write_text('{"type": "FeatureCollection", "features": [')
+    with pytest.raises(InputError, match="bad.geojson"):
+        build_dataset(bad_bounds, [bad_table])
+    with pytest.raises(InputError) as table_error:
+        build_dataset(path, [table, bad_table, table])
+    alone = None
+    try:
+        load_indicator_file(bad_table)
+    except InputError as err:
+        alone = str(err)
+    assert alone is not None and str(table_error.value).startswith(alone.split(":")[0])

@@ -41,7 +41,7 @@ from meam_mapping.geography.coordinates import settle_crs
 from meam_mapping.io.safety import guard_loader
 from meam_mapping.schema import LEVELS, STORAGE_CRS
 
-__all__ = ["BoundaryResult", "read_boundaries"]
+__all__ = ["BoundaryResult", "read_boundaries", "reproject"]
 
 #: Recognised ONS code fields, finest first: (regex, level, label for vintage).
 _CODE_FIELDS: tuple[tuple[str, str, str], ...] = (
@@ -79,6 +79,75 @@ class BoundaryResult:
     code_field: str | None = None
     name_field: str | None = None
     vintage: str | None = None
+
+
+#: Below this many coordinates a reprojection is done in one piece.
+_SPLIT_COORDINATES = 100_000
+
+
+def reproject(
+    areas: gpd.GeoDataFrame, crs: object, *, pieces: int = 2, decimals: int | None = None
+) -> gpd.GeoDataFrame:
+    """``areas.to_crs(crs)``, the coordinates transformed in ``pieces`` threads at once.
+
+    Each coordinate is transformed on its own (the same transformer as
+    geopandas, ``always_xy``), so the result is identical to ``to_crs``;
+    PROJ lets the threads run together, halving the time on two cores.
+    Small or 3-D layers are passed to ``to_crs`` as they are.
+
+    Parameters
+    ----------
+    areas : geopandas.GeoDataFrame
+        With a CRS.
+    crs : anything pyproj accepts
+        The target coordinate reference system.
+    pieces : int, default 2
+        Number of threads.
+    decimals : int, optional
+        Round every coordinate to this many places afterwards (as
+        ``numpy.round``), in the same pass.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
+    from pyproj import CRS, Transformer
+
+    target = CRS.from_user_input(crs)
+    geoms = areas.geometry.to_numpy()
+    if (
+        areas.crs is None
+        or areas.crs.is_exact_same(target)
+        or pieces < 2
+        or shapely.has_z(geoms).any()
+        or int(shapely.get_num_coordinates(geoms).sum()) < _SPLIT_COORDINATES
+    ):
+        out = areas.to_crs(target)
+        if decimals is None:
+            return out
+        rounded = shapely.transform(out.geometry.to_numpy(), lambda xy: np.round(xy, decimals))
+        return out.set_geometry(rounded, crs=target)
+    transformer = Transformer.from_crs(areas.crs, target, always_xy=True)
+    coords = shapely.get_coordinates(geoms)
+    bounds = np.linspace(0, len(coords), pieces + 1).astype(int)
+    moved = np.empty_like(coords)
+
+    def move(start: int, stop: int) -> None:
+        x, y = transformer.transform(coords[start:stop, 0], coords[start:stop, 1])
+        moved[start:stop, 0], moved[start:stop, 1] = x, y
+        if decimals is not None:
+            moved[start:stop] = np.round(moved[start:stop], decimals)
+
+    with ThreadPoolExecutor(max_workers=pieces, thread_name_prefix="meam-proj") as pool:
+        for done in [pool.submit(move, a, b) for a, b in zip(bounds[:-1], bounds[1:], strict=True)]:
+            done.result()
+    out = areas.copy()
+    out[areas.geometry.name] = gpd.GeoSeries(
+        shapely.set_coordinates(geoms.copy(), moved), index=areas.index, crs=target
+    )
+    return out.set_crs(target, allow_override=True)
 
 
 def _first(codes: pd.Series | list, n: int = 5) -> str:
@@ -340,7 +409,7 @@ def _read_boundaries(
             f"(feature rows {_first(rows)})."
         )
         areas = areas.loc[~blank]
-    not_gss = [c for c in areas["area_code"].unique() if not is_gss_code(c)]
+    not_gss = [c for c in areas["area_code"].unique().tolist() if not is_gss_code(c)]
     if not_gss and level != "custom":
         notes.append(f"{len(not_gss)} code(s) are not GSS codes: {_first(not_gss)}.")
     areas = _clean_geometries(areas, notes, display)
@@ -355,7 +424,7 @@ def _read_boundaries(
         notes.append(
             f"Reprojected from {areas.crs.to_string()} to British National Grid ({STORAGE_CRS})."
         )
-        areas = areas.to_crs(STORAGE_CRS)
+        areas = reproject(areas, STORAGE_CRS)
     bounds = np.asarray(areas.total_bounds, dtype=float)
     if not np.all(np.isfinite(bounds)):
         raise InputError(

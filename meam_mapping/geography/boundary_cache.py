@@ -27,6 +27,10 @@ HTML or PNG file (:mod:`meam_mapping.maps.output_cache`) under ``outputs/``.
 :func:`clear_boundary_cache` empties all four.
 
 Set ``MEAM_MAPPING_BOUNDARY_CACHE=0`` to switch the cache off.
+
+A command that only needs the entries for next time writes them in the
+background (:func:`deferred_writes`, :func:`write_soon`): the writing overlaps
+the command's own work, and every entry is written before the block ends.
 """
 
 from __future__ import annotations
@@ -36,6 +40,8 @@ import hashlib
 import json
 import os
 import tempfile
+import threading
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -52,10 +58,12 @@ __all__ = [
     "cache_key",
     "clear_boundary_cache",
     "content_digest",
+    "deferred_writes",
     "frame_fingerprint",
     "load_frame",
     "store_frame",
     "write_parquet_atomic",
+    "write_soon",
 ]
 
 #: Bumped whenever what an entry holds changes meaning.
@@ -64,6 +72,65 @@ CACHE_FORMAT = 1
 CACHE_SWITCH_ENV = "MEAM_MAPPING_BOUNDARY_CACHE"
 _META = b"meam_mapping_cache"
 _CHUNK = 1 << 20
+#: The background writer of :func:`deferred_writes` while one is open (None: write at once).
+_WRITER: dict[str, Any] = {"pool": None, "pending": []}
+_WRITER_LOCK = threading.Lock()
+
+
+@contextlib.contextmanager
+def deferred_writes() -> Iterator[None]:
+    """Within the block, cache entries are written by one background thread.
+
+    :func:`store_frame` (and anything passed to :func:`write_soon`) returns
+    at once and the entry is written while the caller carries on; the block
+    ends only when every entry is written. An entry that cannot be written
+    costs only the speed-up, as before; any other error of a write is raised
+    when the block ends (unless the block itself raised). Blocks may nest:
+    the outermost one waits.
+
+    Examples
+    --------
+    >>> with deferred_writes():
+    ...     pass  # store_frame(...) calls here write in the background
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
+    with _WRITER_LOCK:
+        outermost = _WRITER["pool"] is None
+        if outermost:
+            _WRITER["pool"] = ThreadPoolExecutor(max_workers=1, thread_name_prefix="meam-cache")
+            _WRITER["pending"] = []
+    if not outermost:
+        yield
+        return
+    failed = False
+    try:
+        yield
+    except BaseException:
+        failed = True
+        raise
+    finally:
+        with _WRITER_LOCK:
+            pool, pending = _WRITER["pool"], _WRITER["pending"]
+            _WRITER["pool"], _WRITER["pending"] = None, []
+        pool.shutdown(wait=True)
+        if not failed:
+            for future in pending:
+                future.result()  # re-raises a write's unexpected error
+
+
+def write_soon(write: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
+    """Call ``write(*args, **kwargs)`` in the background inside :func:`deferred_writes`, else now.
+
+    ``write`` must not depend on anything the caller changes afterwards
+    (pass copies).
+    """
+    with _WRITER_LOCK:
+        pool = _WRITER["pool"]
+        if pool is not None:
+            _WRITER["pending"].append(pool.submit(write, *args, **kwargs))
+            return
+    write(*args, **kwargs)
 
 
 def boundary_cache_dir(folder: str | os.PathLike[str] | None = None) -> Path:
@@ -216,8 +283,27 @@ def store_frame(
     -------
     pathlib.Path or None
         The entry, or None when the folder cannot be written (the caller
-        carries on without the cache).
+        carries on without the cache). Inside :func:`deferred_writes` the
+        entry is written in the background and its path returned at once.
     """
+    with _WRITER_LOCK:
+        deferred = _WRITER["pool"] is not None
+    if deferred:
+        # A shallow copy: columns the caller adds or replaces later do not reach the writer.
+        write_soon(_store_frame_now, key, frame.copy(deep=False), meta, kind=kind, folder=folder)
+        return _entry(key, kind, folder)
+    return _store_frame_now(key, frame, meta, kind=kind, folder=folder)
+
+
+def _store_frame_now(
+    key: str,
+    frame: gpd.GeoDataFrame,
+    meta: dict[str, Any] | None,
+    *,
+    kind: str,
+    folder: str | os.PathLike[str] | None,
+) -> Path | None:
+    """:func:`store_frame`, written now."""
     attrs = {k: v for k, v in frame.attrs.items() if _jsonable(v)}
     record = {**(meta or {}), "key": key, "kind": kind, "format": CACHE_FORMAT,
               "version": __version__, "rows": len(frame), "attrs": attrs,

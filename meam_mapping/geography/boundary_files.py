@@ -325,8 +325,10 @@ def open_boundary_layer(
             # LSOAs): read it with the GeoJSON driver named instead, so it is parsed
             # once. A file that driver cannot read is looked at as before (below), so
             # another JSON format is named in the same message.
+            # Through Arrow: the same frame, and GDAL reads with the interpreter free, so
+            # the command's other thread (reading the table) runs at the same time.
             try:
-                raw = gpd.read_file(f"GeoJSON:{path}", engine="pyogrio")
+                raw = gpd.read_file(f"GeoJSON:{path}", engine="pyogrio", use_arrow=True)
             except Exception:  # noqa: BLE001 - reported by the general path below
                 pass
             else:

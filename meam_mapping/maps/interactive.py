@@ -394,7 +394,7 @@ def _packed_data(
     holds the time and number of features drawn.
     """
     from meam_mapping.maps.area_canvas import area_canvas_script
-    from meam_mapping.maps.simplify import pack_features
+    from meam_mapping.maps.pack import pack_features
 
     packed = pack_features(frame.geometry.to_numpy(), props)
     return furniture.macro(area_canvas_script(layer.get_name(), packed, style))

@@ -22,10 +22,11 @@ Two steps, both chosen from the areas themselves (:func:`display_settings`):
    for a national map). Shared vertices round to the same point, so shared
    edges stay shared.
 
-:func:`pack_features` then writes the features of maps with many areas as
-integer coordinate differences in variable-length bytes, gzip-compressed and
-base64-encoded; the page inflates them with the browser's own
-``DecompressionStream`` and :func:`unpack_features` reads them back in Python.
+:func:`meam_mapping.maps.pack.pack_features` then writes the features of
+maps with many areas as integer coordinate differences in variable-length
+bytes, gzip-compressed and base64-encoded; the page inflates them with the
+browser's own ``DecompressionStream`` and
+:func:`~meam_mapping.maps.pack.unpack_features` reads them back in Python.
 
 Notes
 -----
@@ -36,9 +37,6 @@ points", *The Cartographic Journal* 30(1), 46-51. The coverage variant is GEOS
 
 from __future__ import annotations
 
-import base64
-import gzip
-import json
 import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -46,7 +44,13 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from meam_mapping.errors import InputError
-from meam_mapping.maps.varint import decode_varints, encode_varints, unzigzag, zigzag
+from meam_mapping.maps.pack import (  # re-exported: packing lived here first
+    PackedGeometry,
+    pack_features,
+    prepack_geometry,
+    prepack_geometry_in,
+    unpack_features,
+)
 from meam_mapping.schema import DISPLAY_CRS, STORAGE_CRS
 
 if TYPE_CHECKING:
@@ -55,8 +59,11 @@ if TYPE_CHECKING:
 __all__ = [
     "LEVEL_MIN_TOLERANCE",
     "DisplaySettings",
+    "PackedGeometry",
     "display_settings",
     "pack_features",
+    "prepack_geometry",
+    "prepack_geometry_in",
     "round_coordinates",
     "simplify_coverage",
     "simplify_for_display",
@@ -298,9 +305,11 @@ def simplify_for_display(
             decimals=settings.decimals if decimals is None else int(decimals),
             reason="chosen by the caller",
         )
-    simplified = simplify_coverage(areas, settings.tolerance).to_crs(DISPLAY_CRS)
-    rounded = round_coordinates(simplified.geometry.to_numpy(), settings.decimals)
-    out = simplified.set_geometry(rounded, crs=DISPLAY_CRS)
+    from meam_mapping.geography.boundaries import reproject
+
+    # Projected back and rounded (see round_coordinates) in one pass over the coordinates.
+    out = reproject(simplify_coverage(areas, settings.tolerance), DISPLAY_CRS,
+                    decimals=settings.decimals)  # fmt: skip
     out.attrs = {**areas.attrs, "display": settings}
     if key is not None:
         stored = out.copy()
@@ -308,151 +317,3 @@ def simplify_for_display(
         boundary_cache.store_frame(key, stored, {"settings": dataclasses.asdict(settings)},
                                    kind="display")  # fmt: skip
     return out
-
-
-def _decimals_of(coords: np.ndarray) -> int:
-    """Fewest decimal places (3 to 6) that hold every coordinate exactly."""
-    for decimals in (3, 4, 5):
-        if np.allclose(coords, np.round(coords, decimals), rtol=0, atol=1e-9):
-            return decimals
-    return 6
-
-
-#: First bytes of a binary pack (inflated), before its header's length.
-_MAGIC = b"MEAMPK1\x00"
-def pack_features(geometries: Any, properties: dict[str, Any]) -> str:
-    """Write polygons and their properties compactly, gzip-compressed and base64-encoded.
-
-    Parameters
-    ----------
-    geometries : array-like of shapely Polygon or MultiPolygon
-        In EPSG:4326, already rounded (see :func:`simplify_for_display`).
-    properties : dict of str to array-like
-        Property columns, each one JSON-serialisable value per geometry.
-
-    Returns
-    -------
-    str
-        Base64 text of gzip-compressed bytes: :data:`_MAGIC`, the length of a
-        JSON header (4 bytes, little-endian), the header ``{"d", "n",
-        "props"}`` and then varints (:mod:`meam_mapping.maps.varint`): the
-        polygons of each feature, the rings of each polygon, the vertices of
-        each ring (``n`` holds the four totals: features, polygons, rings,
-        vertices), then every vertex's ``x, y`` as zigzag integers
-        (``round(value * 10**d)``), each ring's first vertex absolute and the
-        others as differences from the previous vertex, the closing vertex
-        left out. ``props`` maps each property to its list of values. The
-        page inflates it with ``DecompressionStream('gzip')`` and reads it
-        with no text parsing but the header (see
-        :mod:`meam_mapping.maps.area_canvas`); :func:`unpack_features` reads
-        it in Python.
-
-    Notes
-    -----
-    Coordinate steps are mostly one byte as varints against four to eight
-    characters of decimal text: the national map's 418,800 vertices take
-    about half the space of the JSON integer lists this replaced, and the
-    browser no longer parses three million numbers from text.
-    """
-    import shapely
-
-    geoms = np.asarray(geometries, dtype=object)
-    names = list(properties)
-    columns = {name: np.asarray(properties[name]).tolist() for name in names}
-    for name, column in columns.items():
-        if len(column) != len(geoms):
-            raise InputError(
-                f"The property {name!r} has {len(column)} values for {len(geoms)} areas",
-                column=name,
-                expected="one value per area",
-            )
-    kind, coords, offsets = shapely.to_ragged_array(geoms)
-    if kind == shapely.GeometryType.POLYGON:
-        rings, polygons = offsets
-        features = np.arange(len(geoms) + 1)
-    elif kind == shapely.GeometryType.MULTIPOLYGON:
-        rings, polygons, features = offsets
-    else:
-        raise InputError(
-            "Only polygon areas can be packed for display",
-            column="geometry",
-            expected="Polygon or MultiPolygon geometries",
-        )
-    keep = np.ones(len(coords), dtype=bool)
-    keep[rings[1:] - 1] = False  # the closing vertex repeats the first
-    decimals = _decimals_of(coords)
-    ints = np.round(coords[keep] * 10**decimals).astype(np.int64)
-    starts = rings[:-1] - np.arange(len(rings) - 1)
-    deltas = np.diff(ints, axis=0, prepend=np.zeros((1, 2), dtype=np.int64))
-    deltas[starts[starts < len(ints)]] = ints[starts[starts < len(ints)]]
-    ring_offsets = rings - np.arange(len(rings))
-
-    props = ",".join(
-        json.dumps(name) + ":" + json.dumps(column, separators=(",", ":"), allow_nan=False)
-        for name, column in columns.items()
-    )
-    n_vertices = len(ints)
-    head = (
-        f'{{"d":{decimals},"n":[{len(features) - 1},{len(polygons) - 1},{len(rings) - 1},'
-        f'{n_vertices}],"props":{{{props}}}}}'
-    ).encode()
-    stream = b"".join([
-        encode_varints(np.diff(features)), encode_varints(np.diff(polygons)),
-        encode_varints(np.diff(ring_offsets)), encode_varints(zigzag(deltas.ravel())),
-    ])  # fmt: skip
-    blob = _MAGIC + len(head).to_bytes(4, "little") + head + stream
-    packed = gzip.compress(blob, compresslevel=6, mtime=0)
-    return base64.b64encode(packed).decode("ascii")
-
-
-def _read_binary(blob: bytes) -> dict[str, Any]:
-    """The parts of a binary pack: ``d``, ``props`` and the offsets and deltas as arrays."""
-    at = len(_MAGIC)
-    size = int.from_bytes(blob[at : at + 4], "little")
-    head = json.loads(blob[at + 4 : at + 4 + size])
-    n_features, n_polygons, n_rings, n_vertices = head["n"]
-    rest = np.frombuffer(blob, dtype=np.uint8, offset=at + 4 + size)
-    parts = []
-    for count in (n_features, n_polygons, n_rings, 2 * n_vertices):
-        values, used = decode_varints(rest, count)
-        parts.append(values)
-        rest = rest[used:]
-    if len(rest):
-        raise ValueError(f"{len(rest)} bytes left over after the packed areas")
-    g, p, r = (np.r_[0, np.cumsum(v.astype(np.int64))] for v in parts[:3])
-    return {"d": head["d"], "c": unzigzag(parts[3]), "r": r, "p": p, "g": g,
-            "props": head["props"]}  # fmt: skip
-
-
-def unpack_features(packed: str) -> dict[str, Any]:
-    """Read :func:`pack_features` output back as a GeoJSON ``FeatureCollection``.
-
-    The same steps as the page's JavaScript, for tests and for checking a map.
-
-    Parameters
-    ----------
-    packed : str
-
-    Returns
-    -------
-    dict
-        GeoJSON with ``MultiPolygon`` geometries (rings closed again).
-    """
-    blob = gzip.decompress(base64.b64decode(packed))
-    data = _read_binary(blob) if blob.startswith(_MAGIC) else json.loads(blob)  # JSON: before 2026-11
-    scale = 10 ** data["d"]
-    flat = np.asarray(data["c"], dtype=np.int64).reshape(-1, 2)
-    r, p, g = data["r"], data["p"], data["g"]
-    features = []
-    for i in range(len(g) - 1):
-        polygons = []
-        for j in range(g[i], g[i + 1]):
-            rings = []
-            for k in range(p[j], p[j + 1]):
-                xy = np.cumsum(flat[r[k] : r[k + 1]], axis=0) / scale
-                rings.append([*xy.tolist(), xy[0].tolist()])
-            polygons.append(rings)
-        props = {name: values[i] for name, values in data["props"].items()}
-        geometry = {"type": "MultiPolygon", "coordinates": polygons}
-        features.append({"type": "Feature", "properties": props, "geometry": geometry})
-    return {"type": "FeatureCollection", "features": features}

@@ -165,3 +165,26 @@ def test_display_geometry_is_cached_and_follows_the_shapes(cache, demo_file, mon
     assert boundary_cache.frame_fingerprint(areas.iloc[1:]) != boundary_cache.frame_fingerprint(
         areas
     )
+
+
+def test_deferred_writes_are_all_written_when_the_block_ends(cache, demo_file):
+    """Inside deferred_writes the entry is written by a background thread, and is there after."""
+    with boundary_cache.deferred_writes():
+        first = read_boundaries(demo_file, layer="lad")
+        with boundary_cache.deferred_writes():  # nested: the outer block waits
+            pass
+    assert len(_entries(cache)) == 1
+    again = read_boundaries(demo_file, layer="lad")
+    assert_geodataframe_equal(first.areas, again.areas)
+
+
+def test_an_unexpected_error_of_a_deferred_write_is_raised_when_the_block_ends():
+    def broken() -> None:
+        raise RuntimeError("disk on fire")
+
+    with pytest.raises(RuntimeError, match="disk on fire"):
+        with boundary_cache.deferred_writes():
+            boundary_cache.write_soon(broken)
+    done = []
+    boundary_cache.write_soon(done.append, 1)  # outside a block: written at once
+    assert done == [1]

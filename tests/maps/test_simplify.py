@@ -246,3 +246,32 @@ def test_large_maps_send_packed_features_with_the_same_classes(demo_lsoa, monkey
         full.meam_map_data.frame["status"].to_numpy() != "suppressed", -2
     )
     assert shown_k == expected.tolist()
+
+
+def test_geometry_packed_ahead_in_a_thread_gives_the_same_pack_and_is_used_once():
+    from concurrent.futures import ThreadPoolExecutor
+
+    from meam_mapping.maps import pack
+
+    geoms = np.asarray([box(0, 0, 1, 1), shapely.MultiPolygon([box(2, 2, 3, 3), box(4, 4, 5, 5)])])
+    props = {"tip": ["a", "b"], "k": [0, 1]}
+    alone = pack_features(geoms, props)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        ahead = pack.prepack_geometry_in(pool, geoms)
+        assert pack_features(geoms, props) == alone
+    assert ahead.done() and pack._PREPACKED == []  # used, then let go
+    # Other shapes (even equal ones, but other objects) are encoded afresh, never mixed up.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pack.prepack_geometry_in(pool, geoms)
+        other = np.asarray([box(0, 0, 1, 1), box(5, 5, 6, 7)])
+        assert unpack_features(pack_features(other, props)) == unpack_features(
+            pack_features(other, props)
+        )
+        assert json.dumps(unpack_features(pack_features(other, props))).count("7") >= 1
+        assert len(pack._PREPACKED) == 1  # still waiting for its own shapes
+    # A failed encoding ahead is not trusted: the pack says what is wrong itself.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        points = np.asarray([Point(0, 0), Point(1, 1)])
+        pack.prepack_geometry_in(pool, points)
+        with pytest.raises(InputError, match="polygon"):
+            pack_features(points, props)
