@@ -173,7 +173,10 @@ def _count_features(path: Path, data: bytes | None) -> int:
 
     try:
         with offline_gdal():
-            return int(pyogrio.read_info(path)["features"])
+            # Every layer (a GeoPackage may hold several; the one to read is chosen
+            # later): the count leans high rather than picking one.
+            names = [str(row[0]) for row in pyogrio.list_layers(path)]
+            return sum(int(pyogrio.read_info(path, layer=name)["features"]) for name in names)
     except Exception:  # noqa: BLE001 - a file GDAL cannot open is reported by the reader
         return 0
 

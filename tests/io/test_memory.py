@@ -121,3 +121,14 @@ def test_a_limit_that_is_not_a_size_says_which_setting(monkeypatch, tmp_path):
     meminfo.write_text("MemAvailable:  2000000 kB\n")
     assert available_memory(meminfo, tmp_path / "none") == 300 * 1024**2
     assert available_memory(tmp_path / "none", tmp_path / "none") == 300 * 1024**2
+
+
+def test_a_geopackage_of_several_layers_counts_every_layer_without_a_warning(tmp_path):
+    import warnings
+
+    path = tmp_path / "levels.gpkg"
+    _areas(n=10).to_file(path, layer="lsoa", driver="GPKG")
+    _areas(n=4).to_file(path, layer="msoa", driver="GPKG")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert estimate_boundary_memory(path).areas == 14

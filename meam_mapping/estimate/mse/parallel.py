@@ -9,7 +9,7 @@ calling process, which has the estimator imported already, and start in
 milliseconds (:class:`concurrent.futures.ProcessPoolExecutor` with the
 ``'fork'`` start method). It is safe on Linux when the calling process runs
 no other Python thread (those that run process pools apart, see
-:data:`POOL_THREADS`): forking copies only the calling thread, so a lock held
+:data:`POOL_THREADS`, and asyncio's child watchers, :data:`WAITER_PREFIX`): forking copies only the calling thread, so a lock held
 by another thread at that moment (inside a web server such as Streamlit's,
 say) would stay locked for ever in the worker. Elsewhere (macOS and Windows,
 where forking is unsafe or unavailable, or a process with several threads)
@@ -32,7 +32,14 @@ from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any, Literal, TypeVar
 
-__all__ = ["CHUNKS_PER_WORKER", "POOL_THREADS", "WorkerStopped", "map_chunks", "start_method"]
+__all__ = [
+    "CHUNKS_PER_WORKER",
+    "POOL_THREADS",
+    "WAITER_PREFIX",
+    "WorkerStopped",
+    "map_chunks",
+    "start_method",
+]
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -42,6 +49,9 @@ Start = Literal["auto", "fork", "loky"]
 CHUNKS_PER_WORKER = 4
 #: Names of the threads that run process pools (joblib's loky and concurrent.futures).
 POOL_THREADS = frozenset({"ExecutorManagerThread", "QueueFeederThread"})
+#: Name of asyncio's child watcher threads (one per child process it started, for example a
+#: browser driver): each only waits in ``os.waitpid`` and holds no lock a worker could need.
+WAITER_PREFIX = "asyncio-waitpid-"
 _LIMITS: Any = None  # the forked worker's BLAS thread limit, kept for its lifetime
 
 
@@ -79,7 +89,11 @@ def _other_threads() -> list[threading.Thread]:
     # Threads that run process pools (joblib's loky, concurrent.futures) hold locks only on
     # their own queues, which a forked worker never touches; any other thread rules fork out.
     me = threading.current_thread()
-    return [t for t in threading.enumerate() if t is not me and t.name not in POOL_THREADS]
+    return [
+        t
+        for t in threading.enumerate()
+        if t is not me and t.name not in POOL_THREADS and not t.name.startswith(WAITER_PREFIX)
+    ]
 
 
 def _chunks(n_items: int, n_workers: int) -> list[list[int]]:

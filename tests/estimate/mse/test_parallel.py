@@ -156,5 +156,14 @@ def test_a_process_with_other_threads_does_not_fork():
         other.join()
     assert start_method() == "fork"
     assert start_method("loky") == "loky"
+    # asyncio's child watcher (left by a browser driver, say) only waits for its child.
+    waiter = threading.Thread(target=stop.wait, name="asyncio-waitpid-7")
+    stop.clear()
+    waiter.start()
+    try:
+        assert start_method() == "fork"
+    finally:
+        stop.set()
+        waiter.join()
     with pytest.raises(ValueError, match="'auto', 'fork' or 'loky'"):
         start_method("spawn")
