@@ -21,12 +21,25 @@ import pandas as pd
 import pytest
 
 from meam_mapping.estimate.mse import estimate_by_stratum
+from meam_mapping.estimate.mse import parallel as parallel_module
 from meam_mapping.estimate.mse import strata as strata_module
 from meam_mapping.estimate.mse.parallel import WorkerStopped, map_chunks, start_method
 
 LISTS = ["housing", "treatment", "mental_health", "probation"]
 FORK = sys.platform.startswith("linux")
 needs_fork = pytest.mark.skipif(not FORK, reason="workers are forked only on Linux")
+
+
+@pytest.fixture(autouse=True)
+def _threads_of_this_test_only(monkeypatch):
+    # Idle threads that earlier tests of the session leave behind (the app's autosave
+    # pool, a browser driver's child watcher) would rule fork out for this whole module:
+    # the rule is checked against the threads started during each test, which is what
+    # each test is about (a real web-server thread is started inside the test below).
+    before = set(parallel_module._other_threads())
+    real = parallel_module._other_threads
+    monkeypatch.setattr(parallel_module, "_other_threads",
+                        lambda: [t for t in real() if t not in before])  # fmt: skip
 
 
 def _districts(n: int, seed: int, bad: int | None = None) -> pd.DataFrame:
