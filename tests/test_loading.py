@@ -123,12 +123,7 @@ def test_codes_matching_nothing_give_a_clear_message(demo_dataset):
 
 
 def test_boundaries_and_table_from_files(tmp_path, demo):
-    lsoa = demo.areas["lsoa"].rename(columns={"area_code": "LSOA11CD", "area_name": "LSOA11NM"})
-    path = tmp_path / "lsoa.geojson"
-    lsoa.to_crs(4326).to_file(path)
-    table = tmp_path / "probation.csv"
-    rows = demo.indicators.query("indicator == 'probation_caseload'")[["area_code", "count"]]
-    rows.rename(columns={"count": "probation"}).to_csv(table, index=False)
+    path, table = _boundary_and_table_files(tmp_path, demo)
     dataset = dataset_from_files(path, [table])
     assert dataset.levels[0] == "lsoa"
     assert len(dataset.areas["lsoa"]) == 375

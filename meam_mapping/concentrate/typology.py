@@ -40,7 +40,6 @@ clusters in a data set via the gap statistic. JRSS B 63, 411-423.
 
 from __future__ import annotations
 
-import os
 import textwrap
 import warnings
 from collections.abc import Callable
@@ -57,6 +56,7 @@ from sklearn.mixture import GaussianMixture
 from threadpoolctl import threadpool_limits
 
 from meam_mapping.concentrate.index import _rate_columns, _validate_rates
+from meam_mapping.concentrate.index import _threads as _index_threads
 from meam_mapping.errors import InputError
 from meam_mapping.schema import DOMAIN_LABELS
 
@@ -198,8 +198,8 @@ def _stability(
 
 
 def _threads(tasks: int) -> int:
-    """Threads for independent refits: two where there are two cores (one per task at most)."""
-    return max(1, min(2, os.cpu_count() or 1, tasks))
+    """Threads for independent refits: as the rank simulations use, one per task at most."""
+    return max(1, min(_index_threads(), tasks))
 
 
 def _one_openmp_thread() -> None:
