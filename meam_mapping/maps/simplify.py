@@ -64,6 +64,7 @@ __all__ = [
     "pack_features",
     "prepack_geometry",
     "prepack_geometry_in",
+    "removable_share",
     "round_coordinates",
     "simplify_coverage",
     "simplify_for_display",
@@ -81,6 +82,12 @@ _ZOOM_IN_LEVELS = 3
 _SIZE_SHARE = 0.05
 #: Metres per degree of latitude (and of longitude at the equator).
 _METRES_PER_DEGREE = 111_320.0
+#: Areas are drawn as read when simplifying would remove less than this share
+#: of their vertices: the browser gains little, and the simplifier costs seconds
+#: for a national layer (already generalised boundaries, say).
+_WORTH_SIMPLIFYING = 0.10
+#: Areas sampled (evenly through the layer) to estimate that share.
+_SAMPLE_AREAS = 4000
 
 
 @dataclass(frozen=True)
@@ -170,6 +177,72 @@ def display_settings(
         f"{decimals} decimal places (about {_METRES_PER_DEGREE * 10**-decimals:,.1f} m)"
     )
     return DisplaySettings(level, n, tolerance, decimals, reason)
+
+
+def removable_share(geometries: Any, tolerance: float) -> float:
+    """Estimate the share of vertices coverage simplification would remove.
+
+    Visvalingam-Whyatt removes a vertex whose triangle with its two
+    neighbours is smaller than about ``tolerance**2``; the coverage
+    simplifier never removes a node, where three or more edges meet. The
+    share is counted on up to :data:`_SAMPLE_AREAS` areas spread evenly
+    through the layer: first on triangle size alone (an overestimate,
+    enough when it is clearly small or large), then, between the two,
+    leaving out vertices that look like nodes (used by three or more areas,
+    or where the number of areas using the edge changes on both sides).
+
+    Parameters
+    ----------
+    geometries : array-like of shapely Polygon or MultiPolygon
+        A coverage in projected coordinates (metres).
+    tolerance : float
+        As for :func:`simplify_coverage`.
+
+    Returns
+    -------
+    float
+        Between 0 and 1 (0 for no vertices or a tolerance of 0).
+
+    Notes
+    -----
+    On England and Wales's 34,753 generalised LSOAs at the national
+    tolerance (41 m) this estimates 2-7% against 2.8% actually removed; on a
+    detailed (densified) version of a region's LSOAs it estimates 89-98%
+    against 58-96%.
+    """
+    import pandas as pd
+    import shapely
+
+    geoms = np.asarray(geometries, dtype=object)
+    geoms = geoms[~shapely.is_empty(geoms)]
+    if not tolerance > 0 or len(geoms) == 0:
+        return 0.0
+    sample = geoms
+    if len(geoms) > _SAMPLE_AREAS:
+        sample = geoms[np.linspace(0, len(geoms) - 1, _SAMPLE_AREAS).astype(int)]
+    rings = shapely.get_rings(shapely.get_parts(sample))
+    xy, ring = shapely.get_coordinates(rings, return_index=True)
+    sizes = np.bincount(ring, minlength=len(rings))
+    start = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+    distinct = (sizes - 1)[ring]  # a ring repeats its first vertex last
+    position = np.arange(len(xy)) - start[ring]
+    counted = (position < distinct) & (distinct >= 3)
+    if not counted.any():
+        return 0.0
+    before = start[ring] + (position - 1) % np.maximum(distinct, 1)
+    after = start[ring] + (position + 1) % np.maximum(distinct, 1)
+    a, b, c = xy[before], xy, xy[after]
+    area = 0.5 * np.abs((a[:, 0] - b[:, 0]) * (c[:, 1] - b[:, 1])
+                        - (a[:, 1] - b[:, 1]) * (c[:, 0] - b[:, 0]))  # fmt: skip
+    small = counted & (area < tolerance**2)
+    share = float(small.sum() / counted.sum())
+    if share < _WORTH_SIMPLIFYING or share > 0.5:
+        return share
+    # How many areas use each vertex, over the whole layer.
+    codes, points = pd.factorize(shapely.get_coordinates(geoms).view(np.complex128).ravel())
+    uses = np.bincount(codes)[pd.Index(points).get_indexer(xy.view(np.complex128).ravel())]
+    node = (uses >= 3) | ((uses != uses[before]) & (uses != uses[after]))
+    return float((small & ~node).sum() / counted.sum())
 
 
 def simplify_coverage(areas: gpd.GeoDataFrame, tolerance: float) -> gpd.GeoDataFrame:
@@ -307,6 +380,18 @@ def simplify_for_display(
         )
     from meam_mapping.geography.boundaries import reproject
 
+    if tolerance is None and settings.tolerance > 0:
+        share = removable_share(_projected(areas).geometry.to_numpy(), settings.tolerance)
+        if share < _WORTH_SIMPLIFYING:
+            settings = dataclasses.replace(
+                settings,
+                tolerance=0.0,
+                reason=settings.reason.replace(
+                    f"edges simplified to {settings.tolerance:,.0f} m",
+                    f"edges drawn as read (simplifying them to {settings.tolerance:,.0f} m would "
+                    f"remove about {share:.0%} of their points)",
+                ),
+            )
     # Projected back and rounded (see round_coordinates) in one pass over the coordinates.
     out = reproject(simplify_coverage(areas, settings.tolerance), DISPLAY_CRS,
                     decimals=settings.decimals)  # fmt: skip

@@ -246,3 +246,36 @@ def test_the_command_line_names_and_takes_layer(tmp_path, capsys):
     assert main([*args, "--out", str(tmp_path / "m.html")]) == 2
     assert "--layer NAME" in capsys.readouterr().err
     assert main([*args, "--layer", "lsoa", "--out", str(tmp_path / "m.html")]) == 0
+
+
+@pytest.mark.parametrize("points_per_thread", [10**9, 50])  # one piece; two threads
+@pytest.mark.parametrize("decimals", [None, 4])
+def test_reproject_moves_each_shared_point_as_to_crs_does(monkeypatch, points_per_thread, decimals):
+    """Distinct points are moved once and copied to every use: the same coordinates as ``to_crs``."""
+    import numpy as np
+    import shapely
+
+    from meam_mapping.geography import boundaries
+
+    monkeypatch.setattr(boundaries, "_SPLIT_COORDINATES", 10)
+    monkeypatch.setattr(boundaries, "_SPLIT_POINTS", points_per_thread)
+    # A 12 x 10 grid of squares with a point every 50 m (neighbours share theirs),
+    # one with a hole and one in two parts.
+    cells = [box(X0 + i * 500, Y0 + j * 500, X0 + (i + 1) * 500, Y0 + (j + 1) * 500)
+             for i in range(12) for j in range(10)]  # fmt: skip
+    cells[5] = cells[5].difference(box(X0 + 100, Y0 + 2600, X0 + 200, Y0 + 2700))
+    cells[7] = cells[7].union(box(X0 + 9000, Y0 + 9000, X0 + 9100, Y0 + 9100))
+    grid = gpd.GeoDataFrame({"area_code": range(len(cells))},
+                            geometry=shapely.segmentize(np.asarray(cells), 50.0), crs=27700)  # fmt: skip
+    coords = shapely.get_coordinates(grid.geometry.to_numpy())
+    assert len(np.unique(coords, axis=0)) < 0.6 * len(coords)  # the points are shared
+    moved = boundaries.reproject(grid, 4326, decimals=decimals)
+    expected = grid.to_crs(4326)
+    want = shapely.get_coordinates(expected.geometry.to_numpy())
+    if decimals is not None:
+        want = np.round(want, decimals)
+    np.testing.assert_array_equal(shapely.get_coordinates(moved.geometry.to_numpy()), want)
+    assert moved.crs.to_epsg() == 4326
+    assert shapely.get_type_id(moved.geometry.to_numpy()).tolist() == \
+        shapely.get_type_id(expected.geometry.to_numpy()).tolist()  # fmt: skip
+    assert moved["area_code"].tolist() == grid["area_code"].tolist()

@@ -19,6 +19,7 @@ from meam_mapping.maps import interactive
 from meam_mapping.maps.simplify import (
     display_settings,
     pack_features,
+    removable_share,
     round_coordinates,
     simplify_coverage,
     simplify_for_display,
@@ -101,7 +102,10 @@ def test_display_copy_is_rounded_lon_lat_and_keeps_rows(demo_lsoa):
     settings = shown.attrs["display"]
     assert shown.crs.to_epsg() == 4326
     assert shown["area_code"].tolist() == demo_lsoa["area_code"].tolist()
-    assert settings.decimals == 5 and 2.0 <= settings.tolerance <= 20.0
+    assert settings.decimals == 5 and 2.0 <= display_settings(demo_lsoa).tolerance <= 20.0
+    # The demo's areas have few points: simplifying would remove next to none, so
+    # they are drawn as read, and the settings say so.
+    assert settings.tolerance == 0.0 and "edges drawn as read" in settings.reason
     coords = shapely.get_coordinates(shown.geometry.to_numpy())
     np.testing.assert_allclose(coords, np.round(coords, settings.decimals), atol=1e-12)
     # Rounding moves shared vertices together: still no overlaps or gaps (in metres).
@@ -112,6 +116,55 @@ def test_display_copy_is_rounded_lon_lat_and_keeps_rows(demo_lsoa):
     np.testing.assert_allclose(shapely.union_all(metres).area, total, rtol=1e-5)
     # The stored areas are untouched.
     assert demo_lsoa.crs.to_epsg() == 27700
+
+
+def _detailed(areas: gpd.GeoDataFrame, step: float = 8.0) -> gpd.GeoDataFrame:
+    """The areas with a point every ``step`` metres, each moved a little (shared ones alike)."""
+    geoms = shapely.segmentize(areas.geometry.to_numpy(), step)
+    xy = shapely.get_coordinates(geoms)
+    codes, points = pd.factorize(xy.view(np.complex128).ravel())
+    moves = np.random.default_rng(0).normal(0.0, 1.5, (len(points), 2))
+    return areas.set_geometry(shapely.set_coordinates(geoms.copy(), xy + moves[codes]))
+
+
+@pytest.fixture(scope="module")
+def detailed_lsoa(demo_lsoa) -> gpd.GeoDataFrame:
+    return _detailed(demo_lsoa)
+
+
+@pytest.mark.parametrize("tolerance", [2.0, 5.0, 60.0])
+def test_removable_share_follows_what_the_simplifier_removes(demo_lsoa, detailed_lsoa, tolerance):
+    for areas in (demo_lsoa, detailed_lsoa):
+        geoms = areas.geometry.to_numpy()
+        before = shapely.get_num_coordinates(geoms).sum()
+        after = shapely.get_num_coordinates(shapely.coverage_simplify(geoms, tolerance)).sum()
+        removed = 1 - after / before
+        # Never much below what is removed (areas worth simplifying are not skipped);
+        # above it where the simplifier keeps points to avoid crossing edges.
+        assert removed - 0.05 <= removable_share(geoms, tolerance) <= removed + 0.35
+    detailed = detailed_lsoa.geometry.to_numpy()
+    assert removable_share(detailed, 20.0) > 0.5
+    assert removable_share(demo_lsoa.geometry.to_numpy(), 20.0) < 0.05
+    assert removable_share(detailed, 0.0) == 0.0
+
+
+def test_detailed_areas_are_simplified_and_generalised_ones_drawn_as_read(demo_lsoa, detailed_lsoa):
+    detailed = detailed_lsoa
+    shown = simplify_for_display(detailed, level="lsoa", cache=False)
+    assert shown.attrs["display"].tolerance > 0
+    points = shapely.get_num_coordinates(shown.geometry.to_numpy()).sum()
+    assert points < 0.5 * shapely.get_num_coordinates(detailed.geometry.to_numpy()).sum()
+    # Drawn as read: the same points, only rounded (and moved to longitude/latitude).
+    plain = simplify_for_display(demo_lsoa, level="lsoa", cache=False)
+    expected = demo_lsoa.to_crs(4326).geometry.to_numpy()
+    np.testing.assert_allclose(
+        shapely.get_coordinates(plain.geometry.to_numpy()),
+        np.round(shapely.get_coordinates(expected), plain.attrs["display"].decimals),
+        atol=1e-9,
+    )
+    # A tolerance the caller names is used, worth it or not.
+    asked = simplify_for_display(demo_lsoa, level="lsoa", tolerance=HEAVY, cache=False)
+    assert asked.attrs["display"].tolerance == HEAVY
 
 
 def test_settings_follow_the_extent_and_the_area_size():
