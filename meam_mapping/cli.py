@@ -481,7 +481,7 @@ def _draw_map(args: argparse.Namespace) -> int:
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="meam-map") as helper:
         shown: dict[str, object] = {}
         if html:
-            helper.submit(_import_folium)
+            helper.submit(_import_for_drawing)
         on_areas = _display_starter(args, helper, shown) if html else None
         key, cached = _cached_slice(args)
         if cached is not None:
@@ -512,10 +512,7 @@ def _draw_map(args: argparse.Namespace) -> int:
                 write_soon(store_slice, key, CachedSlice(
                     data=data, indicator=indicator, report=args.map_report, name=dataset.name,
                     label=dataset.label, sources=dataset.sources, notes=dataset.notes))  # fmt: skip
-        if html:  # while the second thread finishes the shapes: the colours' library
-            import matplotlib  # noqa: F401
         display = {level: future.result() for level, future in shown.items()}  # type: ignore[attr-defined]
-        _prepack(helper, display)
         path = render_map_file(dataset, request, args.out, policy=_policy(args), data=data,
                                display_areas=display or None)  # fmt: skip
     if out_key is not None:
@@ -530,19 +527,39 @@ def _draw_map(args: argparse.Namespace) -> int:
     return 0
 
 
-def _prepack(helper, display: dict) -> None:  # noqa: ANN001 - Executor
-    """Encode the shapes of a large map in ``helper`` while the main thread classes the data."""
+def _prepack_when_done(helper, future) -> None:  # noqa: ANN001 - Executor, Future
+    """Once ``future``'s display areas are made, encode their shapes in ``helper`` if the page will pack them.
+
+    The encoding waits for nothing else, so it runs while the main thread
+    joins the tables and classes the data; a failed simplification is
+    left for the main thread to raise.
+    """
     from meam_mapping.maps.interactive import PACK_THRESHOLD
     from meam_mapping.maps.pack import prepack_geometry_in
 
-    for areas in display.values():
-        if len(areas) > PACK_THRESHOLD:  # the page will pack them
-            prepack_geometry_in(helper, areas.geometry.to_numpy())
+    def start(done) -> None:  # noqa: ANN001 - Future
+        if done.cancelled() or done.exception() is not None:
+            return
+        areas = done.result()
+        if len(areas) > PACK_THRESHOLD:
+            with contextlib.suppress(RuntimeError):  # the command already ended
+                prepack_geometry_in(helper, areas.geometry.to_numpy())
+
+    future.add_done_callback(start)
 
 
-def _import_folium() -> None:
-    """Import folium (a second of compiling its page templates) while the files are read."""
+def _import_for_drawing() -> None:
+    """Import what drawing an interactive map needs, while the files are read.
+
+    folium (compiling its page templates), the colours' library and the
+    disclosure control with its sparse solvers take about a second; the main
+    thread, reading the boundaries in GDAL, leaves the interpreter free for it.
+    """
     import folium  # noqa: F401
+    import matplotlib  # noqa: F401
+
+    import meam_mapping.maps.interactive  # noqa: F401
+    import meam_mapping.pipeline.publish  # noqa: F401
 
 
 def _display_starter(args: argparse.Namespace, helper, shown: dict):  # noqa: ANN001, ANN202
@@ -559,6 +576,7 @@ def _display_starter(args: argparse.Namespace, helper, shown: dict):  # noqa: AN
         if level is None or level not in dataset.areas:
             return
         shown[level] = helper.submit(simplify_for_display, dataset.areas[level], level=level)
+        _prepack_when_done(helper, shown[level])
 
     return start
 
