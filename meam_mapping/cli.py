@@ -478,7 +478,7 @@ def _draw_map(args: argparse.Namespace) -> int:
     html = Path(str(args.out)).suffix.lower() == ".html"
     # A second thread does the drawing work that does not wait for the table: importing
     # folium, and lightening the areas' geometry for display as soon as they are read.
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="meam-map") as helper:
+    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="meam-map") as helper:
         shown: dict[str, object] = {}
         if html:
             helper.submit(_import_for_drawing)
