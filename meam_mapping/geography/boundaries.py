@@ -36,7 +36,7 @@ from meam_mapping.geography.boundary_cache import (
     store_frame,
 )
 from meam_mapping.geography.boundary_files import open_boundary_layer
-from meam_mapping.geography.codes import detect_level, is_gss_code, normalise_codes
+from meam_mapping.geography.codes import GSS_PATTERN, detect_level, normalise_codes
 from meam_mapping.geography.coordinates import settle_crs
 from meam_mapping.io.safety import guard_loader
 from meam_mapping.schema import LEVELS, STORAGE_CRS
@@ -156,9 +156,36 @@ def reproject(
                 done.result()
     out = areas.copy()
     out[areas.geometry.name] = gpd.GeoSeries(
-        shapely.set_coordinates(geoms.copy(), moved[uses]), index=areas.index, crs=target
+        _with_coordinates(geoms, moved, uses, pieces), index=areas.index, crs=target
     )
     return out.set_crs(target, allow_override=True)
+
+
+def _with_coordinates(geoms: np.ndarray, points: np.ndarray, uses: np.ndarray,
+                      pieces: int) -> np.ndarray:  # fmt: skip
+    """New geometries whose coordinates are ``points[uses]``, built in ``pieces`` threads.
+
+    GEOS builds geometries with the interpreter free, so halves of the layer
+    (split between areas) are built at the same time.
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
+    out = geoms.copy()
+    if pieces < 2 or len(geoms) < pieces:
+        return shapely.set_coordinates(out, points[uses])
+    ends = np.cumsum(shapely.get_num_coordinates(geoms))
+    cuts = np.searchsorted(ends, np.linspace(0, ends[-1], pieces + 1)[1:-1])
+    first = np.concatenate([[0], cuts + 1])
+    last = np.concatenate([cuts + 1, [len(geoms)]])
+
+    def build(a: int, b: int) -> None:
+        start = ends[a - 1] if a else 0
+        out[a:b] = shapely.set_coordinates(out[a:b], points[uses[start:ends[b - 1] if b else 0]])
+
+    with ThreadPoolExecutor(max_workers=pieces, thread_name_prefix="meam-proj") as pool:
+        for done in [pool.submit(build, a, b) for a, b in zip(first, last, strict=True) if b > a]:
+            done.result()
+    return out
 
 
 def _first(codes: pd.Series | list, n: int = 5) -> str:
@@ -420,7 +447,9 @@ def _read_boundaries(
             f"(feature rows {_first(rows)})."
         )
         areas = areas.loc[~blank]
-    not_gss = [c for c in areas["area_code"].unique().tolist() if not is_gss_code(c)]
+    distinct = pd.Series(areas["area_code"].unique(), dtype=object)
+    well_formed = distinct.str.fullmatch(GSS_PATTERN.pattern.strip("^$")).eq(True)
+    not_gss = distinct[~well_formed].tolist()
     if not_gss and level != "custom":
         notes.append(f"{len(not_gss)} code(s) are not GSS codes: {_first(not_gss)}.")
     areas = _clean_geometries(areas, notes, display)

@@ -189,7 +189,7 @@ def codes_in(codes: pd.Series, allowed: Iterable[object]) -> pd.Series:
 
 def is_gss_code(code: object) -> bool:
     """Tell whether ``code`` is a well-formed GSS code (see :data:`GSS_PATTERN`)."""
-    return isinstance(code, str) and bool(GSS_PATTERN.match(code))
+    return isinstance(code, str) and bool(GSS_PATTERN.fullmatch(code))  # match() would allow a final newline
 
 
 def validate_codes(
@@ -255,8 +255,8 @@ def levels_of(codes: Iterable[object]) -> np.ndarray:
     text = pa.array(values, type=pa.string())
     if not pc.all(pc.string_is_ascii(text)).as_py():
         return np.array([level_of(c) for c in values], dtype=object)
-    # "$" in GSS_PATTERN also allows one newline at the end: the same here.
-    gss = pc.match_substring_regex(text, r"^[EWSN][0-9]{8}\n?$").to_numpy(zero_copy_only=False)
+    # The whole text, as is_gss_code (RE2's "$" is the end; Python's match() would allow "\n").
+    gss = pc.match_substring_regex(text, r"^[EWSN][0-9]{8}$").to_numpy(zero_copy_only=False)
     prefixes, where = np.unique(pc.utf8_slice_codeunits(text, 0, 3).to_numpy(zero_copy_only=False),
                                 return_inverse=True)  # fmt: skip
     named = np.array([ENTITY_PREFIXES.get(p, ("unknown", ""))[0] for p in prefixes], dtype=object)

@@ -53,6 +53,7 @@ def test_level_of_prefixes(code, level):
 
 def test_is_gss_code():
     assert is_gss_code("S12000033") and not is_gss_code("e01000001") and not is_gss_code(None)
+    assert not is_gss_code("E01000001\n")  # a final newline is not part of a code
 
 
 def test_detect_level_reports_share_and_mix():
