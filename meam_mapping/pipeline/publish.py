@@ -86,8 +86,9 @@ def map_slice(
     """
     table, native = indicator_all_levels(dataset, indicator, period)
     level = level or native
-    if level not in set(table["level"]):
-        available = [lvl for lvl in LEVELS if lvl in set(table["level"])]
+    present = set(table["level"].unique().tolist())
+    if level not in present:
+        available = [lvl for lvl in LEVELS if lvl in present]
         fix = (
             "Choose one of those levels: data at a coarse level (e.g. districts) cannot be split "
             "into smaller areas, and figures without counts (scores, ranks, deciles) cannot be added up"
