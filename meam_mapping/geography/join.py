@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from meam_mapping.errors import InputError
-from meam_mapping.geography.codes import detect_level, find_retired, normalise_codes
+from meam_mapping.geography.codes import _detect_distinct, _retired_among, normalise_codes
 
 __all__ = ["JoinReport", "JoinResult", "join_indicators"]
 
@@ -240,10 +240,12 @@ def join_indicators(
     table["area_code"] = normalise_codes(table["area_code"]).to_numpy()
     area_codes = normalise_codes(areas["area_code"])
     area_set = set(area_codes.dropna())
-    table_codes = table["area_code"].dropna()
-    distinct = pd.unique(table_codes.to_numpy(dtype=object))  # each code once: a table repeats every area
+    # Each code once (a table repeats every area), in order seen; a missing code is at -1.
+    positions, distinct = pd.factorize(table["area_code"].to_numpy(dtype=object))
     table_set = set(distinct)
-    table_det, area_det = detect_level(distinct), detect_level(area_codes)
+    # Both sides are normalised already: levels straight from the distinct codes.
+    table_det = _detect_distinct(distinct)
+    area_det = _detect_distinct(pd.unique(area_codes.dropna().to_numpy(dtype=object)))
     vintage = areas.attrs.get("vintage") if hasattr(areas, "attrs") else None
     matched = table_set & area_set
     if table_set and area_set and not matched:
@@ -254,9 +256,10 @@ def join_indicators(
             column="area_code",
             fix=_mismatch_hint(table_det.level, area_det.level, vintage),
         )
-    # Set lookups: Series.isin on pandas' text dtype builds one Arrow scalar per value.
-    has_area = pd.Series([c in area_set for c in table["area_code"].tolist()],
-                         index=table.index, dtype=bool)  # fmt: skip
+    # Set lookups once per distinct code (Series.isin on pandas' text dtype builds one
+    # Arrow scalar per value); a missing code (position -1) has no area.
+    found = np.array([*(c in area_set for c in distinct), False], dtype=bool)
+    has_area = pd.Series(found[positions], index=table.index, dtype=bool)
     unmatched: dict[str, tuple[int, ...]] = {}
     for pos in np.flatnonzero(~has_area.to_numpy()):
         code = table["area_code"].iloc[pos]
@@ -282,7 +285,7 @@ def join_indicators(
         notes.append(
             f"The boundaries are {vintage}; unmatched E01 codes may be from the other LSOA vintage."
         )
-    retired = find_retired(table_set)
+    retired = _retired_among(table_set)
     if len(retired):
         notes.append(
             f"The table uses {retired['old_code'].nunique()} retired council code(s) "
