@@ -204,6 +204,35 @@ def _mismatch_hint(table_level: str, area_level: str, vintage: str | None) -> st
     return "Check that the table and the boundaries cover the same places and the same kind of area"
 
 
+def _repeated(positions: np.ndarray, others: pd.DataFrame) -> np.ndarray:
+    """Rows whose code (its factorised ``positions``, -1 if missing) and ``others`` repeat.
+
+    ``DataFrame.duplicated(keep=False)`` on the code and ``others`` (missing
+    values equal), on one number per combination; rows without a code are False.
+    """
+    group = positions.astype(np.int64) + 1
+    for column in others.columns:
+        codes, uniques = pd.factorize(others[column], sort=False, use_na_sentinel=False)
+        group = pd.factorize(group * max(len(uniques), 1) + codes, sort=False)[0]
+    counts = np.bincount(group, minlength=1) if len(group) else np.zeros(0, dtype=np.int64)
+    return (counts[group] > 1) & (positions >= 0)
+
+
+def _attach(
+    rows: pd.DataFrame, left: pd.DataFrame, positions: np.ndarray, distinct: np.ndarray
+) -> pd.DataFrame:
+    """``rows.merge(left, on="area_code", how="left")`` for rows that all find their area.
+
+    ``left`` has one row per code; ``positions`` index each row's code in
+    ``distinct``. The areas are taken by position (each distinct code looked
+    up once) instead of hashing every row's code again.
+    """
+    at = pd.Index(left["area_code"]).get_indexer(distinct)
+    right = left.drop(columns="area_code").iloc[at[positions]]
+    # concat keeps attrs as merge does: only those both sides share.
+    return pd.concat([rows.reset_index(drop=True), right.reset_index(drop=True)], axis=1)
+
+
 def join_indicators(
     areas: pd.DataFrame, table: pd.DataFrame, *, file: str | None = None
 ) -> JoinResult:
@@ -266,7 +295,7 @@ def join_indicators(
         key = "(blank)" if pd.isna(code) else str(code)
         unmatched[key] = unmatched.get(key, ()) + (int(pos) + 2,)
     keys = [c for c in ("area_code", "indicator", "period") if c in table.columns]
-    dup_mask = table.duplicated(keys, keep=False) & table["area_code"].notna()
+    dup_mask = pd.Series(_repeated(positions, table[keys[1:]]), index=table.index)
     duplicates = []
     for key, group in table[dup_mask].groupby(keys, sort=True, dropna=False):
         key = key if isinstance(key, tuple) else (key,)
@@ -342,7 +371,7 @@ def join_indicators(
     left = areas[area_cols].copy()
     left["area_code"] = area_codes.to_numpy()
     left = left.drop_duplicates("area_code")
-    joined = table[has_area].merge(left, on="area_code", how="left")
+    joined = _attach(table[has_area], left, positions[has_area.to_numpy()], distinct)
     if isinstance(areas, gpd.GeoDataFrame):
         joined = gpd.GeoDataFrame(joined, geometry=areas.geometry.name, crs=areas.crs)
     return JoinResult(joined=joined, report=report)
