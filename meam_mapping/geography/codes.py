@@ -99,11 +99,18 @@ def normalise_codes(codes: Iterable[object]) -> pd.Series:
         Object-dtype strings, ``None`` where the code was blank or missing.
         Positions are kept, so row numbers can still be reported.
     """
-    arrays = (pd.Series, pd.Index, np.ndarray, pd.api.extensions.ExtensionArray)
-    series = pd.Series(codes if isinstance(codes, arrays) else list(codes), dtype=object)
     # Each distinct code once, mapped back (a million-row table holds some
     # tens of thousands of areas); missing values get position -1 -> None.
-    positions, uniques = pd.factorize(series, sort=False)
+    if isinstance(codes, pd.Series) and isinstance(codes.dtype, pd.StringDtype):
+        # Text column: hashed as it is stored, only the distinct codes become Python text.
+        index = codes.index
+        positions, distinct = pd.factorize(codes, sort=False)
+        uniques = distinct.to_numpy(dtype=object)
+    else:
+        arrays = (pd.Series, pd.Index, np.ndarray, pd.api.extensions.ExtensionArray)
+        series = pd.Series(codes if isinstance(codes, arrays) else list(codes), dtype=object)
+        index = series.index
+        positions, uniques = pd.factorize(series, sort=False)
     out = _normalise_ascii(uniques)
     if out is None:
         out = []
@@ -116,7 +123,7 @@ def normalise_codes(codes: Iterable[object]) -> pd.Series:
             else:
                 out.append(text)
     mapped = np.array([*out, None], dtype=object)[positions]  # -1 picks the trailing None
-    return pd.Series(mapped, index=series.index, dtype=object)
+    return pd.Series(mapped, index=index, dtype=object)
 
 
 #: What ``str.strip()`` removes from ASCII text.
@@ -257,10 +264,12 @@ def levels_of(codes: Iterable[object]) -> np.ndarray:
         return np.array([level_of(c) for c in values], dtype=object)
     # The whole text, as is_gss_code (RE2's "$" is the end; Python's match() would allow "\n").
     gss = pc.match_substring_regex(text, r"^[EWSN][0-9]{8}$").to_numpy(zero_copy_only=False)
-    prefixes, where = np.unique(pc.utf8_slice_codeunits(text, 0, 3).to_numpy(zero_copy_only=False),
-                                return_inverse=True)  # fmt: skip
+    # Each distinct prefix once (a hash, not a sort of the codes).
+    where, prefixes = pd.factorize(
+        pc.utf8_slice_codeunits(text, 0, 3).to_numpy(zero_copy_only=False)
+    )
     named = np.array([ENTITY_PREFIXES.get(p, ("unknown", ""))[0] for p in prefixes], dtype=object)
-    return np.where(gss, named[where.reshape(-1)], "invalid").astype(object)
+    return np.where(gss, named[where], "invalid").astype(object)
 
 
 @dataclass(frozen=True)
@@ -323,21 +332,31 @@ def detect_level(codes: Iterable[object]) -> LevelDetection:
     -------
     LevelDetection
     """
-    unique = pd.unique(normalise_codes(codes).dropna().to_numpy(dtype=object))
+    return _detect_distinct(pd.unique(normalise_codes(codes).dropna().to_numpy(dtype=object)))
+
+
+def _in_order_seen(values: np.ndarray) -> dict[str, int]:
+    """How many times each value occurs, in order of first appearance."""
+    which, kinds = pd.factorize(values)
+    return {str(k): int(n) for k, n in zip(kinds, np.bincount(which, minlength=len(kinds)),
+                                           strict=True)}  # fmt: skip
+
+
+def _detect_distinct(unique: np.ndarray) -> LevelDetection:
+    """:func:`detect_level` of codes already normalised, distinct and not missing.
+
+    The join has them at hand, so it is spared normalising them again.
+    """
     # Count the levels and the distinct prefixes (a few dozen), in order of first appearance.
-    counts: dict[str, int] = {}
     levels = levels_of(unique)
-    kinds, first, n = np.unique(levels, return_index=True, return_counts=True)
-    for i in np.argsort(first):
-        counts[str(kinds[i])] = int(n[i])
+    counts = _in_order_seen(levels)
     entities: dict[str, int] = {}
     named = np.flatnonzero((levels != "invalid") & (levels != "unknown"))
     if len(named):
         prefixes = np.array([code[:3] for code in unique[named]], dtype=object)
-        kinds, first, n = np.unique(prefixes, return_index=True, return_counts=True)
-        for i in np.argsort(first):
-            name = ENTITY_PREFIXES[str(kinds[i])][1]
-            entities[name] = entities.get(name, 0) + int(n[i])
+        for prefix, n in _in_order_seen(prefixes).items():
+            name = ENTITY_PREFIXES[prefix][1]
+            entities[name] = entities.get(name, 0) + n
     counts = dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
     if not len(unique):
         return LevelDetection(level="unknown", share=0.0, n_codes=0)
@@ -469,7 +488,11 @@ def find_retired(codes: Iterable[object]) -> pd.DataFrame:
     pandas.DataFrame
         Same columns as :func:`retired_districts`, possibly empty.
     """
-    given = set(normalise_codes(codes).dropna())
+    return _retired_among(set(normalise_codes(codes).dropna()))
+
+
+def _retired_among(given: set[str] | frozenset[str]) -> pd.DataFrame:
+    """:func:`find_retired` of a set of codes already normalised (the join has them)."""
     table = _retired_table()
     retired = np.array([code in given for code in table["old_code"]], dtype=bool)  # a short table
     return table[retired].reset_index(drop=True)

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from meam_mapping.errors import InputError
-from meam_mapping.geography.codes import detect_level, find_retired, normalise_codes
+from meam_mapping.geography.codes import _detect_distinct, _retired_among, normalise_codes
 
 __all__ = ["JoinReport", "JoinResult", "join_indicators"]
 
@@ -204,6 +204,35 @@ def _mismatch_hint(table_level: str, area_level: str, vintage: str | None) -> st
     return "Check that the table and the boundaries cover the same places and the same kind of area"
 
 
+def _repeated(positions: np.ndarray, others: pd.DataFrame) -> np.ndarray:
+    """Rows whose code (its factorised ``positions``, -1 if missing) and ``others`` repeat.
+
+    ``DataFrame.duplicated(keep=False)`` on the code and ``others`` (missing
+    values equal), on one number per combination; rows without a code are False.
+    """
+    group = positions.astype(np.int64) + 1
+    for column in others.columns:
+        codes, uniques = pd.factorize(others[column], sort=False, use_na_sentinel=False)
+        group = pd.factorize(group * max(len(uniques), 1) + codes, sort=False)[0]
+    counts = np.bincount(group, minlength=1) if len(group) else np.zeros(0, dtype=np.int64)
+    return (counts[group] > 1) & (positions >= 0)
+
+
+def _attach(
+    rows: pd.DataFrame, left: pd.DataFrame, positions: np.ndarray, distinct: np.ndarray
+) -> pd.DataFrame:
+    """``rows.merge(left, on="area_code", how="left")`` for rows that all find their area.
+
+    ``left`` has one row per code; ``positions`` index each row's code in
+    ``distinct``. The areas are taken by position (each distinct code looked
+    up once) instead of hashing every row's code again.
+    """
+    at = pd.Index(left["area_code"]).get_indexer(distinct)
+    right = left.drop(columns="area_code").iloc[at[positions]]
+    # concat keeps attrs as merge does: only those both sides share.
+    return pd.concat([rows.reset_index(drop=True), right.reset_index(drop=True)], axis=1)
+
+
 def join_indicators(
     areas: pd.DataFrame, table: pd.DataFrame, *, file: str | None = None
 ) -> JoinResult:
@@ -240,10 +269,12 @@ def join_indicators(
     table["area_code"] = normalise_codes(table["area_code"]).to_numpy()
     area_codes = normalise_codes(areas["area_code"])
     area_set = set(area_codes.dropna())
-    table_codes = table["area_code"].dropna()
-    distinct = pd.unique(table_codes.to_numpy(dtype=object))  # each code once: a table repeats every area
+    # Each code once (a table repeats every area), in order seen; a missing code is at -1.
+    positions, distinct = pd.factorize(table["area_code"].to_numpy(dtype=object))
     table_set = set(distinct)
-    table_det, area_det = detect_level(distinct), detect_level(area_codes)
+    # Both sides are normalised already: levels straight from the distinct codes.
+    table_det = _detect_distinct(distinct)
+    area_det = _detect_distinct(pd.unique(area_codes.dropna().to_numpy(dtype=object)))
     vintage = areas.attrs.get("vintage") if hasattr(areas, "attrs") else None
     matched = table_set & area_set
     if table_set and area_set and not matched:
@@ -254,16 +285,17 @@ def join_indicators(
             column="area_code",
             fix=_mismatch_hint(table_det.level, area_det.level, vintage),
         )
-    # Set lookups: Series.isin on pandas' text dtype builds one Arrow scalar per value.
-    has_area = pd.Series([c in area_set for c in table["area_code"].tolist()],
-                         index=table.index, dtype=bool)  # fmt: skip
+    # Set lookups once per distinct code (Series.isin on pandas' text dtype builds one
+    # Arrow scalar per value); a missing code (position -1) has no area.
+    found = np.array([*(c in area_set for c in distinct), False], dtype=bool)
+    has_area = pd.Series(found[positions], index=table.index, dtype=bool)
     unmatched: dict[str, tuple[int, ...]] = {}
     for pos in np.flatnonzero(~has_area.to_numpy()):
         code = table["area_code"].iloc[pos]
         key = "(blank)" if pd.isna(code) else str(code)
         unmatched[key] = unmatched.get(key, ()) + (int(pos) + 2,)
     keys = [c for c in ("area_code", "indicator", "period") if c in table.columns]
-    dup_mask = table.duplicated(keys, keep=False) & table["area_code"].notna()
+    dup_mask = pd.Series(_repeated(positions, table[keys[1:]]), index=table.index)
     duplicates = []
     for key, group in table[dup_mask].groupby(keys, sort=True, dropna=False):
         key = key if isinstance(key, tuple) else (key,)
@@ -282,7 +314,7 @@ def join_indicators(
         notes.append(
             f"The boundaries are {vintage}; unmatched E01 codes may be from the other LSOA vintage."
         )
-    retired = find_retired(table_set)
+    retired = _retired_among(table_set)
     if len(retired):
         notes.append(
             f"The table uses {retired['old_code'].nunique()} retired council code(s) "
@@ -339,7 +371,7 @@ def join_indicators(
     left = areas[area_cols].copy()
     left["area_code"] = area_codes.to_numpy()
     left = left.drop_duplicates("area_code")
-    joined = table[has_area].merge(left, on="area_code", how="left")
+    joined = _attach(table[has_area], left, positions[has_area.to_numpy()], distinct)
     if isinstance(areas, gpd.GeoDataFrame):
         joined = gpd.GeoDataFrame(joined, geometry=areas.geometry.name, crs=areas.crs)
     return JoinResult(joined=joined, report=report)

@@ -87,6 +87,28 @@ def _is_done(table: pd.DataFrame) -> bool:
     )
 
 
+def _column_codes(values: pd.Series) -> tuple[np.ndarray, int]:
+    """``pd.factorize(values, sort=False, use_na_sentinel=False)`` codes and number of uniques.
+
+    A text column holding one value throughout (a period, a source, a unit:
+    most of a table's vocabulary) is seen to by one comparison instead of
+    hashing every cell.
+    """
+    if (
+        len(values)
+        and isinstance(values.dtype, pd.StringDtype)
+        and values.dtype.storage == "pyarrow"
+    ):
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        text = pa.array(values.array)
+        if text.null_count == 0 and pc.all(pc.equal(text, text[0])).as_py():
+            return np.zeros(len(values), dtype=np.intp), 1
+    codes, uniques = pd.factorize(values, sort=False, use_na_sentinel=False)
+    return codes, len(uniques)
+
+
 def row_groups(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     """Number each row's combination of values and find the first row of each.
 
@@ -115,12 +137,12 @@ def row_groups(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     group = np.zeros(len(frame), dtype=np.int64)
     size = 1  # group < size
     for column in frame.columns:
-        codes, uniques = pd.factorize(frame[column], sort=False, use_na_sentinel=False)
-        if size * max(len(uniques), 1) >= 2**62:  # re-numbered before it could overflow
+        codes, n_distinct = _column_codes(frame[column])
+        if size * max(n_distinct, 1) >= 2**62:  # re-numbered before it could overflow
             group = pd.factorize(group, sort=False)[0].astype(np.int64)
             size = int(group.max()) + 1 if len(group) else 1
-        group = group * max(len(uniques), 1) + codes
-        size *= max(len(uniques), 1)
+        group = group * max(n_distinct, 1) + codes
+        size *= max(n_distinct, 1)
     group = pd.factorize(group, sort=False)[0].astype(np.int64)
     # Groups are numbered as they first appear: a group starts where the running maximum grows.
     first = np.flatnonzero(np.diff(np.maximum.accumulate(group), prepend=-1) > 0)

@@ -134,18 +134,53 @@ def _domain_of(text: str) -> str | None:
     return key if key in DOMAINS else labels.get(key) or guess_domain(text)
 
 
+#: What ``\s`` and ``str.strip`` take for white space in ASCII text.
+_ASCII_SPACE = r"[ \t\n\r\x0b\x0c\x1c-\x1f]+"
+
+
+def _fixed_codes(codes: pd.Series) -> tuple[pd.Series, np.ndarray]:
+    """Distinct codes without white space, a code in lower case capitalised; which were."""
+    codes = codes.str.strip().str.replace(r"\s+", "", regex=True)
+    upper = codes.str.upper()
+    fixed = ~codes.str.match(GSS_PATTERN) & upper.str.match(GSS_PATTERN)
+    return codes.where(~fixed, upper), fixed.to_numpy()
+
+
+def _fixed_ascii_codes(uniques: object) -> tuple[pd.Series, np.ndarray] | None:
+    r""":func:`_fixed_codes` through Arrow; None unless all the codes are ASCII text.
+
+    For ASCII, white space is the same for ``\s``, ``str.strip`` and the
+    pattern below, ``str.upper`` is ``ascii_upper``, and ``\d`` is ``[0-9]``.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    try:
+        text = pa.array(uniques, type=pa.string())
+    except (pa.ArrowException, TypeError, ValueError):
+        return None
+    if text.null_count or not pc.all(pc.string_is_ascii(text)).as_py():
+        return None
+    codes = pc.replace_substring_regex(text, _ASCII_SPACE, "")
+    upper = pc.ascii_upper(codes)
+    gss = r"^[EWSN][0-9]{8}$"  # GSS_PATTERN (no newline is left for its "$" to allow)
+    fixed = pc.and_(pc.invert(pc.match_substring_regex(codes, gss)),
+                    pc.match_substring_regex(upper, gss))  # fmt: skip
+    cleaned = pc.if_else(fixed, upper, codes).to_numpy(zero_copy_only=False)
+    return pd.Series(cleaned, dtype=object), fixed.to_numpy(zero_copy_only=False)
+
+
 def _clean_codes(long: pd.DataFrame, notes: list[str]) -> pd.DataFrame:
     # Each distinct code once (a million rows hold some tens of thousands of areas).
     positions, uniques = pd.factorize(long["area_code"].astype(str), sort=False)
-    codes = pd.Series(uniques, dtype=object).str.strip().str.replace(r"\s+", "", regex=True)
-    upper = codes.str.upper()
-    fixed = ~codes.str.match(GSS_PATTERN) & upper.str.match(GSS_PATTERN)
-    fixed_rows = fixed.to_numpy()[positions]
+    done = _fixed_ascii_codes(uniques)
+    cleaned, fixed = done if done is not None else _fixed_codes(pd.Series(uniques, dtype=object))
+    fixed_rows = fixed[positions]
     if fixed_rows.any():
         notes.append(
             f"{int(fixed_rows.sum())} area code(s) were in lower case and were capitalised."
         )
-    cleaned = codes.where(~fixed, upper).astype(str).array
+    cleaned = cleaned.astype(str).array
     return long.assign(area_code=pd.Series(cleaned.take(positions), index=long.index))
 
 

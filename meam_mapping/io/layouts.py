@@ -175,14 +175,30 @@ def indicator_id(text: str) -> str:
     return slug or "indicator"
 
 
-def _drop_totals(raw: pd.DataFrame, code: str, name: str | None, notes: list[str]) -> pd.DataFrame:
+def _totals(values: pd.Series) -> pd.Series:
+    """Whether each text is a total ("Total", "Grand total", "All areas"), once per distinct text.
+
+    A total starts with g, t or a (none of them has another letter that
+    matches it without regard to case), so distinct texts holding none of
+    them (area codes such as E01000001) are not looked at one by one.
+    """
+
     def total(text: object) -> bool:
         return bool(_TOTAL.match(str(text).strip()))
 
+    codes, uniques = pd.factorize(values, sort=False, use_na_sentinel=False)
+    texts = pd.Series(uniques)  # text columns: looked through by Arrow
+    maybe = texts.str.contains("[gGtTaA]", regex=True).fillna(True).to_numpy(dtype=bool)
+    found = np.zeros(len(texts), dtype=bool)
+    found[maybe] = [total(text) for text in texts[maybe]]
+    return pd.Series(found[codes], index=values.index)
+
+
+def _drop_totals(raw: pd.DataFrame, code: str, name: str | None, notes: list[str]) -> pd.DataFrame:
     codes = raw[code].astype(str)
-    is_total = map_unique(codes, total).astype(bool)
+    is_total = _totals(codes)
     if name is not None:
-        is_total |= (codes.str.strip() == "") & map_unique(raw[name].astype(str), total).astype(bool)
+        is_total |= (codes.str.strip() == "") & _totals(raw[name].astype(str))
     if is_total.any():
         rows = ", ".join(str(r) for r in raw.index[is_total][:10])
         notes.append(

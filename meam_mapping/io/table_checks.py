@@ -21,7 +21,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from meam_mapping.geography.codes import levels_of
+from meam_mapping.geography.codes import _ASCII_SPACE, levels_of
 from meam_mapping.io.area_column import FIRST_2021
 
 __all__ = ["area_code_checks", "rank_checks", "table_checks"]
@@ -46,8 +46,29 @@ def _positions(numbers: Sequence[int]) -> str:
 
 def _levels(text: pd.Series) -> pd.Series:
     """Level of each code, one look-up per distinct code (tables repeat codes)."""
-    distinct = pd.unique(text.to_numpy(dtype=object))
-    return text.map(dict(zip(distinct, levels_of(distinct), strict=True)))
+    which, distinct = pd.factorize(text.to_numpy(dtype=object))
+    return pd.Series(levels_of(distinct)[which], index=text.index, dtype="str")
+
+
+def _code_text(codes: pd.Series) -> tuple[pd.Series, bool]:
+    """Codes as stripped upper-case text ("" when missing), and whether all are ASCII.
+
+    ASCII text is stripped and upper-cased through Arrow (what ``str.strip``
+    and ``str.upper`` do to ASCII); anything else value by value.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    values = codes.to_numpy(dtype=object)
+    if len(values) and pd.api.types.infer_dtype(values, skipna=False) == "string":
+        text = pa.array(values, type=pa.string())
+        if pc.all(pc.string_is_ascii(text)).as_py():
+            done = pc.ascii_upper(pc.utf8_trim(text, characters=_ASCII_SPACE))
+            return pd.Series(
+                done.to_numpy(zero_copy_only=False), index=codes.index, dtype="str"
+            ), True
+    text = codes.astype("object").where(codes.notna(), "").astype(str).str.strip().str.upper()
+    return text, False
 
 
 def _where(codes: pd.Series, mask: pd.Series, rows: bool) -> str:
@@ -86,7 +107,7 @@ def area_code_checks(
     -------
     list of str
     """
-    text = codes.astype("object").where(codes.notna(), "").astype(str).str.strip().str.upper()
+    text, ascii_only = _code_text(codes)
     text = text[text != ""]
     notes = []
     levels = _levels(text)
@@ -105,9 +126,16 @@ def area_code_checks(
     lsoa = text[levels.isin(["lsoa", "msoa"])]
     if lsoa.empty:
         return notes
-    number = pd.to_numeric(lsoa.str[3:], errors="coerce")
-    first = lsoa.str[:3].map(FIRST_2021)
-    new_only = (number >= first).fillna(False).astype(bool)
+    if ascii_only:  # each an ASCII GSS code: a letter and eight digits (one look-up per prefix)
+        values = lsoa.to_numpy(dtype=object)
+        number = np.array([int(code[3:]) for code in values], dtype=np.int64)
+        which, prefixes = pd.factorize(np.array([code[:3] for code in values], dtype=object))
+        starts = np.array([FIRST_2021.get(p, np.nan) for p in prefixes], dtype=float)
+        new_only = pd.Series(number >= starts[which], index=lsoa.index)
+    else:
+        number = pd.to_numeric(lsoa.str[3:], errors="coerce")
+        first = lsoa.str[:3].map(FIRST_2021)
+        new_only = (number >= first).fillna(False).astype(bool)
     old_only = pd.Series(False, index=lsoa.index)
     if lookup is not None:
         pairs = lookup.pairs  # type: ignore[attr-defined]

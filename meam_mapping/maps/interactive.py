@@ -87,15 +87,52 @@ def _to_display(gdf: gpd.GeoDataFrame, what: str) -> gpd.GeoDataFrame:
     return out.set_geometry(geoms, crs=DISPLAY_CRS)
 
 
+#: The characters :func:`html.escape` replaces (quotes included).
+_TO_ESCAPE = "[&<>\"']"
+
+
 def _texts(s: pd.Series, fmt: str) -> pd.Series:
-    """Each value formatted with ``fmt`` (blank when missing), as a Series like ``s``."""
-    return pd.Series([format(v, fmt) if not pd.isna(v) else "" for v in s.tolist()],
-                     index=s.index, dtype="str")  # fmt: skip
+    """Each value formatted with ``fmt`` (blank when missing), as a Series like ``s``.
+
+    Each distinct value is formatted once. Floats are told apart by their bits,
+    so ``-0.0`` keeps its own text ("-0") rather than sharing 0.0's.
+    """
+    kind = s.dtype.kind if isinstance(s.dtype, np.dtype) else "O"
+    if kind not in ("f", "i", "u"):  # anything else: value by value, as before
+        return pd.Series([format(v, fmt) if not pd.isna(v) else "" for v in s.tolist()],
+                         index=s.index, dtype="str")  # fmt: skip
+    values = s.to_numpy()
+    if kind == "f":
+        values = values.astype(np.float64)
+        missing = np.isnan(values)
+        codes, uniques = pd.factorize(values.view(np.int64))
+        texts = [format(v, fmt) for v in uniques.view(np.float64).tolist()]
+    else:
+        missing = np.zeros(len(values), dtype=bool)
+        codes, uniques = pd.factorize(values)
+        texts = [format(v, fmt) for v in uniques.tolist()]
+    out = np.array(texts, dtype=object)[codes]
+    out[missing] = ""
+    return pd.Series(out, index=s.index, dtype="str")
 
 
 def _escaped(s: pd.Series) -> pd.Series:
-    """Each value's HTML-escaped text, as a Series like ``s``."""
-    return pd.Series([_esc(v) for v in s.tolist()], index=s.index, dtype="str")
+    """Each value's HTML-escaped text (as :func:`furniture.esc` gives it), as a Series like ``s``.
+
+    In a text column only the values holding a character to escape (found in
+    one vectorised pass) go through :func:`furniture.esc`; the others are
+    their own escaped text. A missing value is the text of the column's
+    missing marker, as ``str`` gives it. Other columns are escaped value by
+    value (their distinct values cannot be trusted to read alike: 1, 1.0 and
+    True are equal).
+    """
+    if not isinstance(s.dtype, pd.StringDtype):
+        return pd.Series([_esc(v) for v in s.tolist()], index=s.index, dtype="str")
+    text = s.fillna(str(s.dtype.na_value)) if s.hasnans else s
+    out = text.to_numpy(dtype=object)
+    needs = text.str.contains(_TO_ESCAPE, regex=True).to_numpy(dtype=bool)
+    out[needs] = [_esc(v) for v in out[needs]]
+    return pd.Series(out, index=s.index, dtype="str")
 
 
 def _fmt_int(s: pd.Series) -> pd.Series:

@@ -135,3 +135,26 @@ def test_levels_of_is_level_of_for_every_code():
 def test_detect_level_of_nothing():
     found = gc.detect_level([None, "", "  "])
     assert found.level == "unknown" and found.n_codes == 0
+
+
+@pytest.mark.parametrize("dtype", ["str", "string", object])
+def test_normalise_codes_of_a_text_column_same_as_the_loop(dtype):
+    """A text column is hashed as stored: same codes, index kept, blanks and missing None."""
+    rng = np.random.default_rng(4)
+    values = [
+        rng.choice([" ", "\t", "", "\u2003"]) + (c.lower() if rng.random() < 0.3 else c)
+        for c in _random_codes(rng, 300)
+    ]
+    values += ["", "  ", "e01000001\n", "\u00e9cole", "Cambridge 001A", None, "E01000001"] * 3
+    column = pd.Series(values, dtype=dtype, index=rng.permutation(len(values)) + 5, name="code")
+    found = gc.normalise_codes(column)
+    assert found.tolist() == _normalise_one_by_one(values)
+    assert found.index.equals(column.index) and found.dtype == object and found.name is None
+
+
+def test_join_levels_from_distinct_codes_equal_detect_level():
+    rng = np.random.default_rng(8)
+    codes = _random_codes(rng, 2000) + ["not a code", "E0100000"]
+    unique = pd.unique(gc.normalise_codes(codes).dropna().to_numpy(dtype=object))
+    assert gc._detect_distinct(unique) == gc.detect_level(codes)
+    assert gc._detect_distinct(np.array([], dtype=object)) == gc.detect_level([])

@@ -133,3 +133,66 @@ def test_a_value_only_indicator_is_not_reported_missing():
     per = rep.per_indicator.set_index("indicator")
     assert per.loc["imd_decile", "missing"] == 1
     assert "1 missing of 2 rows" in rep.summary_text()
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_repeated_rows_are_those_pandas_calls_duplicated(seed):
+    """The join's repeated rows (on factorised codes) equal DataFrame.duplicated(keep=False)."""
+    from meam_mapping.geography.join import _repeated
+
+    rng = np.random.default_rng(seed)
+    n = 400
+    codes = pd.Series(rng.choice(["E01000001", "E01000002", "E01000003", None], n), dtype=object)
+    table = pd.DataFrame(
+        {
+            "area_code": codes,
+            "indicator": pd.Series(rng.choice(["a", "b", None], n), dtype="str"),
+            "period": pd.Series(rng.choice(["2023", "2024", np.nan], n), dtype=object),
+        }
+    )
+    positions, _ = pd.factorize(codes.to_numpy(dtype=object))
+    for keys in (["area_code"], ["area_code", "indicator"], ["area_code", "indicator", "period"]):
+        expected = table.duplicated(keys, keep=False) & table["area_code"].notna()
+        found = _repeated(positions, table[keys[1:]])
+        assert found.tolist() == expected.tolist()
+    assert _repeated(positions[:0], table.iloc[:0][["indicator"]]).tolist() == []
+
+
+@pytest.mark.parametrize("geo", [True, False])
+@pytest.mark.parametrize("attrs", [({}, {}), ({"vintage": "LSOA 2021"}, {}),
+                                   ({"u": 1}, {"u": 1})])  # fmt: skip
+def test_areas_attached_by_position_as_a_merge_would(geo, attrs):
+    """The joined rows equal pandas' left merge of the matched rows on the deduplicated areas."""
+    from meam_mapping.geography.join import _attach
+
+    rng = np.random.default_rng(4)
+    codes = [f"E01{i:06d}" for i in range(30)]
+    areas = pd.DataFrame(
+        {
+            "area_code": codes + codes[:3],  # repeated codes: the first shape is kept
+            "area_name": [f"Area {i} & <x>" for i in range(33)],
+            "level": "lsoa",
+            "pop": np.arange(33.0),
+        }
+    )
+    if geo:
+        areas = gpd.GeoDataFrame(areas, geometry=[box(i, 0, i + 1, 1) for i in range(33)],
+                                 crs="EPSG:27700")  # fmt: skip
+    areas.attrs = dict(attrs[0])
+    table = pd.DataFrame(
+        {
+            "area_code": pd.Series(rng.choice(codes, 200), dtype=object),
+            "indicator": "x",
+            "count": rng.integers(0, 9, 200).astype(float),
+            "area_name": "from the table",
+        }
+    )
+    table.attrs = dict(attrs[1])
+    area_cols = [c for c in areas.columns if c == "area_code" or c not in table.columns]
+    left = areas[area_cols].copy().drop_duplicates("area_code")
+    positions, distinct = pd.factorize(table["area_code"].to_numpy(dtype=object))
+    rows = table.iloc[::2]
+    expected = rows.merge(left, on="area_code", how="left")
+    found = _attach(rows, left, positions[::2], distinct)
+    pd.testing.assert_frame_equal(found, expected)
+    assert type(found) is type(expected) and found.attrs == expected.attrs

@@ -39,3 +39,30 @@ def test_row_groups_match_a_tuple_by_tuple_pass():
         assert group.tolist() == want_group and first.tolist() == want_first
     group, first = row_groups(frame.iloc[:0])
     assert len(group) == 0 and len(first) == 0
+
+
+def test_row_groups_with_text_columns_of_one_value():
+    """A text column holding one value throughout is one group; one missing cell splits it."""
+    rng = np.random.default_rng(3)
+    n = 500
+    one = ["per 1,000 adults"] * n
+    with_gap = pd.Series(one, dtype="str")
+    with_gap[7] = None
+    frame = pd.DataFrame(
+        {
+            "indicator": pd.Series(rng.choice(["a", "b"], n), dtype="str"),
+            "unit": pd.Series(one, dtype="str"),
+            "label": with_gap,
+            "python": pd.Series(one, dtype=pd.StringDtype("python")),
+            "blank": pd.Series([""] * n, dtype="str"),
+            "object": pd.Series(one, dtype=object),
+            "flag": np.zeros(n, dtype=bool),
+        }
+    )
+    frame.loc[frame.index[-1], "unit"] = "per 1,000 adults "  # one value differs at the end
+    for columns in (["unit"], ["label"], ["blank", "python"], list(frame.columns)):
+        group, first = row_groups(frame[columns])
+        want_group, want_first = _by_tuples(frame[columns])
+        assert group.tolist() == want_group and first.tolist() == want_first
+    group, first = row_groups(frame[["blank", "python", "object"]])
+    assert set(group.tolist()) == {0} and first.tolist() == [0]

@@ -156,3 +156,20 @@ def test_wide_without_numbers_or_codes():
         wide_rows(cells({"area_code": ["E01000001"], "name": ["Abbey"]}), [])
     with pytest.raises(InputError, match="No area code"):
         wide_rows(cells({"ward": ["Abbey"], "n": ["1"]}), [])
+
+
+def test_totals_found_as_when_every_text_is_looked_at():
+    """Texts without g, t or a are skipped: the answer is still the pattern's on each text."""
+    import numpy as np
+    import pandas as pd
+
+    from meam_mapping.io import layouts
+
+    texts = ["Total", " grand  TOTALS ", "All areas", "ALL AREAS ", "all areas x", "Totalé",
+             "TOTAL:", "E01000001", "e01000002", "subtotal", "\u0130ll areas", "ToTaLs 2024",
+             "Grand", "", "   ", "nan", "Ａll areas", "\tTotal\n", "Kent total"]  # fmt: skip
+    values = pd.Series(texts * 3, dtype="str", index=np.arange(len(texts) * 3) + 2)
+    expected = [bool(layouts._TOTAL.match(str(t).strip())) for t in values]
+    found = layouts._totals(values)
+    assert found.tolist() == expected and found.index.equals(values.index)
+    assert sum(expected) == 3 * 7

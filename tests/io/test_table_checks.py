@@ -109,3 +109,35 @@ def test_the_load_report_carries_the_warnings_and_the_table_still_loads():
 def test_a_clean_table_has_no_warnings():
     table = _ranks([2.0, 1.0, 3.0]).assign(kind="rank")
     assert table_checks(table) == []
+
+
+def _slow_code_text(codes):
+    """The checks' text of each code as first written: value by value, never through Arrow."""
+    text = codes.astype("object").where(codes.notna(), "").astype(str).str.strip().str.upper()
+    return text, False
+
+
+def test_area_code_checks_through_arrow_say_what_the_value_by_value_checks_say(monkeypatch):
+    import numpy as np
+
+    import meam_mapping.io.table_checks as checks
+
+    rng = np.random.default_rng(6)
+    codes = [f"E01{n:06d}" for n in rng.integers(1, 36_000, 300)]  # 2011 and 2021-only numbers
+    codes += [f"W01{n:06d}" for n in rng.integers(1, 2_100, 40)]
+    codes += [f"E02{n:06d}" for n in rng.integers(1, 7_300, 30)] + ["E07000008", "E06000001"]
+    codes += [" e01000001 ", "\te01033999\x1c", "E0100000", "not a code", "", "E12000007"]
+    lookup = ons_lookup(pd.read_csv(LOOKUP, dtype=str))
+    for series in (
+        pd.Series(codes, dtype=object),
+        pd.Series(codes, dtype="str", index=np.arange(len(codes)) + 2),
+        pd.Series(codes + [None], dtype=object),  # a missing code: value by value
+        pd.Series(codes + ["\u00e901000001"], dtype=object),  # not ASCII: value by value
+    ):
+        for options in ({}, {"rows": True}, {"stated_vintage": "2011"}, {"lookup": lookup}):
+            fast = area_code_checks(series, **options)
+            with monkeypatch.context() as patched:
+                patched.setattr(checks, "_code_text", _slow_code_text)
+                slow = area_code_checks(series, **options)
+            assert fast == slow
+            assert fast  # mixed levels and vintages: there is something to say
