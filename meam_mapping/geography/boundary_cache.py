@@ -72,6 +72,9 @@ CACHE_FORMAT = 1
 CACHE_SWITCH_ENV = "MEAM_MAPPING_BOUNDARY_CACHE"
 _META = b"meam_mapping_cache"
 _CHUNK = 1 << 20
+#: Digests of files read in this process, by path, device, inode, size and modification time.
+_DIGESTS: dict[tuple[object, ...], str] = {}
+_DIGESTS_LOCK = threading.Lock()
 #: The background writer of :func:`deferred_writes` while one is open (None: write at once).
 _WRITER: dict[str, Any] = {"pool": None, "pending": []}
 _WRITER_LOCK = threading.Lock()
@@ -176,9 +179,22 @@ def content_digest(source: str | os.PathLike[str] | bytes) -> str:
         digest.update(source)
         return digest.hexdigest()
     with open(source, "rb") as handle:
+        # The same file, unchanged since it was last read in this process: the
+        # command's output, slice and boundary keys all name it.
+        stat = os.fstat(handle.fileno())
+        seen = (os.path.realpath(source), stat.st_dev, stat.st_ino, stat.st_size, stat.st_mtime_ns)
+        with _DIGESTS_LOCK:
+            known = _DIGESTS.get(seen)
+        if known is not None:
+            return known
         for chunk in iter(lambda: handle.read(_CHUNK), b""):
             digest.update(chunk)
-    return digest.hexdigest()
+    found = digest.hexdigest()
+    with _DIGESTS_LOCK:
+        if len(_DIGESTS) > 256:
+            _DIGESTS.clear()
+        _DIGESTS[seen] = found
+    return found
 
 
 def cache_key(kind: str, *parts: object) -> str:

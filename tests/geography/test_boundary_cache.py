@@ -188,3 +188,34 @@ def test_an_unexpected_error_of_a_deferred_write_is_raised_when_the_block_ends()
     done = []
     boundary_cache.write_soon(done.append, 1)  # outside a block: written at once
     assert done == [1]
+
+
+def test_content_digest_is_read_once_per_unchanged_file(tmp_path, monkeypatch):
+    """A file named by several keys of one command is hashed once; a change is hashed again."""
+    import hashlib
+    import os
+
+    from meam_mapping.geography.boundary_cache import content_digest
+
+    path = tmp_path / "table.csv"
+    path.write_bytes(b"area_code,count\nE01000001,7\n")
+    first = content_digest(path)
+    assert first == hashlib.sha256(path.read_bytes()).hexdigest()
+    reads = []
+    real_open = open
+
+    def counting_open(file, mode="r", *args, **kwargs):  # noqa: ANN001, ANN202
+        handle = real_open(file, mode, *args, **kwargs)
+        if "b" in mode and str(file) == str(path):
+            real_read = handle.read
+            handle.read = lambda *a: reads.append(1) or real_read(*a)  # type: ignore[method-assign]
+        return handle
+
+    monkeypatch.setattr("builtins.open", counting_open)
+    assert content_digest(path) == first and not reads  # known: not read again
+    # The same size, a new content and modification time: read and hashed anew.
+    path.write_bytes(b"area_code,count\nE01000001,8\n")
+    stat = path.stat()
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000))
+    second = content_digest(path)
+    assert reads and second == hashlib.sha256(path.read_bytes()).hexdigest() != first
