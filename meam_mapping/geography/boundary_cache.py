@@ -41,6 +41,7 @@ import json
 import os
 import tempfile
 import threading
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -51,6 +52,7 @@ if TYPE_CHECKING:
     import geopandas as gpd
 
 __all__ = [
+    "program_stamp",
     "CACHE_FORMAT",
     "CACHE_SWITCH_ENV",
     "boundary_cache_dir",
@@ -72,9 +74,12 @@ CACHE_FORMAT = 1
 CACHE_SWITCH_ENV = "MEAM_MAPPING_BOUNDARY_CACHE"
 _META = b"meam_mapping_cache"
 _CHUNK = 1 << 20
-#: Digests of files read in this process, by path, device, inode, size and modification time.
+#: Digests of files read in this process, by path, device, inode, size, modification and change time.
 _DIGESTS: dict[tuple[object, ...], str] = {}
 _DIGESTS_LOCK = threading.Lock()
+_PROGRAM_STAMP: str | None = None
+#: A file last changed less than this long ago (nanoseconds) is not remembered.
+_SETTLED_NS = 2_000_000_000
 #: The background writer of :func:`deferred_writes` while one is open (None: write at once).
 _WRITER: dict[str, Any] = {"pool": None, "pending": []}
 _WRITER_LOCK = threading.Lock()
@@ -180,9 +185,11 @@ def content_digest(source: str | os.PathLike[str] | bytes) -> str:
         return digest.hexdigest()
     with open(source, "rb") as handle:
         # The same file, unchanged since it was last read in this process: the
-        # command's output, slice and boundary keys all name it.
+        # command's output, slice and boundary keys all name it. The change time
+        # too: a same-size edit whose modification time is put back still sets it.
         stat = os.fstat(handle.fileno())
-        seen = (os.path.realpath(source), stat.st_dev, stat.st_ino, stat.st_size, stat.st_mtime_ns)
+        seen = (os.path.realpath(source), stat.st_dev, stat.st_ino, stat.st_size,
+                stat.st_mtime_ns, stat.st_ctime_ns)  # fmt: skip
         with _DIGESTS_LOCK:
             known = _DIGESTS.get(seen)
         if known is not None:
@@ -190,11 +197,34 @@ def content_digest(source: str | os.PathLike[str] | bytes) -> str:
         for chunk in iter(lambda: handle.read(_CHUNK), b""):
             digest.update(chunk)
     found = digest.hexdigest()
-    with _DIGESTS_LOCK:
-        if len(_DIGESTS) > 256:
-            _DIGESTS.clear()
-        _DIGESTS[seen] = found
+    # A file changed moments ago could change again within the clock's step
+    # (a few milliseconds) and keep its times: it is hashed each time.
+    if time.time_ns() - max(stat.st_mtime_ns, stat.st_ctime_ns) > _SETTLED_NS:
+        with _DIGESTS_LOCK:
+            if len(_DIGESTS) > 256:
+                _DIGESTS.clear()
+            _DIGESTS[seen] = found
     return found
+
+
+def program_stamp() -> str:
+    """A digest of the program's files: each one's path, size and modification time.
+
+    Any edit or reinstall changes it, so entries kept by another build of the
+    program are not used. Computed once per process (one walk of the package).
+    """
+    global _PROGRAM_STAMP
+    if _PROGRAM_STAMP is None:
+        root = Path(__file__).resolve().parent.parent
+        digest = hashlib.sha256()
+        for path in sorted(root.rglob("*")):
+            if "__pycache__" in path.parts or not path.is_file():
+                continue
+            with contextlib.suppress(OSError):
+                info = path.stat()
+                digest.update(f"{path.relative_to(root)}:{info.st_size}:{info.st_mtime_ns};".encode())
+        _PROGRAM_STAMP = digest.hexdigest()
+    return _PROGRAM_STAMP
 
 
 def cache_key(kind: str, *parts: object) -> str:

@@ -90,24 +90,17 @@ class CachedOutput:
 def _environment_stamp() -> str:
     """A digest of the program's files and of the drawing libraries installed.
 
-    The program's files are stamped by path, size and modification time (any
-    edit or reinstall changes them); each library by its package file's path,
-    size and modification time (found without importing it).
+    The program's files as :func:`~meam_mapping.geography.boundary_cache.program_stamp`;
+    each library by its package file's path, size and modification time
+    (found without importing it).
     """
     global _STAMP
     if _STAMP is None:
         import importlib.util
 
-        root = Path(__file__).resolve().parent.parent
-        digest = hashlib.sha256()
-        for path in sorted(root.rglob("*")):
-            if "__pycache__" in path.parts or not path.is_file():
-                continue
-            with contextlib.suppress(OSError):
-                info = path.stat()
-                digest.update(
-                    f"{path.relative_to(root)}:{info.st_size}:{info.st_mtime_ns};".encode()
-                )
+        from meam_mapping.geography.boundary_cache import program_stamp
+
+        digest = hashlib.sha256(program_stamp().encode())
         for name in _LIBRARIES:
             try:
                 spec = importlib.util.find_spec(name)
@@ -129,11 +122,9 @@ def _cache_enabled() -> bool:
 
 
 def _digest(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
+    from meam_mapping.geography.boundary_cache import content_digest
+
+    return content_digest(path)
 
 
 def output_key(

@@ -23,7 +23,6 @@ switches it off with the boundary cache; :func:`clear_boundary_cache` empties it
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import os
 from dataclasses import dataclass, field
@@ -40,7 +39,6 @@ __all__ = ["SLICE_FORMAT", "CachedSlice", "load_slice", "slice_key", "store_slic
 #: Bumped whenever what an entry holds changes meaning.
 SLICE_FORMAT = 1
 _META = b"meam_mapping_slice"
-_STAMP: str | None = None
 
 
 @dataclass(frozen=True)
@@ -74,17 +72,10 @@ class CachedSlice:
 
 
 def _code_stamp() -> str:
-    """A digest of the program's source files (path, size, modification time)."""
-    global _STAMP
-    if _STAMP is None:
-        root = Path(__file__).resolve().parent.parent
-        digest = hashlib.sha256()
-        for path in sorted(root.rglob("*.py")):
-            with contextlib.suppress(OSError):
-                info = path.stat()
-                digest.update(f"{path.relative_to(root)}:{info.st_size}:{info.st_mtime_ns};".encode())
-        _STAMP = digest.hexdigest()
-    return _STAMP
+    """The program's files (see :func:`~meam_mapping.geography.boundary_cache.program_stamp`)."""
+    from meam_mapping.geography.boundary_cache import program_stamp
+
+    return program_stamp()
 
 
 def slice_key(

@@ -197,6 +197,9 @@ def test_content_digest_is_read_once_per_unchanged_file(tmp_path, monkeypatch):
 
     from meam_mapping.geography.boundary_cache import content_digest
 
+    import time
+
+    monkeypatch.setattr(boundary_cache, "_SETTLED_NS", 0)  # the file was just written
     path = tmp_path / "table.csv"
     path.write_bytes(b"area_code,count\nE01000001,7\n")
     first = content_digest(path)
@@ -213,9 +216,21 @@ def test_content_digest_is_read_once_per_unchanged_file(tmp_path, monkeypatch):
 
     monkeypatch.setattr("builtins.open", counting_open)
     assert content_digest(path) == first and not reads  # known: not read again
-    # The same size, a new content and modification time: read and hashed anew.
-    path.write_bytes(b"area_code,count\nE01000001,8\n")
+    # The same size, a new content, the modification time put back: read and hashed
+    # anew (the change time moved).
     stat = path.stat()
-    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000))
+    time.sleep(0.05)  # past the clock's step, so the change time moves
+    path.write_bytes(b"area_code,count\nE01000001,8\n")
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    assert path.stat().st_mtime_ns == stat.st_mtime_ns and path.stat().st_size == stat.st_size
     second = content_digest(path)
     assert reads and second == hashlib.sha256(path.read_bytes()).hexdigest() != first
+
+
+def test_content_digest_of_a_file_changed_moments_ago_is_not_remembered(tmp_path):
+    from meam_mapping.geography.boundary_cache import _DIGESTS, content_digest
+
+    path = tmp_path / "fresh.csv"
+    path.write_bytes(b"area_code\n")
+    content_digest(path)
+    assert not any(str(path.resolve()) == key[0] for key in _DIGESTS)
