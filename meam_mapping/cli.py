@@ -260,8 +260,11 @@ def _demo(args: argparse.Namespace) -> int:
     return 0
 
 
-def _load_dataset(args: argparse.Namespace, *, on_areas=None):  # noqa: ANN001, ANN202 - Dataset
-    """The dataset the options name; ``on_areas`` as in :func:`meam_mapping.loading.build_dataset`."""
+def _load_dataset(args: argparse.Namespace, *, on_areas=None, on_reading=None):  # noqa: ANN001, ANN202
+    """The dataset the options name.
+
+    ``on_areas`` and ``on_reading`` as in :func:`meam_mapping.loading.build_dataset`.
+    """
     if getattr(args, "demo", False):
         from meam_mapping.dataset import dataset_from_demo
         from meam_mapping.demo import build_demo
@@ -282,7 +285,7 @@ def _load_dataset(args: argparse.Namespace, *, on_areas=None):  # noqa: ANN001, 
     options = _load_options(args)
     dataset, report = build_dataset(
         args.boundaries, args.data, patterns, layer=getattr(args, "layer", None),
-        on_areas=on_areas, **options,
+        on_areas=on_areas, on_reading=on_reading, **options,
     )  # fmt: skip
     for line in report:
         print(line, file=sys.stderr)
@@ -473,18 +476,21 @@ def _draw_map(args: argparse.Namespace) -> int:
                 handle.write(kept.payload)
             print(f"wrote {args.out}")
             return 0
-    from meam_mapping.mapping import MapRequest, render_map_file, request_slice
-
     html = Path(str(args.out)).suffix.lower() == ".html"
     # A second thread does the drawing work that does not wait for the table: importing
     # folium, and lightening the areas' geometry for display as soon as they are read.
     with ThreadPoolExecutor(max_workers=2, thread_name_prefix="meam-map") as helper:
         shown: dict[str, object] = {}
-        if html:
-            helper.submit(_import_for_drawing)
+        imports: list[object] = []
+
+        def import_for_drawing() -> None:  # once, when the boundaries are being parsed
+            if html and not imports:
+                imports.append(helper.submit(_import_for_drawing))
+
         on_areas = _display_starter(args, helper, shown) if html else None
         key, cached = _cached_slice(args)
         if cached is not None:
+            import_for_drawing()
             dataset = _dataset_for_slice(args, cached)
             if on_areas is not None:
                 drawn = cached.data["level"].iloc[0] if len(cached.data) else None
@@ -492,9 +498,12 @@ def _draw_map(args: argparse.Namespace) -> int:
             indicator, data = cached.indicator, cached.data
             report = list(cached.report)
         else:
-            dataset = _load_dataset(args, on_areas=on_areas)
+            dataset = _load_dataset(args, on_areas=on_areas, on_reading=import_for_drawing)
+            import_for_drawing()
             indicator, data = _indicator(dataset, args.indicator), None
             report = list(args.map_report)
+        from meam_mapping.mapping import MapRequest, render_map_file, request_slice
+
         request = MapRequest(
             indicator=indicator,
             period=args.period,
@@ -558,6 +567,7 @@ def _import_for_drawing() -> None:
     import folium  # noqa: F401
     import matplotlib  # noqa: F401
 
+    import meam_mapping.mapping  # noqa: F401
     import meam_mapping.maps.interactive  # noqa: F401
     import meam_mapping.pipeline.publish  # noqa: F401
 

@@ -18,6 +18,7 @@ from meam_mapping.dataset import Dataset
 from meam_mapping.errors import InputError
 from meam_mapping.geography.aggregate import dissolve_areas
 from meam_mapping.geography.boundaries import BoundaryResult, read_boundaries
+from meam_mapping.geography.boundary_files import when_reading
 from meam_mapping.geography.codes import codes_in
 from meam_mapping.geography.join import JoinReport, join_indicators
 from meam_mapping.schema import INDICATOR_COLUMNS
@@ -260,14 +261,17 @@ def build_dataset(
     name: str = "Your data",
     layer: str | None = None,
     on_areas: Callable[[Dataset], object] | None = None,
+    on_reading: Callable[[], object] | None = None,
     **load_options: Any,
 ) -> tuple[Dataset, list[str]]:
     """Boundaries, indicator tables and overlap tables, as the Data page loads them.
 
     The indicator tables are read and checked in a background thread while
-    the boundaries are read (most of both is C code that lets the other run
-    at the same time). Errors are raised as when reading one after the
-    other: the boundaries' first, then each table's in turn.
+    the boundaries are parsed (GDAL lets the other thread run at the same
+    time); the tables start once the boundary file has passed its checks
+    and is being parsed, so the two threads do not take turns through the
+    checks. Errors are raised as when reading one after the other: the
+    boundaries' first, then each table's in turn.
 
     Parameters
     ----------
@@ -275,6 +279,9 @@ def build_dataset(
         Called with the dataset of the boundaries alone (no tables yet) as
         soon as they are read, e.g. to start drawing work while the tables
         are joined.
+    on_reading : callable, optional
+        Called once when the boundaries start being parsed (or, if they
+        never are, once they are read), e.g. to start other work then.
 
     Returns
     -------
@@ -287,9 +294,21 @@ def build_dataset(
     from meam_mapping.io.patterns import read_patterns
 
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="meam-tables") as pool:
-        loads = [pool.submit(load_table_file, table, **load_options) for table in tables]
+        loads: list = []
+        started: list[bool] = []
+
+        def start() -> None:
+            if started:
+                return
+            started.append(True)
+            loads.extend(pool.submit(load_table_file, table, **load_options) for table in tables)
+            if on_reading is not None:
+                on_reading()
+
         try:
-            read = read_boundaries(boundaries, layer=layer)
+            with when_reading(start):
+                read = read_boundaries(boundaries, layer=layer)
+            start()  # in case nothing was parsed (e.g. a layer already in memory)
             dataset = dataset_from_boundaries(read, name=name)
             if on_areas is not None:
                 on_areas(dataset)

@@ -203,3 +203,55 @@ def test_the_boundaries_error_comes_first_and_then_each_tables_in_turn(tmp_path,
     except InputError as err:
         alone = str(err)
     assert alone is not None and str(table_error.value).startswith(alone.split(":")[0])
+
+
+def test_tables_start_when_the_boundaries_are_parsed_not_before(tmp_path, demo, monkeypatch):
+    """The tables wait for the boundaries' checks (so the threads do not take turns through them)."""
+    import meam_mapping.geography.boundary_files as boundary_files
+    from meam_mapping import loading
+    from meam_mapping.loading import build_dataset
+
+    monkeypatch.setenv("MEAM_MAPPING_BOUNDARY_CACHE", "0")
+    path, table = _boundary_and_table_files(tmp_path, demo)
+    events = []
+    real_reading_now, real_load = boundary_files.reading_now, loading.load_table_file
+
+    def reading_now():
+        events.append("parse")
+        real_reading_now()
+
+    def load(file, **options):  # noqa: ANN001, ANN202
+        events.append("table")
+        return real_load(file, **options)
+
+    monkeypatch.setattr(boundary_files, "reading_now", reading_now)
+    monkeypatch.setattr(loading, "load_table_file", load)
+    calls = []
+    dataset, _ = build_dataset(path, [table], on_reading=lambda: calls.append(len(events)))
+    assert events == ["parse", "table"] and len(calls) == 1 and calls[0] >= 1  # once, after the checks
+    assert len(dataset.indicators) == 375
+    # A boundary file refused by its checks: the table is not even read.
+    events.clear()
+    calls.clear()
+    bad = tmp_path / "deep.geojson"
+    bad.write_text('{"type": "FeatureCollection", "features": ' + "[" * 500 + "]" * 500 + "}")
+    with pytest.raises(InputError, match="nested"):
+        build_dataset(bad, [table], on_reading=lambda: calls.append(len(events)))
+    assert events == [] and calls == []
+
+
+def test_when_reading_calls_back_once_in_its_own_thread_only():
+    import threading
+
+    from meam_mapping.geography.boundary_files import reading_now, when_reading
+
+    calls = []
+    with when_reading(lambda: calls.append(threading.current_thread().name)):
+        other = threading.Thread(target=reading_now, name="other")
+        other.start()
+        other.join()
+        assert calls == []  # another thread's reading is not this one's
+        reading_now()
+        reading_now()
+    reading_now()
+    assert calls == [threading.current_thread().name]

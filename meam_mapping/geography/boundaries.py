@@ -35,7 +35,7 @@ from meam_mapping.geography.boundary_cache import (
     load_frame,
     store_frame,
 )
-from meam_mapping.geography.boundary_files import open_boundary_layer
+from meam_mapping.geography.boundary_files import open_boundary_layer, reading_now
 from meam_mapping.geography.codes import GSS_PATTERN, detect_level, normalise_codes
 from meam_mapping.geography.coordinates import settle_crs
 from meam_mapping.io.safety import guard_loader
@@ -344,7 +344,7 @@ def read_boundaries(
         else None
     )
     if key is not None:
-        hit = load_frame(key, folder=cache_folder)
+        hit = load_frame(key, folder=cache_folder, on_reading=reading_now)
         if hit is not None:
             areas, meta = hit
             return BoundaryResult(areas=areas, notes=list(meta["notes"]), code_field=meta["code_field"],

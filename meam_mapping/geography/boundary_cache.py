@@ -252,7 +252,11 @@ def _entry(key: str, kind: str, folder: str | os.PathLike[str] | None) -> Path:
 
 
 def load_frame(
-    key: str, *, kind: str = "boundaries", folder: str | os.PathLike[str] | None = None
+    key: str,
+    *,
+    kind: str = "boundaries",
+    folder: str | os.PathLike[str] | None = None,
+    on_reading: Callable[[], object] | None = None,
 ) -> tuple[gpd.GeoDataFrame, dict[str, Any]] | None:
     """The cached frame for ``key`` and its metadata, or None.
 
@@ -266,6 +270,9 @@ def load_frame(
     kind : {'boundaries', 'display'}
     folder : path, optional
         See :func:`boundary_cache_dir`.
+    on_reading : callable, optional
+        Called just before an entry found is read (see
+        :func:`meam_mapping.geography.boundary_files.when_reading`).
 
     Returns
     -------
@@ -278,6 +285,8 @@ def load_frame(
         import geopandas as gpd
         import pyarrow.parquet as pq
 
+        if on_reading is not None:
+            on_reading()
         table = pq.read_table(path)
         meta = json.loads((table.schema.metadata or {})[_META])
         trusted = (

@@ -21,9 +21,12 @@ ever opens a local file of an allowed format:
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
+import threading
 import zipfile
+from collections.abc import Callable, Iterator
 from pathlib import Path, PurePosixPath
 
 import geopandas as gpd
@@ -45,10 +48,50 @@ from meam_mapping.io.safety import (
     describe_content,
 )
 
-__all__ = ["dbf_encoding", "open_boundary_layer"]
+__all__ = ["dbf_encoding", "open_boundary_layer", "reading_now", "when_reading"]
 
 _KEEP_IN_ZIP = {".shp", ".shx", ".dbf", ".prj", ".cpg", ".gpkg", ".geojson", ".json"}
 _EXPECTED = "GeoJSON, a GeoPackage or a zipped Shapefile"
+
+
+_WAITING = threading.local()
+
+
+@contextlib.contextmanager
+def when_reading(callback: Callable[[], object]) -> Iterator[None]:
+    """Within the block, call ``callback()`` once, when this thread starts parsing a boundary layer.
+
+    Parsing (GDAL, or a cached layer read through Arrow) leaves the
+    interpreter free, so work started then in other threads (reading the
+    indicator tables, importing what the map needs) runs beside it instead
+    of taking turns with the checks that come before it. The callback is not
+    called if the block ends first (an error, or nothing to parse).
+
+    Examples
+    --------
+    >>> started = []
+    >>> with when_reading(lambda: started.append(True)):
+    ...     reading_now()
+    ...     reading_now()
+    >>> started
+    [True]
+    """
+    waiting = getattr(_WAITING, "callbacks", None)
+    if waiting is None:
+        waiting = _WAITING.callbacks = []
+    waiting.append(callback)
+    try:
+        yield
+    finally:
+        if callback in waiting:
+            waiting.remove(callback)
+
+
+def reading_now() -> None:
+    """Call (once each) the callbacks this thread's :func:`when_reading` blocks are waiting with."""
+    waiting = getattr(_WAITING, "callbacks", None)
+    while waiting:
+        waiting.pop(0)()
 
 
 def _first(items: list[str], n: int = 20) -> str:
@@ -327,6 +370,7 @@ def open_boundary_layer(
             # another JSON format is named in the same message.
             # Through Arrow: the same frame, and GDAL reads with the interpreter free, so
             # the command's other thread (reading the table) runs at the same time.
+            reading_now()
             try:
                 raw = gpd.read_file(f"GeoJSON:{path}", engine="pyogrio", use_arrow=True)
             except Exception:  # noqa: BLE001 - reported by the general path below
@@ -349,6 +393,7 @@ def open_boundary_layer(
                 expected=_EXPECTED,
                 fix="Export the layer from QGIS as GeoJSON or GeoPackage and load that",
             )
+        reading_now()
         try:
             raw = gpd.read_file(path, layer=chosen, engine="pyogrio", encoding=encoding)
         except Exception as exc:
