@@ -560,12 +560,11 @@ def _prepack_when_done(helper, future) -> None:  # noqa: ANN001 - Executor, Futu
 def _import_for_drawing() -> None:
     """Import what drawing an interactive map needs, while the files are read.
 
-    folium (compiling its page templates), the colours' library and the
-    disclosure control with its sparse solvers take about a second; the main
-    thread, reading the boundaries in GDAL, leaves the interpreter free for it.
+    folium (compiling its page templates) and the disclosure control with its
+    sparse solvers take about a second; the main thread, reading the
+    boundaries in GDAL, leaves the interpreter free for it.
     """
     import folium  # noqa: F401
-    import matplotlib  # noqa: F401
 
     import meam_mapping.mapping  # noqa: F401
     import meam_mapping.maps.interactive  # noqa: F401

@@ -1,8 +1,9 @@
 """Colours, legend entries and the prepared map frame shared by both map kinds.
 
-Palettes are returned as lists of hex colours; matplotlib is imported only
-inside the functions that sample its colour maps (never at import, and never
-``pyplot``). Sequential palettes suit counts and rates; diverging palettes
+Palettes are returned as lists of hex colours, looked up in the tables kept
+of matplotlib's colour maps (:mod:`meam_mapping.maps.colour_tables`), so an
+interactive map needs no matplotlib; it is imported only for a colour map
+not kept (never at import, and never ``pyplot``). Sequential palettes suit counts and rates; diverging palettes
 (centred at 0) suit signed data such as z-scores and differences. Which kind is
 used follows the data unless the user names a palette.
 
@@ -23,6 +24,7 @@ import pandas as pd
 
 from meam_mapping.errors import InputError
 from meam_mapping.maps.classify import Classification, classify, ordinal_classes_for
+from meam_mapping.maps.colour_tables import colours_at
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -147,11 +149,7 @@ def class_colours(palette: str, classification: Classification) -> tuple[str, ..
             expected="one of " + ", ".join(PALETTES),
             fix="Pick one of the listed palettes",
         )
-    import matplotlib
-    from matplotlib.colors import to_hex
-
     kind, cmap_name, start, stop, _ = PALETTES[palette]
-    cmap = matplotlib.colormaps[cmap_name]
     k = classification.k
     if kind == "sequential":
         points = np.linspace(start, stop, k) if k > 1 else np.asarray([(start + stop) / 2])
@@ -160,6 +158,14 @@ def class_colours(palette: str, classification: Classification) -> tuple[str, ..
         mids = (edges[:-1] + edges[1:]) / 2
         span = float(np.max(np.abs(edges))) or 1.0
         points = 0.5 + 0.45 * mids / span
+    # matplotlib's own colours, from the tables kept of them (no import of matplotlib).
+    kept = colours_at(cmap_name, points)
+    if kept is not None:
+        return kept
+    import matplotlib
+    from matplotlib.colors import to_hex
+
+    cmap = matplotlib.colormaps[cmap_name]
     return tuple(to_hex(cmap(float(p))) for p in points)
 
 
