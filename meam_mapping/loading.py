@@ -266,12 +266,15 @@ def build_dataset(
 ) -> tuple[Dataset, list[str]]:
     """Boundaries, indicator tables and overlap tables, as the Data page loads them.
 
-    The indicator tables are read and checked in a background thread while
-    the boundaries are parsed (GDAL lets the other thread run at the same
-    time); the tables start once the boundary file has passed its checks
-    and is being parsed, so the two threads do not take turns through the
-    checks. Errors are raised as when reading one after the other: the
-    boundaries' first, then each table's in turn.
+    The indicator tables are read and checked while the boundaries are
+    parsed: in a child process forked from this one where that is safe (a
+    command, see :func:`meam_mapping.processes.start_in_fork`: an
+    interpreter of its own, so the table's checks do not take turns with
+    the drawing work here), else in a background thread (GDAL lets the
+    other thread run at the same time). The tables start once the boundary
+    file has passed its checks and is being parsed. Errors are raised as
+    when reading one after the other: the boundaries' first, then each
+    table's in turn.
 
     Parameters
     ----------
@@ -290,8 +293,10 @@ def build_dataset(
         The boundary notes and one join report per table, in plain English.
     """
     from concurrent.futures import ThreadPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
 
     from meam_mapping.io.patterns import read_patterns
+    from meam_mapping.processes import start_in_fork
 
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="meam-tables") as pool:
         loads: list = []
@@ -301,7 +306,9 @@ def build_dataset(
             if started:
                 return
             started.append(True)
-            loads.extend(pool.submit(load_table_file, table, **load_options) for table in tables)
+            for table in tables:
+                forked = start_in_fork(load_table_file, table, **load_options)
+                loads.append(forked or pool.submit(load_table_file, table, **load_options))
             if on_reading is not None:
                 on_reading()
 
@@ -316,7 +323,11 @@ def build_dataset(
                       + ", ".join(f"{len(a)} {lvl}" for lvl, a in dataset.areas.items())]  # fmt: skip
             report += [f"- {note}" for note in read.notes]
             for table, loading in zip(tables, loads, strict=True):
-                added = add_indicators(dataset, loading.result())
+                try:
+                    loaded = loading.result()
+                except BrokenProcessPool:  # the child died (out of memory, say): read it here
+                    loaded = load_table_file(table, **load_options)
+                added = add_indicators(dataset, loaded)
                 dataset = added.dataset
                 report.append(f"Table {table}:")
                 if added.report is not None:

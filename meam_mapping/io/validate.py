@@ -15,11 +15,12 @@ as ``i + 2``.
 
 from __future__ import annotations
 
+import functools
 import re
+from typing import Any
 
 import numpy as np
 import pandas as pd
-import pandera.pandas as pa
 
 from meam_mapping.errors import InputError
 from meam_mapping.indicators.kinds import KINDS, POLARITIES
@@ -30,7 +31,7 @@ from meam_mapping.schema import DOMAINS, INDICATOR_COLUMNS
 
 __all__ = [
     "GSS_PATTERN",
-    "INDICATOR_SCHEMA",
+    "INDICATOR_SCHEMA",  # noqa: F822 - built on first use (module __getattr__)
     "check_area_codes",
     "row_numbers",
     "validate_indicator_table",
@@ -150,32 +151,47 @@ def _is_unit_code(s: pd.Series) -> pd.Series:
     return pd.Series(ok[positions], index=s.index)
 
 
-#: The data contract of the tidy indicator table, as a pandera schema.
-INDICATOR_SCHEMA = pa.DataFrameSchema(
-    {
-        "area_code": pa.Column(str, pa.Check.str_length(min_value=1)),
-        "indicator": pa.Column(str, pa.Check.str_length(min_value=1)),
-        "domain": pa.Column(str, pa.Check.isin(DOMAINS)),
-        "period": pa.Column(str),
-        "count": pa.Column(float, pa.Check(_non_negative_or_nan), nullable=True),
-        "denominator": pa.Column(float, pa.Check(_non_negative_or_nan), nullable=True),
-        "value": pa.Column(float, nullable=True),
-        "unit": pa.Column(str, pa.Check(_is_unit_code, error="unit must be a unit code")),
-        "unit_label": pa.Column(str, pa.Check.str_length(min_value=1)),
-        "kind": pa.Column(str, pa.Check.isin(KINDS)),
-        "polarity": pa.Column(str, pa.Check.isin(POLARITIES)),
-        "source": pa.Column(str),
-        "suppressed": pa.Column(bool),
-    },
-    checks=[
-        pa.Check(
-            lambda df: ~(df["suppressed"] & df["count"].notna()),
-            error="count must be blank where suppressed",
-        )
-    ],
-    strict=False,
-    name="indicator table",
-)
+@functools.cache
+def _indicator_schema() -> Any:
+    """The data contract of the tidy indicator table, as a pandera schema.
+
+    Built (and pandera imported, about 0.3 s) at the first check, not when
+    this module is imported: reading a kept table back needs the module but
+    not the schema. Also importable as :data:`INDICATOR_SCHEMA`.
+    """
+    import pandera.pandas as pa
+
+    return pa.DataFrameSchema(
+        {
+            "area_code": pa.Column(str, pa.Check.str_length(min_value=1)),
+            "indicator": pa.Column(str, pa.Check.str_length(min_value=1)),
+            "domain": pa.Column(str, pa.Check.isin(DOMAINS)),
+            "period": pa.Column(str),
+            "count": pa.Column(float, pa.Check(_non_negative_or_nan), nullable=True),
+            "denominator": pa.Column(float, pa.Check(_non_negative_or_nan), nullable=True),
+            "value": pa.Column(float, nullable=True),
+            "unit": pa.Column(str, pa.Check(_is_unit_code, error="unit must be a unit code")),
+            "unit_label": pa.Column(str, pa.Check.str_length(min_value=1)),
+            "kind": pa.Column(str, pa.Check.isin(KINDS)),
+            "polarity": pa.Column(str, pa.Check.isin(POLARITIES)),
+            "source": pa.Column(str),
+            "suppressed": pa.Column(bool),
+        },
+        checks=[
+            pa.Check(
+                lambda df: ~(df["suppressed"] & df["count"].notna()),
+                error="count must be blank where suppressed",
+            )
+        ],
+        strict=False,
+        name="indicator table",
+    )
+
+
+def __getattr__(name: str) -> Any:
+    if name == "INDICATOR_SCHEMA":  # the schema, built on first use
+        return _indicator_schema()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 #: Tables longer than this are schema-checked on their distinct vocabulary rows.
@@ -345,9 +361,11 @@ def validate_indicator_table(
     if len(table) > _SCHEMA_SAMPLE_FROM:
         _, first = row_groups(table[[c for c in _SCHEMA_KEYS if c in table.columns]])
         guarded = table.iloc[first]
+    import pandera.errors
+
     try:
-        INDICATOR_SCHEMA.validate(guarded, lazy=True)
-    except pa.errors.SchemaErrors as exc:
+        _indicator_schema().validate(guarded, lazy=True)
+    except pandera.errors.SchemaErrors as exc:
         cases = exc.failure_cases
         cases = cases.sort_values("schema_context", key=lambda s: s != "Column", kind="stable")
         first = cases.iloc[0]

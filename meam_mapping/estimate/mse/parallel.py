@@ -25,12 +25,13 @@ from __future__ import annotations
 
 import gc
 import multiprocessing
-import sys
-import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any, Literal, TypeVar
+
+from meam_mapping.processes import POOL_THREADS, WAITER_PREFIX, can_fork
+from meam_mapping.processes import other_threads as _other_threads
 
 __all__ = [
     "CHUNKS_PER_WORKER",
@@ -47,11 +48,6 @@ Start = Literal["auto", "fork", "loky"]
 
 #: Chunks of items per worker: few round trips, and a slow chunk does not leave a core idle.
 CHUNKS_PER_WORKER = 4
-#: Names of the threads that run process pools (joblib's loky and concurrent.futures).
-POOL_THREADS = frozenset({"ExecutorManagerThread", "QueueFeederThread"})
-#: Name of asyncio's child watcher threads (one per child process it started, for example a
-#: browser driver): each only waits in ``os.waitpid`` and holds no lock a worker could need.
-WAITER_PREFIX = "asyncio-waitpid-"
 _LIMITS: Any = None  # the forked worker's BLAS thread limit, kept for its lifetime
 
 
@@ -75,25 +71,11 @@ def start_method(start: Start = "auto") -> Literal["fork", "loky"]:
     """
     if start not in ("auto", "fork", "loky"):
         raise ValueError(f"start must be 'auto', 'fork' or 'loky', not {start!r}")
-    can_fork = sys.platform.startswith("linux") and (
-        "fork" in multiprocessing.get_all_start_methods()
-    )
-    if start == "loky" or not can_fork:
+    if start == "loky" or not can_fork():
         return "loky"
     if start == "fork" or not _other_threads():
         return "fork"
     return "loky"
-
-
-def _other_threads() -> list[threading.Thread]:
-    # Threads that run process pools (joblib's loky, concurrent.futures) hold locks only on
-    # their own queues, which a forked worker never touches; any other thread rules fork out.
-    me = threading.current_thread()
-    return [
-        t
-        for t in threading.enumerate()
-        if t is not me and t.name not in POOL_THREADS and not t.name.startswith(WAITER_PREFIX)
-    ]
 
 
 def _chunks(n_items: int, n_workers: int) -> list[list[int]]:
