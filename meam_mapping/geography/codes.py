@@ -99,6 +99,36 @@ def normalise_codes(codes: Iterable[object]) -> pd.Series:
         Object-dtype strings, ``None`` where the code was blank or missing.
         Positions are kept, so row numbers can still be reported.
     """
+    index, positions, out = _normalised_distinct(codes)
+    mapped = np.array([*out, None], dtype=object)[positions]  # -1 picks the trailing None
+    return pd.Series(mapped, index=index, dtype=object)
+
+
+def _normalised_codes_factorised(
+    codes: Iterable[object],
+) -> tuple[pd.Series, np.ndarray, np.ndarray]:
+    """:func:`normalise_codes`, with each row's position among the distinct normalised codes.
+
+    Returns
+    -------
+    normalised : pandas.Series
+        As :func:`normalise_codes` gives it.
+    positions : numpy.ndarray
+        Each row's code in ``distinct`` (-1 where missing), as ``pd.factorize``
+        of ``normalised`` gives them.
+    distinct : numpy.ndarray
+        The distinct normalised codes in order of first appearance (objects).
+    """
+    index, positions, out = _normalised_distinct(codes)
+    # Distinct texts can normalise alike (" E01000001" and "E01000001"): numbered again,
+    # on the few distinct codes. Still in order of first appearance in the rows.
+    again, distinct = pd.factorize(np.array([*out, None], dtype=object))
+    mapped = np.array([*out, None], dtype=object)[positions]
+    return pd.Series(mapped, index=index, dtype=object), again[positions], distinct
+
+
+def _normalised_distinct(codes: Iterable[object]) -> tuple[pd.Index, np.ndarray, list[str | None]]:
+    """The rows' index, each row's distinct code (-1 if missing) and each distinct code normalised."""
     # Each distinct code once, mapped back (a million-row table holds some
     # tens of thousands of areas); missing values get position -1 -> None.
     if isinstance(codes, pd.Series) and isinstance(codes.dtype, pd.StringDtype):
@@ -122,8 +152,7 @@ def normalise_codes(codes: Iterable[object]) -> pd.Series:
                 out.append(text.upper())
             else:
                 out.append(text)
-    mapped = np.array([*out, None], dtype=object)[positions]  # -1 picks the trailing None
-    return pd.Series(mapped, index=index, dtype=object)
+    return index, positions, out
 
 
 #: What ``str.strip()`` removes from ASCII text.

@@ -14,7 +14,12 @@ import numpy as np
 import pandas as pd
 
 from meam_mapping.errors import InputError
-from meam_mapping.geography.codes import _detect_distinct, _retired_among, normalise_codes
+from meam_mapping.geography.codes import (
+    _detect_distinct,
+    _normalised_codes_factorised,
+    _retired_among,
+    normalise_codes,
+)
 
 __all__ = ["JoinReport", "JoinResult", "join_indicators"]
 
@@ -266,11 +271,11 @@ def join_indicators(
                 expected=f"columns {', '.join(map(str, frame.columns[:8]))} to include area_code",
             )
     table = table.reset_index(drop=True).copy()
-    table["area_code"] = normalise_codes(table["area_code"]).to_numpy()
+    # Each code once (a table repeats every area), in order seen; a missing code is at -1.
+    normalised, positions, distinct = _normalised_codes_factorised(table["area_code"])
+    table["area_code"] = normalised.to_numpy()
     area_codes = normalise_codes(areas["area_code"])
     area_set = set(area_codes.dropna())
-    # Each code once (a table repeats every area), in order seen; a missing code is at -1.
-    positions, distinct = pd.factorize(table["area_code"].to_numpy(dtype=object))
     table_set = set(distinct)
     # Both sides are normalised already: levels straight from the distinct codes.
     table_det = _detect_distinct(distinct)

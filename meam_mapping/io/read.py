@@ -17,6 +17,7 @@ from __future__ import annotations
 import csv
 import io
 import os
+import re
 import warnings
 import zipfile
 from dataclasses import dataclass, field, replace
@@ -107,6 +108,10 @@ def source_name(source: Any, name: str | None = None) -> str:
     return "the uploaded file"
 
 
+#: A byte that is not blank (an empty file has none after its byte-order mark).
+_FILLED = re.compile(rb"[^ \t\r\n\x00]")
+
+
 @guard_loader(expected=_ACCEPTED)
 def read_table(
     source: str | os.PathLike[str] | IO[bytes] | IO[str] | bytes,
@@ -149,7 +154,8 @@ def read_table(
     """
     file_name = source_name(source, name)
     data = _read_bytes(source, file_name)
-    if not data.removeprefix(b"\xef\xbb\xbf").strip(b" \t\r\n\x00"):
+    # Empty: nothing but blanks after a byte-order mark (found without copying the file).
+    if _FILLED.search(data, 3 if data.startswith(b"\xef\xbb\xbf") else 0) is None:
         raise InputError(
             "The file is empty",
             file=file_name,

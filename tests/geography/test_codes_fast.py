@@ -158,3 +158,19 @@ def test_join_levels_from_distinct_codes_equal_detect_level():
     unique = pd.unique(gc.normalise_codes(codes).dropna().to_numpy(dtype=object))
     assert gc._detect_distinct(unique) == gc.detect_level(codes)
     assert gc._detect_distinct(np.array([], dtype=object)) == gc.detect_level([])
+
+
+@pytest.mark.parametrize("dtype", ["str", object])
+def test_normalised_codes_factorised_as_pandas_would(dtype):
+    """Codes that normalise alike share a position; order and missing codes as pd.factorize."""
+    rng = np.random.default_rng(12)
+    base = _random_codes(rng, 50)
+    values = [rng.choice(["", " ", "\t"]) + (c.lower() if rng.random() < 0.4 else c)
+              for c in rng.choice(base, 600)]  # fmt: skip
+    values += ["", "  ", None, "not a code", " not a code "]
+    column = pd.Series(values, dtype=dtype)
+    normalised, positions, distinct = gc._normalised_codes_factorised(column)
+    pd.testing.assert_series_equal(normalised, gc.normalise_codes(column))
+    want_positions, want_distinct = pd.factorize(normalised.to_numpy(dtype=object))
+    assert positions.tolist() == want_positions.tolist()
+    assert list(distinct) == list(want_distinct)

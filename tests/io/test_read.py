@@ -216,3 +216,18 @@ def test_uploaded_file_is_read_even_after_a_previous_read():
     up = Upload(CSV.encode(), "up.csv")
     up.read()
     assert read_table(up).frame.shape == (2, 3)
+
+
+def test_empty_means_only_blanks_after_a_byte_order_mark():
+    """The emptiness test (a search for a filled byte) says what stripping the file would."""
+    import itertools
+
+    from meam_mapping.io import read
+
+    pieces = [b" ", b"\t", b"\r", b"\n", b"\x00", b"\xef\xbb\xbf", b"\xef", b"a", b"\x0b"]
+    for n in range(4):
+        for parts in itertools.product(pieces, repeat=n):
+            data = b"".join(parts)
+            stripped = data.removeprefix(b"\xef\xbb\xbf").strip(b" \t\r\n\x00")
+            start = 3 if data.startswith(b"\xef\xbb\xbf") else 0
+            assert (read._FILLED.search(data, start) is None) == (not stripped), data
