@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import errno
 import os
+import select
 import signal
 import sqlite3
 import time
@@ -278,24 +279,36 @@ def test_sigkill_during_saves_leaves_old_or_new_never_corrupt(tmp_path):
     # Kill at fixed fractions of one save's duration (early, mid-save, just after
     # a save, after several saves), not as many times as a clock allows: the
     # count no longer depends on how busy the machine is.
-    offsets = [0.02, 0.1, 0.25, 0.4, 0.55, 0.7, 0.85, 1.0, 1.15, 1.3, 1.6, 2.5]
+    # The last kill comes just after a child says it finished a save (a forked child of
+    # a large test process can save more slowly than the parent did).
+    offsets = [0.02, 0.1, 0.25, 0.4, 0.55, 0.7, 0.85, 1.0, 1.15, 1.3, 1.6, 2.5, "after a save"]
     on_disk, kills, survived, bytes_lost, completed_saves = 0, 0, 0, 0, 0
     for offset in offsets:
         first = 1000 * (kills + 1)
+        said, says = os.pipe()
         pid = os.fork()
         if pid == 0:  # child: save new generations until killed
             code = 0
+            os.close(said)
             try:
                 g = first
                 while True:
                     save_workspace(_generation(base, g), target)
+                    os.write(says, b"s")
                     g += 1
             except BaseException:
                 code = 1
             finally:
                 os._exit(code)
-        time.sleep(offset * save_seconds)
+        os.close(says)
+        if offset == "after a save":
+            ready, _, _ = select.select([said], [], [], 120)
+            assert ready, "the child finished no save in 120 s"
+            os.read(said, 1)
+        else:
+            time.sleep(offset * save_seconds)
         os.kill(pid, signal.SIGKILL)
+        os.close(said)
         _, status = os.waitpid(pid, 0)
         assert os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGKILL
         kills += 1
