@@ -194,10 +194,9 @@ def test_content_digest_is_read_once_per_unchanged_file(tmp_path, monkeypatch):
     """A file named by several keys of one command is hashed once; a change is hashed again."""
     import hashlib
     import os
+    import time
 
     from meam_mapping.geography.boundary_cache import content_digest
-
-    import time
 
     monkeypatch.setattr(boundary_cache, "_SETTLED_NS", 0)  # the file was just written
     path = tmp_path / "table.csv"
