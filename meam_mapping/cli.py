@@ -483,14 +483,14 @@ def _draw_map(args: argparse.Namespace) -> int:
         shown: dict[str, object] = {}
         imports: list[object] = []
 
-        def import_for_drawing() -> None:  # once, when the boundaries are being parsed
+        def import_for_drawing(disclosure: bool = True) -> None:  # once, as the boundaries are parsed
             if html and not imports:
-                imports.append(helper.submit(_import_for_drawing))
+                imports.append(helper.submit(_import_for_drawing, disclosure))
 
         on_areas = _display_starter(args, helper, shown) if html else None
         key, cached = _cached_slice(args)
         if cached is not None:
-            import_for_drawing()
+            import_for_drawing(disclosure=False)  # the slice kept is published already
             dataset = _dataset_for_slice(args, cached)
             if on_areas is not None:
                 drawn = cached.data["level"].iloc[0] if len(cached.data) else None
@@ -557,18 +557,21 @@ def _prepack_when_done(helper, future) -> None:  # noqa: ANN001 - Executor, Futu
     future.add_done_callback(start)
 
 
-def _import_for_drawing() -> None:
+def _import_for_drawing(disclosure: bool = True) -> None:
     """Import what drawing an interactive map needs, while the files are read.
 
-    folium (compiling its page templates) and the disclosure control with its
-    sparse solvers take about a second; the main thread, reading the
-    boundaries in GDAL, leaves the interpreter free for it.
+    folium (compiling its page templates) and, when the slice is still to be
+    published (``disclosure``), the disclosure control with its sparse
+    solvers take about a second; the main thread, reading the boundaries in
+    GDAL, leaves the interpreter free for it.
     """
     import folium  # noqa: F401
 
     import meam_mapping.mapping  # noqa: F401
     import meam_mapping.maps.interactive  # noqa: F401
-    import meam_mapping.pipeline.publish  # noqa: F401
+
+    if disclosure:
+        import meam_mapping.pipeline.publish  # noqa: F401
 
 
 def _display_starter(args: argparse.Namespace, helper, shown: dict):  # noqa: ANN001, ANN202
