@@ -541,18 +541,38 @@ def _prepack_when_done(helper, future) -> None:  # noqa: ANN001 - Executor, Futu
 
     The encoding waits for nothing else, so it runs while the main thread
     joins the tables and classes the data; a failed simplification is
-    left for the main thread to raise.
+    left for the main thread to raise. The encoded shapes are kept in the
+    cache folder beside the display areas, and the next command drawing
+    the same display areas uses them instead of encoding again.
     """
     from meam_mapping.maps.interactive import PACK_THRESHOLD
-    from meam_mapping.maps.pack import prepack_geometry_in
+    from meam_mapping.maps.pack import (
+        keep_packed,
+        kept_packed,
+        packed_key,
+        prepack_geometry_in,
+        use_packed,
+    )
 
     def start(done) -> None:  # noqa: ANN001 - Future
         if done.cancelled() or done.exception() is not None:
             return
         areas = done.result()
-        if len(areas) > PACK_THRESHOLD:
-            with contextlib.suppress(RuntimeError):  # the command already ended
-                prepack_geometry_in(helper, areas.geometry.to_numpy())
+        if len(areas) <= PACK_THRESHOLD:
+            return
+        geoms = areas.geometry.to_numpy()
+        key = packed_key(areas)
+        kept = kept_packed(key, geoms) if key is not None else None
+        if kept is not None:  # an earlier command on the same boundaries encoded them
+            use_packed(kept)
+            return
+        with contextlib.suppress(RuntimeError):  # the command already ended
+            packing = prepack_geometry_in(helper, geoms)
+            if key is not None:
+                packing.add_done_callback(
+                    lambda f: not f.cancelled() and f.exception() is None
+                    and keep_packed(key, f.result())
+                )
 
     future.add_done_callback(start)
 

@@ -62,7 +62,9 @@ __all__ = [
     "content_digest",
     "deferred_writes",
     "frame_fingerprint",
+    "load_bytes",
     "load_frame",
+    "store_bytes",
     "store_frame",
     "write_parquet_atomic",
     "write_soon",
@@ -248,7 +250,74 @@ def cache_key(kind: str, *parts: object) -> str:
 
 def _entry(key: str, kind: str, folder: str | os.PathLike[str] | None) -> Path:
     base = boundary_cache_dir(folder)
-    return (base / "display" if kind == "display" else base) / f"{key}.parquet"
+    sub = {"display": base / "display", "packed": base / "display" / "packed"}.get(kind, base)
+    return sub / f"{key}.parquet"
+
+
+def store_bytes(
+    key: str, payload: bytes, meta: dict[str, Any] | None = None, *, kind: str = "packed",
+    folder: str | os.PathLike[str] | None = None,
+) -> Path | None:  # fmt: skip
+    """Keep ``payload`` (and JSON-able ``meta``) under ``key``; None when it cannot be written.
+
+    Written like :func:`store_frame` (in the background inside
+    :func:`deferred_writes`, whole or not at all); read back by :func:`load_bytes`.
+    """
+    if _WRITER["pool"] is not None:
+        write_soon(_store_bytes_now, key, bytes(payload), dict(meta or {}), kind, folder)
+        return _entry(key, kind, folder)
+    return _store_bytes_now(key, payload, meta, kind, folder)
+
+
+def _store_bytes_now(key: str, payload: bytes, meta: dict[str, Any] | None, kind: str,
+                     folder: str | os.PathLike[str] | None) -> Path | None:  # fmt: skip
+    import pyarrow as pa
+
+    record = {**(meta or {}), "key": key, "kind": kind, "format": CACHE_FORMAT,
+              "version": __version__, "rows": 1, "size": len(payload)}  # fmt: skip
+    path = _entry(key, kind, folder)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        table = pa.table({"payload": pa.array([payload], type=pa.large_binary())})
+        write_parquet_atomic(table.replace_schema_metadata({_META: json.dumps(record).encode()}), path)
+    except (OSError, ValueError, TypeError):
+        return None
+    return path
+
+
+def load_bytes(
+    key: str, *, kind: str = "packed", folder: str | os.PathLike[str] | None = None
+) -> tuple[bytes, dict[str, Any]] | None:
+    """The bytes kept for ``key`` and their metadata, or None.
+
+    An entry that does not read cleanly, or whose recorded key, kind, format,
+    version or size does not match, is deleted and None returned.
+    """
+    path = _entry(key, kind, folder)
+    if not path.is_file():
+        return None
+    try:
+        import pyarrow.parquet as pq
+
+        table = pq.read_table(path)
+        meta = json.loads((table.schema.metadata or {})[_META])
+        payload = table.column("payload")[0].as_py()
+        trusted = (
+            meta.get("key") == key
+            and meta.get("kind") == kind
+            and meta.get("format") == CACHE_FORMAT
+            and meta.get("version") == __version__
+            and table.num_rows == 1
+            and isinstance(payload, bytes)
+            and meta.get("size") == len(payload)
+        )
+        if not trusted:
+            raise ValueError("the entry was written for another key or version")
+    except Exception:  # noqa: BLE001 - any damage means: rebuild, never trust
+        with contextlib.suppress(OSError):
+            path.unlink()
+        return None
+    return payload, meta
 
 
 def load_frame(
@@ -426,7 +495,7 @@ def frame_fingerprint(areas: gpd.GeoDataFrame) -> str:
 
 
 def clear_boundary_cache(folder: str | os.PathLike[str] | None = None) -> int:
-    """Delete every cached boundary, display, map-slice and map-output entry.
+    """Delete every cached boundary, display (and packed display), map-slice and map-output entry.
 
     Parameters
     ----------
@@ -441,6 +510,7 @@ def clear_boundary_cache(folder: str | os.PathLike[str] | None = None) -> int:
     base = boundary_cache_dir(folder)
     removed = 0
     for pattern in ("*.parquet", "*.part", "display/*.parquet", "display/*.part",
+                    "display/packed/*.parquet", "display/packed/*.part",
                     "slices/*.parquet", "slices/*.part", "outputs/*.entry", "outputs/*.part"):
         for path in base.glob(pattern):
             with contextlib.suppress(OSError):

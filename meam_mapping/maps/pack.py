@@ -31,10 +31,14 @@ if TYPE_CHECKING:
 
 __all__ = [
     "PackedGeometry",
+    "keep_packed",
+    "kept_packed",
     "pack_features",
+    "packed_key",
     "prepack_geometry",
     "prepack_geometry_in",
     "unpack_features",
+    "use_packed",
 ]
 
 
@@ -205,6 +209,58 @@ def prepack_geometry_in(executor: Executor, geometries: Any) -> Future[PackedGeo
     future = executor.submit(prepack_geometry, geoms)
     _PREPACKED[:] = [(geoms, future)]
     return future
+
+
+def use_packed(packed: PackedGeometry) -> None:
+    """Let the next :func:`pack_features` call on ``packed.geoms`` (the very objects) use ``packed``.
+
+    As :func:`prepack_geometry_in`, for geometry encoded already (kept by
+    :func:`keep_packed`, say).
+    """
+    from concurrent.futures import Future
+
+    done: Future[PackedGeometry] = Future()
+    done.set_result(packed)
+    _PREPACKED[:] = [(np.asarray(packed.geoms, dtype=object), done)]
+
+
+def packed_key(display: Any) -> str | None:
+    """The key under which the encoded shapes of a display frame are kept, or None.
+
+    ``display`` is a frame made by
+    :func:`meam_mapping.maps.simplify.simplify_for_display` with its cache
+    on (its ``attrs["display_key"]``, which names its geometry exactly); the
+    program's files are in the key too, so a change of encoding is never
+    read back with an old entry.
+    """
+    display_key = getattr(display, "attrs", {}).get("display_key")
+    if not display_key:
+        return None
+    from meam_mapping.geography.boundary_cache import cache_key, program_stamp
+
+    return cache_key("packed", display_key, program_stamp())
+
+
+def keep_packed(key: str, packed: PackedGeometry) -> None:
+    """Keep the encoded shapes under ``key`` (:func:`packed_key`) for the next command."""
+    from meam_mapping.geography.boundary_cache import store_bytes
+
+    store_bytes(key, packed.stream, {"decimals": packed.decimals, "counts": list(packed.counts)})
+
+
+def kept_packed(key: str, geometries: Any) -> PackedGeometry | None:
+    """The shapes kept under ``key`` for these geometries, or None (not kept, or not theirs)."""
+    from meam_mapping.geography.boundary_cache import load_bytes
+
+    kept = load_bytes(key)
+    geoms = np.asarray(geometries, dtype=object)
+    if kept is None:
+        return None
+    stream, meta = kept
+    counts = tuple(int(c) for c in meta.get("counts", ()))
+    if len(counts) != 4 or counts[0] != len(geoms) or not isinstance(meta.get("decimals"), int):
+        return None
+    return PackedGeometry(geoms=geoms, decimals=meta["decimals"], counts=counts, stream=stream)  # type: ignore[arg-type]
 
 
 def _prepacked_for(geoms: np.ndarray) -> PackedGeometry | None:

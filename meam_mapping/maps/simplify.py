@@ -368,7 +368,8 @@ def simplify_for_display(
         hit = boundary_cache.load_frame(key, kind="display")
         if hit is not None:
             shown, meta = hit
-            shown.attrs = {**areas.attrs, "display": DisplaySettings(**meta["settings"])}
+            shown.attrs = {**areas.attrs, "display": DisplaySettings(**meta["settings"]),
+                           "display_key": key}  # fmt: skip
             return shown
     settings = display_settings(areas, level=level, n_areas=n_areas)
     if tolerance is not None or decimals is not None:
@@ -397,6 +398,7 @@ def simplify_for_display(
                     decimals=settings.decimals)  # fmt: skip
     out.attrs = {**areas.attrs, "display": settings}
     if key is not None:
+        out.attrs["display_key"] = key  # names this geometry (see maps.pack.packed_key)
         stored = out.copy()
         stored.attrs = {}
         boundary_cache.store_frame(key, stored, {"settings": dataclasses.asdict(settings)},

@@ -233,3 +233,17 @@ def test_content_digest_of_a_file_changed_moments_ago_is_not_remembered(tmp_path
     path.write_bytes(b"area_code\n")
     content_digest(path)
     assert not any(str(path.resolve()) == key[0] for key in _DIGESTS)
+
+
+def test_bytes_are_kept_whole_and_a_damaged_or_foreign_entry_is_never_trusted(tmp_path):
+    from meam_mapping.geography.boundary_cache import load_bytes, store_bytes
+
+    path = store_bytes("k1", b"\x00\x01stream", {"decimals": 4}, folder=tmp_path)
+    assert path is not None and path.parent.name == "packed"
+    payload, meta = load_bytes("k1", folder=tmp_path)
+    assert payload == b"\x00\x01stream" and meta["decimals"] == 4
+    assert load_bytes("k2", folder=tmp_path) is None  # not kept
+    path.rename(path.with_name("k2.parquet"))  # an entry under another name
+    assert load_bytes("k2", folder=tmp_path) is None and not path.with_name("k2.parquet").exists()
+    store_bytes("k1", b"abc", folder=tmp_path).write_bytes(b"PAR1 cut short")
+    assert load_bytes("k1", folder=tmp_path) is None and not path.exists()

@@ -175,3 +175,35 @@ def test_entries_of_earlier_days_are_deleted_when_another_is_written(cache, file
     assert output_cache.store_output(key, b"<html>new</html>", []) is not None
     assert not old.exists()
     assert output_cache.load_output(key).payload == b"<html>new</html>"
+
+
+def test_another_command_uses_the_kept_shapes_and_draws_the_same_page(cache, files, tmp_path,
+                                                                      monkeypatch):  # fmt: skip
+    """The encoded display shapes are kept; a damaged entry is encoded again, never trusted."""
+    import re
+
+    from meam_mapping.maps import interactive, pack
+
+    def page(path):
+        return re.sub(r"_[0-9a-f]{32}", "_ID", path.read_text(encoding="utf-8"))  # folium's ids
+
+    monkeypatch.setattr(interactive, "PACK_THRESHOLD", 0)  # pack even these few areas
+    monkeypatch.setenv(boundary_cache.CACHE_SWITCH_ENV, "0")
+    for k in ("4", "3"):
+        assert _map(files, tmp_path / f"cold{k}.html", "--classes", k) == 0
+    monkeypatch.delenv(boundary_cache.CACHE_SWITCH_ENV)
+    assert _map(files, tmp_path / "first.html") == 0
+    kept = list((cache.parent / "display" / "packed").glob("*.parquet"))
+    assert len(kept) == 1
+    encoded = []
+    real = pack.prepack_geometry
+    monkeypatch.setattr(pack, "prepack_geometry", lambda g: encoded.append(1) or real(g))
+    assert _map(files, tmp_path / "four.html", "--classes", "4") == 0
+    assert encoded == []  # the kept shapes were used
+    assert page(tmp_path / "four.html") == page(tmp_path / "cold4.html")
+    kept[0].write_bytes(b"PAR1 damaged")
+    assert _map(files, tmp_path / "three.html", "--classes", "3") == 0
+    assert encoded == [1]  # encoded again
+    assert page(tmp_path / "three.html") == page(tmp_path / "cold3.html")
+    assert boundary_cache.clear_boundary_cache() >= 1
+    assert not list((cache.parent / "display" / "packed").glob("*"))
