@@ -17,16 +17,18 @@ child could need); elsewhere the caller runs the work as before.
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import multiprocessing
 import pickle
 import sys
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from typing import Any
 
-__all__ = ["POOL_THREADS", "WAITER_PREFIX", "can_fork", "other_threads", "start_in_fork"]
+__all__ = ["POOL_THREADS", "WAITER_PREFIX", "can_fork", "frozen_for_fork", "other_threads",
+           "start_in_fork"]
 
 #: Names of the threads that run process pools (joblib's loky and concurrent.futures).
 POOL_THREADS = frozenset({"ExecutorManagerThread", "QueueFeederThread"})
@@ -87,13 +89,22 @@ def start_in_fork(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Future |
     except Exception:  # noqa: BLE001 - any object pickle refuses: run it here instead
         return None
     pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork"))
-    # The child is forked at the submit. Objects frozen then are never scanned by its
-    # garbage collector, which would otherwise touch, and so copy, every page of this
-    # process's objects (its boundaries, say).
-    gc.freeze()
-    try:
+    with frozen_for_fork():  # the child is forked at the submit
         future = pool.submit(fn, *args, **kwargs)
-    finally:
-        gc.unfreeze()
     pool.shutdown(wait=False)  # the child ends once it has answered
     return future
+
+
+@contextlib.contextmanager
+def frozen_for_fork() -> Iterator[None]:
+    """Fork children inside the block: this process's objects are left out of their garbage collection.
+
+    A forked child's collector would otherwise touch, and so copy, every page
+    of the parent's objects (its boundaries, say): about 8 of the 40 CPU
+    seconds of the national MSE workers.
+    """
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()

@@ -23,6 +23,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -157,6 +158,31 @@ def _normalised_distinct(codes: Iterable[object]) -> tuple[pd.Index, np.ndarray,
 
 #: What ``str.strip()`` removes from ASCII text.
 _ASCII_SPACE = " \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f"
+#: :data:`GSS_PATTERN` for Arrow (RE2), whose "$" is the end of the text.
+GSS_REGEX = r"^[EWSN][0-9]{8}$"
+
+
+def ascii_text(values: object) -> Any:
+    """``values`` as an Arrow string array when all are ASCII text, else None.
+
+    For ASCII text, Arrow's white space, upper case and ``[0-9]`` are
+    Python's, so the fast paths of code cleaning and checking take it and
+    fall back to Python's value-by-value rules for anything else (missing
+    values, numbers, non-ASCII letters), so the answer never differs.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    values = np.asarray(values, dtype=object)
+    if not len(values) or pd.api.types.infer_dtype(values, skipna=False) != "string":
+        return None
+    try:
+        text = pa.array(values, type=pa.string())
+    except (pa.ArrowException, TypeError, ValueError):
+        return None
+    if text.null_count or not pc.all(pc.string_is_ascii(text)).as_py():
+        return None
+    return text
 
 
 def _normalise_ascii(uniques: np.ndarray) -> list[str | None] | None:
@@ -169,17 +195,12 @@ def _normalise_ascii(uniques: np.ndarray) -> list[str | None] | None:
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    if not len(uniques) or pd.api.types.infer_dtype(uniques, skipna=False) != "string":
-        return None  # numbers, bytes: str() of each, in the loop
-    try:
-        text = pa.array(uniques, type=pa.string())
-    except (pa.ArrowException, TypeError, ValueError):
-        return None
-    if text.null_count or not pc.all(pc.string_is_ascii(text)).as_py():
+    text = ascii_text(uniques)  # numbers, bytes, non-ASCII: in the loop
+    if text is None:
         return None
     stripped = pc.utf8_trim(text, characters=_ASCII_SPACE)
     upper = pc.ascii_upper(stripped)
-    chosen = pc.if_else(pc.match_substring_regex(upper, r"^[EWSN][0-9]{8}$"), upper, stripped)
+    chosen = pc.if_else(pc.match_substring_regex(upper, GSS_REGEX), upper, stripped)
     chosen = pc.if_else(pc.equal(chosen, ""), pa.scalar(None, pa.string()), chosen)
     return list(chosen.to_numpy(zero_copy_only=False))
 
@@ -283,16 +304,13 @@ def levels_of(codes: Iterable[object]) -> np.ndarray:
     is always :func:`level_of`'s.
     """
     values = np.asarray(codes if isinstance(codes, np.ndarray) else list(codes), dtype=object)
-    if not len(values) or pd.api.types.infer_dtype(values, skipna=False) != "string":
+    text = ascii_text(values)
+    if text is None:
         return np.array([level_of(c) for c in values], dtype=object)
-    import pyarrow as pa
     import pyarrow.compute as pc
 
-    text = pa.array(values, type=pa.string())
-    if not pc.all(pc.string_is_ascii(text)).as_py():
-        return np.array([level_of(c) for c in values], dtype=object)
-    # The whole text, as is_gss_code (RE2's "$" is the end; Python's match() would allow "\n").
-    gss = pc.match_substring_regex(text, r"^[EWSN][0-9]{8}$").to_numpy(zero_copy_only=False)
+    # The whole text, as is_gss_code (Python's match() with "$" would allow a final "\n").
+    gss = pc.match_substring_regex(text, GSS_REGEX).to_numpy(zero_copy_only=False)
     # Each distinct prefix once (a hash, not a sort of the codes).
     where, prefixes = pd.factorize(
         pc.utf8_slice_codeunits(text, 0, 3).to_numpy(zero_copy_only=False)

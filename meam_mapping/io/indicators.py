@@ -152,18 +152,16 @@ def _fixed_ascii_codes(uniques: object) -> tuple[pd.Series, np.ndarray] | None:
     For ASCII, white space is the same for ``\s``, ``str.strip`` and the
     pattern below, ``str.upper`` is ``ascii_upper``, and ``\d`` is ``[0-9]``.
     """
-    import pyarrow as pa
     import pyarrow.compute as pc
 
-    try:
-        text = pa.array(uniques, type=pa.string())
-    except (pa.ArrowException, TypeError, ValueError):
-        return None
-    if text.null_count or not pc.all(pc.string_is_ascii(text)).as_py():
+    from meam_mapping.geography.codes import GSS_REGEX as gss
+    from meam_mapping.geography.codes import ascii_text
+
+    text = ascii_text(uniques)
+    if text is None:
         return None
     codes = pc.replace_substring_regex(text, _ASCII_SPACE, "")
     upper = pc.ascii_upper(codes)
-    gss = r"^[EWSN][0-9]{8}$"  # GSS_PATTERN (no newline is left for its "$" to allow)
     fixed = pc.and_(pc.invert(pc.match_substring_regex(codes, gss)),
                     pc.match_substring_regex(upper, gss))  # fmt: skip
     cleaned = pc.if_else(fixed, upper, codes).to_numpy(zero_copy_only=False)

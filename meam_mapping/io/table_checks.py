@@ -21,7 +21,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from meam_mapping.geography.codes import _ASCII_SPACE, levels_of
+from meam_mapping.geography.codes import _ASCII_SPACE, ascii_text, levels_of
 from meam_mapping.io.area_column import FIRST_2021
 
 __all__ = ["area_code_checks", "rank_checks", "table_checks"]
@@ -56,17 +56,12 @@ def _code_text(codes: pd.Series) -> tuple[pd.Series, bool]:
     ASCII text is stripped and upper-cased through Arrow (what ``str.strip``
     and ``str.upper`` do to ASCII); anything else value by value.
     """
-    import pyarrow as pa
     import pyarrow.compute as pc
 
-    values = codes.to_numpy(dtype=object)
-    if len(values) and pd.api.types.infer_dtype(values, skipna=False) == "string":
-        text = pa.array(values, type=pa.string())
-        if pc.all(pc.string_is_ascii(text)).as_py():
-            done = pc.ascii_upper(pc.utf8_trim(text, characters=_ASCII_SPACE))
-            return pd.Series(
-                done.to_numpy(zero_copy_only=False), index=codes.index, dtype="str"
-            ), True
+    text = ascii_text(codes.to_numpy(dtype=object))
+    if text is not None:
+        done = pc.ascii_upper(pc.utf8_trim(text, characters=_ASCII_SPACE))
+        return pd.Series(done.to_numpy(zero_copy_only=False), index=codes.index, dtype="str"), True
     text = codes.astype("object").where(codes.notna(), "").astype(str).str.strip().str.upper()
     return text, False
 

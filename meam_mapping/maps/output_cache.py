@@ -121,12 +121,6 @@ def _cache_enabled() -> bool:
     return cache_enabled()
 
 
-def _digest(path: Path) -> str:
-    from meam_mapping.geography.boundary_cache import content_digest
-
-    return content_digest(path)
-
-
 def output_key(
     boundaries: str | os.PathLike[str],
     tables: list[str | os.PathLike[str]],
@@ -156,7 +150,9 @@ def output_key(
     if not all(p.is_file() for p in paths):
         return None
     try:
-        files = [[p.name, _digest(p)] for p in paths]
+        from meam_mapping.geography.boundary_cache import content_digest
+
+        files = [[p.name, content_digest(p)] for p in paths]
     except OSError:
         return None
     environment = {k: v for k, v in os.environ.items() if k.startswith("MEAM_MAPPING_")}

@@ -71,13 +71,6 @@ class CachedSlice:
     notes: list[str] = field(default_factory=list)
 
 
-def _code_stamp() -> str:
-    """The program's files (see :func:`~meam_mapping.geography.boundary_cache.program_stamp`)."""
-    from meam_mapping.geography.boundary_cache import program_stamp
-
-    return program_stamp()
-
-
 def slice_key(
     boundaries: str | os.PathLike[str], tables: list[str | os.PathLike[str]], **options: Any
 ) -> str | None:
@@ -96,7 +89,12 @@ def slice_key(
     -------
     str or None
     """
-    from meam_mapping.geography.boundary_cache import cache_enabled, cache_key, content_digest
+    from meam_mapping.geography.boundary_cache import (
+        cache_enabled,
+        cache_key,
+        content_digest,
+        program_stamp,
+    )
 
     paths = [Path(boundaries), *(Path(t) for t in tables)]
     if not cache_enabled() or not tables or not all(p.is_file() for p in paths):
@@ -105,7 +103,7 @@ def slice_key(
         digests = [content_digest(p) for p in paths]
     except OSError:
         return None
-    return cache_key("map-slice", SLICE_FORMAT, _code_stamp(), digests, options)
+    return cache_key("map-slice", SLICE_FORMAT, program_stamp(), digests, options)
 
 
 def _entry(key: str, folder: str | os.PathLike[str] | None) -> Path:

@@ -23,14 +23,13 @@ that slow and fast items mix), and the results come back in the items' order.
 
 from __future__ import annotations
 
-import gc
 import multiprocessing
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any, Literal, TypeVar
 
-from meam_mapping.processes import POOL_THREADS, WAITER_PREFIX, can_fork
+from meam_mapping.processes import POOL_THREADS, WAITER_PREFIX, can_fork, frozen_for_fork
 from meam_mapping.processes import other_threads as _other_threads
 
 __all__ = [
@@ -171,15 +170,9 @@ def _run_forked(
     context = multiprocessing.get_context("fork")
     done: list[list] = []
     with ProcessPoolExecutor(n_workers, mp_context=context, initializer=_one_blas_thread) as ex:
-        # All the workers are forked at the first submit (fork: none started later). Objects
-        # frozen then are never scanned by the workers' garbage collector, which would
-        # otherwise touch, and so copy, the pages of every object of the caller (its
-        # boundaries, say): about 8 of the 40 workers' CPU seconds of the national bench.
-        gc.freeze()
-        try:
+        # All the workers are forked at the first submit (fork: none started later).
+        with frozen_for_fork():
             futures = [ex.submit(fn, part) for part in parts]
-        finally:
-            gc.unfreeze()
         lost: list[int] = []
         cause: BaseException | None = None
         for chunk, future in zip(positions, futures, strict=True):
