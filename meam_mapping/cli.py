@@ -494,7 +494,7 @@ def _draw_map(args: argparse.Namespace) -> int:
             dataset = _dataset_for_slice(args, cached)
             if on_areas is not None:
                 drawn = cached.data["level"].iloc[0] if len(cached.data) else None
-                on_areas(dataset, None if drawn is None else str(drawn))
+                on_areas(dataset, drawn=None if drawn is None else str(drawn))
             indicator, data = cached.indicator, cached.data
             report = list(cached.report)
         else:
@@ -600,14 +600,19 @@ def _display_starter(args: argparse.Namespace, helper, shown: dict):  # noqa: AN
     That level is ``drawn`` when known (a kept slice), else --level, else
     the boundaries' own (finest) level, the usual one; the future goes into
     ``shown`` under the level's name (a level not drawn after all is not used).
+    ``read``, the boundaries as read, lends the display their own
+    longitude/latitude when they were read at that level.
     """
     from meam_mapping.maps.simplify import simplify_for_display
 
-    def start(dataset, drawn: str | None = None) -> None:  # noqa: ANN001 - Dataset
+    def start(dataset, read=None, drawn=None) -> None:  # noqa: ANN001 - Dataset, BoundaryResult, str
         level = drawn or args.level or (dataset.levels[0] if dataset.levels else None)
         if level is None or level not in dataset.areas:
             return
-        shown[level] = helper.submit(simplify_for_display, dataset.areas[level], level=level)
+        areas = dataset.areas[level]
+        # The file's own longitude/latitude serve the level it was read at.
+        as_read = read.lonlat if read is not None and read.areas is areas else None
+        shown[level] = helper.submit(simplify_for_display, areas, level=level, as_read=as_read)
         _prepack_when_done(helper, shown[level])
 
     return start

@@ -260,7 +260,7 @@ def build_dataset(
     *,
     name: str = "Your data",
     layer: str | None = None,
-    on_areas: Callable[[Dataset], object] | None = None,
+    on_areas: Callable[[Dataset, BoundaryResult], object] | None = None,
     on_reading: Callable[[], object] | None = None,
     **load_options: Any,
 ) -> tuple[Dataset, list[str]]:
@@ -279,9 +279,10 @@ def build_dataset(
     Parameters
     ----------
     on_areas : callable, optional
-        Called with the dataset of the boundaries alone (no tables yet) as
-        soon as they are read, e.g. to start drawing work while the tables
-        are joined.
+        Called with the dataset of the boundaries alone (no tables yet) and
+        the :class:`~meam_mapping.geography.boundaries.BoundaryResult` they
+        came from as soon as they are read, e.g. to start drawing work while
+        the tables are joined.
     on_reading : callable, optional
         Called once when the boundaries start being parsed (or, if they
         never are, once they are read), e.g. to start other work then.
@@ -318,7 +319,7 @@ def build_dataset(
             start()  # in case nothing was parsed (e.g. a layer already in memory)
             dataset = dataset_from_boundaries(read, name=name)
             if on_areas is not None:
-                on_areas(dataset)
+                on_areas(dataset, read)
             report = [f"Boundaries {getattr(boundaries, 'name', boundaries)}: "
                       + ", ".join(f"{len(a)} {lvl}" for lvl, a in dataset.areas.items())]  # fmt: skip
             report += [f"- {note}" for note in read.notes]

@@ -176,7 +176,7 @@ def test_tables_read_beside_the_boundaries_give_the_same_dataset_and_call_on_are
 
     path, table = _boundary_and_table_files(tmp_path, demo)
     seen = []
-    dataset, report = build_dataset(path, [table, table], on_areas=seen.append)
+    dataset, report = build_dataset(path, [table, table], on_areas=lambda dataset, read: seen.append(dataset))
     assert len(seen) == 1 and seen[0].indicators.empty  # the boundaries alone, before the tables
     assert seen[0].areas["lsoa"] is dataset.areas["lsoa"]
     assert report[0].startswith("Boundaries") and [r for r in report if r.startswith("Table")] == [

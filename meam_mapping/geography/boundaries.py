@@ -37,7 +37,7 @@ from meam_mapping.geography.boundary_cache import (
 )
 from meam_mapping.geography.boundary_files import open_boundary_layer, reading_now
 from meam_mapping.geography.codes import GSS_PATTERN, detect_level, normalise_codes
-from meam_mapping.geography.coordinates import settle_crs
+from meam_mapping.geography.coordinates import is_lonlat, settle_crs
 from meam_mapping.io.safety import guard_loader
 from meam_mapping.schema import LEVELS, STORAGE_CRS
 
@@ -72,6 +72,12 @@ class BoundaryResult:
         The fields the codes and names were taken from.
     vintage : str or None
         Boundary vintage from the field name, e.g. ``"LSOA 2011"``.
+    lonlat : numpy.ndarray or None
+        When the file was in longitude/latitude (WGS 84, as GeoJSON is), the
+        areas' shapes as read and repaired, row for row with ``areas``: a map
+        drawn in the browser can start from them instead of projecting the
+        areas back (see :func:`meam_mapping.maps.simplify.simplify_for_display`).
+        None for other files and for areas taken from the cache.
     """
 
     areas: gpd.GeoDataFrame
@@ -79,6 +85,7 @@ class BoundaryResult:
     code_field: str | None = None
     name_field: str | None = None
     vintage: str | None = None
+    lonlat: np.ndarray | None = field(default=None, repr=False)
 
 
 #: Below this many coordinates a reprojection is done in one piece.
@@ -460,6 +467,7 @@ def _read_boundaries(
             fix="Check that the file holds polygons with area codes",
         )
     areas = _join_split_areas(areas, notes)
+    lonlat = areas.geometry.to_numpy() if is_lonlat(areas.crs) else None
     if areas.crs.to_string() != STORAGE_CRS and not areas.crs.equals(STORAGE_CRS):
         notes.append(
             f"Reprojected from {areas.crs.to_string()} to British National Grid ({STORAGE_CRS})."
@@ -482,6 +490,5 @@ def _read_boundaries(
     ]
     areas = areas[ordered + ["geometry"]].reset_index(drop=True)
     areas.attrs["vintage"] = vintage
-    return BoundaryResult(
-        areas=areas, notes=notes, code_field=code_col, name_field=name_col, vintage=vintage
-    )
+    return BoundaryResult(areas=areas, notes=notes, code_field=code_col, name_field=name_col,
+                          vintage=vintage, lonlat=lonlat)  # fmt: skip

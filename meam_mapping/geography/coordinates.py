@@ -23,7 +23,7 @@ import shapely
 
 from meam_mapping.errors import InputError
 
-__all__ = ["GB_DEGREES", "GB_METRES", "settle_crs"]
+__all__ = ["GB_DEGREES", "GB_METRES", "is_lonlat", "settle_crs"]
 
 #: Great Britain and its islands in longitude/latitude: (min lon, min lat, max lon, max lat).
 GB_DEGREES = (-11.0, 49.0, 3.0, 62.0)
@@ -35,6 +35,34 @@ _SET_CRS_FIX = (
     "Set the layer's coordinate system in QGIS (Layer > Set CRS), export it again, "
     "and for a shapefile include its .prj file"
 )
+
+
+def is_lonlat(crs: object) -> bool:
+    """Whether ``crs`` is WGS 84 longitude/latitude (EPSG:4326 or OGC:CRS84), x = longitude.
+
+    Parameters
+    ----------
+    crs : pyproj.CRS or None
+        A layer's coordinate reference system (geopandas keeps x = longitude
+        for either axis order).
+
+    Returns
+    -------
+    bool
+
+    Examples
+    --------
+    >>> from pyproj import CRS
+    >>> is_lonlat(CRS("EPSG:4326")), is_lonlat(CRS("OGC:CRS84")), is_lonlat(CRS("EPSG:27700"))
+    (True, True, False)
+    >>> is_lonlat(None)
+    False
+    """
+    if crs is None:
+        return False
+    from pyproj import CRS
+
+    return CRS.from_user_input(crs).equals(CRS.from_user_input(_WGS84), ignore_axis_order=True)
 
 
 def _inside(bounds: np.ndarray, box: tuple[float, float, float, float]) -> bool:

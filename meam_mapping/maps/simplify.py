@@ -318,6 +318,7 @@ def simplify_for_display(
     tolerance: float | None = None,
     decimals: int | None = None,
     cache: bool | None = None,
+    as_read: Any = None,
 ) -> gpd.GeoDataFrame:
     """Lighter copy of the areas for an interactive map, in longitude/latitude.
 
@@ -335,6 +336,12 @@ def simplify_for_display(
         Keep the result on disk and reuse it for the same areas (see
         :mod:`meam_mapping.geography.boundary_cache`). Default: on, unless
         ``MEAM_MAPPING_BOUNDARY_CACHE=0``.
+    as_read : array-like of shapely geometries, optional
+        The same areas' shapes in EPSG:4326 as read from their file, row for
+        row (:attr:`~meam_mapping.geography.boundaries.BoundaryResult.lonlat`).
+        When the edges are drawn as read (not simplified), these are rounded
+        instead of projecting ``areas`` back to longitude/latitude; ignored
+        otherwise, or when their length differs from ``areas``.
 
     Returns
     -------
@@ -393,9 +400,19 @@ def simplify_for_display(
                     f"remove about {share:.0%} of their points)",
                 ),
             )
-    # Projected back and rounded (see round_coordinates) in one pass over the coordinates.
-    out = reproject(simplify_coverage(areas, settings.tolerance), DISPLAY_CRS,
-                    decimals=settings.decimals)  # fmt: skip
+    if settings.tolerance == 0 and as_read is not None and len(as_read) == len(areas):
+        # The file's own longitude/latitude, rounded: the shapes projecting the areas
+        # back would give (to the rounding), without moving every point twice.
+        import geopandas as gpd
+
+        out = areas.copy()
+        out[areas.geometry.name] = gpd.GeoSeries(
+            round_coordinates(as_read, settings.decimals), index=areas.index, crs=DISPLAY_CRS
+        )
+        out = out.set_crs(DISPLAY_CRS, allow_override=True)
+    else:  # projected back and rounded (see round_coordinates) in one pass over the coordinates
+        out = reproject(simplify_coverage(areas, settings.tolerance), DISPLAY_CRS,
+                        decimals=settings.decimals)  # fmt: skip
     out.attrs = {**areas.attrs, "display": settings}
     if key is not None:
         out.attrs["display_key"] = key  # names this geometry (see maps.pack.packed_key)

@@ -279,3 +279,20 @@ def test_reproject_moves_each_shared_point_as_to_crs_does(monkeypatch, points_pe
     assert shapely.get_type_id(moved.geometry.to_numpy()).tolist() == \
         shapely.get_type_id(expected.geometry.to_numpy()).tolist()  # fmt: skip
     assert moved["area_code"].tolist() == grid["area_code"].tolist()
+
+
+def test_lonlat_as_read_is_kept_row_for_row_for_the_display(tmp_path):
+    layer = _lsoa_layer("EPSG:4326")
+    layer.loc[1, "geometry"] = None  # left out: the shapes kept must still line up
+    layer = layer.iloc[[3, 0, 1, 2]]
+    path = tmp_path / "lsoa.geojson"
+    layer.to_file(path, driver="GeoJSON")
+    read = read_boundaries(path, cache=True, cache_folder=tmp_path / "cache")
+    assert len(read.lonlat) == len(read.areas) == 3
+    projected = gpd.GeoSeries(read.lonlat, crs="EPSG:4326").to_crs(27700)
+    assert projected.geom_equals_exact(read.areas.geometry, tolerance=1e-6).all()
+    # From the cache, and from a file in metres, there is nothing as read in degrees.
+    assert read_boundaries(path, cache=True, cache_folder=tmp_path / "cache").lonlat is None
+    metres = tmp_path / "bng.geojson"
+    _lsoa_layer().to_file(metres, driver="GeoJSON")
+    assert read_boundaries(metres, cache=False).lonlat is None

@@ -167,6 +167,29 @@ def test_detailed_areas_are_simplified_and_generalised_ones_drawn_as_read(demo_l
     assert asked.attrs["display"].tolerance == HEAVY
 
 
+def test_areas_drawn_as_read_start_from_the_files_own_longitude_latitude(demo_lsoa, detailed_lsoa):
+    lonlat = demo_lsoa.to_crs(4326).geometry.to_numpy()
+    back = simplify_for_display(demo_lsoa, level="lsoa", cache=False)
+    shown = simplify_for_display(demo_lsoa, level="lsoa", cache=False, as_read=lonlat)
+    decimals = shown.attrs["display"].decimals
+    assert shown.attrs["display"] == back.attrs["display"] and shown.crs == back.crs
+    assert list(shown.columns) == list(demo_lsoa.columns)
+    assert shown["area_code"].tolist() == demo_lsoa["area_code"].tolist()
+    # The as-read coordinates, rounded: the same vertices as projecting back, each
+    # within one rounding step of them (the two projections' error can cross a step).
+    got = shapely.get_coordinates(shown.geometry.to_numpy())
+    np.testing.assert_array_equal(got, np.round(shapely.get_coordinates(lonlat), decimals))
+    assert np.abs(got - shapely.get_coordinates(back.geometry.to_numpy())).max() <= 1.01 * 10.0**-decimals
+    # Not used where the edges are simplified (that works in metres), nor for other rows.
+    simplified = simplify_for_display(
+        detailed_lsoa, level="lsoa", cache=False, as_read=detailed_lsoa.to_crs(4326).geometry.to_numpy()
+    )
+    plain = simplify_for_display(detailed_lsoa, level="lsoa", cache=False)
+    assert simplified.geom_equals_exact(plain, tolerance=0).all()
+    other = simplify_for_display(demo_lsoa, level="lsoa", cache=False, as_read=lonlat[:-1])
+    assert other.geom_equals_exact(back, tolerance=0).all()
+
+
 def test_settings_follow_the_extent_and_the_area_size():
     def grid(n: int, size: float) -> gpd.GeoDataFrame:
         cells = [
