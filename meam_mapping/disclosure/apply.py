@@ -108,14 +108,17 @@ def indicator_constraints(
                 column="area_code",
                 expected="one row per area, indicator and period",
             )
-        members: dict[str | None, list[int]] = {}
-        for code, i in zip(codes[idx], idx, strict=True):
-            members.setdefault(parents.get(code), []).append(int(i))
-            if linked_indicators or linked_periods:
+        if linked_indicators or linked_periods:
+            for code, i in zip(codes[idx], idx, strict=True):
                 row_at[(indicators[i], periods[i], code)] = int(i)
-        for parent, cells in members.items():
-            total = -1 if parent is None else int(row_of.get(parent, -1))
-            constraints.append((total, np.asarray(cells)))
+        # The rows of each parent (none: -1), parents in order of their first row.
+        of = pd.Series(codes[idx], dtype=object).map(parents).to_numpy(dtype=object)
+        labels, found = pd.factorize(of, use_na_sentinel=False)
+        order = np.argsort(labels, kind="stable")
+        ends = np.cumsum(np.bincount(labels, minlength=len(found)))
+        for parent, cells in zip(found, np.split(idx[order], ends[:-1]), strict=True):
+            total = -1 if not isinstance(parent, str) else int(row_of.get(parent, -1))
+            constraints.append((total, cells.astype(int)))
     for links, axis in ((linked_indicators, 0), (linked_periods, 1)):
         for total_key, part_keys in (links or {}).items():
             for (ind, per, code), row in list(row_at.items()):

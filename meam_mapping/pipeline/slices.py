@@ -38,7 +38,7 @@ def latest_period(periods: pd.Series) -> str:
     """The latest of ``periods``, ordered as time (2024/25 after 2023/24, Q1 2025 after Q4 2024)."""
     from meam_mapping.indicators.periods import latest_period as latest
 
-    return str(latest(list(dict.fromkeys(periods.astype(str)))))
+    return str(latest(list(periods.astype(str).unique())))  # each once, in order of appearance
 
 
 def parent_lookup(dataset: Dataset) -> pd.Series:
