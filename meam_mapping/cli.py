@@ -610,9 +610,12 @@ def _display_starter(args: argparse.Namespace, helper, shown: dict):  # noqa: AN
         if level is None or level not in dataset.areas:
             return
         areas = dataset.areas[level]
-        # The file's own longitude/latitude serve the level it was read at.
-        as_read = read.lonlat if read is not None and read.areas is areas else None
-        shown[level] = helper.submit(simplify_for_display, areas, level=level, as_read=as_read)
+        # The file's own longitude/latitude serve the level it was read at; handed over,
+        # not kept here, so that a display that does not use them lets them go at once.
+        held = [read.lonlat if read is not None and read.areas is areas else None]
+        shown[level] = helper.submit(
+            lambda: simplify_for_display(areas, level=level, as_read=held.pop())
+        )
         _prepack_when_done(helper, shown[level])
 
     return start

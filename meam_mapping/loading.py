@@ -320,6 +320,7 @@ def build_dataset(
             dataset = dataset_from_boundaries(read, name=name)
             if on_areas is not None:
                 on_areas(dataset, read)
+            read = replace(read, lonlat=None)  # kept only as long as the callback wants it
             report = [f"Boundaries {getattr(boundaries, 'name', boundaries)}: "
                       + ", ".join(f"{len(a)} {lvl}" for lvl, a in dataset.areas.items())]  # fmt: skip
             report += [f"- {note}" for note in read.notes]

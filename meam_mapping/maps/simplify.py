@@ -314,7 +314,6 @@ def simplify_for_display(
     areas: gpd.GeoDataFrame,
     *,
     level: str | None = None,
-    n_areas: int | None = None,
     tolerance: float | None = None,
     decimals: int | None = None,
     cache: bool | None = None,
@@ -326,8 +325,8 @@ def simplify_for_display(
     ----------
     areas : geopandas.GeoDataFrame
         Areas following the areas contract (EPSG:27700 expected).
-    level, n_areas
-        See :func:`display_settings`.
+    level : str, optional
+        See :func:`display_settings` (which the areas' own count also goes to).
     tolerance : float, optional
         Simplification tolerance in metres (default from :func:`display_settings`).
     decimals : int, optional
@@ -370,7 +369,7 @@ def simplify_for_display(
     use_cache = boundary_cache.cache_enabled() if cache is None else cache
     key = None
     if use_cache and len(areas):
-        key = boundary_cache.cache_key("display", boundary_cache.frame_fingerprint(areas), level, n_areas,
+        key = boundary_cache.cache_key("display", boundary_cache.frame_fingerprint(areas), level,
                                        tolerance, decimals)  # fmt: skip
         hit = boundary_cache.load_frame(key, kind="display")
         if hit is not None:
@@ -378,7 +377,7 @@ def simplify_for_display(
             shown.attrs = {**areas.attrs, "display": DisplaySettings(**meta["settings"]),
                            "display_key": key}  # fmt: skip
             return shown
-    settings = display_settings(areas, level=level, n_areas=n_areas)
+    settings = display_settings(areas, level=level)
     if tolerance is not None or decimals is not None:
         settings = dataclasses.replace(
             settings,
@@ -400,6 +399,8 @@ def simplify_for_display(
                     f"remove about {share:.0%} of their points)",
                 ),
             )
+    if settings.tolerance > 0:
+        as_read = None  # not used: let the caller's copy go before simplifying
     if settings.tolerance == 0 and as_read is not None and len(as_read) == len(areas):
         # The file's own longitude/latitude, rounded: the shapes projecting the areas
         # back would give (to the rounding), without moving every point twice.
