@@ -12,7 +12,7 @@ from meam_mapping.pipeline.zones import caseload_plan
 from meam_mapping.maps.spec import MapLayer, MapSpec
 from ui.cache import analysis_cached
 from ui.state import current_dataset, kept, policy, remember, settings, update_settings
-from ui.widgets import show_headline, show_problem
+from ui.widgets import show_headline, show_problem, show_table
 
 st.title("Caseload")
 st.caption(
@@ -95,4 +95,4 @@ with left:
 with right:
     table = results.tables.get("focus_zones")
     if table is not None:
-        st.dataframe(table, hide_index=True, width="stretch", height=480)
+        show_table(table, hide_index=True, width="stretch", height=480)

@@ -19,7 +19,7 @@ from meam_mapping.pipeline.display import (
 from meam_mapping.schema import DOMAIN_LABELS, LEVEL_LABELS
 from ui.cache import domain_rates_cached, hotspots_cached, index_model_cached, typology_cached
 from ui.state import current_dataset, kept, policy, remember, settings, update_settings
-from ui.widgets import show_problem
+from ui.widgets import show_problem, show_table
 
 st.title("Concentration")
 st.caption(
@@ -85,7 +85,7 @@ with tab_index:
     names = dataset.areas[level].set_index("area_code")["area_name"]
     with right:
         st.markdown("**Areas where need is most concentrated**")
-        st.dataframe(index_table(scores, names), hide_index=True, width="stretch", height=520)
+        show_table(index_table(scores, names), hide_index=True, width="stretch", height=520)
     st.caption("The index is shown in deciles: 10 is the tenth of areas where need is most concentrated. "
                "Exact scores are not shown or downloadable, because an area's exact place among the others "
                "can tell where a hidden small count lies.")
@@ -118,7 +118,7 @@ with tab_types:
         show_problem(err)
     else:
         profiles = typology.profiles_
-        st.dataframe(profile_table(profiles), hide_index=True, width="stretch")
+        show_table(profile_table(profiles), hide_index=True, width="stretch")
         labels = typology.labels_.map(lambda c: f"Group {c}: " + profiles.set_index("cluster").loc[c, "description"])
         layer = category_layer(dataset.areas[level], labels)
         tmap = choropleth(dataset.areas[level],

@@ -29,7 +29,7 @@ from meam_mapping.sources import (
 )
 from ui.cache import demo_dataset
 from ui.state import current_dataset, policy, set_dataset
-from ui.widgets import show_problem
+from ui.widgets import show_problem, show_table
 
 st.title("Data")
 st.caption(
@@ -57,7 +57,7 @@ if dataset.label:
 catalogue = dataset.catalogue()
 if not catalogue.empty:
     catalogue = catalogue.assign(domain=catalogue["domain"].map(lambda d: DOMAIN_LABELS.get(d, d)))
-    st.dataframe(
+    show_table(
         catalogue.drop(columns="unit").rename(
             columns={
                 "indicator": "Id",
@@ -219,7 +219,7 @@ if table_file is not None:
                 f"Area codes in **{found['area_column']}**: level **{found['level']}**, "
                 f"vintage **{found['vintage'] or 'not known'}** · {found['rows']:,} rows · layout {found['layout']}"
             )
-            st.dataframe(found["indicators"], hide_index=True, width="stretch")
+            show_table(found["indicators"], hide_index=True, width="stretch")
             if found["join"] is not None:
                 j = found["join"]
                 st.caption(
@@ -365,7 +365,7 @@ if report is not None or notes:
     st.subheader("Join report")
     if report is not None:
         (st.success if report.ok else st.warning)(report.summary_text())
-        st.dataframe(report.to_frame(), hide_index=True, width="stretch")
+        show_table(report.to_frame(), hide_index=True, width="stretch")
     for note in notes or []:
         st.caption(f"• {note}")
 
@@ -377,7 +377,7 @@ if dataset.indicators.empty:
     st.info("No indicator table yet: add one above.")
 else:
     preview = suppress_indicators(dataset.indicators.head(500), policy())
-    st.dataframe(preview, hide_index=True, width="stretch")
+    show_table(preview, hide_index=True, width="stretch")
 
 with st.expander("Boundary cache"):
     st.caption(

@@ -18,7 +18,7 @@ from meam_mapping.schema import LEVEL_LABELS
 from ui.cache import analysis_cached, hidden_cached, prevalence_cached, visibility_cached
 from ui.state import current_dataset, kept, policy, remember, settings, update_settings
 from ui.tables import hidden_table, model_table
-from ui.widgets import download_csv, indicator_picker, show_headline, show_problem
+from ui.widgets import download_csv, indicator_picker, show_headline, show_problem, show_table
 
 MODEL_CHOICES = [
     "Chosen by AIC (recommended)",
@@ -96,7 +96,7 @@ with tab_hidden:
             for note in result.notes:
                 st.info(note)
             st.markdown("**Estimates by area** (the last row is the headline)")
-            st.dataframe(
+            show_table(
                 hidden_table(table), hide_index=True, width="stretch",
                 column_config={
                     **{c: st.column_config.NumberColumn(format="%,.0f")
@@ -113,7 +113,7 @@ with tab_hidden:
             with right:
                 st.markdown("**Models compared on all areas together** (lower AIC/BIC fits better for its size)")
                 if not result.comparison.empty:
-                    st.dataframe(model_table(result.comparison), hide_index=True, width="stretch")
+                    show_table(model_table(result.comparison), hide_index=True, width="stretch")
             if len(table) > 2:
                 what = st.radio(
                     "Map",
@@ -139,7 +139,7 @@ with tab_hidden:
                         MapSpec(k=min(5, len(data))),
                     )
                     st_folium(fmap, height=480, use_container_width=True, returned_objects=[], key="est_map")
-                    st.dataframe(display_table(data, policy().threshold), hide_index=True)
+                    show_table(display_table(data, policy().threshold), hide_index=True)
                 except (InputError, EstimationError) as err:
                     show_problem(err)
         st.subheader("Where are the hidden people?")
@@ -177,7 +177,7 @@ with tab_hidden:
             shown = top[["area_name", "area_code", "n_hat", "ci_low", "ci_high", "hidden_share"]].rename(
                 columns={"area_name": "Area", "area_code": "Code", "n_hat": "Estimated people",
                          "ci_low": "95% lower", "ci_high": "95% upper", "hidden_share": "% seen by no service"})
-            st.dataframe(shown, hide_index=True, width="stretch")
+            show_table(shown, hide_index=True, width="stretch")
             download_csv(small, "small-area-estimates", label="Download all small-area estimates (CSV)")
             st.caption(f"Method: {small['method'].iloc[0]}. Validation on simulated worlds: see the README.")
     with st.expander("What this assumes, and when it fails"):
@@ -249,7 +249,7 @@ with tab_rates:
                 "comparison",
             ]
         ]
-        st.dataframe(
+        show_table(
             shown.rename(
                 columns={
                     "area_name": "Area",
@@ -339,7 +339,7 @@ with tab_gap:
             flagged = flagged.assign(
                 note=flagged["suppression"].where(flagged["suppressed"].astype(bool), flagged["reason"]).fillna("")
             )
-            st.dataframe(
+            show_table(
                 flagged[
                     ["area_name", "area_code", "group_label", "count", "group_share", "stratum_share",
                      "p_lower", "flag", "note"]

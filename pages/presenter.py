@@ -22,7 +22,7 @@ from meam_mapping.schema import LEVEL_LABELS
 from ui.cache import analysis_cached
 from ui.maps import cached_slice
 from ui.state import current_dataset, policy, settings
-from ui.widgets import show_problem
+from ui.widgets import show_problem, show_table
 from ui.workspace import cached_scenario_index, saved_scenarios
 
 st.set_page_config(layout="wide", initial_sidebar_state="collapsed")
@@ -189,7 +189,7 @@ def draw(request: MapRequest, key: str) -> None:
     if label:
         st.caption(label)
     with st.expander("Table view of this map", icon=":material/table:"):
-        st.dataframe(
+        show_table(
             display_table(data, policy().threshold), hide_index=True, width="stretch"
         )
 
@@ -273,7 +273,7 @@ else:
         )
         st_folium(fmap, height=640, use_container_width=True, returned_objects=[], key="pres_map_4")
         table = scores.head(scenario.top_n)[["rank", "area_name", "area_code", "score"]]
-        st.dataframe(
+        show_table(
             table.rename(
                 columns={"rank": "Rank", "area_name": "Area", "area_code": "Code", "score": "Score"}
             ),

@@ -10,7 +10,7 @@ from meam_mapping.schema import LEVEL_LABELS
 from ui.cache import analysis_cached
 from ui.profile import indicator_table, profile_for, show_exports, show_facts, show_trend
 from ui.state import current_dataset, kept, policy, remember, settings
-from ui.widgets import download_csv, show_problem
+from ui.widgets import download_csv, show_problem, show_table
 from ui.workspace import current_notes
 
 st.title("Area profile")
@@ -60,7 +60,7 @@ st.markdown("**Every indicator, against the district and the study area**")
 if table.empty:
     st.info("No indicator has a figure for this area.")
 else:
-    st.dataframe(table, hide_index=True, width="stretch")
+    show_table(table, hide_index=True, width="stretch")
     download_csv(table, f"profile-{profile.area_code}", key="profile_csv")
 show_trend(dataset, profile, policy())
 if profile.notes:

@@ -17,7 +17,7 @@ from meam_mapping.schema import DOMAIN_LABELS, DOMAINS, LEVEL_LABELS
 from meam_mapping.workspace import load_workspace_bytes, workspace_bytes
 from meam_mapping.workspace.notes import AreaNote, add_note, export_notes, remove_note
 from ui.state import current_dataset, kept, policy, remember
-from ui.widgets import show_problem
+from ui.widgets import show_problem, show_table
 from ui.workspace import (
     apply_workspace,
     current_notes,
@@ -169,7 +169,7 @@ if section == SECTIONS[1]:
     remember("notes_level")
     if len(notes):
         st.markdown("**Notes**")
-        st.dataframe(
+        show_table(
             export_notes(notes, dataset.areas.get(level)), hide_index=True, width="stretch"
         )
         ids = notes["note_id"].tolist()
@@ -276,7 +276,7 @@ if section == SECTIONS[2]:
                         key=f"sc_map_{tag}",
                     )
             st.markdown(f"**Areas entering or leaving the top {result.top_n}**")
-            st.dataframe(
+            show_table(
                 result.areas.rename(
                     columns={
                         "area_code": "Code",
@@ -291,7 +291,7 @@ if section == SECTIONS[2]:
                 width="stretch",
             )
             st.markdown("**Settings**")
-            st.dataframe(
+            show_table(
                 result.settings.rename(
                     columns={
                         "setting": "Setting",

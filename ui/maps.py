@@ -19,7 +19,7 @@ from meam_mapping.pipeline.compare import BenchmarkComparison, with_comparison
 from meam_mapping.pipeline.display import display_table
 from meam_mapping.pipeline.slices import levels_of
 from ui.cache import compare_chart_cached, comparison_cached, map_slice_cached
-from ui.widgets import download_csv, show_problem
+from ui.widgets import download_csv, show_problem, show_table
 
 
 @st.cache_resource(show_spinner=False, max_entries=16)
@@ -138,7 +138,7 @@ def show_map(
         if comparison is not None:
             table = with_comparison(table, comparison)
         st.markdown("**The map as a table**")
-        st.dataframe(table, hide_index=True, width="stretch", height=height - 80)
+        show_table(table, hide_index=True, width="stretch", height=height - 80)
         download_csv(table, f"{request.indicator}-{level}", key=f"{key}_csv")
         _profile_opener(table, level, key)
     return data, comparison
@@ -225,5 +225,5 @@ def show_change_map(
     with right:
         table = change_table(change)
         st.markdown("**The change as a table**")
-        st.dataframe(table, hide_index=True, width="stretch", height=height - 80)
+        show_table(table, hide_index=True, width="stretch", height=height - 80)
         download_csv(table, f"change-{request.indicator}-{level}", key=f"{key}_csv")

@@ -18,6 +18,7 @@ from ui.cache import (
     trend_cached,
     typology_cached,
 )
+from ui.widgets import show_table
 
 __all__ = ["indicator_table", "open_profile", "show_trend", "profile_for", "show_exports", "show_facts", "typology_labels"]
 
@@ -122,7 +123,7 @@ def show_trend(dataset: Dataset, profile: AreaProfile, policy) -> None:  # noqa:
     if trend.empty:
         return
     st.markdown("**Over time**")
-    st.dataframe(
+    show_table(
         pd.DataFrame({
             "Indicator": trend["indicator_name"], "Period": trend["period"],
             "Count": pd.array(trend["count"].round(), dtype="Int64"), "Rate": trend["value"].round(1),

@@ -95,6 +95,16 @@ def show_headline(head: dict | None, *, columns: bool = True) -> None:
         st.caption(f":material/shield: Rounded to protect small numbers: {head['rounding']}.")
 
 
+#: What a table cell with no value shows: nothing, as in the published tables. A hidden count or rate is
+#: such a cell (numbers stay numbers, so columns sort as numbers) and the table's Note column says why.
+EMPTY_CELL = ""
+
+
+def show_table(data, **kwargs) -> object:  # noqa: ANN001 - a DataFrame or what st.dataframe takes
+    """``st.dataframe`` leaving a cell with no value blank, instead of Streamlit's "None"."""
+    return st.dataframe(data, placeholder=EMPTY_CELL, **kwargs)
+
+
 def download_csv(frame, name: str, *, label: str = "Download this table (CSV)", key: str | None = None) -> None:  # noqa: ANN001
     """A CSV download of a published table shown on the page (the same rows, nothing more)."""
     st.download_button(

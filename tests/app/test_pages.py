@@ -148,3 +148,16 @@ def test_every_page_runs_on_a_users_own_files(user_dataset, page):
     for frame in at.dataframe:
         text = frame.value.astype(str)
         assert not text.isin(["nan"]).any().any() or "Note" in frame.value.columns
+        # A hidden or missing number is a blank cell (its Note says why), not Streamlit's "None".
+        assert frame.proto.HasField("placeholder") and frame.proto.placeholder == ""
+
+
+def test_every_table_on_a_page_goes_through_show_table():
+    """One place decides how a cell with no value looks (ui.widgets.show_table)."""
+    root = Path(APP).parent
+    direct = [
+        str(path.relative_to(root))
+        for path in [*root.glob("pages/*.py"), *root.glob("ui/*.py"), root / "app.py"]
+        if path.name != "widgets.py" and "st.dataframe(" in path.read_text(encoding="utf-8")
+    ]
+    assert direct == []
