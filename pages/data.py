@@ -31,6 +31,17 @@ from ui.cache import demo_dataset
 from ui.state import current_dataset, policy, set_dataset
 from ui.widgets import show_problem, show_table
 
+
+def _use(new, notes, join_report=None) -> None:  # noqa: ANN001 - Dataset, list of str, JoinReport
+    """Make ``new`` the session's dataset, keep what loading said for the report below, and redraw."""
+    set_dataset(new)
+    st.session_state["last_load_notes"] = list(notes)
+    if join_report is None:
+        st.session_state.pop("last_join_report", None)
+    else:
+        st.session_state["last_join_report"] = join_report
+    st.rerun()
+
 st.title("Data")
 st.caption(
     "MEAM Mapping works on **aggregated** counts per area (never records about individual people). "
@@ -148,10 +159,7 @@ if boundary_file is not None and st.button("Use these boundaries", type="primary
     except (InputError, EstimationError) as err:
         show_problem(err)
     else:
-        set_dataset(new)
-        st.session_state["last_load_notes"] = list(result.notes)
-        st.session_state.pop("last_join_report", None)
-        st.rerun()
+        _use(new, result.notes)
 
 st.subheader("2. Add an indicator table")
 st.caption(
@@ -260,10 +268,7 @@ if table_file is not None:
             show_problem(err)
             st.info("Nothing was changed: the data already loaded is kept.", icon=":material/info:")
         else:
-            set_dataset(added.dataset)
-            st.session_state["last_join_report"] = added.report
-            st.session_state["last_load_notes"] = list(added.notes)
-            st.rerun()
+            _use(added.dataset, added.notes, added.report)
 
 st.subheader("3. Add an overlap table (for hidden-population estimates)")
 st.caption(
@@ -283,9 +288,8 @@ if patterns_file is not None and st.button("Add this overlap table", type="prima
         show_problem(err)
         st.info("Nothing was changed: the data already loaded is kept.", icon=":material/info:")
     else:
-        set_dataset(added.dataset)
-        st.session_state["last_load_notes"] = list(added.notes)
-        st.rerun()
+        # An overlap table joins no areas: the last indicator table's join report stays.
+        _use(added.dataset, added.notes, st.session_state.get("last_join_report"))
 
 st.subheader("4. Add public data")
 st.caption(
@@ -312,10 +316,7 @@ with tab_file:
         except (InputError, EstimationError) as err:
             show_problem(err)
         else:
-            set_dataset(added.dataset)
-            st.session_state["last_join_report"] = added.report
-            st.session_state["last_load_notes"] = list(added.notes)
-            st.rerun()
+            _use(added.dataset, added.notes, added.report)
 with tab_fingertips:
     starters = {s.key: s for s in STARTER_INDICATORS}
     key = st.selectbox(
@@ -336,10 +337,7 @@ with tab_fingertips:
         except (InputError, EstimationError) as err:
             show_problem(err)
         else:
-            set_dataset(added.dataset)
-            st.session_state["last_join_report"] = added.report
-            st.session_state["last_load_notes"] = list(added.notes)
-            st.rerun()
+            _use(added.dataset, added.notes, added.report)
 with tab_ons:
     codes_text = st.text_input("Local authority codes (comma separated)", placeholder="E07000008, E07000012")
     ons_level = st.selectbox("Boundaries", ["lsoa", "msoa", "lad"], format_func=lambda lv: LEVEL_LABELS.get(lv, lv))
@@ -354,10 +352,7 @@ with tab_ons:
         except (InputError, EstimationError) as err:
             show_problem(err)
         else:
-            set_dataset(new)
-            st.session_state["last_load_notes"] = list(result.notes)
-            st.session_state.pop("last_join_report", None)
-            st.rerun()
+            _use(new, result.notes)
 
 report = st.session_state.get("last_join_report")
 notes = st.session_state.get("last_load_notes")

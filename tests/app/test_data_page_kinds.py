@@ -142,3 +142,34 @@ def test_a_2011_table_on_2021_boundaries_is_converted_with_the_uploaded_lookup()
     assert sorted(counts.index) == sorted(new) and counts["E01033780"] == 16
     captions = " ".join(c.value for c in at.caption)
     assert "Split: E01000010" in captions and "Open Government Licence" in captions
+
+
+def test_loading_a_users_files_in_turn_keeps_each_report_as_long_as_it_applies(user_files):
+    """Boundaries, then a table, then an overlap table, then new boundaries, on the Data page."""
+    at = AppTest.from_file(APP, default_timeout=600)
+    at.run()
+    at.switch_page("pages/data.py").run()
+
+    def upload(key, path, button):
+        at.file_uploader(key=key).set_value((path.name, path.read_bytes(), "application/octet-stream")).run()
+        next(b for b in at.button if b.label == button).click().run()
+        assert not at.exception, at.exception
+        assert not at.error, [e.value for e in at.error]
+
+    def report_shown():
+        return any(s.value == "Join report" for s in at.subheader) and bool(at.success or at.warning)
+
+    upload("boundary_upload", user_files.boundaries, "Use these boundaries")
+    assert at.session_state["dataset"].name == "boundaries.geojson"
+    assert "last_join_report" not in at.session_state
+    upload("table_upload", user_files.tidy, "Add this table")
+    assert not at.session_state["dataset"].indicators.empty
+    report = at.session_state["last_join_report"]
+    assert report is not None and report_shown()
+    # An overlap table joins no areas: the table's join report stays, with the new notes.
+    upload("patterns_upload", user_files.patterns, "Add this overlap table")
+    assert at.session_state["last_join_report"] is report and report_shown()
+    # New boundaries start a new analysis: the old table's report goes.
+    upload("boundary_upload", user_files.boundaries, "Use these boundaries")
+    assert "last_join_report" not in at.session_state
+    assert at.session_state["dataset"].indicators.empty
