@@ -1,5 +1,5 @@
 """Run the command line: ``python -m meam_mapping``."""
 
-from meam_mapping.cli import main
+from meam_mapping.cli import run
 
-raise SystemExit(main())
+raise SystemExit(run())

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import gc
 import json
 import sys
 from collections.abc import Sequence
@@ -208,6 +209,21 @@ def _add_recover(command: argparse.ArgumentParser) -> None:
         help="open a --workspace whose content check is missing or does not match "
         "(edited in QGIS, or saved by an old version), checking every table again",
     )
+
+
+def run() -> int:
+    """The ``meam-mapping`` command (and ``python -m meam_mapping``): :func:`main`, then exit.
+
+    While Python shuts down, its garbage collector walks every object still
+    alive several times over: some 125,000 once pandas, scipy and folium are
+    imported, about 0.1 s a walk, 0.4-0.5 s of a national map's run spent on
+    objects that end with the process anyway. :func:`gc.freeze` takes them
+    out of its sight first. Open files, threads and exit handlers still end
+    as usual.
+    """
+    status = main()
+    gc.freeze()
+    return status
 
 
 def main(argv: Sequence[str] | None = None) -> int:

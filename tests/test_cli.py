@@ -240,3 +240,38 @@ def test_map_of_the_imd_decile_draws_ten_ordered_classes_with_decile_1_darkest(i
     html = interactive_map(dataset, MapRequest(indicator=indicator)).get_root().render()
     assert "Darkest: 1 (most deprived); lightest: 10 (least deprived)" in html
     assert to_hex(darkest.get_facecolor()[0]) in html
+
+
+def test_the_command_returns_mains_status_and_leaves_its_objects_to_the_exit(monkeypatch):
+    import gc
+
+    from meam_mapping import cli
+
+    monkeypatch.setattr(cli, "main", lambda: 3)
+    before = gc.get_freeze_count()
+    try:
+        assert cli.run() == 3
+        assert gc.get_freeze_count() > before  # the collector no longer walks them at exit
+    finally:
+        gc.unfreeze()
+
+
+def test_python_m_meam_mapping_writes_the_map_and_its_cache_entries_then_exits(user_files, tmp_path):
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    env = {**os.environ, "MEAM_MAPPING_CACHE": str(tmp_path / "cache")}
+    command = [sys.executable, "-m", "meam_mapping", "map", "--boundaries", str(user_files.boundaries),
+               "--data", str(user_files.tidy), "--indicator", "homelessness_duty_owed", "--out"]  # fmt: skip
+    root = Path(__file__).resolve().parents[1]
+    done = subprocess.run([*command, str(tmp_path / "m.html")], capture_output=True, text=True,
+                          cwd=root, env=env, timeout=300, check=False)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "m.html").read_text(encoding="utf-8").rstrip().endswith("</html>")
+    kept = sorted(p.parent.name for p in (tmp_path / "cache").rglob("*") if p.is_file())
+    assert "outputs" in kept  # the writes left for the end were all made before the exit
+    bad = subprocess.run([*command, str(tmp_path / "no" / "m.html")], capture_output=True,
+                         text=True, cwd=root, env=env, timeout=300, check=False)  # fmt: skip
+    assert bad.returncode == 2 and "does not exist" in bad.stderr and "Traceback" not in bad.stderr
