@@ -471,8 +471,28 @@ def _map(args: argparse.Namespace) -> int:
 
     # The cache entries kept for the next command are written while this one
     # works, and all of them before it ends.
-    with deferred_writes():
+    with deferred_writes(), _fewer_collections():
         return _draw_map(args)
+
+
+@contextlib.contextmanager
+def _fewer_collections():  # noqa: ANN202 - context manager
+    """Run the garbage collector less often inside the block (a map's drawing).
+
+    Reading national boundaries makes about 100,000 shapely geometries, each
+    tracked by the collector: at Python's default thresholds it runs some 500
+    times and walks every object three times over, 0.45 s of CPU in a
+    national map's first run. Collecting young objects every 50,000 new ones
+    instead of every 700 leaves six runs and no full walk (0.16 s): the
+    national first run took 0.2 s less over six alternating pairs, at the
+    same peak memory. The thresholds are put back afterwards.
+    """
+    before = gc.get_threshold()
+    gc.set_threshold(50_000, 20, 100)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*before)
 
 
 def _draw_map(args: argparse.Namespace) -> int:

@@ -275,3 +275,17 @@ def test_python_m_meam_mapping_writes_the_map_and_its_cache_entries_then_exits(u
     bad = subprocess.run([*command, str(tmp_path / "no" / "m.html")], capture_output=True,
                          text=True, cwd=root, env=env, timeout=300, check=False)  # fmt: skip
     assert bad.returncode == 2 and "does not exist" in bad.stderr and "Traceback" not in bad.stderr
+
+
+def test_a_map_collects_less_often_and_puts_the_thresholds_back(user_files, tmp_path, monkeypatch):
+    import gc
+
+    from meam_mapping import cli
+
+    seen = []
+    monkeypatch.setattr(cli, "_draw_map", lambda args: seen.append(gc.get_threshold()) or 0)
+    before = gc.get_threshold()
+    assert main(["map", "--boundaries", str(user_files.boundaries), "--data", str(user_files.tidy),
+                 "--indicator", "homelessness_duty_owed", "--out", str(tmp_path / "m.html")]) == 0  # fmt: skip
+    assert seen and seen[0][0] > before[0]
+    assert gc.get_threshold() == before
