@@ -90,7 +90,10 @@ def main() -> int:
             f"{r['extra_peak_mb']:.0f} | {r['extra_estimate_mb']:.0f} |"
         )
     ok = all(r["extra_estimate_mb"] >= r["extra_peak_mb"] for r in rows)
-    lines += ["", f"Every extra estimate at least the extra peak (the estimate leans high): **{ok}**."]
+    lines += [
+        "",
+        f"Every extra estimate at least the extra peak (the estimate leans high): **{ok}**.",
+    ]
     text = "\n".join(lines) + "\n"
     print(text)
     (HERE / "results" / "boundary_memory.md").write_text(text)

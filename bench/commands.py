@@ -229,7 +229,9 @@ def markdown(result: dict) -> str:
              "|---|---:|---|---:|---:|---:|---:|---:|---|"]  # fmt: skip
     for name, row in result["rows"].items():
         naive_ratio = f"{row['x_naive']:.2f}" if "x_naive" in row else ""
-        loaded = ", ".join(row["estimators"]) or ("none" if name.startswith(("ours", "before")) else "")
+        loaded = ", ".join(row["estimators"]) or (
+            "none" if name.startswith(("ours", "before")) else ""
+        )
         cpu = row.get("cpu", float("nan"))
         lines.append(f"| {name} | {row['seconds']:.2f} | {row['runs']} | {cpu:.2f} | "
                      f"{row['peak_mb']:.0f} | {row['x_floor']:.2f} | {row.get('x_floor_cpu', float('nan')):.2f} "

@@ -201,7 +201,9 @@ def main() -> None:
     """Run the benchmark and write the results."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
-    parser.add_argument("--repo", type=Path, default=ROOT, help="checkout whose meam_mapping to time")
+    parser.add_argument(
+        "--repo", type=Path, default=ROOT, help="checkout whose meam_mapping to time"
+    )
     parser.add_argument("--label", default="after", help="name of this run in the results")
     parser.add_argument("--stages", default="read,load,dataset,cli")
     args = parser.parse_args()

@@ -228,14 +228,18 @@ def ours_maps(areas, data: pd.DataFrame, stages: dict) -> dict:  # noqa: ANN001
 
     def build() -> str:
         buffer = io.StringIO()
-        save_standalone_html(choropleth(shown, MapLayer.from_frame(data, title="Homelessness")), buffer)
+        save_standalone_html(
+            choropleth(shown, MapLayer.from_frame(data, title="Homelessness")), buffer
+        )
         return buffer.getvalue()
 
     page, *stages["interactive map build"] = measure(build, repeat=2)
 
     def static() -> int:
         buffer = io.BytesIO()
-        save_figure(static_map(areas, MapLayer.from_frame(data, title="Homelessness")), buffer, format="png")
+        save_figure(
+            static_map(areas, MapLayer.from_frame(data, title="Homelessness")), buffer, format="png"
+        )
         return buffer.tell()
 
     _, *stages["static map"] = measure(static)

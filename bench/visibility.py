@@ -45,17 +45,21 @@ def area_table(demo) -> pd.DataFrame:  # noqa: ANN001
     wide = ind.pivot(index="area_code", columns="indicator", values="count")
     values = ind.pivot(index="area_code", columns="indicator", values="value")
     truth = demo.truth.by_lsoa
-    return pd.DataFrame(
-        {
-            "known_any": wide["known_md_any"],
-            "known_2plus": wide["known_multiple_disadvantage"],
-            "lad_code": truth["lad_code"],
-            "distance_km": truth["distance_km"],
-            "deprivation_score": values["deprivation_score"],
-            "n_true": truth["n_true"],
-            "hidden": truth["hidden"],
-        }
-    ).rename_axis("area_code").reset_index()
+    return (
+        pd.DataFrame(
+            {
+                "known_any": wide["known_md_any"],
+                "known_2plus": wide["known_multiple_disadvantage"],
+                "lad_code": truth["lad_code"],
+                "distance_km": truth["distance_km"],
+                "deprivation_score": values["deprivation_score"],
+                "n_true": truth["n_true"],
+                "hidden": truth["hidden"],
+            }
+        )
+        .rename_axis("area_code")
+        .reset_index()
+    )
 
 
 def score(table: pd.DataFrame, context: str) -> dict:

@@ -71,6 +71,7 @@ def _settle(page, timeout_ms: int = 120_000) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Start the app on the demo, screenshot each page into ``--out``; the exit status."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots" / "after")
     args = parser.parse_args(argv)

@@ -326,7 +326,9 @@ def plan_caseload(
         spread = "the range is the 95% interval of the total estimate"
     else:
         total, low, high = (float(zones[c].sum()) for c in ("estimate", "lower", "upper"))
-        spread = "the range adds up the lower and upper limits of each, so it is wide rather than exact"
+        spread = (
+            "the range adds up the lower and upper limits of each, so it is wide rather than exact"
+        )
     if total <= 0:
         raise EstimationError(
             "the estimates add up to nobody, so there is no caseload to plan; check the "

@@ -172,7 +172,8 @@ def build_parser() -> argparse.ArgumentParser:
     mapper = sub.add_parser("map", help="draw a map of one indicator")
     _add_source(mapper, patterns=False)
     mapper.add_argument(
-        "--indicator", required=True,
+        "--indicator",
+        required=True,
         help="indicator id, heading as in the file, or part of it (see the inspect command)",
     )
     mapper.add_argument("--period", help="period (default: the latest)")
@@ -519,7 +520,9 @@ def _draw_map(args: argparse.Namespace) -> int:
         shown: dict[str, object] = {}
         imports: list[object] = []
 
-        def import_for_drawing(disclosure: bool = True) -> None:  # once, as the boundaries are parsed
+        def import_for_drawing(
+            disclosure: bool = True,
+        ) -> None:  # once, as the boundaries are parsed
             if html and not imports:
                 imports.append(helper.submit(_import_for_drawing, disclosure))
 
@@ -606,8 +609,9 @@ def _prepack_when_done(helper, future) -> None:  # noqa: ANN001 - Executor, Futu
             packing = prepack_geometry_in(helper, geoms)
             if key is not None:
                 packing.add_done_callback(
-                    lambda f: not f.cancelled() and f.exception() is None
-                    and keep_packed(key, f.result())
+                    lambda f: (
+                        not f.cancelled() and f.exception() is None and keep_packed(key, f.result())
+                    )
                 )
 
     future.add_done_callback(start)

@@ -23,7 +23,9 @@ from meam_mapping.geography.codes import codes_in
 from meam_mapping.geography.join import JoinReport, join_indicators
 from meam_mapping.schema import INDICATOR_COLUMNS
 
-if TYPE_CHECKING:  # the table loader (and its checks) costs 2 s to import: only when a table is read
+if (
+    TYPE_CHECKING
+):  # the table loader (and its checks) costs 2 s to import: only when a table is read
     from collections.abc import Callable
 
     from meam_mapping.io.indicators import LoadResult
@@ -180,7 +182,8 @@ def add_patterns(dataset: Dataset, patterns: pd.DataFrame, *, file: str | None =
             rows = [int(i) + 2 for i in codes.index[codes.isin(unknown)][:5]]
             raise InputError(
                 f"{len(unknown)} area code(s) of the overlap table are not in the boundaries: "
-                + ", ".join(unknown[:5]) + ("…" if len(unknown) > 5 else ""),
+                + ", ".join(unknown[:5])
+                + ("…" if len(unknown) > 5 else ""),
                 file=file,
                 row=rows,
                 column="area_code",

@@ -27,8 +27,14 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from typing import Any
 
-__all__ = ["POOL_THREADS", "WAITER_PREFIX", "can_fork", "frozen_for_fork", "other_threads",
-           "start_in_fork"]
+__all__ = [
+    "POOL_THREADS",
+    "WAITER_PREFIX",
+    "can_fork",
+    "frozen_for_fork",
+    "other_threads",
+    "start_in_fork",
+]
 
 #: Names of the threads that run process pools (joblib's loky and concurrent.futures).
 POOL_THREADS = frozenset({"ExecutorManagerThread", "QueueFeederThread"})

@@ -32,8 +32,13 @@ if dataset.label:
 
 levels = [lv for lv in dataset.levels if lv != "lad"] or dataset.levels
 default_level = settings().level if settings().level in levels else levels[0]
-level = st.radio("Level of geography", levels, horizontal=True, key=kept("conc_level", default_level, levels),
-                 format_func=lambda lv: LEVEL_LABELS.get(lv, lv))
+level = st.radio(
+    "Level of geography",
+    levels,
+    horizontal=True,
+    key=kept("conc_level", default_level, levels),
+    format_func=lambda lv: LEVEL_LABELS.get(lv, lv),
+)
 remember("conc_level")
 try:
     rates = domain_rates_cached(dataset.token, dataset, update_settings(level=level))
@@ -42,7 +47,9 @@ except (InputError, EstimationError) as err:
     st.stop()
 domains = [c for c in rates.columns if not c.endswith(("_lower", "_upper"))]
 if len(rates) < 3:
-    st.warning("There are too few areas at this level to compare. Choose a finer level or load more areas.")
+    st.warning(
+        "There are too few areas at this level to compare. Choose a finer level or load more areas."
+    )
     st.stop()
 
 tab_index, tab_types, tab_hot = st.tabs(["Composite index", "Typologies", "Hot spots"])
@@ -53,15 +60,26 @@ with tab_index:
         "Deprivation, so a very high rate in one domain is not cancelled by a low rate in another; the "
         "domains are then combined with the weights below (equal by default)."
     )
-    method = st.selectbox("How each domain is scaled", ["exponential", "zscore", "rank"],
-                          key=kept("conc_method", "exponential"),
-                          format_func={"exponential": "Exponential of ranks (Indices of Deprivation)",
-                                       "zscore": "z-scores", "rank": "Ranks"}.get)
+    method = st.selectbox(
+        "How each domain is scaled",
+        ["exponential", "zscore", "rank"],
+        key=kept("conc_method", "exponential"),
+        format_func={
+            "exponential": "Exponential of ranks (Indices of Deprivation)",
+            "zscore": "z-scores",
+            "rank": "Ranks",
+        }.get,
+    )
     cols = st.columns(len(domains))
     weights = {}
     for col, domain in zip(cols, domains, strict=True):
-        weights[domain] = col.slider(DOMAIN_LABELS.get(domain, domain), 0.0, 3.0, step=0.25,
-                                     key=kept(f"conc_w_{domain}", 1.0))
+        weights[domain] = col.slider(
+            DOMAIN_LABELS.get(domain, domain),
+            0.0,
+            3.0,
+            step=0.25,
+            key=kept(f"conc_w_{domain}", 1.0),
+        )
     remember("conc_method", *[f"conc_w_{d}" for d in domains])
     if not any(weights.values()):
         st.warning("At least one weight must be above zero.")
@@ -73,12 +91,21 @@ with tab_index:
     except InputError as err:
         show_problem(err)
         st.stop()
-    data = score_slice(scores.dropna(subset=["score"]), name="Composite index of multiple disadvantage")
+    data = score_slice(
+        scores.dropna(subset=["score"]), name="Composite index of multiple disadvantage"
+    )
     index_title = "Composite index decile (10 = most concentrated)"
-    fmap = choropleth(dataset.areas[level],
-                      MapLayer(data, title=index_title, unit=DECILE_UNIT,
-                               label=dataset.label, threshold=policy().threshold),
-                      outlines=dataset.areas.get("lad") if level != "lad" else None)
+    fmap = choropleth(
+        dataset.areas[level],
+        MapLayer(
+            data,
+            title=index_title,
+            unit=DECILE_UNIT,
+            label=dataset.label,
+            threshold=policy().threshold,
+        ),
+        outlines=dataset.areas.get("lad") if level != "lad" else None,
+    )
     left, right = st.columns([5, 3])
     with left:
         st_folium(fmap, height=560, use_container_width=True, returned_objects=[], key="conc_map")
@@ -86,62 +113,115 @@ with tab_index:
     with right:
         st.markdown("**Areas where need is most concentrated**")
         show_table(index_table(scores, names), hide_index=True, width="stretch", height=520)
-    st.caption("The index is shown in deciles: 10 is the tenth of areas where need is most concentrated. "
-               "Exact scores are not shown or downloadable, because an area's exact place among the others "
-               "can tell where a hidden small count lies.")
-    exact = st.toggle("Show exact scores (not for sharing)", key=kept("conc_exact", False),
-                      help="For your own checking only. Exact scores are never in a download or the evidence pack.")
+    st.caption(
+        "The index is shown in deciles: 10 is the tenth of areas where need is most concentrated. "
+        "Exact scores are not shown or downloadable, because an area's exact place among the others "
+        "can tell where a hidden small count lies."
+    )
+    exact = st.toggle(
+        "Show exact scores (not for sharing)",
+        key=kept("conc_exact", False),
+        help="For your own checking only. Exact scores are never in a download or the evidence pack.",
+    )
     remember("conc_exact")
     if exact:
-        st.warning("NOT FOR SHARING. Exact scores can reveal where a hidden small count lies. Do not copy them "
-                   "into reports, slides or messages; they are left out of every download and of the evidence pack.")
+        st.warning(
+            "NOT FOR SHARING. Exact scores can reveal where a hidden small count lies. Do not copy them "
+            "into reports, slides or messages; they are left out of every download and of the evidence pack."
+        )
         exact_scores = scores.dropna(subset=["score"]).sort_values("rank").head(25)
-        st.table(exact_scores.assign(area=exact_scores["area_code"].map(names))[["rank", "area", "score"]]
-                 .rename(columns={"rank": "Rank", "area": "Area", "score": "Score (not for sharing)"}))
+        st.table(
+            exact_scores.assign(area=exact_scores["area_code"].map(names))[
+                ["rank", "area", "score"]
+            ].rename(columns={"rank": "Rank", "area": "Area", "score": "Score (not for sharing)"})
+        )
     if model.excluded_ is not None and len(model.excluded_):
-        st.caption(f"{len(model.excluded_)} areas left out because a domain rate is unknown (suppressed or missing).")
-    st.caption("'Domains in the top fifth' counts in how many domains an area is among the highest 20%: "
-               "the co-occurrence that defines multiple disadvantage.")
+        st.caption(
+            f"{len(model.excluded_)} areas left out because a domain rate is unknown (suppressed or missing)."
+        )
+    st.caption(
+        "'Domains in the top fifth' counts in how many domains an area is among the highest 20%: "
+        "the co-occurrence that defines multiple disadvantage."
+    )
 
 with tab_types:
-    st.markdown("Areas are grouped by the *shape* of their profile across domains (standardised rates), so each "
-                "group can be described in words.")
+    st.markdown(
+        "Areas are grouped by the *shape* of their profile across domains (standardised rates), so each "
+        "group can be described in words."
+    )
     t1, t2 = st.columns(2)
-    t_method = t1.selectbox("Method", ["kmeans", "gmm", "ward"], key=kept("conc_tmethod", "kmeans"),
-                            format_func={"kmeans": "k-means", "gmm": "Gaussian mixture", "ward": "Ward"}.get)
-    t_k = t2.selectbox("Number of groups", ["automatic", 2, 3, 4, 5, 6], key=kept("conc_k", "automatic"),
-                       help="Automatic picks the number with the best silhouette (or BIC for Gaussian mixtures).")
+    t_method = t1.selectbox(
+        "Method",
+        ["kmeans", "gmm", "ward"],
+        key=kept("conc_tmethod", "kmeans"),
+        format_func={"kmeans": "k-means", "gmm": "Gaussian mixture", "ward": "Ward"}.get,
+    )
+    t_k = t2.selectbox(
+        "Number of groups",
+        ["automatic", 2, 3, 4, 5, 6],
+        key=kept("conc_k", "automatic"),
+        help="Automatic picks the number with the best silhouette (or BIC for Gaussian mixtures).",
+    )
     remember("conc_tmethod", "conc_k")
     try:
-        typology = typology_cached(dataset.token, rates, level, t_method, "auto" if t_k == "automatic" else int(t_k))
+        typology = typology_cached(
+            dataset.token, rates, level, t_method, "auto" if t_k == "automatic" else int(t_k)
+        )
     except (InputError, EstimationError) as err:
         show_problem(err)
     else:
         profiles = typology.profiles_
         show_table(profile_table(profiles), hide_index=True, width="stretch")
-        labels = typology.labels_.map(lambda c: f"Group {c}: " + profiles.set_index("cluster").loc[c, "description"])
+        labels = typology.labels_.map(
+            lambda c: f"Group {c}: " + profiles.set_index("cluster").loc[c, "description"]
+        )
         layer = category_layer(dataset.areas[level], labels)
-        tmap = choropleth(dataset.areas[level],
-                          MapLayer(data, title=index_title, unit=DECILE_UNIT, label=dataset.label,
-                                   threshold=policy().threshold),
-                          MapSpec(show_overlays=True), extra_layers={"Typology groups": layer})
+        tmap = choropleth(
+            dataset.areas[level],
+            MapLayer(
+                data,
+                title=index_title,
+                unit=DECILE_UNIT,
+                label=dataset.label,
+                threshold=policy().threshold,
+            ),
+            MapSpec(show_overlays=True),
+            extra_layers={"Typology groups": layer},
+        )
         c1, c2 = st.columns([3, 2])
         with c1:
-            st_folium(tmap, height=480, use_container_width=True, returned_objects=[], key="type_map")
+            st_folium(
+                tmap, height=480, use_container_width=True, returned_objects=[], key="type_map"
+            )
         with c2:
             st.pyplot(typology.profile_figure(), width="stretch")
-        st.caption("How many groups was chosen: " + ", ".join(
-            f"{int(r.n_clusters)}: {r.score:.2f}" for r in typology.selection_.itertuples()) + " (score used: "
-            + str(typology.selection_["criterion"].iloc[0]) + ")")
+        st.caption(
+            "How many groups was chosen: "
+            + ", ".join(
+                f"{int(r.n_clusters)}: {r.score:.2f}" for r in typology.selection_.itertuples()
+            )
+            + " (score used: "
+            + str(typology.selection_["criterion"].iloc[0])
+            + ")"
+        )
 
 with tab_hot:
     h1, h2 = st.columns(2)
-    statistic = h1.selectbox("Statistic", ["gi_star", "local_moran"],
-                             key=kept("conc_stat", settings().hotspot_statistic),
-                             format_func={"gi_star": "Getis-Ord Gi* (hot and cold spots)",
-                                          "local_moran": "Local Moran's I (clusters and outliers)"}.get)
-    permutations = h2.selectbox("Permutations", [999, 9999], key=kept("conc_perm", settings().permutations),
-                                help="More permutations give finer p-values (needed with few areas).")
+    statistic = h1.selectbox(
+        "Statistic",
+        ["gi_star", "local_moran"],
+        key=kept("conc_stat", settings().hotspot_statistic),
+        format_func={
+            "gi_star": "Getis-Ord Gi* (hot and cold spots)",
+            "local_moran": "Local Moran's I (clusters and outliers)",
+        }.get,
+    )
+    permutations = h2.selectbox(
+        "Permutations",
+        [999, 9999],
+        key=kept("conc_perm", settings().permutations),
+        help="More permutations give finer p-values (needed with few areas).",
+    )
     remember("conc_stat", "conc_perm")
     try:
         chosen = update_settings(hotspot_statistic=statistic, permutations=int(permutations))
@@ -154,12 +234,22 @@ with tab_hot:
         for warning in spots.warnings_:
             st.warning(warning)
         layer = hotspot_layer(dataset.areas[level], result)
-        hmap = choropleth(dataset.areas[level],
-                          MapLayer(data, title=index_title, unit=DECILE_UNIT, label=dataset.label,
-                                   threshold=policy().threshold),
-                          MapSpec(show_overlays=True), extra_layers={"Significant areas": layer})
+        hmap = choropleth(
+            dataset.areas[level],
+            MapLayer(
+                data,
+                title=index_title,
+                unit=DECILE_UNIT,
+                label=dataset.label,
+                threshold=policy().threshold,
+            ),
+            MapSpec(show_overlays=True),
+            extra_layers={"Significant areas": layer},
+        )
         st_folium(hmap, height=520, use_container_width=True, returned_objects=[], key="hot_map")
         counts = result["category"].value_counts()
         st.caption(" · ".join(f"{k}: {v}" for k, v in counts.items()))
-        st.caption("Each significant area says how sure the test is (e.g. 'Hot spot, 99% confidence'); "
-                   "exact z-scores and p-values are not shown, as they can be turned back into an area's score.")
+        st.caption(
+            "Each significant area says how sure the test is (e.g. 'Hot spot, 99% confidence'); "
+            "exact z-scores and p-values are not shown, as they can be turned back into an area's score."
+        )

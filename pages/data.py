@@ -42,6 +42,7 @@ def _use(new, notes, join_report=None) -> None:  # noqa: ANN001 - Dataset, list 
         st.session_state["last_join_report"] = join_report
     st.rerun()
 
+
 st.title("Data")
 st.caption(
     "MEAM Mapping works on **aggregated** counts per area (never records about individual people). "
@@ -108,7 +109,9 @@ if not catalogue.empty:
         )  # fmt: skip
         if st.button("Apply", key="apply_kind"):
             try:
-                set_dataset(with_kinds(dataset, {chosen: {"kind": new_kind, "polarity": new_polarity}}))
+                set_dataset(
+                    with_kinds(dataset, {chosen: {"kind": new_kind, "polarity": new_polarity}})
+                )
             except InputError as err:
                 show_problem(err)
             else:
@@ -123,12 +126,16 @@ if not ordinal.empty and len(dataset.levels) > 1:
         offer = offer_for_ordinal(dataset.indicators, pick)
         st.caption(offer.reason)
         if offer.average_score:
-            st.markdown(f"- Population-weighted average of **{offer.score}**, weighted by **{offer.population}**")
+            st.markdown(
+                f"- Population-weighted average of **{offer.score}**, weighted by **{offer.population}**"
+            )
         if offer.share:
             st.markdown(f"- Share of small areas in the most deprived {offer.kind}")
         for missing in offer.missing:
             st.caption(f"Not offered until you load or set {missing}.")
-        if offer.anything and st.button("Add these summaries for larger areas", key="add_ordinal_summaries"):
+        if offer.anything and st.button(
+            "Add these summaries for larger areas", key="add_ordinal_summaries"
+        ):
             try:
                 set_dataset(with_ordinal_summaries(dataset, pick))
             except InputError as err:
@@ -203,7 +210,11 @@ if table_file is not None:
         except InputError as err:
             show_problem(err)
     boundary_vintage = next(
-        (dataset.areas[lv].attrs.get("vintage") for lv in dataset.levels if dataset.areas[lv].attrs.get("vintage")),
+        (
+            dataset.areas[lv].attrs.get("vintage")
+            for lv in dataset.levels
+            if dataset.areas[lv].attrs.get("vintage")
+        ),
         None,
     )
     with st.expander("What was understood", expanded=True):
@@ -236,7 +247,14 @@ if table_file is not None:
                     f"({', '.join(j['unmatched_table_first'][:5]) or 'none'}); "
                     f"{j['unmatched_boundaries']:,} areas without data."
                 )
-            warn = ("vintage", "areas are 20", "several levels", "more than one area", "leave out", "not whole")
+            warn = (
+                "vintage",
+                "areas are 20",
+                "several levels",
+                "more than one area",
+                "leave out",
+                "not whole",
+            )
             for note in found["notes"]:
                 if any(word in note for word in warn):
                     st.warning(note, icon=":material/warning:")
@@ -297,7 +315,11 @@ st.caption(
     "Every download is kept in a local cache with its address, date and licence, so it works offline next time."
 )
 tab_file, tab_fingertips, tab_ons = st.tabs(
-    ["A national statistics table (file)", "Fingertips indicator (online)", "ONS boundaries (online)"]
+    [
+        "A national statistics table (file)",
+        "Fingertips indicator (online)",
+        "ONS boundaries (online)",
+    ]
 )
 with tab_file:
     layouts = available_layouts()
@@ -307,8 +329,12 @@ with tab_file:
         "ocu_prevalence": "Opiate and crack cocaine use prevalence estimates",
         "moj_proven_reoffending_la": "MoJ proven reoffending by local authority",
     }
-    national = st.file_uploader("Table as downloaded (Excel or CSV)", type=["xlsx", "csv"], key="national_upload")
-    chosen_layout = st.selectbox("Which publication is it?", layouts, format_func=lambda n: layout_names.get(n, n))
+    national = st.file_uploader(
+        "Table as downloaded (Excel or CSV)", type=["xlsx", "csv"], key="national_upload"
+    )
+    chosen_layout = st.selectbox(
+        "Which publication is it?", layouts, format_func=lambda n: layout_names.get(n, n)
+    )
     if national is not None and st.button("Add this publication"):
         try:
             loaded = import_table(national, chosen_layout, name=national.name)
@@ -320,18 +346,32 @@ with tab_file:
 with tab_fingertips:
     starters = {s.key: s for s in STARTER_INDICATORS}
     key = st.selectbox(
-        "Starter indicator", list(starters), format_func=lambda k: k.replace("_", " ").capitalize(),
+        "Starter indicator",
+        list(starters),
+        format_func=lambda k: k.replace("_", " ").capitalize(),
         help="Resolved to a Fingertips indicator id online, from Fingertips' own list of indicators.",
     )
-    area_type = st.selectbox("Areas", [501, 502], format_func={501: "Districts and unitary authorities",
-                                                              502: "Counties and unitary authorities"}.get)
+    area_type = st.selectbox(
+        "Areas",
+        [501, 502],
+        format_func={
+            501: "Districts and unitary authorities",
+            502: "Counties and unitary authorities",
+        }.get,
+    )
     if st.button("Fetch from Fingertips"):
         try:
             with st.spinner("Asking Fingertips…"):
                 found = resolve_starter_indicators(area_type_id=area_type, starters=[starters[key]])
-                ids = found["indicator_id"].dropna().astype(int).tolist() if "indicator_id" in found else []
+                ids = (
+                    found["indicator_id"].dropna().astype(int).tolist()
+                    if "indicator_id" in found
+                    else []
+                )
                 if not ids:
-                    raise InputError(f"Fingertips has no indicator matching {key!r} for these areas")
+                    raise InputError(
+                        f"Fingertips has no indicator matching {key!r} for these areas"
+                    )
                 loaded = fetch_indicator(ids[0], area_type, domain=starters[key].domain)
                 added = add_indicators(dataset, loaded, file=f"Fingertips indicator {ids[0]}")
         except (InputError, EstimationError) as err:
@@ -339,13 +379,19 @@ with tab_fingertips:
         else:
             _use(added.dataset, added.notes, added.report)
 with tab_ons:
-    codes_text = st.text_input("Local authority codes (comma separated)", placeholder="E07000008, E07000012")
-    ons_level = st.selectbox("Boundaries", ["lsoa", "msoa", "lad"], format_func=lambda lv: LEVEL_LABELS.get(lv, lv))
+    codes_text = st.text_input(
+        "Local authority codes (comma separated)", placeholder="E07000008, E07000012"
+    )
+    ons_level = st.selectbox(
+        "Boundaries", ["lsoa", "msoa", "lad"], format_func=lambda lv: LEVEL_LABELS.get(lv, lv)
+    )
     if st.button("Fetch boundaries from ONS"):
         codes = [c.strip().upper() for c in codes_text.replace(";", ",").split(",") if c.strip()]
         try:
             if not codes:
-                raise InputError("type at least one local authority code", expected="codes such as E07000008")
+                raise InputError(
+                    "type at least one local authority code", expected="codes such as E07000008"
+                )
             with st.spinner("Asking the ONS Open Geography Portal…"):
                 result = fetch_boundaries(ons_level, codes)
                 new = dataset_from_boundaries(result, name="ONS boundaries: " + ", ".join(codes))

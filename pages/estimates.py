@@ -9,11 +9,11 @@ from meam_mapping.errors import EstimationError, InputError
 from meam_mapping.estimate.funnel import funnel_figure
 from meam_mapping.estimate.visibility import VISIBILITY_VALIDATION
 from meam_mapping.maps.interactive import choropleth
+from meam_mapping.maps.spec import MapLayer, MapSpec
 from meam_mapping.pipeline import pattern_lists
 from meam_mapping.pipeline.compare import indicator_polarity
 from meam_mapping.pipeline.display import display_table, estimates_slice, small_area_slice
 from meam_mapping.pipeline.publish import headline_of, publish_hidden, publish_overlap
-from meam_mapping.maps.spec import MapLayer, MapSpec
 from meam_mapping.schema import LEVEL_LABELS
 from ui.cache import analysis_cached, hidden_cached, prevalence_cached, visibility_cached
 from ui.state import current_dataset, kept, policy, remember, settings, update_settings
@@ -111,7 +111,9 @@ with tab_hidden:
                 st.bar_chart(overlap.set_index("pattern")["count"], horizontal=True, height=420)
                 st.caption(f"Patterns with fewer than {policy().threshold} people are hidden.")
             with right:
-                st.markdown("**Models compared on all areas together** (lower AIC/BIC fits better for its size)")
+                st.markdown(
+                    "**Models compared on all areas together** (lower AIC/BIC fits better for its size)"
+                )
                 if not result.comparison.empty:
                     show_table(model_table(result.comparison), hide_index=True, width="stretch")
             if len(table) > 2:
@@ -138,7 +140,13 @@ with tab_hidden:
                         ),
                         MapSpec(k=min(5, len(data))),
                     )
-                    st_folium(fmap, height=480, use_container_width=True, returned_objects=[], key="est_map")
+                    st_folium(
+                        fmap,
+                        height=480,
+                        use_container_width=True,
+                        returned_objects=[],
+                        key="est_map",
+                    )
                     show_table(display_table(data, policy().threshold), hide_index=True)
                 except (InputError, EstimationError) as err:
                     show_problem(err)
@@ -160,26 +168,57 @@ with tab_hidden:
                 "Figures are rounded to 5 people; hover for the 95% interval."
             )
             s1, s2 = st.columns(2)
-            sa_level = s1.radio("Level", [lv for lv in ("lsoa", "msoa", "lad") if lv in set(small["level"])],
-                                horizontal=True, key="sa_level", format_func=lambda lv: LEVEL_LABELS.get(lv, lv))
-            sa_what = s2.radio("Show", ["Estimated people per 1,000 adults", "Share seen by no service"],
-                               horizontal=True, key="sa_what")
+            sa_level = s1.radio(
+                "Level",
+                [lv for lv in ("lsoa", "msoa", "lad") if lv in set(small["level"])],
+                horizontal=True,
+                key="sa_level",
+                format_func=lambda lv: LEVEL_LABELS.get(lv, lv),
+            )
+            sa_what = s2.radio(
+                "Show",
+                ["Estimated people per 1,000 adults", "Share seen by no service"],
+                horizontal=True,
+                key="sa_what",
+            )
             column = "n_hat" if sa_what.startswith("Estimated") else "hidden_share"
             data = small_area_slice(dataset, small, sa_level, column=column)
             fmap = choropleth(
                 dataset.areas[sa_level],
-                MapLayer(data, title=sa_what, unit=str(data["unit_label"].iloc[0]), label=dataset.label,
-                         tooltip_fields=("Estimated people (95% interval)",)),
+                MapLayer(
+                    data,
+                    title=sa_what,
+                    unit=str(data["unit_label"].iloc[0]),
+                    label=dataset.label,
+                    tooltip_fields=("Estimated people (95% interval)",),
+                ),
             )
             st_folium(fmap, height=480, use_container_width=True, returned_objects=[], key="sa_map")
-            top = small.loc[small["level"] == sa_level].sort_values("hidden_share", ascending=False).head(10)
+            top = (
+                small.loc[small["level"] == sa_level]
+                .sort_values("hidden_share", ascending=False)
+                .head(10)
+            )
             st.markdown("**Where the hidden are likeliest** (highest share seen by no service)")
-            shown = top[["area_name", "area_code", "n_hat", "ci_low", "ci_high", "hidden_share"]].rename(
-                columns={"area_name": "Area", "area_code": "Code", "n_hat": "Estimated people",
-                         "ci_low": "95% lower", "ci_high": "95% upper", "hidden_share": "% seen by no service"})
+            shown = top[
+                ["area_name", "area_code", "n_hat", "ci_low", "ci_high", "hidden_share"]
+            ].rename(
+                columns={
+                    "area_name": "Area",
+                    "area_code": "Code",
+                    "n_hat": "Estimated people",
+                    "ci_low": "95% lower",
+                    "ci_high": "95% upper",
+                    "hidden_share": "% seen by no service",
+                }
+            )
             show_table(shown, hide_index=True, width="stretch")
-            download_csv(small, "small-area-estimates", label="Download all small-area estimates (CSV)")
-            st.caption(f"Method: {small['method'].iloc[0]}. Validation on simulated worlds: see the README.")
+            download_csv(
+                small, "small-area-estimates", label="Download all small-area estimates (CSV)"
+            )
+            st.caption(
+                f"Method: {small['method'].iloc[0]}. Validation on simulated worlds: see the README."
+            )
     with st.expander("What this assumes, and when it fails"):
         st.markdown(
             "- **Closed population**: the same people throughout the period (no large moves in or out).\n"
@@ -271,7 +310,9 @@ with tab_rates:
                 fig = funnel_figure(
                     plotted,
                     unit=prevalence.unit,
-                    benchmark=None if prevalence.benchmark != prevalence.benchmark else prevalence.benchmark,
+                    benchmark=None
+                    if prevalence.benchmark != prevalence.benchmark
+                    else prevalence.benchmark,
                     benchmark_label=prevalence.benchmark_label,
                     title="Funnel plot: areas outside the lines differ by more than chance",
                     polarity=indicator_polarity(dataset, indicator),
@@ -332,17 +373,30 @@ with tab_gap:
         else:
             st.info(assumption)
             st.caption(VISIBILITY_VALIDATION)
-            st.caption("Flagged areas first (least visible groups first), then by the number of people known there.")
+            st.caption(
+                "Flagged areas first (least visible groups first), then by the number of people known there."
+            )
             flagged = result.loc[result["flag"] != "as expected"].sort_values(
                 ["flag", "p_lower", "count"], ascending=[True, True, False], na_position="last"
             )
             flagged = flagged.assign(
-                note=flagged["suppression"].where(flagged["suppressed"].astype(bool), flagged["reason"]).fillna("")
+                note=flagged["suppression"]
+                .where(flagged["suppressed"].astype(bool), flagged["reason"])
+                .fillna("")
             )
             show_table(
                 flagged[
-                    ["area_name", "area_code", "group_label", "count", "group_share", "stratum_share",
-                     "p_lower", "flag", "note"]
+                    [
+                        "area_name",
+                        "area_code",
+                        "group_label",
+                        "count",
+                        "group_share",
+                        "stratum_share",
+                        "p_lower",
+                        "flag",
+                        "note",
+                    ]
                 ].rename(
                     columns={
                         "area_name": "Area",

@@ -189,9 +189,7 @@ def draw(request: MapRequest, key: str) -> None:
     if label:
         st.caption(label)
     with st.expander("Table view of this map", icon=":material/table:"):
-        show_table(
-            display_table(data, policy().threshold), hide_index=True, width="stretch"
-        )
+        show_table(display_table(data, policy().threshold), hide_index=True, width="stretch")
 
 
 analysis = analysis_cached(dataset.token, dataset, settings(), policy())
@@ -237,7 +235,9 @@ elif step == 3:
             f"(95% interval {hidden['ci_low'] - hidden['observed']:,} to {hidden['ci_high'] - hidden['observed']:,})."
         )
     elif "hidden" in analysis.unavailable:
-        st.markdown(f"A hidden-population estimate cannot be made: {analysis.unavailable['hidden']}")
+        st.markdown(
+            f"A hidden-population estimate cannot be made: {analysis.unavailable['hidden']}"
+        )
     try:
         data = cached_slice(dataset, request, policy())
         n_sup = int(data["suppressed"].sum())

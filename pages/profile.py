@@ -53,7 +53,10 @@ except (InputError, EstimationError) as err:
 
 st.subheader(profile.area_name)
 where = LEVEL_LABELS.get(profile.level, profile.level)
-st.caption(f"{profile.area_code} · {where}" + (f" · in {profile.district_name}" if profile.district_name else ""))
+st.caption(
+    f"{profile.area_code} · {where}"
+    + (f" · in {profile.district_name}" if profile.district_name else "")
+)
 show_facts(profile)
 table = indicator_table(profile)
 st.markdown("**Every indicator, against the district and the study area**")

@@ -169,9 +169,7 @@ if section == SECTIONS[1]:
     remember("notes_level")
     if len(notes):
         st.markdown("**Notes**")
-        show_table(
-            export_notes(notes, dataset.areas.get(level)), hide_index=True, width="stretch"
-        )
+        show_table(export_notes(notes, dataset.areas.get(level)), hide_index=True, width="stretch")
         ids = notes["note_id"].tolist()
         c1, c2 = st.columns([3, 1])
         chosen = c1.selectbox(

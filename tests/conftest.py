@@ -48,7 +48,9 @@ def user_dataset(user_files):
     from meam_mapping.loading import build_dataset
 
     dataset, _ = build_dataset(
-        user_files.boundaries, [user_files.tidy, user_files.wide], [user_files.patterns],
+        user_files.boundaries,
+        [user_files.tidy, user_files.wide],
+        [user_files.patterns],
         name="User files",
     )
     return dataset

@@ -97,8 +97,10 @@ def test_hidden_is_published_output(user_files, capsys):
         (["hidden", "--patterns", "PATTERNS", "--threshold", "-1"], "not allowed"),
         (["analyse", "--boundaries", "BOUNDARIES"], "--boundaries needs --data"),
         (["table", "--demo", "--indicator", "nope"], "there is no indicator 'nope'"),
-        (["map", "--demo", "--indicator", "deprivation_score", "--level", "lad", "--out", "OUT"],
-         "cannot be shown at level 'lad'"),
+        (
+            ["map", "--demo", "--indicator", "deprivation_score", "--level", "lad", "--out", "OUT"],
+            "cannot be shown at level 'lad'",
+        ),
     ],
 )
 def test_bad_requests_are_one_line_with_status_2(user_files, tmp_path, capsys, args, message):
@@ -115,16 +117,24 @@ def test_bad_requests_are_one_line_with_status_2(user_files, tmp_path, capsys, a
     [
         (["pack", "--demo", "--out", "HERE"], "already has files in it"),
         (["pack", "--demo", "--out", "A_FILE"], "this is a file, not a folder"),
-        (["map", "--demo", "--indicator", "probation_caseload", "--out", "MISSING/x.png"],
-         "does not exist"),
-        (["map", "--demo", "--indicator", "probation_caseload", "--out", "HERE"],
-         "Expected a file name ending .html, .png"),
+        (
+            ["map", "--demo", "--indicator", "probation_caseload", "--out", "MISSING/x.png"],
+            "does not exist",
+        ),
+        (
+            ["map", "--demo", "--indicator", "probation_caseload", "--out", "HERE"],
+            "Expected a file name ending .html, .png",
+        ),
     ],
 )
 def test_output_paths_are_checked(tmp_path, capsys, args, message):
     (tmp_path / "raw.csv").write_text("someone's raw file\n")
     (tmp_path / "a.txt").write_text("x")
-    swap = {"HERE": tmp_path, "A_FILE": tmp_path / "a.txt", "MISSING/x.png": tmp_path / "no" / "x.png"}
+    swap = {
+        "HERE": tmp_path,
+        "A_FILE": tmp_path / "a.txt",
+        "MISSING/x.png": tmp_path / "no" / "x.png",
+    }
     status, _, err = run(capsys, *[swap.get(a, a) for a in args])
     assert status == 2 and message in err
     assert (tmp_path / "raw.csv").read_text() == "someone's raw file\n"  # nothing lost
@@ -182,7 +192,11 @@ def test_inspect_iod_file_1_with_boundaries(iod_boundaries, capsys):
                          "--format", "json")  # fmt: skip
     assert status == 0
     found = json.loads(out)
-    assert (found["area_column"], found["level"], found["vintage"]) == ("LSOA code (2011)", "lsoa", "2011")
+    assert (found["area_column"], found["level"], found["vintage"]) == (
+        "LSOA code (2011)",
+        "lsoa",
+        "2011",
+    )
     assert found["publication"] == "iod2019_file1"
     assert found["join"]["matched"] == 7 and found["join"]["unmatched_table"] == 0
     assert {i["kind"] for i in found["indicators"]} == {"rank", "decile"}
@@ -206,7 +220,9 @@ def test_indicator_by_heading_part_or_id_and_closest_matches(iod_boundaries, cap
     assert status == 2 and "matches 2 indicators" in err
 
 
-def test_map_of_the_imd_decile_draws_ten_ordered_classes_with_decile_1_darkest(iod_boundaries, tmp_path):
+def test_map_of_the_imd_decile_draws_ten_ordered_classes_with_decile_1_darkest(
+    iod_boundaries, tmp_path
+):
     from matplotlib.colors import to_hex
 
     from meam_mapping.indicators.lookup import resolve_indicator
@@ -256,7 +272,9 @@ def test_the_command_returns_mains_status_and_leaves_its_objects_to_the_exit(mon
         gc.unfreeze()
 
 
-def test_python_m_meam_mapping_writes_the_map_and_its_cache_entries_then_exits(user_files, tmp_path):
+def test_python_m_meam_mapping_writes_the_map_and_its_cache_entries_then_exits(
+    user_files, tmp_path
+):
     import os
     import subprocess
     import sys

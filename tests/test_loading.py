@@ -176,11 +176,14 @@ def test_tables_read_beside_the_boundaries_give_the_same_dataset_and_call_on_are
 
     path, table = _boundary_and_table_files(tmp_path, demo)
     seen = []
-    dataset, report = build_dataset(path, [table, table], on_areas=lambda dataset, read: seen.append(dataset))
+    dataset, report = build_dataset(
+        path, [table, table], on_areas=lambda dataset, read: seen.append(dataset)
+    )
     assert len(seen) == 1 and seen[0].indicators.empty  # the boundaries alone, before the tables
     assert seen[0].areas["lsoa"] is dataset.areas["lsoa"]
     assert report[0].startswith("Boundaries") and [r for r in report if r.startswith("Table")] == [
-        f"Table {table}:", f"Table {table}:"
+        f"Table {table}:",
+        f"Table {table}:",
     ]
     assert "2 existing rows" not in " ".join(report) and len(dataset.indicators) == 375
 
@@ -228,7 +231,9 @@ def test_tables_start_when_the_boundaries_are_parsed_not_before(tmp_path, demo, 
     monkeypatch.setattr(loading, "load_table_file", load)
     calls = []
     dataset, _ = build_dataset(path, [table], on_reading=lambda: calls.append(len(events)))
-    assert events == ["parse", "table"] and len(calls) == 1 and calls[0] >= 1  # once, after the checks
+    assert (
+        events == ["parse", "table"] and len(calls) == 1 and calls[0] >= 1
+    )  # once, after the checks
     assert len(dataset.indicators) == 375
     # A boundary file refused by its checks: the table is not even read.
     events.clear()

@@ -26,8 +26,12 @@ def demo_dataset() -> Dataset:
     return dataset_from_demo(build_demo())
 
 
-@st.cache_resource(show_spinner="Running the analysis (estimates, index, hot spots, focus zones)…", max_entries=8)
-def analysis_cached(token: str, _dataset: Dataset, settings: AnalysisSettings, policy: DisclosurePolicy):
+@st.cache_resource(
+    show_spinner="Running the analysis (estimates, index, hot spots, focus zones)…", max_entries=8
+)
+def analysis_cached(
+    token: str, _dataset: Dataset, settings: AnalysisSettings, policy: DisclosurePolicy
+):
     """:func:`meam_mapping.pipeline.run`, cached by data content, settings and policy."""
     return pipeline.run(_dataset, settings, policy)
 
@@ -52,7 +56,9 @@ def prevalence_cached(
     return rates.prevalence_by_area(_dataset, indicator, period, level, policy, benchmark=benchmark)
 
 
-@st.cache_data(show_spinner="Testing how visible people are in each group of areas…", max_entries=16)
+@st.cache_data(
+    show_spinner="Testing how visible people are in each group of areas…", max_entries=16
+)
 def visibility_cached(
     token: str,
     _dataset: Dataset,
@@ -78,20 +84,28 @@ def index_model_cached(token: str, _rates: pd.DataFrame, settings: AnalysisSetti
 
 
 @st.cache_resource(show_spinner="Grouping similar areas…", max_entries=16)
-def typology_cached(token: str, _rates: pd.DataFrame, level: str, method: str, n_clusters: int | str):
+def typology_cached(
+    token: str, _rates: pd.DataFrame, level: str, method: str, n_clusters: int | str
+):
     """A fitted typology, cached by data content and choices."""
     return concentration.fit_typology(_rates, method=method, n_clusters=n_clusters)
 
 
 @st.cache_resource(show_spinner="Testing for hot spots (permutations)…", max_entries=32)
-def hotspots_cached(token: str, _dataset: Dataset, settings: AnalysisSettings, _scores: pd.DataFrame):
+def hotspots_cached(
+    token: str, _dataset: Dataset, settings: AnalysisSettings, _scores: pd.DataFrame
+):
     """Hot spots of the index for one set of settings (weights included in the key)."""
     return concentration.find_hotspots(_dataset.areas[settings.level], _scores, settings)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def map_slice_cached(
-    token: str, _dataset: Dataset, indicator: str, period: str | None, level: str | None,
+    token: str,
+    _dataset: Dataset,
+    indicator: str,
+    period: str | None,
+    level: str | None,
     policy: DisclosurePolicy,
 ) -> pd.DataFrame:
     """:func:`meam_mapping.pipeline.publish.map_slice`, cached."""
@@ -100,19 +114,33 @@ def map_slice_cached(
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def comparison_cached(
-    token: str, _dataset: Dataset, indicator: str, period: str | None, level: str,
-    policy: DisclosurePolicy, confidence: float,
+    token: str,
+    _dataset: Dataset,
+    indicator: str,
+    period: str | None,
+    level: str,
+    policy: DisclosurePolicy,
+    confidence: float,
 ):
     """:func:`meam_mapping.pipeline.compare.compare_with_study_area`, cached."""
     from meam_mapping.pipeline.compare import compare_with_study_area
 
-    return compare_with_study_area(_dataset, indicator, period, level, policy, confidence=confidence)
+    return compare_with_study_area(
+        _dataset, indicator, period, level, policy, confidence=confidence
+    )
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
 def compare_chart_cached(
-    token: str, _comparison, indicator: str, period: str | None, level: str,  # noqa: ANN001
-    policy: DisclosurePolicy, confidence: float, title: str, label: str | None,
+    token: str,
+    _comparison,  # noqa: ANN001
+    indicator: str,
+    period: str | None,
+    level: str,
+    policy: DisclosurePolicy,
+    confidence: float,
+    title: str,
+    label: str | None,
 ) -> tuple[bytes, str]:
     """The compare-areas chart as PNG bytes and its alt text, cached by the same key."""
     from meam_mapping.export.charts import compare_areas_figure, figure_bytes
@@ -123,9 +151,16 @@ def compare_chart_cached(
 
 @st.cache_data(show_spinner="Gathering everything published about this area…", max_entries=64)
 def profile_cached(
-    token: str, _dataset: Dataset, _analysis, area_code: str,  # noqa: ANN001
-    settings: AnalysisSettings, policy: DisclosurePolicy, _typology, typology_key: str,  # noqa: ANN001
-    _notes: pd.DataFrame | None, notes_key: str,
+    token: str,
+    _dataset: Dataset,
+    _analysis,  # noqa: ANN001
+    area_code: str,
+    settings: AnalysisSettings,
+    policy: DisclosurePolicy,
+    _typology,  # noqa: ANN001
+    typology_key: str,
+    _notes: pd.DataFrame | None,
+    notes_key: str,
 ):
     """:func:`meam_mapping.pipeline.profile.area_profile`, cached by data, area, settings and notes."""
     from meam_mapping.pipeline.profile import area_profile
@@ -143,7 +178,12 @@ def profile_files_cached(token: str, _profile, key: str) -> dict[str, bytes]:  #
 
 @st.cache_data(show_spinner=False, max_entries=32)
 def change_cached(
-    token: str, _dataset: Dataset, indicator: str, before: str, after: str, level: str,
+    token: str,
+    _dataset: Dataset,
+    indicator: str,
+    before: str,
+    after: str,
+    level: str,
     policy: DisclosurePolicy,
 ):
     """:func:`meam_mapping.pipeline.change.change_between`, cached."""
@@ -153,7 +193,9 @@ def change_cached(
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def trend_cached(token: str, _dataset: Dataset, area_code: str, level: str, policy: DisclosurePolicy):
+def trend_cached(
+    token: str, _dataset: Dataset, area_code: str, level: str, policy: DisclosurePolicy
+):
     """:func:`meam_mapping.pipeline.change.area_trend`, cached."""
     from meam_mapping.pipeline.change import area_trend
 

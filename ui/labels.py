@@ -8,7 +8,10 @@ SCHEME_LABELS: dict[str, tuple[str, str]] = {
     "fisher_jenks": ("Best-fitting groups", "breaks placed where the values jump (Fisher-Jenks)"),
     "natural_breaks": ("Natural groups", "areas grouped with their closest values (k-means)"),
     "equal_interval": ("Equal steps", "each colour covers the same range of values"),
-    "std_mean": ("Above and below average", "steps of one standard deviation either side of the mean"),
+    "std_mean": (
+        "Above and below average",
+        "steps of one standard deviation either side of the mean",
+    ),
     "user_defined": ("My own breaks", "type the upper bound of each class"),
 }
 

@@ -184,7 +184,12 @@ def show_compare_chart(
 
 
 def show_change_map(
-    dataset: Dataset, request: MapRequest, policy: DisclosurePolicy, before: str, *, key: str,
+    dataset: Dataset,
+    request: MapRequest,
+    policy: DisclosurePolicy,
+    before: str,
+    *,
+    key: str,
     height: int = 620,
 ) -> None:
     """Map and table of each area's change in rate from ``before`` to ``request.period``."""

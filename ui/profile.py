@@ -20,7 +20,15 @@ from ui.cache import (
 )
 from ui.widgets import show_table
 
-__all__ = ["indicator_table", "open_profile", "show_trend", "profile_for", "show_exports", "show_facts", "typology_labels"]
+__all__ = [
+    "indicator_table",
+    "open_profile",
+    "show_trend",
+    "profile_for",
+    "show_exports",
+    "show_facts",
+    "typology_labels",
+]
 
 
 def typology_labels(dataset: Dataset, settings) -> pd.Series | None:  # noqa: ANN001
@@ -37,7 +45,9 @@ def typology_labels(dataset: Dataset, settings) -> pd.Series | None:  # noqa: AN
 def _key(frame: pd.DataFrame | pd.Series | None) -> str:
     if frame is None or not len(frame):
         return ""
-    return hashlib.sha1(pd.util.hash_pandas_object(frame, index=True).to_numpy().tobytes()).hexdigest()
+    return hashlib.sha1(
+        pd.util.hash_pandas_object(frame, index=True).to_numpy().tobytes()
+    ).hexdigest()
 
 
 def profile_for(dataset: Dataset, analysis, area_code: str, settings, policy, notes) -> AreaProfile:  # noqa: ANN001
@@ -55,8 +65,13 @@ def show_facts(profile: AreaProfile) -> None:
     people = profile.people
     with cols[0]:
         if people is not None:
-            st.metric("Estimated people facing multiple disadvantage", f"{people['estimated_people']:,.0f}")
-            st.caption(f"95% interval {people['lower']:,.0f} to {people['upper']:,.0f} ({people['source']})")
+            st.metric(
+                "Estimated people facing multiple disadvantage",
+                f"{people['estimated_people']:,.0f}",
+            )
+            st.caption(
+                f"95% interval {people['lower']:,.0f} to {people['upper']:,.0f} ({people['source']})"
+            )
         else:
             st.metric("Estimated people facing multiple disadvantage", "–")
             st.caption("Not available: " + profile.unavailable.get("people", ""))
@@ -102,7 +117,9 @@ def show_exports(profile: AreaProfile, token: str) -> None:
                        mime="application/pdf", icon=":material/download:", key="profile_pdf")  # fmt: skip
     alt = "; ".join(f"{h}: {t}" for h, t in profile_facts(profile))
     with st.expander("Preview the one-page profile"):
-        st.image(files["png"], alt=f"One-page profile of {profile.area_name}. {alt}", width="stretch")
+        st.image(
+            files["png"], alt=f"One-page profile of {profile.area_name}. {alt}", width="stretch"
+        )
 
 
 def open_profile(level: str, area_code: str) -> None:

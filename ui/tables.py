@@ -43,7 +43,9 @@ def hidden_table(published: pd.DataFrame) -> pd.DataFrame:
     """
     table = _renamed(published, _HIDDEN)
     if "Hidden share" in table:
-        table["Hidden share"] = (100 * pd.to_numeric(table["Hidden share"], errors="coerce")).round()
+        table["Hidden share"] = (
+            100 * pd.to_numeric(table["Hidden share"], errors="coerce")
+        ).round()
     return table
 
 

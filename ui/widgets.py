@@ -105,7 +105,9 @@ def show_table(data, **kwargs) -> object:  # noqa: ANN001 - a DataFrame or what 
     return st.dataframe(data, placeholder=EMPTY_CELL, **kwargs)
 
 
-def download_csv(frame, name: str, *, label: str = "Download this table (CSV)", key: str | None = None) -> None:  # noqa: ANN001
+def download_csv(  # noqa: ANN001 - frame: a DataFrame
+    frame, name: str, *, label: str = "Download this table (CSV)", key: str | None = None
+) -> None:
     """A CSV download of a published table shown on the page (the same rows, nothing more)."""
     st.download_button(
         label,
@@ -120,4 +122,8 @@ def download_csv(frame, name: str, *, label: str = "Download this table (CSV)", 
 def periods_of(dataset: Dataset, indicator: str) -> list[str]:
     """The indicator's periods, earliest first."""
     catalogue = dataset.catalogue().set_index("indicator")
-    return [str(p) for p in catalogue.loc[indicator, "periods"]] if indicator in catalogue.index else []
+    return (
+        [str(p) for p in catalogue.loc[indicator, "periods"]]
+        if indicator in catalogue.index
+        else []
+    )

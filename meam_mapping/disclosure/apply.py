@@ -179,9 +179,11 @@ def suppress_and_audit(
             system = System.build(tried_counts, constraints)
             new_kinds, new_audit = protect(tried_counts, tried, system, order, policy)
             before = (audit.n_unprotected, audit.n_label_limited)
-            if new_audit is not None and (
-                new_audit.n_unprotected, new_audit.n_label_limited
-            ) < before and new_audit.n_unprotected <= audit.n_unprotected:
+            if (
+                new_audit is not None
+                and (new_audit.n_unprotected, new_audit.n_label_limited) < before
+                and new_audit.n_unprotected <= audit.n_unprotected
+            ):
                 kinds, audit, counts = new_kinds, new_audit, tried_counts
                 grouped[rows] = True
     hidden = kinds > 0

@@ -81,6 +81,7 @@ BENCHMARKS: dict[str, str] = {
     "parent": "each area's parent area (needs parent_column)",
 }
 
+
 def _table_unit(table: pd.DataFrame, unit: str | Unit | None, file: str | None) -> Unit:
     if unit is not None:
         return rate_unit(unit)

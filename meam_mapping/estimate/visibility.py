@@ -295,7 +295,9 @@ class VisibilityGap:
         if matrix.shape[1] == 1:
             ranks = stats.rankdata(matrix[:, 0], method="average")
             return np.minimum(((ranks - 0.5) / n * k).astype(int), k - 1)
-        scaled = (matrix - matrix.mean(axis=0)) / np.where(matrix.std(axis=0) > 0, matrix.std(axis=0), 1)
+        scaled = (matrix - matrix.mean(axis=0)) / np.where(
+            matrix.std(axis=0) > 0, matrix.std(axis=0), 1
+        )
         labels = KMeans(n_clusters=k, n_init=10, random_state=self.random_state).fit_predict(scaled)
         order = pd.Series(matrix[:, 0]).groupby(labels).mean().sort_values().index
         relabel = {old: new for new, old in enumerate(order)}

@@ -62,7 +62,9 @@ def compare_areas_figure(
     height = max(3.5, 0.24 * n + 1.8) if named else 4.8
     fig = Figure(figsize=(8.0, height), dpi=110, layout="constrained")
     ax = fig.add_subplot()
-    colours = [BENCHMARK_COLOURS.get(c, BENCHMARK_COLOURS["Not compared"]) for c in table["category"]]
+    colours = [
+        BENCHMARK_COLOURS.get(c, BENCHMARK_COLOURS["Not compared"]) for c in table["category"]
+    ]
     value = table["value"].to_numpy(dtype=float)
     errors = np.vstack([value - table["lower"].to_numpy(dtype=float),
                         table["upper"].to_numpy(dtype=float) - value])  # fmt: skip
@@ -73,7 +75,9 @@ def compare_areas_figure(
         ax.barh(position, value, color=colours, edgecolor="#555555", linewidth=0.4)
         ax.errorbar(value, position, xerr=errors, fmt="none", ecolor="#222222", elinewidth=0.9,
                     capsize=2.5)  # fmt: skip
-        ax.set_yticks(position, [textwrap.shorten(str(a), 38) for a in table["area_name"]], fontsize=8)
+        ax.set_yticks(
+            position, [textwrap.shorten(str(a), 38) for a in table["area_name"]], fontsize=8
+        )
         ax.invert_yaxis()
         ax.axvline(comparison.benchmark, color="#000000", linestyle="--", linewidth=1.2)
         ax.set_xlabel(comparison.unit or "Value")

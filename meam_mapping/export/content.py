@@ -19,8 +19,8 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 if TYPE_CHECKING:
-    from meam_mapping.pipeline import Analysis
     from meam_mapping.dataset import Dataset
+    from meam_mapping.pipeline import Analysis
 
 __all__ = ["Bullets", "Figure", "ReportContent", "Section", "Table", "build_content"]
 

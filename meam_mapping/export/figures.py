@@ -26,8 +26,8 @@ if TYPE_CHECKING:
     import geopandas as gpd
     from matplotlib.figure import Figure
 
-    from meam_mapping.pipeline import Analysis
     from meam_mapping.dataset import Dataset
+    from meam_mapping.pipeline import Analysis
 
 __all__ = ["HOTSPOT_COLOURS", "category_map", "draw_pack_maps", "index_slice", "published_slice"]
 

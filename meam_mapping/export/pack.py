@@ -33,7 +33,6 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
-from meam_mapping.pipeline import Analysis, AnalysisSettings, run
 from meam_mapping.dataset import Dataset
 from meam_mapping.disclosure import DEFAULT_POLICY, DisclosurePolicy, carry_mark
 from meam_mapping.errors import InputError
@@ -43,6 +42,7 @@ from meam_mapping.export.report_docx import write_docx
 from meam_mapping.export.report_pdf import write_pdf
 from meam_mapping.export.tables import about_text, write_csv, write_geopackage, write_xlsx
 from meam_mapping.indicators.table import unit_text
+from meam_mapping.pipeline import Analysis, AnalysisSettings, run
 
 __all__ = ["PackResult", "build_pack", "pack_layers"]
 
@@ -112,9 +112,7 @@ def pack_layers(dataset: Dataset, results: Analysis) -> dict[str, pd.DataFrame]:
     return layers
 
 
-def _html_map(
-    dataset: Dataset, results: Analysis, policy: DisclosurePolicy, path: Path
-) -> None:
+def _html_map(dataset: Dataset, results: Analysis, policy: DisclosurePolicy, path: Path) -> None:
     from meam_mapping.maps.interactive import choropleth, save_standalone_html
     from meam_mapping.maps.spec import MapLayer
 

@@ -40,7 +40,7 @@ def profile_facts(profile: AreaProfile) -> list[tuple[str, str]]:
     facts = []
     if profile.people is not None:
         p = profile.people
-        text = (f"{p['estimated_people']:,.0f} (95% interval {p['lower']:,.0f} to {p['upper']:,.0f})")
+        text = f"{p['estimated_people']:,.0f} (95% interval {p['lower']:,.0f} to {p['upper']:,.0f})"
         if pd.notna(p.get("hidden_share")):
             text += f"; about {p['hidden_share']:.0f}% seen by no service"
         facts.append(("Estimated people facing multiple disadvantage", text))
@@ -61,7 +61,9 @@ def profile_facts(profile: AreaProfile) -> list[tuple[str, str]]:
         facts.append(("Composite index", "; ".join(parts) or "not shown"))
     else:
         facts.append(("Composite index", "not available: " + profile.unavailable.get("index", "")))
-    facts.append(("Hot spot", profile.hotspot or "not available: " + profile.unavailable.get("hotspot", "")))
+    facts.append(
+        ("Hot spot", profile.hotspot or "not available: " + profile.unavailable.get("hotspot", ""))
+    )
     if profile.typology:
         facts.append(("Typology group", profile.typology))
     return facts
@@ -109,7 +111,9 @@ def profile_figure(profile: AreaProfile) -> Figure:
     if len(table):
         leaked = table["category"].eq(NOT_SHOWN) & table[["count", "value"]].notna().any(axis=1)
         if leaked.any():
-            raise ValueError("a hidden figure carries a number: build the profile with area_profile()")
+            raise ValueError(
+                "a hidden figure carries a number: build the profile with area_profile()"
+            )
     n = len(table)
     fig = Figure(figsize=(8.27, 11.69), dpi=120)
     level = LEVEL_LABELS.get(profile.level, profile.level)
@@ -193,7 +197,11 @@ def profile_figure(profile: AreaProfile) -> Figure:
             y -= 0.014
             fig.text(0.05, y, "• " + textwrap.shorten(note, 130), fontsize=7.5, va="top")
     foot = (
-        ("* Hidden: a small number, or hidden to protect a small number nearby. " if n and hidden_any else "")
+        (
+            "* Hidden: a small number, or hidden to protect a small number nearby. "
+            if n and hidden_any
+            else ""
+        )
         + "Rates in the unit under each name; the circle is compared with the study area at 95% "
         "confidence (Fingertips method). Grey bar: range of all areas at this level (dark: middle "
         "half). Figures for small numbers are hidden to protect people. "
@@ -201,7 +209,8 @@ def profile_figure(profile: AreaProfile) -> Figure:
     )
     fig.text(0.05, 0.02, textwrap.fill(foot, 150), fontsize=6.5, color="#444444", va="bottom")
     fig.meam_alt_text = (
-        f"Profile of {profile.area_name}: " + "; ".join(f"{h}: {t}" for h, t in profile_facts(profile))
+        f"Profile of {profile.area_name}: "
+        + "; ".join(f"{h}: {t}" for h, t in profile_facts(profile))
         + f". Spine chart of {n} indicators against the district and the study area."
     )
     return fig
@@ -217,6 +226,8 @@ def profile_bytes(profile: AreaProfile, format: str = "png") -> bytes:
     fig = profile_figure(profile)
     buffer = io.BytesIO()
     title = f"Area profile: {profile.area_name}"
-    metadata = {"Title": title} if format == "pdf" else {"Title": title, "Description": fig.meam_alt_text}
+    metadata = (
+        {"Title": title} if format == "pdf" else {"Title": title, "Description": fig.meam_alt_text}
+    )
     fig.savefig(buffer, format=format, metadata=metadata)
     return buffer.getvalue()

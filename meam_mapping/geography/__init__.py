@@ -87,6 +87,12 @@ attach(
             "summarise_ordinal",
             "with_ordinal_summaries",
         ],
-        "vintage_bridge": ["BridgeOffer", "OnsLookup", "bridge_offer", "bridge_table", "ons_lookup"],
+        "vintage_bridge": [
+            "BridgeOffer",
+            "OnsLookup",
+            "bridge_offer",
+            "bridge_table",
+            "ons_lookup",
+        ],
     },
 )

@@ -159,7 +159,9 @@ def reproject(
         move(0, len(points))
     else:
         with ThreadPoolExecutor(max_workers=parts, thread_name_prefix="meam-proj") as pool:
-            for done in [pool.submit(move, a, b) for a, b in zip(bounds[:-1], bounds[1:], strict=True)]:
+            for done in [
+                pool.submit(move, a, b) for a, b in zip(bounds[:-1], bounds[1:], strict=True)
+            ]:
                 done.result()
     out = areas.copy()
     out[areas.geometry.name] = gpd.GeoSeries(
@@ -187,7 +189,7 @@ def _with_coordinates(geoms: np.ndarray, points: np.ndarray, uses: np.ndarray,
 
     def build(a: int, b: int) -> None:
         start = ends[a - 1] if a else 0
-        out[a:b] = shapely.set_coordinates(out[a:b], points[uses[start:ends[b - 1] if b else 0]])
+        out[a:b] = shapely.set_coordinates(out[a:b], points[uses[start : ends[b - 1] if b else 0]])
 
     with ThreadPoolExecutor(max_workers=pieces, thread_name_prefix="meam-proj") as pool:
         for done in [pool.submit(build, a, b) for a, b in zip(first, last, strict=True) if b > a]:

@@ -224,7 +224,9 @@ def program_stamp() -> str:
                 continue
             with contextlib.suppress(OSError):
                 info = path.stat()
-                digest.update(f"{path.relative_to(root)}:{info.st_size}:{info.st_mtime_ns};".encode())
+                digest.update(
+                    f"{path.relative_to(root)}:{info.st_size}:{info.st_mtime_ns};".encode()
+                )
         _PROGRAM_STAMP = digest.hexdigest()
     return _PROGRAM_STAMP
 
@@ -279,7 +281,9 @@ def _store_bytes_now(key: str, payload: bytes, meta: dict[str, Any] | None, kind
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         table = pa.table({"payload": pa.array([payload], type=pa.large_binary())})
-        write_parquet_atomic(table.replace_schema_metadata({_META: json.dumps(record).encode()}), path)
+        write_parquet_atomic(
+            table.replace_schema_metadata({_META: json.dumps(record).encode()}), path
+        )
     except (OSError, ValueError, TypeError):
         return None
     return path
@@ -509,9 +513,18 @@ def clear_boundary_cache(folder: str | os.PathLike[str] | None = None) -> int:
     """
     base = boundary_cache_dir(folder)
     removed = 0
-    for pattern in ("*.parquet", "*.part", "display/*.parquet", "display/*.part",
-                    "display/packed/*.parquet", "display/packed/*.part",
-                    "slices/*.parquet", "slices/*.part", "outputs/*.entry", "outputs/*.part"):
+    for pattern in (
+        "*.parquet",
+        "*.part",
+        "display/*.parquet",
+        "display/*.part",
+        "display/packed/*.parquet",
+        "display/packed/*.part",
+        "slices/*.parquet",
+        "slices/*.part",
+        "outputs/*.entry",
+        "outputs/*.part",
+    ):
         for path in base.glob(pattern):
             with contextlib.suppress(OSError):
                 path.unlink()

@@ -246,7 +246,9 @@ def codes_in(codes: pd.Series, allowed: Iterable[object]) -> pd.Series:
 
 def is_gss_code(code: object) -> bool:
     """Tell whether ``code`` is a well-formed GSS code (see :data:`GSS_PATTERN`)."""
-    return isinstance(code, str) and bool(GSS_PATTERN.fullmatch(code))  # match() would allow a final newline
+    return isinstance(code, str) and bool(
+        GSS_PATTERN.fullmatch(code)
+    )  # match() would allow a final newline
 
 
 def validate_codes(

@@ -60,7 +60,16 @@ PER_AREA = 6_500
 PER_POINT = 100
 #: Environment variable capping the memory a boundary file may need ("500MB", "2GB", bytes).
 LIMIT_VARIABLE = "MEAM_MAPPING_MEMORY_LIMIT"
-_UNITS = {"": 1, "B": 1, "K": 1024, "KB": 1024, "M": 1024**2, "MB": 1024**2, "G": 1024**3, "GB": 1024**3}
+_UNITS = {
+    "": 1,
+    "B": 1,
+    "K": 1024,
+    "KB": 1024,
+    "M": 1024**2,
+    "MB": 1024**2,
+    "G": 1024**3,
+    "GB": 1024**3,
+}
 #: Bytes a point takes in a binary geometry (two 8-byte coordinates).
 _WKB_POINT = 16
 

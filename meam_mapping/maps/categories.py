@@ -67,7 +67,9 @@ def category_classes(
             column="category",
             expected="one of " + ", ".join(labels),
         )
-    classes = np.array([index[n] if s else -1 for n, s in zip(names, shown, strict=True)], dtype=int)
+    classes = np.array(
+        [index[n] if s else -1 for n, s in zip(names, shown, strict=True)], dtype=int
+    )
     counts = tuple(int(c) for c in np.bincount(classes[classes >= 0], minlength=len(labels)))
     classification = Classification(
         scheme=CATEGORY_SCHEME,

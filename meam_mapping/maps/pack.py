@@ -52,6 +52,8 @@ def _decimals_of(coords: np.ndarray) -> int:
 
 #: First bytes of a binary pack (inflated), before its header's length.
 _MAGIC = b"MEAMPK1\x00"
+
+
 def pack_features(geometries: Any, properties: dict[str, Any]) -> str:
     """Write polygons and their properties compactly, gzip-compressed and base64-encoded.
 
@@ -104,8 +106,7 @@ def pack_features(geometries: Any, properties: dict[str, Any]) -> str:
         for name, column in columns.items()
     )
     head = (
-        f'{{"d":{shapes.decimals},"n":[{",".join(map(str, shapes.counts))}],'
-        f'"props":{{{props}}}}}'
+        f'{{"d":{shapes.decimals},"n":[{",".join(map(str, shapes.counts))}],"props":{{{props}}}}}'
     ).encode()
     blob = _MAGIC + len(head).to_bytes(4, "little") + head + shapes.stream
     packed = gzip.compress(blob, compresslevel=6, mtime=0)
@@ -313,7 +314,9 @@ def unpack_features(packed: str) -> dict[str, Any]:
         GeoJSON with ``MultiPolygon`` geometries (rings closed again).
     """
     blob = gzip.decompress(base64.b64decode(packed))
-    data = _read_binary(blob) if blob.startswith(_MAGIC) else json.loads(blob)  # JSON: before 2026-11
+    data = (
+        _read_binary(blob) if blob.startswith(_MAGIC) else json.loads(blob)
+    )  # JSON: before 2026-11
     scale = 10 ** data["d"]
     flat = np.asarray(data["c"], dtype=np.int64).reshape(-1, 2)
     r, p, g = data["r"], data["p"], data["g"]

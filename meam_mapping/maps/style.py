@@ -220,8 +220,7 @@ def suppressed_label(threshold: int | None) -> str:
     if threshold is None:
         return "Not shown: small numbers, or hidden to protect them"
     return (
-        f"Not shown: fewer than {int(threshold)} people, "
-        "or hidden to protect a small number nearby"
+        f"Not shown: fewer than {int(threshold)} people, or hidden to protect a small number nearby"
     )
 
 
@@ -397,7 +396,9 @@ def prepare_map_data(
     if areas.geometry.name != "geometry":
         frame = frame.rename_geometry("geometry")
     frame["area_code"] = frame["area_code"].astype(str)
-    optional = [c for c in ("area_name", "suppression", "category", *from_data) if c in data.columns]
+    optional = [
+        c for c in ("area_name", "suppression", "category", *from_data) if c in data.columns
+    ]
     cols = list(dict.fromkeys([*_DATA_COLUMNS, *optional]))
     slim = data[cols].copy()
     slim["area_code"] = slim["area_code"].astype(str)
@@ -422,7 +423,9 @@ def prepare_map_data(
     # Why a cell is hidden: only a small count is "fewer than N"; a secondary
     # cell is hidden to protect a small number nearby (it may be large).
     reason = frame["suppression"].fillna("").astype(str) if "suppression" in frame else ""
-    frame["secondary"] = suppressed & np.isin(np.asarray(reason), ["secondary", "hidden in a group"])
+    frame["secondary"] = suppressed & np.isin(
+        np.asarray(reason), ["secondary", "hidden in a group"]
+    )
 
     classification = spec.classification
     ordinal = None

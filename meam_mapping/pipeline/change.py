@@ -159,7 +159,9 @@ def change_between(
                          fix="Load both periods on the same boundaries")  # fmt: skip
     note = ("Both periods cover the same areas." if not only else
             f"{only} areas appear in only one period (boundaries changed?) and are not compared.")  # fmt: skip
-    hidden = (merged["suppressed_before"].astype(bool) | merged["suppressed_after"].astype(bool)).to_numpy()
+    hidden = (
+        merged["suppressed_before"].astype(bool) | merged["suppressed_after"].astype(bool)
+    ).to_numpy()
     ratio, lower, upper = rate_ratio(merged["count_before"], merged["denominator_before"],
                                      merged["count_after"], merged["denominator_after"])  # fmt: skip
     polarity = indicator_polarity(dataset, indicator)
@@ -217,7 +219,9 @@ def change_slice(after: pd.DataFrame, change: ChangeResult) -> pd.DataFrame:
 def change_legend(change: ChangeResult) -> tuple[tuple[str, str], ...]:
     """``(label, colour)`` pairs for the map legend ("Not compared" only when an area is)."""
     present = set(change.table["category"])
-    return tuple((c, CHANGE_COLOURS[c]) for c in change.categories if c != NOT_COMPARED or c in present)
+    return tuple(
+        (c, CHANGE_COLOURS[c]) for c in change.categories if c != NOT_COMPARED or c in present
+    )
 
 
 def change_table(change: ChangeResult) -> pd.DataFrame:
@@ -338,4 +342,6 @@ def area_trend(
                 "value": np.nan if hidden else float(r["value"]), "change": change,
             })  # fmt: skip
             previous = (hidden, r["count"], r["denominator"])
-    return pd.DataFrame(rows, columns=["indicator", "indicator_name", "period", "count", "value", "change"])
+    return pd.DataFrame(
+        rows, columns=["indicator", "indicator_name", "period", "count", "value", "change"]
+    )

@@ -182,7 +182,9 @@ def benchmark_comparison(
             "category": category,
         }
     )
-    order = ("Higher", "Similar", "Lower") if polarity == "neutral" else ("Better", "Similar", "Worse")
+    order = (
+        ("Higher", "Similar", "Lower") if polarity == "neutral" else ("Better", "Similar", "Worse")
+    )
     return BenchmarkComparison(
         table=out,
         benchmark=float(result.benchmark),

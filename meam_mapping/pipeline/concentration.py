@@ -44,7 +44,10 @@ def domain_rates(dataset: Dataset, settings: AnalysisSettings) -> pd.DataFrame:
 
 
 def fit_index(
-    rates: pd.DataFrame, settings: AnalysisSettings = AnalysisSettings(), *, simulations: int = 200  # noqa: B008
+    rates: pd.DataFrame,
+    settings: AnalysisSettings = AnalysisSettings(),  # noqa: B008
+    *,
+    simulations: int = 200,
 ) -> CompositeIndex:
     """Fit the composite index once; move the weights later with ``reweight``."""
     from meam_mapping.concentrate.index import CompositeIndex
@@ -64,7 +67,11 @@ def fit_index(
 
 
 def fit_typology(
-    rates: pd.DataFrame, *, method: str = "kmeans", n_clusters: int | str = "auto", random_state: int = 0
+    rates: pd.DataFrame,
+    *,
+    method: str = "kmeans",
+    n_clusters: int | str = "auto",
+    random_state: int = 0,
 ) -> Typology:
     """Group areas with similar domain profiles (seeded)."""
     from meam_mapping.concentrate.typology import Typology
@@ -78,7 +85,9 @@ def fit_typology(
 
 
 def find_hotspots(
-    areas: gpd.GeoDataFrame, scores: pd.DataFrame, settings: AnalysisSettings = AnalysisSettings()  # noqa: B008
+    areas: gpd.GeoDataFrame,
+    scores: pd.DataFrame,
+    settings: AnalysisSettings = AnalysisSettings(),  # noqa: B008
 ) -> Hotspots:
     """Hot spots of a score by the settings' one rule (statistic, neighbours, FDR).
 

@@ -259,7 +259,9 @@ def small_area_slice(
     out["source"] = "Small-area estimates (MEAM Mapping), rounded to 5 people"
     out["level"] = level
     hidden = (
-        rows["suppressed"].astype(bool).to_numpy() if "suppressed" in rows else np.zeros(len(out), bool)
+        rows["suppressed"].astype(bool).to_numpy()
+        if "suppressed" in rows
+        else np.zeros(len(out), bool)
     )
     out.loc[hidden, "value"] = np.nan
     out.loc[hidden, "Estimated people (95% interval)"] = "hidden with the people known to services"
@@ -334,7 +336,9 @@ def display_table(data: pd.DataFrame, threshold: int | None = None) -> pd.DataFr
             "Code": ordered["area_code"].to_numpy(),
             "Count": pd.array(np.round(count), dtype="Int64"),
             "Population": pd.array(
-                np.round(pd.to_numeric(ordered["denominator"], errors="coerce").to_numpy(dtype=float)),
+                np.round(
+                    pd.to_numeric(ordered["denominator"], errors="coerce").to_numpy(dtype=float)
+                ),
                 dtype="Int64",
             ),
             rate: np.round(value, 1),

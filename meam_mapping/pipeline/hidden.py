@@ -130,7 +130,9 @@ class HiddenResult:
         """
         if self.table is None:
             return False, set()
-        small_total = bool(((self.overlap["count"] > 0) & (self.overlap["count"] < threshold)).any())
+        small_total = bool(
+            ((self.overlap["count"] > 0) & (self.overlap["count"] < threshold)).any()
+        )
         areas: set[str] = set()
         if "area_code" in self.table:
             cells = self.table["count"]
@@ -182,7 +184,10 @@ def _headline_from(est: Any, *, method: str | None, areas: int, label: str) -> H
     )
 
 
-def hidden_by_area(dataset: Dataset, settings: AnalysisSettings = AnalysisSettings()) -> HiddenResult:  # noqa: B008
+def hidden_by_area(
+    dataset: Dataset,
+    settings: AnalysisSettings = AnalysisSettings(),  # noqa: B008
+) -> HiddenResult:
     """Multiple systems estimates per area, the headline and the one-model comparison.
 
     Parameters

@@ -36,7 +36,6 @@ from meam_mapping.pipeline.slices import (
 from meam_mapping.schema import LEVELS
 
 if TYPE_CHECKING:
-
     from meam_mapping.caseload import CaseloadPlan
     from meam_mapping.pipeline.hidden import Headline, HiddenResult
 
@@ -111,7 +110,9 @@ def map_slice(
         if len(group) > 1:  # Persons = Male + Female: decide their suppression together
             period = str(table["period"].iloc[0])
             members = [table] + [
-                indicator_all_levels(dataset, other, period)[0] for other in group if other != indicator
+                indicator_all_levels(dataset, other, period)[0]
+                for other in group
+                if other != indicator
             ]
             joint = pd.concat(members, ignore_index=True)
             safe = suppress_indicators(joint, policy, parent_of=parent_lookup(dataset),
@@ -168,7 +169,9 @@ def publish_headline(
     whole = {"observed": _round_to_base(data["observed"], seen_base)}
     for key in ("n_hat", "ci_low", "ci_high"):
         whole[key] = _round_to_base(data[key], estimate_base)
-    whole["hidden"] = None if whole["n_hat"] is None else _round_to_base(data["hidden"], estimate_base)
+    whole["hidden"] = (
+        None if whole["n_hat"] is None else _round_to_base(data["hidden"], estimate_base)
+    )
     share = headline.hidden_share
     out |= whole
     out["hidden_share"] = None if not np.isfinite(share) else round(float(share), 2)
@@ -188,7 +191,9 @@ def headline_of(
     if hidden is None:
         return None
     small_total, _ = hidden.small_cells(policy.threshold)
-    return publish_headline(hidden.pooled if pooled else hidden.headline, policy, small_cells=small_total)
+    return publish_headline(
+        hidden.pooled if pooled else hidden.headline, policy, small_cells=small_total
+    )
 
 
 def _whole(value: float) -> int | None:
@@ -229,7 +234,9 @@ def publish_hidden(hidden: HiddenResult, policy: DisclosurePolicy = DEFAULT_POLI
     )
 
 
-def publish_overlap(hidden: HiddenResult, policy: DisclosurePolicy = DEFAULT_POLICY) -> pd.DataFrame:
+def publish_overlap(
+    hidden: HiddenResult, policy: DisclosurePolicy = DEFAULT_POLICY
+) -> pd.DataFrame:
     """The overlap table summed over areas, small patterns hidden."""
     return suppress_counts(hidden.overlap, ["count"], policy)
 
@@ -370,7 +377,9 @@ def hotspot_confidence(result: pd.DataFrame) -> pd.Series:
         rest. The p-value the call was made on (false-discovery-rate adjusted
         when the method says so) is only placed in a band.
     """
-    method = result["method"].astype(str) if "method" in result else pd.Series("", index=result.index)
+    method = (
+        result["method"].astype(str) if "method" in result else pd.Series("", index=result.index)
+    )
     adjusted = method.str.contains("FDR")
     p = np.where(adjusted, pd.to_numeric(result["p_fdr"], errors="coerce"),
                  pd.to_numeric(result["p_value"], errors="coerce"))  # fmt: skip
@@ -599,7 +608,9 @@ def publish_records(
         counts = pd.to_numeric(group["count"], errors="coerce").fillna(0).to_numpy()
         small_cell = bool(((counts > 0) & (counts < threshold)).any())
         row = dict(record)
-        row["warnings"] = [scrub_small_numbers(str(w), threshold) for w in record.get("warnings", [])]
+        row["warnings"] = [
+            scrub_small_numbers(str(w), threshold) for w in record.get("warnings", [])
+        ]
         observed = record.get("observed")
         if observed is not None and 0 < observed < threshold:
             row.update(dict.fromkeys(("observed", "n_hat", "ci_low", "ci_high", "hidden")))

@@ -268,7 +268,9 @@ def visibility(
                 f"the context indicator {name!r} is not available at level {level!r}",
                 fix="Choose the level the context indicator comes at (context scores are not aggregated)",
             )
-        frame[name] = frame.index.map(ctx.drop_duplicates("area_code").set_index("area_code")["value"])
+        frame[name] = frame.index.map(
+            ctx.drop_duplicates("area_code").set_index("area_code")["value"]
+        )
     frame = frame.dropna(subset=list(context))
     areas = dataset.areas[level].set_index("area_code")
     stratum = None

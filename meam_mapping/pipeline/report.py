@@ -23,7 +23,10 @@ def analysis_text(analysis: Analysis, dataset: Dataset) -> str:
         lines.append(dataset.label)
     head = data["headline"]
     if head is None:
-        lines.append("People facing multiple disadvantage: " + analysis.unavailable.get("hidden", "not estimated"))
+        lines.append(
+            "People facing multiple disadvantage: "
+            + analysis.unavailable.get("hidden", "not estimated")
+        )
     elif head.get("suppressed"):
         lines.append("People facing multiple disadvantage: hidden (the number seen is small)")
     else:

@@ -284,7 +284,9 @@ def run(
             "Estimated people per area use the ratio method (known to two or more x district "
             "estimate / district known): " + unavailable.get("small_area", "")
         )
-        people = _attempt("zones", unavailable, lambda: people_by_area(dataset, raw, hidden, settings))
+        people = _attempt(
+            "zones", unavailable, lambda: people_by_area(dataset, raw, hidden, settings)
+        )
     else:
         unavailable["zones"] = "not available: there is no hidden-population estimate to spread"
     zones = assignment = geometry = None

@@ -96,7 +96,9 @@ class AnalysisSettings:
             )
         if self.lists is not None and not isinstance(self.lists, tuple):
             object.__setattr__(self, "lists", tuple(self.lists))
-        object.__setattr__(self, "coordinator_ratios", tuple(int(r) for r in self.coordinator_ratios))
+        object.__setattr__(
+            self, "coordinator_ratios", tuple(int(r) for r in self.coordinator_ratios)
+        )
         if self.select not in ("aic", "bic"):
             raise InputError(f"model choice {self.select!r} is not known", column="select",
                              expected="'aic' or 'bic'")  # fmt: skip
@@ -141,7 +143,9 @@ class AnalysisSettings:
             For an unknown key or a value of the wrong type.
         """
         if not isinstance(data, Mapping):
-            raise InputError("the settings are not a JSON object", expected='{"level": "msoa", ...}')
+            raise InputError(
+                "the settings are not a JSON object", expected='{"level": "msoa", ...}'
+            )
         names = {f.name for f in fields(cls)}
         unknown = sorted(set(data) - names)
         if unknown:

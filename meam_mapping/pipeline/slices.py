@@ -31,7 +31,12 @@ __all__ = [
 ]
 
 #: Coarser levels each level can be added up to.
-COARSER: dict[str, tuple[str, ...]] = {"lsoa": ("msoa", "lad"), "msoa": ("lad",), "lad": (), "custom": ()}
+COARSER: dict[str, tuple[str, ...]] = {
+    "lsoa": ("msoa", "lad"),
+    "msoa": ("lad",),
+    "lad": (),
+    "custom": (),
+}
 
 
 def latest_period(periods: pd.Series) -> str:

@@ -86,8 +86,11 @@ def people_by_area(
     )
     frame["lad_code"] = frame["area_code"].map(lad_of).astype("str").to_numpy()
     total = hidden.headline
-    rows = hidden.by_area.set_index("area_code") if len(hidden.by_area) else pd.DataFrame(
-        columns=["n_hat", "ci_low", "ci_high"])
+    rows = (
+        hidden.by_area.set_index("area_code")
+        if len(hidden.by_area)
+        else pd.DataFrame(columns=["n_hat", "ci_low", "ci_high"])
+    )
     known_by_lad = frame.groupby("lad_code")["known"].sum()
     overall = float(frame["known"].sum())
     if overall <= 0:

@@ -151,13 +151,17 @@ def test_loading_a_users_files_in_turn_keeps_each_report_as_long_as_it_applies(u
     at.switch_page("pages/data.py").run()
 
     def upload(key, path, button):
-        at.file_uploader(key=key).set_value((path.name, path.read_bytes(), "application/octet-stream")).run()
+        at.file_uploader(key=key).set_value(
+            (path.name, path.read_bytes(), "application/octet-stream")
+        ).run()
         next(b for b in at.button if b.label == button).click().run()
         assert not at.exception, at.exception
         assert not at.error, [e.value for e in at.error]
 
     def report_shown():
-        return any(s.value == "Join report" for s in at.subheader) and bool(at.success or at.warning)
+        return any(s.value == "Join report" for s in at.subheader) and bool(
+            at.success or at.warning
+        )
 
     upload("boundary_upload", user_files.boundaries, "Use these boundaries")
     assert at.session_state["dataset"].name == "boundaries.geojson"

@@ -142,7 +142,9 @@ def test_every_page_runs_on_a_users_own_files(user_dataset, page):
     assert not at.exception, at.exception
     assert not at.error, [e.value for e in at.error]
     shown = " ".join(
-        str(x.value) for kind in (at.title, at.markdown, at.caption, at.metric, at.info) for x in kind
+        str(x.value)
+        for kind in (at.title, at.markdown, at.caption, at.metric, at.info)
+        for x in kind
     )
     assert "nan" not in shown.split() and "per_1000" not in shown
     for frame in at.dataframe:

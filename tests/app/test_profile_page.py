@@ -53,7 +53,9 @@ def test_profile_on_the_demo_matches_the_map_table(demo_dataset):
     from meam_mapping.pipeline.settings import AnalysisSettings
     from ui.cache import analysis_cached
 
-    analysis = analysis_cached(demo_dataset.token, demo_dataset, AnalysisSettings(), DisclosurePolicy())
+    analysis = analysis_cached(
+        demo_dataset.token, demo_dataset, AnalysisSettings(), DisclosurePolicy()
+    )
     small = analysis.tables["small_area"].set_index("area_code")
     assert at.metric[0].value == f"{small.loc['Cambridge 002', 'n_hat']:,.0f}"
     assert any(f"{small.loc['Cambridge 002', 'ci_low']:,.0f} to" in c.value for c in at.caption)

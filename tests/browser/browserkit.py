@@ -91,5 +91,3 @@ def streamlit_server(extra_env: dict[str, str] | None = None, *, script: str = "
                 proc.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 proc.kill()
-
-

@@ -34,7 +34,9 @@ def _settled(page, timeout: float = 180_000) -> None:
         timeout=timeout,
     )
     page.wait_for_timeout(2000)
-    page.wait_for_function("() => !document.querySelector('[data-stale=\"true\"]')", timeout=timeout)
+    page.wait_for_function(
+        "() => !document.querySelector('[data-stale=\"true\"]')", timeout=timeout
+    )
 
 
 def _violations(target, axe) -> list[dict]:  # noqa: ANN001

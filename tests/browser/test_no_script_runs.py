@@ -41,7 +41,9 @@ def test_hostile_text_never_runs(demo_dataset, page, tmp_path, payload, screensh
     from meam_mapping.mapping import MapRequest, render_map_file
 
     out = tmp_path / "map.html"
-    render_map_file(_hostile(demo_dataset, payload), MapRequest("probation_caseload", level="lad"), out)
+    render_map_file(
+        _hostile(demo_dataset, payload), MapRequest("probation_caseload", level="lad"), out
+    )
     dialogs: list[str] = []
     page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
     page.goto(out.as_uri())

@@ -83,7 +83,7 @@ def _idle(page, timeout: float = 120_000) -> None:
     """Wait until the app has finished rerunning (no stale elements, no running status)."""
     page.wait_for_function(
         "() => !document.querySelector('[data-stale=\"true\"]')"
-        " && !document.querySelector('[data-testid=\"stStatusWidget\"] [data-testid=\"stSpinner\"]')",
+        ' && !document.querySelector(\'[data-testid="stStatusWidget"] [data-testid="stSpinner"]\')',
         timeout=timeout,
     )
 

@@ -691,8 +691,13 @@ CASES: list[Case] = [
         lambda: _geojson(spacing=1.0),
         "england_bfc.geojson",
         "boundaries",
-        ("england_bfc.geojson", "2 areas, about 8,0", "MEAM_MAPPING_MEMORY_LIMIT allows only",
-         "The file was not read", "generalised boundaries"),  # fmt: skip
+        (
+            "england_bfc.geojson",
+            "2 areas, about 8,0",
+            "MEAM_MAPPING_MEMORY_LIMIT allows only",
+            "The file was not read",
+            "generalised boundaries",
+        ),  # fmt: skip
         env={"MEAM_MAPPING_MEMORY_LIMIT": "500KB"},
     ),
     Case(
@@ -1350,8 +1355,10 @@ CASES: list[Case] = [
         "csv-european-thousands-only",
         "csv",
         "A semicolon CSV whose only marks are thousands dots (1.430)",
-        _text("area_code;indicator;count;population\nE01000001;homeless;27;1.430\n"
-              "E01000002;homeless;4;2.105\n"),
+        _text(
+            "area_code;indicator;count;population\nE01000001;homeless;27;1.430\n"
+            "E01000002;homeless;4;2.105\n"
+        ),
         "semicolons.csv",
         "indicators",
         ("semicolons.csv", "accepted", "separated by semicolons", "was read as 1430"),
@@ -1365,8 +1372,15 @@ CASES: list[Case] = [
         _text("area_code\tindicator\tcount\tpopulation\nE01000001\thomeless\t27\t1.430\n"),
         "population.tsv",
         "indicators",
-        ("population.tsv", "row 2", "column 'population'", "could be 1430", "or 1.43",
-         "--decimal ,", "choose the decimal mark"),
+        (
+            "population.tsv",
+            "row 2",
+            "column 'population'",
+            "could be 1430",
+            "or 1.43",
+            "--decimal ,",
+            "choose the decimal mark",
+        ),
     ),
     Case(
         "csv-decimal-stated-point",
@@ -1396,38 +1410,58 @@ CASES: list[Case] = [
         _text("area_code,rate_per_1000\nE01000001,18.5\nE01000002,2.25\n"),
         "rates.csv",
         "indicators",
-        ("rates.csv", "rows 2, 3", "column 'rate_per_1000'", "not numbers written with a "
-         "decimal comma", "--decimal ."),
+        (
+            "rates.csv",
+            "rows 2, 3",
+            "column 'rate_per_1000'",
+            "not numbers written with a decimal comma",
+            "--decimal .",
+        ),
         {"decimal": ","},
     ),
     Case(
         "csv-count-implausible",
         "csv",
         "A count of 1e23 (an export error) in a tidy table",
-        _text("area_code,indicator,period,count\nE01000001,homeless,2024/25,4\n"
-              "E01000002,homeless,2024/25,1e23\n"),
+        _text(
+            "area_code,indicator,period,count\nE01000001,homeless,2024/25,4\n"
+            "E01000002,homeless,2024/25,1e23\n"
+        ),
         "homeless.csv",
         "indicators",
-        ("homeless.csv", "row 3", "column 'count'", "larger than any plausible population",
-         "Correct the value"),
+        (
+            "homeless.csv",
+            "row 3",
+            "column 'count'",
+            "larger than any plausible population",
+            "Correct the value",
+        ),
     ),
     Case(
         "csv-population-implausible",
         "csv",
         "A population column of 9,000,000,000,000 in a wide table",
-        _text("area_code,homeless_households,homeless_households_population\n"
-              "E01000001,4,\"9,000,000,000,000\"\nE01000002,7,1520\n"),
+        _text(
+            "area_code,homeless_households,homeless_households_population\n"
+            'E01000001,4,"9,000,000,000,000"\nE01000002,7,1520\n'
+        ),
         "homeless.csv",
         "indicators",
-        ("homeless.csv", "row 2", "column 'homeless_households_population'",
-         "denominator(s) are larger than any plausible population"),
+        (
+            "homeless.csv",
+            "row 2",
+            "column 'homeless_households_population'",
+            "denominator(s) are larger than any plausible population",
+        ),
     ),
     Case(
         "csv-european-wide",
         "csv",
         "A European wide table: a rate per 1,000 of 12,5 and populations of 1.430",
-        _text("LSOA21CD;Rough sleeping rate per 1,000;Population\nE01000001;12,5;1.430\n"
-              "E01000002;0,7;2.105\n"),
+        _text(
+            "LSOA21CD;Rough sleeping rate per 1,000;Population\nE01000001;12,5;1.430\n"
+            "E01000002;0,7;2.105\n"
+        ),
         "wide.csv",
         "indicators",
         ("wide.csv", "accepted", "read with a decimal comma", "'12,5'"),

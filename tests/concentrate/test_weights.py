@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import geopandas as gpd
-from grids import grid_areas
 import numpy as np
 import pandas as pd
 import pytest
+from grids import grid_areas
 from numpy.testing import assert_allclose
 from shapely.geometry import box
 

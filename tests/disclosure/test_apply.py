@@ -14,8 +14,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from disclosure_tables import build_table as indicator_table
 from disclosure_attacker import determined
+from disclosure_tables import build_table as indicator_table
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from numpy.testing import assert_allclose, assert_array_equal

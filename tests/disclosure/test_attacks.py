@@ -13,8 +13,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from disclosure_tables import build_table
 from disclosure_attacker import attack, brute_force, pinned
+from disclosure_tables import build_table
 from hypothesis import given, settings
 from hypothesis import strategies as st
 

@@ -212,7 +212,9 @@ def test_figure_colours_each_side_by_polarity(areas):
     from meam_mapping.indicators.kinds import COMPARISON_COLOURS
 
     flags = funnel_flags(areas)
-    assert (flags["flag_95"] == FUNNEL_FLAGS[0]).any() and (flags["flag_95"] == FUNNEL_FLAGS[2]).any()
+    assert (flags["flag_95"] == FUNNEL_FLAGS[0]).any() and (
+        flags["flag_95"] == FUNNEL_FLAGS[2]
+    ).any()
     fig = funnel_figure(areas, polarity="higher_is_worse")
     legend = {t.get_text() for t in fig.axes[0].get_legend().get_texts()}
     assert {"Worse (above the 95% limits)", "Better (below the 95% limits)"} <= legend

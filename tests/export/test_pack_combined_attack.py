@@ -376,7 +376,9 @@ def test_other_artefacts_show_nothing_the_indicator_table_hides(built_pack):
     if prevalence is not None:
         for row in prevalence.itertuples():
             if (row.indicator, str(row.period), str(row.area_code)) in hidden_keys:
-                assert all(pd.isna(getattr(row, c)) for c in ("count", "value", "lower", "upper")), row
+                assert all(
+                    pd.isna(getattr(row, c)) for c in ("count", "value", "lower", "upper")
+                ), row
     # Every suppressed row of every table is blank in every column made from its count.
     for path in sorted(folder.glob("*.csv")):
         frame = pd.read_csv(path, encoding="utf-8-sig")

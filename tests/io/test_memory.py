@@ -101,8 +101,13 @@ def test_free_memory_is_the_smaller_of_the_machine_and_the_container(tmp_path):
 
 @pytest.mark.parametrize(
     ("text", "expected"),
-    [("2GB", 2 * 1024**3), ("500 mb", 500 * 1024**2), ("1.5G", int(1.5 * 1024**3)),
-     ("123456", 123456), ("", None)],  # fmt: skip
+    [
+        ("2GB", 2 * 1024**3),
+        ("500 mb", 500 * 1024**2),
+        ("1.5G", int(1.5 * 1024**3)),
+        ("123456", 123456),
+        ("", None),
+    ],  # fmt: skip
 )
 def test_memory_limit_setting_is_read_as_a_size(text, expected):
     from meam_mapping.io.memory import memory_limit

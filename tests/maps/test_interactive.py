@@ -192,7 +192,11 @@ def test_tooltips_name_each_reason_for_hiding(areas, table):
     table = table.loc[~table["suppressed"] | table.index.isin(hidden)]
     feats = _features(choropleth(areas, MapLayer(table, unit="per 1,000 adults")))
     by_code = dict(zip(areas["area_code"], feats, strict=True))
-    small, secondary, grouped = (by_code[c]["properties"]["tip"] for c in table.loc[hidden, "area_code"])
+    small, secondary, grouped = (
+        by_code[c]["properties"]["tip"] for c in table.loc[hidden, "area_code"]
+    )
     assert "fewer than 5" in small
     assert "hidden to protect a small number nearby" in secondary and "fewer than" not in secondary
-    assert "hidden with other small numbers in this group" in grouped and "fewer than" not in grouped
+    assert (
+        "hidden with other small numbers in this group" in grouped and "fewer than" not in grouped
+    )

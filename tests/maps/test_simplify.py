@@ -179,10 +179,16 @@ def test_areas_drawn_as_read_start_from_the_files_own_longitude_latitude(demo_ls
     # within one rounding step of them (the two projections' error can cross a step).
     got = shapely.get_coordinates(shown.geometry.to_numpy())
     np.testing.assert_array_equal(got, np.round(shapely.get_coordinates(lonlat), decimals))
-    assert np.abs(got - shapely.get_coordinates(back.geometry.to_numpy())).max() <= 1.01 * 10.0**-decimals
+    assert (
+        np.abs(got - shapely.get_coordinates(back.geometry.to_numpy())).max()
+        <= 1.01 * 10.0**-decimals
+    )
     # Not used where the edges are simplified (that works in metres), nor for other rows.
     simplified = simplify_for_display(
-        detailed_lsoa, level="lsoa", cache=False, as_read=detailed_lsoa.to_crs(4326).geometry.to_numpy()
+        detailed_lsoa,
+        level="lsoa",
+        cache=False,
+        as_read=detailed_lsoa.to_crs(4326).geometry.to_numpy(),
     )
     plain = simplify_for_display(detailed_lsoa, level="lsoa", cache=False)
     assert simplified.geom_equals_exact(plain, tolerance=0).all()
@@ -257,7 +263,12 @@ def test_packed_features_round_trip():
     geojson_text = json.dumps([f["geometry"] for f in data["features"]]).encode()
     assert inner.startswith(b"MEAMPK1") and len(inner) < len(geojson_text) / 2
     head = json.loads(inner[12 : 12 + int.from_bytes(inner[8:12], "little")])
-    assert head["d"] == 3 and head["n"] == [3, 4, 5, 18]  # features, polygons, rings, vertices (4+3, 3, 4+4)
+    assert head["d"] == 3 and head["n"] == [
+        3,
+        4,
+        5,
+        18,
+    ]  # features, polygons, rings, vertices (4+3, 3, 4+4)
     with pytest.raises(InputError, match="one value per area"):
         pack_features(geoms, {"k": [1]})
     with pytest.raises(InputError, match="polygon"):

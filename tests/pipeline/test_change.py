@@ -22,8 +22,12 @@ def test_rate_ratio_matches_a_worked_example():
 
 def test_user_periods_compared_from_published_counts(user_dataset):
     change = change_between(user_dataset, "homelessness_duty_owed", "2023/24", "2024/25", "msoa")
-    before = map_slice(user_dataset, "homelessness_duty_owed", "2023/24", "msoa").set_index("area_code")
-    after = map_slice(user_dataset, "homelessness_duty_owed", "2024/25", "msoa").set_index("area_code")
+    before = map_slice(user_dataset, "homelessness_duty_owed", "2023/24", "msoa").set_index(
+        "area_code"
+    )
+    after = map_slice(user_dataset, "homelessness_duty_owed", "2024/25", "msoa").set_index(
+        "area_code"
+    )
     t = change.table.set_index("area_code")
     shown = t.loc[~t["suppressed"]]
     expected = (after.loc[shown.index, "value"] / before.loc[shown.index, "value"]).to_numpy()
@@ -52,7 +56,9 @@ def test_an_areas_trend_agrees_with_the_change_map(user_dataset):
     t = change.table.set_index("area_code")
     for code in t.index[:12]:
         trend = area_trend(user_dataset, code, "msoa")
-        row = trend.loc[(trend["indicator"] == "homelessness_duty_owed") & (trend["period"] == "2024/25")]
+        row = trend.loc[
+            (trend["indicator"] == "homelessness_duty_owed") & (trend["period"] == "2024/25")
+        ]
         text = row["change"].iloc[0]
         assert text.startswith(t.loc[code, "category"])
         if np.isfinite(t.loc[code, "ratio"]):
@@ -72,8 +78,13 @@ def test_the_analysis_tables_hold_the_same_change_as_the_map(user_dataset):
     catalogue = user_dataset.catalogue().set_index("indicator")
     for indicator, rows in table.groupby("indicator"):
         periods = list(catalogue.loc[indicator, "periods"])
-        shown = change_table(change_between(user_dataset, indicator, periods[-2], periods[-1], level))
+        shown = change_table(
+            change_between(user_dataset, indicator, periods[-2], periods[-1], level)
+        )
         np.testing.assert_array_equal(rows["Rate ratio"].to_numpy(), shown["Rate ratio"].to_numpy())
         assert set(rows["before"]) == {periods[-2]} and set(rows["after"]) == {periods[-1]}
     hidden = table["Change"] == "Not shown"
-    assert hidden.any() and table.loc[hidden, ["Rate before", "Rate after", "Rate ratio"]].isna().all().all()
+    assert (
+        hidden.any()
+        and table.loc[hidden, ["Rate before", "Rate after", "Rate ratio"]].isna().all().all()
+    )

@@ -60,8 +60,11 @@ def test_998_limits_match_exact_poisson_for_a_small_count():
 
 @pytest.mark.parametrize(
     ("polarity", "expected"),
-    [("higher_is_worse", ["Better", "Worse"]), ("lower_is_worse", ["Worse", "Better"]),
-     ("neutral", ["Lower", "Higher"])],  # fmt: skip
+    [
+        ("higher_is_worse", ["Better", "Worse"]),
+        ("lower_is_worse", ["Worse", "Better"]),
+        ("neutral", ["Lower", "Higher"]),
+    ],  # fmt: skip
 )
 def test_polarity_names_the_sides(polarity, expected):
     table = pd.DataFrame({

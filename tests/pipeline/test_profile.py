@@ -50,7 +50,9 @@ def test_rates_equal_the_map_table_and_hidden_ones_stay_hidden(demo_dataset, ana
         else:
             assert round(mine, 1) == on_map
     hidden = rows["category"] == "Not shown"
-    assert hidden.any() and rows.loc[hidden, ["count", "value", "lower", "upper"]].isna().all().all()
+    assert (
+        hidden.any() and rows.loc[hidden, ["count", "value", "lower", "upper"]].isna().all().all()
+    )
 
 
 def test_interval_district_and_study_area_match_the_comparison(demo_dataset, analysis):
@@ -71,7 +73,9 @@ def test_interval_district_and_study_area_match_the_comparison(demo_dataset, ana
 
 
 def test_notes_and_typology_are_carried(demo_dataset, analysis):
-    notes = pd.DataFrame({"area_code": ["Cambridge 002", "Cambridge 003"], "text": ["hostel", "other"]})
+    notes = pd.DataFrame(
+        {"area_code": ["Cambridge 002", "Cambridge 003"], "text": ["hostel", "other"]}
+    )
     typology = pd.Series({"Cambridge 002": "Group 1: high housing need"})
     profile = area_profile(demo_dataset, analysis, "Cambridge 002", notes=notes, typology=typology)
     assert profile.notes == ["hostel"] and profile.typology == "Group 1: high housing need"

@@ -135,7 +135,9 @@ def test_small_area_estimate_hidden_where_the_known_count_is_hidden():
     names = pd.Series(["A", "B"], index=codes)
     out = pipeline.publish.publish_small_area(result, names, published, "known_md_any")
     first, second = out.iloc[0], out.iloc[1]
-    assert first["suppressed"] and first[["n_hat", "ci_low", "ci_high", "hidden_share"]].isna().all()
+    assert (
+        first["suppressed"] and first[["n_hat", "ci_low", "ci_high", "hidden_share"]].isna().all()
+    )
     assert not second["suppressed"] and second["n_hat"] == 60 and second["hidden_share"] == 33
     # without the published table nothing is hidden (and the old, leaky, figures come back)
     bare = pipeline.publish.publish_small_area(result, names)

@@ -16,8 +16,8 @@ import pandas as pd
 import pytest
 from numpy.testing import assert_allclose
 
-from meam_mapping.pipeline import AnalysisSettings, run
 from meam_mapping.disclosure import DisclosurePolicy, is_suppressed, require_suppressed
+from meam_mapping.pipeline import AnalysisSettings, run
 
 
 @pytest.fixture(scope="module")
@@ -67,7 +67,9 @@ def test_area_estimates_add_up_to_district_estimates(results):
     hidden = results.hidden.by_area.set_index("area_code").reindex(by_district.index)
     assert_allclose(by_district["estimate"], hidden["n_hat"])
     # intervals come from the small-area bootstrap: each area's lies around its estimate
-    assert (people["lower"] <= people["estimate"]).all() and (people["estimate"] <= people["upper"]).all()
+    assert (people["lower"] <= people["estimate"]).all() and (
+        people["estimate"] <= people["upper"]
+    ).all()
 
 
 def test_hot_spots_sit_where_true_risk_is_high(results, truth_by_msoa):

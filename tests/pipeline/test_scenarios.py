@@ -12,7 +12,12 @@ from workshop_data import grid_dataset
 from meam_mapping.concentrate.index import CompositeIndex, domain_rates
 from meam_mapping.disclosure import is_suppressed
 from meam_mapping.errors import InputError
-from meam_mapping.pipeline.scenarios import Scenario, compare_scenarios, index_map_data, scenario_index
+from meam_mapping.pipeline.scenarios import (
+    Scenario,
+    compare_scenarios,
+    index_map_data,
+    scenario_index,
+)
 
 
 @pytest.fixture(scope="module")

@@ -31,7 +31,9 @@ def test_every_indicator_has_a_readable_name_and_unit(user_dataset):
 
 @pytest.mark.parametrize("level", ["msoa", "lad"])
 @pytest.mark.parametrize("period", ["2023/24", "2024/25"])
-def test_rates_above_lsoa_are_summed_counts_over_summed_adults(user_dataset, user_files, level, period):
+def test_rates_above_lsoa_are_summed_counts_over_summed_adults(
+    user_dataset, user_files, level, period
+):
     raw = user_files.tidy_table
     raw = raw[(raw["indicator"] == "homelessness_duty_owed") & (raw["period"] == period)]
     raw = raw.assign(count=pd.to_numeric(raw["count"], errors="coerce"))

@@ -37,7 +37,10 @@ def test_moving_a_hub_after_saving_is_recognised(saved, tmp_path):
     pyogrio.write_dataframe(hubs, copy, layer="points_service_hubs", driver="GPKG")
     with pytest.raises(InputError, match="changed or damaged after it was saved"):
         load_workspace(copy)
-    assert load_workspace(copy, recover=True).dataset.points["service_hubs"]["hub_name"].iloc[0] == "moved"
+    assert (
+        load_workspace(copy, recover=True).dataset.points["service_hubs"]["hub_name"].iloc[0]
+        == "moved"
+    )
 
 
 def test_a_dataset_without_points_saves_no_point_layer(demo_dataset, tmp_path):
