@@ -20,21 +20,18 @@ test asserts them.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
-import os
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results"
-CHROMIUM = "/usr/bin/chromium"
+sys.path.insert(0, str(ROOT / "tests" / "browser"))
+from browserkit import CHROMIUM, app_server  # noqa: E402 - the one app launcher
+
 MINIMAL_APP = """
 import streamlit as st
 choice = st.radio("Level of geography", ["first", "second"])
@@ -49,34 +46,6 @@ DRAWN = """([n]) => {
   return !!d && d.querySelectorAll('path.leaflet-interactive').length === n
     && !document.querySelector('[data-testid="stStatusWidget"]');
 }"""
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@contextlib.contextmanager
-def _server(script: str):
-    port = _free_port()
-    url = f"http://127.0.0.1:{port}"
-    command = [sys.executable, "-m", "streamlit", "run", script, "--server.port", str(port),
-               "--server.headless", "true", "--server.address", "127.0.0.1"]  # fmt: skip
-    proc = subprocess.Popen(command, cwd=ROOT, env={**os.environ},
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
-    try:
-        deadline = time.time() + 120
-        while time.time() < deadline:
-            with contextlib.suppress(OSError):
-                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
-                    if r.status == 200:
-                        break
-            time.sleep(0.3)
-        yield url
-    finally:
-        proc.terminate()
-        proc.wait(timeout=15)
 
 
 def _time_minimal(page, url: str, repeat: int) -> list[float]:
@@ -166,7 +135,10 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         minimal = Path(tmp) / "minimal_app.py"
         minimal.write_text(MINIMAL_APP, encoding="utf-8")
-        with _server("app.py") as app_url, _server(str(minimal)) as minimal_url:
+        with (
+            app_server("app.py", timeout=120) as app_url,
+            app_server(str(minimal), timeout=120) as minimal_url,
+        ):
             with sync_playwright() as p:
                 browser = p.chromium.launch(executable_path=CHROMIUM, headless=True,
                                             args=["--no-sandbox", "--disable-gpu"])  # fmt: skip

@@ -16,18 +16,15 @@ Run it on two commits to compare a page before and after a change.
 from __future__ import annotations
 
 import argparse
-import os
 import shutil
-import socket
-import subprocess
 import sys
 import tempfile
-import time
-import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-CHROMIUM = "/usr/bin/chromium"
+sys.path.insert(0, str(ROOT / "tests" / "browser"))
+from browserkit import CHROMIUM, ServerDidNotStart, app_server  # noqa: E402 - the one app launcher
+
 #: url path -> file name; the paths are those app.py routes to.
 PAGES = {
     "": "map",
@@ -40,24 +37,6 @@ PAGES = {
     "workspace": "workspace",
     "presenter": "presenter",
 }
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _wait_healthy(url: str, timeout: float = 120) -> None:
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.5)
-    raise SystemExit(f"streamlit did not start within {timeout:.0f} s")
 
 
 def _settle(page, timeout_ms: int = 120_000) -> None:
@@ -78,17 +57,10 @@ def main(argv: list[str] | None = None) -> int:
     from playwright.sync_api import sync_playwright
 
     args.out.mkdir(parents=True, exist_ok=True)
-    port = _free_port()
-    url = f"http://127.0.0.1:{port}"
-    command = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
-               "--server.headless", "true", "--server.address", "127.0.0.1"]  # fmt: skip
     cache = tempfile.mkdtemp(prefix="meam-screenshots-")
-    proc = subprocess.Popen(command, cwd=ROOT, env={**os.environ, "MEAM_MAPPING_CACHE": cache,
-                                                         "MEAM_MAPPING_HOME": cache},
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    env = {"MEAM_MAPPING_CACHE": cache, "MEAM_MAPPING_HOME": cache}
     try:
-        _wait_healthy(url)
-        with sync_playwright() as p:
+        with app_server("app.py", env=env, timeout=120) as url, sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, headless=True,
                                         args=["--no-sandbox", "--disable-gpu"])  # fmt: skip
             page = browser.new_page(viewport={"width": 1440, "height": 2400})
@@ -102,9 +74,9 @@ def main(argv: list[str] | None = None) -> int:
                 page.screenshot(path=str(target), full_page=True)
                 print(f"wrote {target}")
             browser.close()
+    except ServerDidNotStart as err:
+        raise SystemExit(str(err)) from None
     finally:
-        proc.terminate()
-        proc.wait(timeout=15)
         shutil.rmtree(cache, ignore_errors=True)
     return 0
 

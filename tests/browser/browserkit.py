@@ -54,24 +54,36 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@contextlib.contextmanager
-def streamlit_server(extra_env: dict[str, str] | None = None, *, script: str = "app.py",
-                     log_name: str = "streamlit-server", timeout: float = 300):  # fmt: skip
-    """Run ``streamlit run SCRIPT`` on a free localhost port; yields its URL.
+class ServerDidNotStart(RuntimeError):
+    """Raised by :func:`app_server` when Streamlit does not answer in time (its output attached)."""
 
-    The one launcher every browser test uses: the server's output goes to
-    ``test-artifacts/<log_name>.log`` and is shown if it does not start.
+
+@contextlib.contextmanager
+def app_server(script: str = "app.py", *, env: dict[str, str] | None = None,
+               log_path: Path | None = None, timeout: float = 300):  # fmt: skip
+    """Run ``streamlit run SCRIPT`` headless on a free localhost port; yields its URL.
+
+    The one launcher of the browser tests, ``docs/screenshots.py`` and
+    ``bench/widget_rerun.py``. ``env`` is added to this process's
+    environment; the server's output goes to ``log_path`` (else nowhere).
+    The server is stopped when the block ends.
+
+    Raises
+    ------
+    ServerDidNotStart
+        When ``/_stcore/health`` does not answer within ``timeout`` seconds;
+        the message ends with the last 3,000 characters of the log.
     """
-    need_browser()
     port = _free_port()
-    env = {**os.environ, "PYTHONUNBUFFERED": "1", **(extra_env or {})}
-    ARTIFACTS.mkdir(exist_ok=True)
-    log_path = ARTIFACTS / f"{log_name}.log"
+    url = f"http://127.0.0.1:{port}"
     command = [sys.executable, "-m", "streamlit", "run", script, "--server.port", str(port),
                "--server.headless", "true", "--server.address", "127.0.0.1"]  # fmt: skip
-    with open(log_path, "wb") as log:
-        proc = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-        url = f"http://127.0.0.1:{port}"
+    full_env = {**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})}
+    with contextlib.ExitStack() as stack:
+        log = stack.enter_context(open(log_path, "wb")) if log_path else subprocess.DEVNULL
+        proc = subprocess.Popen(
+            command, cwd=ROOT, env=full_env, stdout=log, stderr=subprocess.STDOUT
+        )
         try:
             deadline = time.time() + timeout
             while time.time() < deadline:
@@ -82,8 +94,8 @@ def streamlit_server(extra_env: dict[str, str] | None = None, *, script: str = "
                 except OSError:
                     time.sleep(0.3)
             else:
-                out = log_path.read_text(errors="replace")
-                pytest.fail(f"streamlit did not start within {timeout:.0f} s:\n{out[-3000:]}")
+                out = log_path.read_text(errors="replace")[-3000:] if log_path else ""
+                raise ServerDidNotStart(f"streamlit did not start within {timeout:.0f} s:\n{out}")
             yield url
         finally:
             proc.terminate()
@@ -91,3 +103,24 @@ def streamlit_server(extra_env: dict[str, str] | None = None, *, script: str = "
                 proc.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 proc.kill()
+
+
+@contextlib.contextmanager
+def streamlit_server(extra_env: dict[str, str] | None = None, *, script: str = "app.py",
+                     log_name: str = "streamlit-server", timeout: float = 300):  # fmt: skip
+    """:func:`app_server` for a test: skips without Chromium, fails if the server does not start.
+
+    The server's output goes to ``test-artifacts/<log_name>.log`` and is
+    shown if it does not start.
+    """
+    need_browser()
+    ARTIFACTS.mkdir(exist_ok=True)
+    log_path = ARTIFACTS / f"{log_name}.log"
+    with contextlib.ExitStack() as stack:
+        try:
+            url = stack.enter_context(
+                app_server(script, env=extra_env, log_path=log_path, timeout=timeout)
+            )
+        except ServerDidNotStart as err:
+            pytest.fail(str(err))
+        yield url
