@@ -52,6 +52,21 @@ if len(rates) < 3:
     )
     st.stop()
 
+
+def _index_map(data, *, outlines=None, extra=None):  # noqa: ANN001, ANN202
+    """The composite index deciles at this level; ``extra`` layers are shown on top, switchable."""
+    layer = MapLayer(
+        data,
+        title="Composite index decile (10 = most concentrated)",
+        unit=DECILE_UNIT,
+        label=dataset.label,
+        threshold=policy().threshold,
+    )
+    if extra is None:
+        return choropleth(dataset.areas[level], layer, outlines=outlines)
+    return choropleth(dataset.areas[level], layer, MapSpec(show_overlays=True), extra_layers=extra)
+
+
 tab_index, tab_types, tab_hot = st.tabs(["Composite index", "Typologies", "Hot spots"])
 
 with tab_index:
@@ -94,18 +109,7 @@ with tab_index:
     data = score_slice(
         scores.dropna(subset=["score"]), name="Composite index of multiple disadvantage"
     )
-    index_title = "Composite index decile (10 = most concentrated)"
-    fmap = choropleth(
-        dataset.areas[level],
-        MapLayer(
-            data,
-            title=index_title,
-            unit=DECILE_UNIT,
-            label=dataset.label,
-            threshold=policy().threshold,
-        ),
-        outlines=dataset.areas.get("lad") if level != "lad" else None,
-    )
+    fmap = _index_map(data, outlines=dataset.areas.get("lad") if level != "lad" else None)
     left, right = st.columns([5, 3])
     with left:
         st_folium(fmap, height=560, use_container_width=True, returned_objects=[], key="conc_map")
@@ -176,18 +180,7 @@ with tab_types:
             lambda c: f"Group {c}: " + profiles.set_index("cluster").loc[c, "description"]
         )
         layer = category_layer(dataset.areas[level], labels)
-        tmap = choropleth(
-            dataset.areas[level],
-            MapLayer(
-                data,
-                title=index_title,
-                unit=DECILE_UNIT,
-                label=dataset.label,
-                threshold=policy().threshold,
-            ),
-            MapSpec(show_overlays=True),
-            extra_layers={"Typology groups": layer},
-        )
+        tmap = _index_map(data, extra={"Typology groups": layer})
         c1, c2 = st.columns([3, 2])
         with c1:
             st_folium(
@@ -234,18 +227,7 @@ with tab_hot:
         for warning in spots.warnings_:
             st.warning(warning)
         layer = hotspot_layer(dataset.areas[level], result)
-        hmap = choropleth(
-            dataset.areas[level],
-            MapLayer(
-                data,
-                title=index_title,
-                unit=DECILE_UNIT,
-                label=dataset.label,
-                threshold=policy().threshold,
-            ),
-            MapSpec(show_overlays=True),
-            extra_layers={"Significant areas": layer},
-        )
+        hmap = _index_map(data, extra={"Significant areas": layer})
         st_folium(hmap, height=520, use_container_width=True, returned_objects=[], key="hot_map")
         counts = result["category"].value_counts()
         st.caption(" · ".join(f"{k}: {v}" for k, v in counts.items()))
