@@ -26,6 +26,7 @@ Run from the repository root (after ``pip install -r bench/requirements.txt``)::
     python bench/run.py --quick          # demo only (under a minute)
     python bench/run.py --sizes demo,region --no-browser
     python bench/run.py --threads 1      # one BLAS/OpenMP thread per process
+    python bench/run.py --no-commands    # stages only, no whole-process command timings
 
 The full run takes about 15 minutes on 2 cores, most of it the naive and our
 hidden-population estimates for the 348 districts of England and Wales. Peak
@@ -33,6 +34,10 @@ memory needs no extra package (it is read from ``/proc``), so the benchmark is
 Linux-only.
 
 Writes ``bench/results/bench.json`` and ``bench/results/bench.md`` and prints the table.
+Then, for the region and national sizes, it times whole commands as a user runs them,
+each a fresh process (``bench/commands.py``: the floor, the naive scripts and ours,
+html and png, first and second runs, the browser draw and their ratios), into
+``bench/results/commands_<size>.{json,md}``.
 """
 
 from __future__ import annotations
@@ -56,6 +61,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import naive  # noqa: E402
 import report  # noqa: E402
 
+#: The sizes bench/commands.py times as whole commands (the demo has no file of its own).
+COMMAND_SIZES = ("region", "national")
 EAST_OF_ENGLAND = (
     "Bedford|Central Bedfordshire|Luton|Peterborough|Southend-on-Sea|Thurrock|Cambridge|"
     "East Cambridgeshire|Fenland|Huntingdonshire|South Cambridgeshire|Basildon|Braintree|"
@@ -307,6 +314,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-browser", action="store_true", help="skip the Chromium timing")
     parser.add_argument("--out", default=str(ROOT / "bench" / "results"))
     parser.add_argument(
+        "--no-commands",
+        action="store_true",
+        help="skip the whole-process command timings (bench/commands.py) after the stages",
+    )
+    parser.add_argument(
         "--threads",
         type=int,
         default=None,
@@ -332,9 +344,22 @@ def main(argv: list[str] | None = None) -> int:
     doc["load_average_end"] = [round(x, 1) for x in os.getloadavg()]
     (out / "bench.json").write_text(json.dumps(doc, indent=2, default=str), encoding="utf-8")
     text = report.markdown(doc)
+    timed_whole = [s for s in sizes if s in COMMAND_SIZES] if not args.no_commands else []
+    if timed_whole:
+        text += (
+            "\nWhole commands, each a fresh process (floor, naive and ours; html and png; first and "
+            "second runs; the browser draw): "
+            + ", ".join(f"`bench/results/commands_{s}.md`" for s in timed_whole)
+            + ", written by this run after the stages above.\n"
+        )
     (out / "bench.md").write_text(text, encoding="utf-8")
     (out / "national.html").unlink(missing_ok=True)
     print(text)
+    if timed_whole:
+        import commands  # whole processes, as a user runs them
+
+        for size in timed_whole:
+            commands.main(["--size", size, *(["--no-browser"] if args.no_browser else [])])
     return 0
 
 
