@@ -520,9 +520,8 @@ def _draw_map(args: argparse.Namespace) -> int:
         shown: dict[str, object] = {}
         imports: list[object] = []
 
-        def import_for_drawing(
-            disclosure: bool = True,
-        ) -> None:  # once, as the boundaries are parsed
+        # Once, as the boundaries are parsed.
+        def import_for_drawing(disclosure: bool = True) -> None:
             if html and not imports:
                 imports.append(helper.submit(_import_for_drawing, disclosure))
 

@@ -23,9 +23,8 @@ from meam_mapping.geography.codes import codes_in
 from meam_mapping.geography.join import JoinReport, join_indicators
 from meam_mapping.schema import INDICATOR_COLUMNS
 
-if (
-    TYPE_CHECKING
-):  # the table loader (and its checks) costs 2 s to import: only when a table is read
+# The table loader (and its checks) costs 2 s to import: only when a table is read.
+if TYPE_CHECKING:
     from collections.abc import Callable
 
     from meam_mapping.io.indicators import LoadResult

@@ -231,9 +231,8 @@ def test_tables_start_when_the_boundaries_are_parsed_not_before(tmp_path, demo, 
     monkeypatch.setattr(loading, "load_table_file", load)
     calls = []
     dataset, _ = build_dataset(path, [table], on_reading=lambda: calls.append(len(events)))
-    assert (
-        events == ["parse", "table"] and len(calls) == 1 and calls[0] >= 1
-    )  # once, after the checks
+    # on_reading ran once, after the checks.
+    assert events == ["parse", "table"] and len(calls) == 1 and calls[0] >= 1
     assert len(dataset.indicators) == 375
     # A boundary file refused by its checks: the table is not even read.
     events.clear()

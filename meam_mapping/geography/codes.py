@@ -246,9 +246,8 @@ def codes_in(codes: pd.Series, allowed: Iterable[object]) -> pd.Series:
 
 def is_gss_code(code: object) -> bool:
     """Tell whether ``code`` is a well-formed GSS code (see :data:`GSS_PATTERN`)."""
-    return isinstance(code, str) and bool(
-        GSS_PATTERN.fullmatch(code)
-    )  # match() would allow a final newline
+    # fullmatch, not match: match() would allow a final newline.
+    return isinstance(code, str) and bool(GSS_PATTERN.fullmatch(code))
 
 
 def validate_codes(

@@ -112,9 +112,8 @@ def map_unique(
     """
     codes, uniques = pd.factorize(values, sort=False, use_na_sentinel=False)
     get = func.get if isinstance(func, Mapping) else func
-    if isinstance(
-        uniques.dtype, pd.StringDtype
-    ):  # the same values (missing: its NA), not one by one
+    # The same values (missing: its NA), not one by one.
+    if isinstance(uniques.dtype, pd.StringDtype):
         uniques = uniques.to_numpy(dtype=object, na_value=uniques.dtype.na_value)
     found = [get(u) for u in uniques]
     if found and all(isinstance(r, (bool, np.bool_)) for r in found):

@@ -314,9 +314,8 @@ def unpack_features(packed: str) -> dict[str, Any]:
         GeoJSON with ``MultiPolygon`` geometries (rings closed again).
     """
     blob = gzip.decompress(base64.b64decode(packed))
-    data = (
-        _read_binary(blob) if blob.startswith(_MAGIC) else json.loads(blob)
-    )  # JSON: before 2026-11
+    # Packs made before November 2026 are JSON.
+    data = _read_binary(blob) if blob.startswith(_MAGIC) else json.loads(blob)
     scale = 10 ** data["d"]
     flat = np.asarray(data["c"], dtype=np.int64).reshape(-1, 2)
     r, p, g = data["r"], data["p"], data["g"]

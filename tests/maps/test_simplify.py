@@ -263,12 +263,8 @@ def test_packed_features_round_trip():
     geojson_text = json.dumps([f["geometry"] for f in data["features"]]).encode()
     assert inner.startswith(b"MEAMPK1") and len(inner) < len(geojson_text) / 2
     head = json.loads(inner[12 : 12 + int.from_bytes(inner[8:12], "little")])
-    assert head["d"] == 3 and head["n"] == [
-        3,
-        4,
-        5,
-        18,
-    ]  # features, polygons, rings, vertices (4+3, 3, 4+4)
+    # n: features, polygons, rings, vertices (4+3, 3, 4+4).
+    assert head["d"] == 3 and head["n"] == [3, 4, 5, 18]
     with pytest.raises(InputError, match="one value per area"):
         pack_features(geoms, {"k": [1]})
     with pytest.raises(InputError, match="polygon"):
