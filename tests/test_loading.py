@@ -229,6 +229,7 @@ def test_tables_start_when_the_boundaries_are_parsed_not_before(tmp_path, demo, 
 
     monkeypatch.setattr(boundary_files, "reading_now", reading_now)
     monkeypatch.setattr(loading, "load_table_file", load)
+    monkeypatch.setattr(loading, "_load_table_in_child", load)  # a closure: read in a thread here
     calls = []
     dataset, _ = build_dataset(path, [table], on_reading=lambda: calls.append(len(events)))
     # on_reading ran once, after the checks.

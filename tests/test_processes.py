@@ -92,3 +92,28 @@ def test_a_dataset_read_with_a_forked_table_equals_one_read_in_a_thread(tmp_path
     here, report = build_dataset(tmp_path / "lsoa.geojson", [tmp_path / "probation.csv"])
     assert out.split()[0] == "1" and report[-1] in out
     pd.testing.assert_frame_equal(pd.read_pickle(tmp_path / "forked.pkl"), here.indicators)
+
+
+@needs_fork
+def test_a_forked_table_is_read_without_hypothesis_and_the_parent_keeps_it(tmp_path):
+    """pandera imports hypothesis when installed; the table's child skips it, the same table comes back."""
+    pytest.importorskip("hypothesis")
+    (tmp_path / "t.csv").write_text("area_code,homeless\nE01000001,12\nE01000002,7\n")
+    out = _run(
+        """
+        import sys
+        from meam_mapping.loading import _load_table_in_child, load_table_file
+        from meam_mapping.processes import start_in_fork
+
+        def probe():
+            loaded = _load_table_in_child("t.csv")
+            return loaded, sys.modules.get("hypothesis") is None, "pandera" in sys.modules
+
+        forked, blocked, checked = start_in_fork(probe).result()
+        here = load_table_file("t.csv")
+        print(forked.table.equals(here.table), blocked, checked)
+        print("hypothesis" in sys.modules and sys.modules["hypothesis"] is not None)
+        """,
+        tmp_path,
+    )
+    assert out.split() == ["True", "True", "True", "True"]
