@@ -313,7 +313,6 @@ def build_dataset(
     from concurrent.futures import ThreadPoolExecutor
     from concurrent.futures.process import BrokenProcessPool
 
-    from meam_mapping.io.patterns import read_patterns
     from meam_mapping.processes import start_in_fork
 
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="meam-tables") as pool:
@@ -356,6 +355,8 @@ def build_dataset(
             for loading in loads:  # the first error is the one to tell: read no further tables
                 loading.cancel()
             raise
+    if patterns:
+        from meam_mapping.io.patterns import read_patterns
     for file in patterns:
         frame = read_patterns(file)
         added = add_patterns(dataset, frame, file=str(file))

@@ -87,6 +87,13 @@ def test_map_from_user_files_loads_no_estimator(user_files, tmp_path):
                              user_files.tidy, "--indicator", "homelessness_duty_owed", "--out", out)  # fmt: skip
     assert out.exists()
     assert _loaded(modules, ESTIMATORS) == []
+    # No overlap table was given, so not even its validator is imported; nor the
+    # indicator readers, whose result came back from the child that read the table.
+    assert not modules & _VALIDATORS
+    from meam_mapping.processes import can_fork
+
+    if can_fork():  # elsewhere the table is read in a thread of this process
+        assert "meam_mapping.io.loaded" in modules and "meam_mapping.io.indicators" not in modules
 
 
 @pytest.mark.slow

@@ -7,7 +7,8 @@ from typing import TYPE_CHECKING
 from meam_mapping._lazy import attach
 
 if TYPE_CHECKING:
-    from meam_mapping.io.indicators import LoadResult, load_indicator_file, to_indicator_table
+    from meam_mapping.io.indicators import load_indicator_file, to_indicator_table
+    from meam_mapping.io.loaded import LoadResult
     from meam_mapping.io.patterns import read_patterns
     from meam_mapping.io.read import read_table
     from meam_mapping.io.validate import INDICATOR_SCHEMA, validate_indicator_table
@@ -28,7 +29,8 @@ __all__ = [
 attach(
     __name__,
     {
-        "indicators": ["LoadResult", "load_indicator_file", "to_indicator_table"],
+        "indicators": ["load_indicator_file", "to_indicator_table"],
+        "loaded": ["LoadResult"],
         "patterns": ["read_patterns"],
         "read": ["read_table"],
         "validate": ["INDICATOR_SCHEMA", "validate_indicator_table"],

@@ -27,7 +27,6 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from typing import IO, Literal
 
 import numpy as np
@@ -45,6 +44,7 @@ from meam_mapping.io.layouts import (
     tidy_rows,
     wide_rows,
 )
+from meam_mapping.io.loaded import LoadResult
 from meam_mapping.io.read import RawTable, read_table
 from meam_mapping.io.safety import guard_loader
 from meam_mapping.io.validate import GSS_PATTERN, validate_indicator_table
@@ -76,31 +76,6 @@ _DOMAIN_WORDS: dict[str, str] = {
     r"|liaison and diversion",
     "context": r"population|adults|resident|deprivation|imd|income|employment|census",
 }
-
-
-@dataclass(frozen=True)
-class LoadResult:
-    """An indicator file loaded and checked.
-
-    Attributes
-    ----------
-    table : pandas.DataFrame
-        The tidy indicator table: :data:`~meam_mapping.schema.INDICATOR_COLUMNS`,
-        ``indicator_name`` (always filled), then whichever of ``area_name``,
-        ``lower``, ``upper`` the file provided.
-    layout : str
-        The layout read: ``"tidy"``, ``"wide"`` or ``"fingertips"``.
-    notes : tuple of str
-        Plain-English notes on what was done (rows left out, values kept as
-        unknown, guesses made). Show them to the user.
-    file_name : str
-        The file name used in messages.
-    """
-
-    table: pd.DataFrame
-    layout: str
-    notes: tuple[str, ...] = field(default_factory=tuple)
-    file_name: str = ""
 
 
 def guess_domain(name: str) -> str | None:
