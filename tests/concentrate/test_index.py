@@ -193,13 +193,17 @@ def test_rank_ranges_bracket_the_rank_and_are_seeded():
     assert (top["rank"], top["rank_low"], top["rank_high"]) == (1, 1, 1)
 
 
-@pytest.mark.parametrize("method", ["exponential", "rank", "zscore"])
-def test_rank_ranges_do_not_depend_on_how_many_threads_draw_them(method, monkeypatch):
+@pytest.mark.parametrize(
+    ("method", "n"),
+    # 2,000 areas x 60 draws: enough that ranks and limits are also worked out in halves.
+    [("exponential", 40), ("rank", 40), ("zscore", 40), ("exponential", 2000)],
+)
+def test_rank_ranges_do_not_depend_on_how_many_threads_draw_them(method, n, monkeypatch):
     import meam_mapping.concentrate.index as index_module
 
-    rates = with_intervals(n=40, seed=5)
+    rates = with_intervals(n=n, seed=5)
     rates.loc["A03", "justice"] = np.nan  # one area imputed, so a domain has a gap
-    rates["housing"] = np.linspace(1, 9, 40)  # a domain without limits
+    rates["housing"] = np.linspace(1, 9, n)  # a domain without limits
     kw = {"method": method, "n_simulations": 60, "random_state": 2, "missing": "impute",
           "lower_is_worse": ["housing"]}  # fmt: skip
     monkeypatch.setattr(index_module, "_threads", lambda: 1)
