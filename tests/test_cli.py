@@ -8,6 +8,7 @@ one line on stderr with exit status 2.
 from __future__ import annotations
 
 import json
+import re
 
 import pandas as pd
 import pytest
@@ -42,6 +43,11 @@ def test_workspace_then_analyse_then_pack(user_files, tmp_path, capsys):
     assert status == 0
     hidden = pd.read_csv(tmp_path / "pack" / "hidden_by_district.csv")
     assert int(hidden.iloc[-1]["n_hat"]) == direct["headline"]["n_hat"]
+    # Areas without data have no index decile or hot spot: blank in their tooltips, never "nan".
+    page = (tmp_path / "pack" / "map.html").read_text(encoding="utf-8")
+    tips = re.findall(r'"tip": "([^"]*)"', page)
+    assert any("no data" in t for t in tips) and any("Hot spot" in t for t in tips)
+    assert [t for t in tips if re.search(r"\b(nan|None|NaN)\b", t)] == []
 
 
 def test_analyse_settings_file_and_text(tmp_path, capsys):

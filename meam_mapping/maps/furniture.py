@@ -87,8 +87,32 @@ CSS = """
 
 
 def esc(value: object) -> str:
-    """HTML-escape any value's text (quotes included)."""
+    """HTML-escape any value's text (quotes included); a missing value is blank.
+
+    None, NaN, NaT and ``pandas.NA`` give ``""``, never "nan" or "None": a
+    tooltip field an area has no value for (an area without data has no
+    index decile, say) reads as blank, as missing counts and rates do.
+
+    Examples
+    --------
+    >>> esc("A & B"), esc(None), esc(float("nan")), esc(0)
+    ('A &amp; B', '', '', '0')
+    """
+    if _is_missing(value):
+        return ""
     return html.escape(str(value), quote=True)
+
+
+def _is_missing(value: object) -> bool:
+    """Whether ``value`` is one missing value (None, NaN, NaT or ``pandas.NA``)."""
+    if value is None:
+        return True
+    try:
+        return bool(value != value)  # NaN and NaT differ from themselves
+    except TypeError:  # pandas.NA compares as NA, which has no truth value
+        return type(value).__name__ == "NAType"
+    except ValueError:  # an array: not one missing value
+        return False
 
 
 def js_string(text: str) -> str:

@@ -121,14 +121,13 @@ def _escaped(s: pd.Series) -> pd.Series:
 
     In a text column only the values holding a character to escape (found in
     one vectorised pass) go through :func:`furniture.esc`; the others are
-    their own escaped text. A missing value is the text of the column's
-    missing marker, as ``str`` gives it. Other columns are escaped value by
+    their own escaped text. A missing value is blank. Other columns are escaped value by
     value (their distinct values cannot be trusted to read alike: 1, 1.0 and
     True are equal).
     """
     if not isinstance(s.dtype, pd.StringDtype):
         return pd.Series([_esc(v) for v in s.tolist()], index=s.index, dtype="str")
-    text = s.fillna(str(s.dtype.na_value)) if s.hasnans else s
+    text = s.fillna("") if s.hasnans else s
     out = text.to_numpy(dtype=object)
     needs = text.str.contains(_TO_ESCAPE, regex=True).to_numpy(dtype=bool)
     out[needs] = [_esc(v) for v in out[needs]]
