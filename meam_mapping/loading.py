@@ -355,9 +355,9 @@ def build_dataset(
             for loading in loads:  # the first error is the one to tell: read no further tables
                 loading.cancel()
             raise
-    if patterns:
-        from meam_mapping.io.patterns import read_patterns
     for file in patterns:
+        from meam_mapping.io.patterns import read_patterns  # only when overlap tables are given
+
         frame = read_patterns(file)
         added = add_patterns(dataset, frame, file=str(file))
         dataset = added.dataset

@@ -121,10 +121,15 @@ def pack_features(geometries: Any, properties: dict[str, Any]) -> str:
 _LEVEL = 6
 
 
-def _deflate_final(data: bytes) -> bytes:
-    """Raw deflate blocks of ``data``, the last marked final (no header or checksum)."""
+def _deflate(data: bytes, end: int) -> bytes:
+    """Raw deflate blocks of ``data`` (no header or checksum), by a fresh compressor.
+
+    ``end`` is ``zlib.Z_FINISH`` (the last block marked final) or
+    ``zlib.Z_SYNC_FLUSH`` (flushed to a byte boundary, none final, so that
+    more blocks may follow).
+    """
     compressor = zlib.compressobj(_LEVEL, zlib.DEFLATED, -zlib.MAX_WBITS)
-    return compressor.compress(data) + compressor.flush(zlib.Z_FINISH)
+    return compressor.compress(data) + compressor.flush(end)
 
 
 def _crc32_combine(crc_a: int, crc_b: int, size_b: int) -> int:
@@ -155,8 +160,7 @@ def _gzip_joined(first: bytes, shapes: PackedGeometry) -> bytes:
     and end the stream. The header, checksum and length are gzip's (RFC 1952):
     the checksum runs over both parts in order.
     """
-    compressor = zlib.compressobj(_LEVEL, zlib.DEFLATED, -zlib.MAX_WBITS)
-    head = compressor.compress(first) + compressor.flush(zlib.Z_SYNC_FLUSH)
+    head = _deflate(first, zlib.Z_SYNC_FLUSH)
     crc = _crc32_combine(zlib.crc32(first), shapes.crc, shapes.size)
     size = (len(first) + shapes.size) & 0xFFFFFFFF
     # ID1 ID2, deflate, no flags, mtime 0 (the same bytes every run), no extra flags, OS unknown.
@@ -197,7 +201,7 @@ class PackedGeometry:
         cls, geoms: np.ndarray, decimals: int, counts: tuple[int, int, int, int], stream: bytes
     ) -> PackedGeometry:
         """Compress ``stream`` (zlib lets other threads run meanwhile)."""
-        return cls(geoms=geoms, decimals=decimals, counts=counts, deflated=_deflate_final(stream),
+        return cls(geoms=geoms, decimals=decimals, counts=counts, deflated=_deflate(stream, zlib.Z_FINISH),
                    crc=zlib.crc32(stream), size=len(stream))  # fmt: skip
 
 
