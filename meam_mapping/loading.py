@@ -19,8 +19,7 @@ from meam_mapping.errors import InputError
 from meam_mapping.geography.aggregate import dissolve_areas
 from meam_mapping.geography.boundaries import BoundaryResult, read_boundaries
 from meam_mapping.geography.boundary_files import when_reading
-from meam_mapping.geography.codes import codes_in
-from meam_mapping.geography.join import JoinReport, join_indicators
+from meam_mapping.geography.join import JoinReport, join_indicators, table_side
 from meam_mapping.schema import INDICATOR_COLUMNS
 
 # The table loader (and its checks) costs 2 s to import: only when a table is read.
@@ -114,20 +113,26 @@ def add_indicators(dataset: Dataset, loaded: LoadResult, *, file: str | None = N
         If none of the table's codes match any level's areas (the message says
         which level or vintage the table seems to use).
     """
-    table = loaded.table
     file = file or loaded.file_name
+    side = loaded.join_side
+    if side is None or side.table is not loaded.table:
+        side = table_side(loaded.table, file=file)
     # Join at the level that matches best; let the join report explain misses.
     best_level, best_share = dataset.levels[0], -1.0
     for level in dataset.levels:
-        share = float(codes_in(table["area_code"], dataset.areas[level]["area_code"]).mean())
+        share = side.share_in(dataset.areas[level]["area_code"])
         if share > best_share:
             best_level, best_share = level, share
-    result = join_indicators(dataset.areas[best_level], table, file=file)
-    joined = pd.DataFrame(result.joined).drop(columns=["geometry", "level"], errors="ignore")
-    keys = joined[["indicator", "period"]].drop_duplicates()
+    # The indicators keep no shapes: the areas are joined without them (their attrs,
+    # such as the vintage for the hints, go along), not given to 139,000 rows and dropped.
+    areas = dataset.areas[best_level]
+    areas = areas.drop(columns=[c for c in ("geometry", "level") if c in areas.columns])
+    result = join_indicators(areas, side, file=file)
+    joined = pd.DataFrame(result.joined).drop(columns="level", errors="ignore")
     old = dataset.indicators
     notes = list(loaded.notes)
     if not old.empty:
+        keys = joined[["indicator", "period"]].drop_duplicates()
         clash = (
             old.merge(keys, on=["indicator", "period"], how="left", indicator=True)["_merge"]
             .eq("both")
@@ -267,7 +272,11 @@ def _load_table_in_child(file: FileLike, **load_options: Any) -> LoadResult:
     import sys
 
     sys.modules.setdefault("hypothesis", None)  # type: ignore[arg-type]
-    return load_table_file(file, **load_options)
+    loaded = load_table_file(file, **load_options)
+    # The table's half of the join needs no areas: worked out here, while the parent
+    # still parses the boundaries. The side's table is sent as the table (once).
+    side = table_side(loaded.table, file=loaded.file_name)
+    return replace(loaded, table=side.table, join_side=side)
 
 
 def build_dataset(

@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 
 import openpyxl
+import pandas as pd
 import pytest
 
 from meam_mapping.errors import InputError
@@ -260,3 +261,32 @@ def test_when_reading_calls_back_once_in_its_own_thread_only():
         reading_now()
     reading_now()
     assert calls == [threading.current_thread().name]
+
+
+def test_the_tables_half_of_the_join_made_where_it_was_read_changes_nothing(tmp_path, demo):
+    """The child reading a table also works out the table's half of the join (as
+    ``_load_table_in_child`` does); dataset, report and notes are those of joining it
+    whole. The areas are joined without their shapes, and their vintage still gives its hint."""
+    from dataclasses import replace
+
+    from meam_mapping.geography.boundaries import read_boundaries
+    from meam_mapping.geography.join import table_side
+    from meam_mapping.loading import dataset_from_boundaries
+
+    path, _ = _boundary_and_table_files(tmp_path, demo)
+    dataset = dataset_from_boundaries(read_boundaries(path))
+    codes = list(dataset.areas["lsoa"]["area_code"][:3])
+    text = (f"area_code,rough_sleepers\n {codes[0].lower()} ,4\n{codes[1]},9\n{codes[2]},\n"
+            "E01099999,3\n").encode()  # fmt: skip
+    loaded = load_indicator_file(text, name="rough.csv")
+    side = table_side(loaded.table, file=loaded.file_name)
+    whole = add_indicators(dataset, loaded)
+    halves = add_indicators(dataset, replace(loaded, table=side.table, join_side=side))
+    assert halves.report == whole.report and halves.notes == whole.notes
+    pd.testing.assert_frame_equal(halves.dataset.indicators, whole.dataset.indicators)
+    assert "geometry" not in halves.dataset.indicators.columns
+    assert halves.report.unmatched_table_codes == {"E01099999": (5,)}
+    assert any("The boundaries are LSOA 2011" in n for n in halves.report.notes)
+    # A side made for another table is not trusted: the table given is joined.
+    other = replace(loaded, join_side=table_side(loaded.table.iloc[:1]))
+    assert add_indicators(dataset, other).report == whole.report

@@ -15,13 +15,15 @@ import pandas as pd
 
 from meam_mapping.errors import InputError
 from meam_mapping.geography.codes import (
+    LevelDetection,
     _detect_distinct,
     _normalised_codes_factorised,
     _retired_among,
+    codes_in,
     normalise_codes,
 )
 
-__all__ = ["JoinReport", "JoinResult", "join_indicators"]
+__all__ = ["JoinReport", "JoinResult", "TableSide", "join_indicators", "table_side"]
 
 _LEVEL_WORDS = {
     "lsoa": "LSOA",
@@ -238,8 +240,138 @@ def _attach(
     return pd.concat([rows.reset_index(drop=True), right.reset_index(drop=True)], axis=1)
 
 
+@dataclass(frozen=True)
+class TableSide:
+    """An indicator table's half of a join: all that does not need the areas.
+
+    Made by :func:`table_side`. Worked out once, it can be made where the
+    table is read (the child process that reads it while the boundaries are
+    parsed, see :func:`meam_mapping.loading.build_dataset`) and handed to
+    :func:`join_indicators` with the table.
+
+    Attributes
+    ----------
+    table : pandas.DataFrame
+        The table, index 0, 1, ... (row ``i`` is spreadsheet row ``i + 2``),
+        its ``area_code`` normalised (:func:`~meam_mapping.geography.codes.normalise_codes`).
+    positions : numpy.ndarray
+        Each row's code in ``distinct``; -1 where the code is missing.
+    distinct : numpy.ndarray
+        The distinct normalised codes, in order of first appearance.
+    detection : LevelDetection
+        The level of the distinct codes.
+    repeated : numpy.ndarray
+        True for rows whose code, indicator and period repeat another row's.
+    duplicates : tuple of tuple
+        ``(area_code, indicator, period, rows)`` for each repeated combination.
+    per_indicator : pandas.DataFrame
+        ``indicator, rows, suppressed, missing`` (see :class:`JoinReport`).
+    retired : pandas.DataFrame
+        The retired council codes among the table's codes (``find_retired``).
+    """
+
+    table: pd.DataFrame
+    positions: np.ndarray
+    distinct: np.ndarray
+    detection: LevelDetection
+    repeated: np.ndarray
+    duplicates: tuple[tuple[str, str, str, tuple[int, ...]], ...]
+    per_indicator: pd.DataFrame
+    retired: pd.DataFrame
+
+    def share_in(self, codes: pd.Series) -> float:
+        """The share of the table's rows whose code is among ``codes`` (normalised)."""
+        if not len(self.positions):
+            return 0.0
+        found = codes_in(pd.Series(self.distinct, dtype=object), codes).to_numpy()
+        return float(np.append(found, False)[self.positions].mean())
+
+
+def _require_codes(frame: pd.DataFrame, what: str, file: str | None) -> None:
+    if "area_code" not in frame.columns:
+        raise InputError(
+            f"the {what} has no 'area_code' column",
+            file=file,
+            column="area_code",
+            expected=f"columns {', '.join(map(str, frame.columns[:8]))} to include area_code",
+        )
+
+
+def table_side(table: pd.DataFrame, *, file: str | None = None) -> TableSide:
+    """Work out an indicator table's half of :func:`join_indicators`.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        Indicator table with ``area_code`` (see ``schema.INDICATOR_COLUMNS``).
+    file : str, optional
+        Table file name for messages.
+
+    Returns
+    -------
+    TableSide
+
+    Raises
+    ------
+    InputError
+        If the table has no ``area_code`` column.
+    """
+    _require_codes(table, "indicator table", file)
+    table = table.reset_index(drop=True).copy()
+    # Each code once (a table repeats every area), in order seen; a missing code is at -1.
+    normalised, positions, distinct = _normalised_codes_factorised(table["area_code"])
+    table["area_code"] = normalised.to_numpy()
+    keys = [c for c in ("area_code", "indicator", "period") if c in table.columns]
+    repeated = _repeated(positions, table[keys[1:]])
+    duplicates = []
+    for key, group in table[repeated].groupby(keys, sort=True, dropna=False):
+        key = key if isinstance(key, tuple) else (key,)
+        key = tuple(str(k) for k in key) + ("",) * (3 - len(key))
+        duplicates.append((*key, tuple(int(i) + 2 for i in group.index)))
+    return TableSide(
+        table=table,
+        positions=positions,
+        distinct=distinct,
+        detection=_detect_distinct(distinct),
+        repeated=repeated,
+        duplicates=tuple(duplicates),
+        per_indicator=_per_indicator(table),
+        retired=_retired_among(set(distinct)),
+    )
+
+
+def _per_indicator(table: pd.DataFrame) -> pd.DataFrame:
+    """Rows, suppressed and missing rows per indicator (see :class:`JoinReport`)."""
+    if "indicator" not in table.columns:
+        return pd.DataFrame(columns=["indicator", "rows", "suppressed", "missing"])
+    count = (
+        table["count"] if "count" in table.columns else pd.Series(float("nan"), index=table.index)
+    )
+    supp = (
+        table["suppressed"].fillna(False).astype(bool)
+        if "suppressed" in table.columns
+        else pd.Series(False, index=table.index)
+    )
+    # A value-only indicator (a rank, decile, score or a rate published
+    # without its count) has no count by nature: only a row with neither
+    # a count nor a value is missing.
+    if "value" in table.columns:
+        blank = count.isna() & pd.to_numeric(table["value"], errors="coerce").isna()
+    else:
+        blank = count.isna()
+    per = pd.DataFrame(
+        {
+            "indicator": table["indicator"],
+            "rows": 1,
+            "suppressed": supp.astype(int),
+            "missing": (blank & ~supp).astype(int),
+        }
+    )
+    return per.groupby("indicator", sort=True, as_index=False).sum()
+
+
 def join_indicators(
-    areas: pd.DataFrame, table: pd.DataFrame, *, file: str | None = None
+    areas: pd.DataFrame, table: pd.DataFrame | TableSide, *, file: str | None = None
 ) -> JoinResult:
     """Join a tidy indicator table to areas and report what matched.
 
@@ -248,8 +380,9 @@ def join_indicators(
     areas : geopandas.GeoDataFrame or pandas.DataFrame
         Areas with ``area_code`` (and ``area_name``, ``level``, ``geometry``).
         ``areas.attrs["vintage"]`` (set by ``read_boundaries``) improves hints.
-    table : pandas.DataFrame
-        Indicator table with ``area_code`` (see ``schema.INDICATOR_COLUMNS``).
+    table : pandas.DataFrame or TableSide
+        Indicator table with ``area_code`` (see ``schema.INDICATOR_COLUMNS``),
+        or its half of the join already worked out by :func:`table_side`.
     file : str, optional
         Table file name for messages.
 
@@ -262,23 +395,14 @@ def join_indicators(
     InputError
         If a side has no ``area_code`` column, or no table code matches an area.
     """
-    for frame, what in ((areas, "boundaries"), (table, "indicator table")):
-        if "area_code" not in frame.columns:
-            raise InputError(
-                f"the {what} has no 'area_code' column",
-                file=file if frame is table else None,
-                column="area_code",
-                expected=f"columns {', '.join(map(str, frame.columns[:8]))} to include area_code",
-            )
-    table = table.reset_index(drop=True).copy()
-    # Each code once (a table repeats every area), in order seen; a missing code is at -1.
-    normalised, positions, distinct = _normalised_codes_factorised(table["area_code"])
-    table["area_code"] = normalised.to_numpy()
+    _require_codes(areas, "boundaries", None)
+    side = table if isinstance(table, TableSide) else table_side(table, file=file)
+    table, positions, distinct = side.table, side.positions, side.distinct
     area_codes = normalise_codes(areas["area_code"])
     area_set = set(area_codes.dropna())
     table_set = set(distinct)
     # Both sides are normalised already: levels straight from the distinct codes.
-    table_det = _detect_distinct(distinct)
+    table_det = side.detection
     area_det = _detect_distinct(pd.unique(area_codes.dropna().to_numpy(dtype=object)))
     vintage = areas.attrs.get("vintage") if hasattr(areas, "attrs") else None
     matched = table_set & area_set
@@ -299,13 +423,6 @@ def join_indicators(
         code = table["area_code"].iloc[pos]
         key = "(blank)" if pd.isna(code) else str(code)
         unmatched[key] = unmatched.get(key, ()) + (int(pos) + 2,)
-    keys = [c for c in ("area_code", "indicator", "period") if c in table.columns]
-    dup_mask = pd.Series(_repeated(positions, table[keys[1:]]), index=table.index)
-    duplicates = []
-    for key, group in table[dup_mask].groupby(keys, sort=True, dropna=False):
-        key = key if isinstance(key, tuple) else (key,)
-        key = tuple(str(k) for k in key) + ("",) * (3 - len(key))
-        duplicates.append((*key, tuple(int(i) + 2 for i in group.index)))
     dup_areas = tuple(sorted(area_codes[area_codes.duplicated()].dropna().unique()))
     mixed = dict(table_det.counts) if table_det.is_mixed else {}
 
@@ -319,43 +436,13 @@ def join_indicators(
         notes.append(
             f"The boundaries are {vintage}; unmatched E01 codes may be from the other LSOA vintage."
         )
-    retired = _retired_among(table_set)
+    retired = side.retired
     if len(retired):
         notes.append(
             f"The table uses {retired['old_code'].nunique()} retired council code(s) "
             f"(e.g. {retired['old_code'].iloc[0]} {retired['old_name'].iloc[0]}, "
             f"now {retired['new_code'].iloc[0]})."
         )
-
-    if "indicator" in table.columns:
-        count = (
-            table["count"]
-            if "count" in table.columns
-            else pd.Series(float("nan"), index=table.index)
-        )
-        supp = (
-            table["suppressed"].fillna(False).astype(bool)
-            if "suppressed" in table.columns
-            else pd.Series(False, index=table.index)
-        )
-        # A value-only indicator (a rank, decile, score or a rate published
-        # without its count) has no count by nature: only a row with neither
-        # a count nor a value is missing.
-        if "value" in table.columns:
-            blank = count.isna() & pd.to_numeric(table["value"], errors="coerce").isna()
-        else:
-            blank = count.isna()
-        per = pd.DataFrame(
-            {
-                "indicator": table["indicator"],
-                "rows": 1,
-                "suppressed": supp.astype(int),
-                "missing": (blank & ~supp).astype(int),
-            }
-        )
-        per_indicator = per.groupby("indicator", sort=True, as_index=False).sum()
-    else:
-        per_indicator = pd.DataFrame(columns=["indicator", "rows", "suppressed", "missing"])
 
     report = JoinReport(
         n_table_rows=len(table),
@@ -364,13 +451,13 @@ def join_indicators(
         matched=len(matched),
         unmatched_table_codes=unmatched,
         areas_without_data=tuple(sorted(area_set - table_set)),
-        duplicate_rows=tuple(duplicates),
+        duplicate_rows=side.duplicates,
         duplicate_area_codes=dup_areas,
         table_level=table_det.level,
         area_level=area_det.level,
         mixed_levels=mixed,
         notes=tuple(notes),
-        per_indicator=per_indicator,
+        per_indicator=side.per_indicator,
     )
     area_cols = [c for c in areas.columns if c == "area_code" or c not in table.columns]
     left = areas[area_cols].copy()

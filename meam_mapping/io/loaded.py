@@ -9,7 +9,7 @@ of imports, taking turns with the map's drawing for the interpreter).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -34,9 +34,14 @@ class LoadResult:
         unknown, guesses made). Show them to the user.
     file_name : str
         The file name used in messages.
+    join_side : meam_mapping.geography.join.TableSide or None
+        The table's half of the join to the areas, when it was worked out
+        where the table was read (its ``table`` is then this ``table``);
+        ``None`` otherwise.
     """
 
     table: pd.DataFrame
     layout: str
     notes: tuple[str, ...] = field(default_factory=tuple)
     file_name: str = ""
+    join_side: Any = field(default=None, compare=False, repr=False)

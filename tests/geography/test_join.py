@@ -196,3 +196,55 @@ def test_areas_attached_by_position_as_a_merge_would(geo, attrs):
     found = _attach(rows, left, positions[::2], distinct)
     pd.testing.assert_frame_equal(found, expected)
     assert type(found) is type(expected) and found.attrs == expected.attrs
+
+
+def _awkward_table():
+    """Every case the report counts: repeats, a blank and an unknown code, spaced lower case,
+    suppressed and missing counts, a retired council code, a second indicator and period."""
+    return _table(
+        [
+            _row(" e01000001 "),
+            _row("E01000001"),  # repeats row 2 once normalised
+            _row("E01999999"),
+            _row("E01000002", count=np.nan, supp=True),
+            _row("E01000002", ind="drug_alcohol_treatment", count=np.nan),
+            _row(None),
+            _row("E07000201"),  # Forest Heath, retired in 2019
+            _row("E01000003", period="2024"),
+        ]
+    )
+
+
+@pytest.mark.parametrize("geo", [True, False])
+def test_the_tables_half_worked_out_first_gives_the_same_join(geo):
+    """A TableSide made beforehand (as the child reading the table makes it) changes nothing."""
+    from meam_mapping.geography.join import table_side
+
+    areas = _areas() if geo else pd.DataFrame(_areas()).drop(columns="geometry")
+    areas.attrs["vintage"] = "LSOA 2011"
+    table = _awkward_table()
+    before = table.copy()
+    side = table_side(table, file="t.csv")
+    pd.testing.assert_frame_equal(table, before)  # the caller's table is left alone
+    assert side.table["area_code"].iloc[0] == "E01000001"
+    whole = join_indicators(areas, table, file="t.csv")
+    halves = join_indicators(areas, side, file="t.csv")
+    assert halves.report == whole.report
+    pd.testing.assert_frame_equal(halves.report.per_indicator, whole.report.per_indicator)
+    pd.testing.assert_frame_equal(pd.DataFrame(halves.joined), pd.DataFrame(whole.joined))
+    assert type(halves.joined) is type(whole.joined)
+    rep = halves.report
+    assert rep.unmatched_table_codes == {"E01999999": (4,), "(blank)": (7,), "E07000201": (8,)}
+    assert rep.duplicate_rows == (("E01000001", "homelessness_duty_owed", "2023", (2, 3)),)
+    assert any("E07000201 Forest Heath" in n for n in rep.notes)
+    assert any("LSOA 2011" in n for n in rep.notes)
+    # The share of rows whose code is among some areas' codes (blank and unknown rows count).
+    assert side.share_in(pd.Series(["E01000001", "E01000002", "E01000003"])) == pytest.approx(5 / 8)
+
+
+def test_a_table_without_codes_is_refused_by_its_half_too():
+    from meam_mapping.geography.join import table_side
+
+    with pytest.raises(InputError, match="no 'area_code' column") as info:
+        table_side(pd.DataFrame({"code": ["E01000001"]}), file="x.csv")
+    assert info.value.file == "x.csv"
