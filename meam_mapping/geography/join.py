@@ -280,7 +280,18 @@ class TableSide:
     retired: pd.DataFrame
 
     def share_in(self, codes: pd.Series) -> float:
-        """The share of the table's rows whose code is among ``codes`` (normalised)."""
+        """The share of the table's rows whose code is among ``codes``.
+
+        Parameters
+        ----------
+        codes : pandas.Series
+            Area codes, normalised (as the areas of a dataset hold them).
+
+        Returns
+        -------
+        float
+            From 0 to 1; rows without a code count as not found.
+        """
         if not len(self.positions):
             return 0.0
         found = codes_in(pd.Series(self.distinct, dtype=object), codes).to_numpy()
