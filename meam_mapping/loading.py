@@ -125,8 +125,7 @@ def add_indicators(dataset: Dataset, loaded: LoadResult, *, file: str | None = N
             best_level, best_share = level, share
     # The indicators keep no shapes: the areas are joined without them (their attrs,
     # such as the vintage for the hints, go along), not given to 139,000 rows and dropped.
-    areas = dataset.areas[best_level]
-    areas = areas.drop(columns=[c for c in ("geometry", "level") if c in areas.columns])
+    areas = dataset.areas[best_level].drop(columns="geometry", errors="ignore")
     result = join_indicators(areas, side, file=file)
     joined = pd.DataFrame(result.joined).drop(columns="level", errors="ignore")
     old = dataset.indicators

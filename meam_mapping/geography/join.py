@@ -260,8 +260,6 @@ class TableSide:
         The distinct normalised codes, in order of first appearance.
     detection : LevelDetection
         The level of the distinct codes.
-    repeated : numpy.ndarray
-        True for rows whose code, indicator and period repeat another row's.
     duplicates : tuple of tuple
         ``(area_code, indicator, period, rows)`` for each repeated combination.
     per_indicator : pandas.DataFrame
@@ -274,7 +272,6 @@ class TableSide:
     positions: np.ndarray
     distinct: np.ndarray
     detection: LevelDetection
-    repeated: np.ndarray
     duplicates: tuple[tuple[str, str, str, tuple[int, ...]], ...]
     per_indicator: pd.DataFrame
     retired: pd.DataFrame
@@ -344,7 +341,6 @@ def table_side(table: pd.DataFrame, *, file: str | None = None) -> TableSide:
         positions=positions,
         distinct=distinct,
         detection=_detect_distinct(distinct),
-        repeated=repeated,
         duplicates=tuple(duplicates),
         per_indicator=_per_indicator(table),
         retired=_retired_among(set(distinct)),
