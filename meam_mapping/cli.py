@@ -198,8 +198,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="write into an existing folder that already has files (only the pack's files are zipped)",
     )  # fmt: skip
     pack.add_argument(
-        "--out", required=True, type=Path, help="folder to write (a .zip is written beside it)"
-    )
+        "--out", required=True, type=Path,
+        help="folder to write (a .zip is written beside it); a name ending .zip names the zip, "
+             "and the folder is that name without .zip",
+    )  # fmt: skip
     return parser
 
 
@@ -716,8 +718,11 @@ def _dataset_for_slice(args: argparse.Namespace, cached):  # noqa: ANN001, ANN20
 def _pack(args: argparse.Namespace) -> int:
     from meam_mapping.export.pack import build_pack
 
+    # "--out pack.zip" asks for pack.zip: the folder is "pack" beside it, not "pack.zip/"
+    # with "pack.zip.zip".
+    out = args.out.with_suffix("") if args.out.suffix.lower() == ".zip" else args.out
     dataset = _load_dataset(args)
-    result = build_pack(dataset, args.out, policy=_policy(args), settings=_settings(args),
+    result = build_pack(dataset, out, policy=_policy(args), settings=_settings(args),
                         force=args.force)  # fmt: skip
     print(f"wrote {result.folder} and {result.zip_path}")
     return 0

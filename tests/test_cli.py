@@ -158,6 +158,18 @@ def test_pack_with_force_zips_only_its_own_files(tmp_path, capsys):
     assert (tmp_path / "out" / "raw.csv").read_text() == "unrelated raw data\n"
 
 
+def test_pack_out_ending_zip_names_the_zip_not_a_folder(tmp_path, capsys):
+    """``--out pack.zip`` writes pack.zip (and the folder pack), not a folder pack.zip and pack.zip.zip."""
+    import zipfile
+
+    status, out, _ = run(capsys, "pack", "--demo", "--out", tmp_path / "pack.zip")
+    assert status == 0
+    assert (
+        zipfile.is_zipfile(tmp_path / "pack.zip") and (tmp_path / "pack" / "report.pdf").is_file()
+    )
+    assert not (tmp_path / "pack.zip.zip").exists() and str(tmp_path / "pack.zip") in out
+
+
 def test_a_negative_seed_is_refused(tmp_path, capsys):
     with pytest.raises(SystemExit) as stop:
         main(["demo", "--seed", "-1", "--out", str(tmp_path / "d.gpkg")])
