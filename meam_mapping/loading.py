@@ -64,7 +64,8 @@ def dataset_from_boundaries(result: BoundaryResult, *, name: str = "Your data") 
 
     When the boundaries carry parent codes (``msoa_code``, ``lad_code``), MSOA
     and district polygons are dissolved from them, so maps can be drawn at
-    those levels too.
+    those levels too, named from the file's parent name fields where it has
+    them (``BoundaryResult.parent_names``), else by their codes.
     """
     areas = result.areas
     levels = [str(level) for level in areas["level"].dropna().unique()]
@@ -82,8 +83,9 @@ def dataset_from_boundaries(result: BoundaryResult, *, name: str = "Your data") 
         if level == "lad" or (level == "msoa" and parent_level == "msoa"):
             continue
         by_level[parent_level] = dissolve_areas(
-            areas, areas.set_index("area_code")[column], parent_level
-        )
+            areas, areas.set_index("area_code")[column], parent_level,
+            names=result.parent_names.get(parent_level),
+        )  # fmt: skip
     return Dataset(
         areas=by_level,
         indicators=pd.DataFrame(columns=[*INDICATOR_COLUMNS, "indicator_name"]),

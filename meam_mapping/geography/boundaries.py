@@ -78,6 +78,10 @@ class BoundaryResult:
         drawn in the browser can start from them instead of projecting the
         areas back (see :func:`meam_mapping.maps.simplify.simplify_for_display`).
         None for other files and for areas taken from the cache.
+    parent_names : dict
+        Level (``"msoa"``, ``"lad"``) -> {parent code: name}, from the name
+        field beside a parent code field (``LAD19NM`` beside ``LAD19CD``);
+        empty where the file names no parents.
     """
 
     areas: gpd.GeoDataFrame
@@ -86,6 +90,7 @@ class BoundaryResult:
     name_field: str | None = None
     vintage: str | None = None
     lonlat: np.ndarray | None = field(default=None, repr=False)
+    parent_names: dict[str, dict[str, str]] = field(default_factory=dict, repr=False)
 
 
 #: Below this many coordinates a reprojection is done in one piece.
@@ -195,6 +200,14 @@ def _with_coordinates(geoms: np.ndarray, points: np.ndarray, uses: np.ndarray,
         for done in [pool.submit(build, a, b) for a, b in zip(first, last, strict=True) if b > a]:
             done.result()
     return out
+
+
+def _name_beside(columns: list[str], code_col: str) -> str | None:
+    """The name field of ``code_col`` by ONS naming (``LAD19NM`` beside ``LAD19CD``), if present."""
+    guess = re.sub(r"cd$", "nm", code_col.lower())
+    if guess == code_col.lower():
+        return None
+    return {c.lower(): c for c in columns}.get(guess)
 
 
 def _first(codes: pd.Series | list, n: int = 5) -> str:
@@ -357,11 +370,13 @@ def read_boundaries(
         if hit is not None:
             areas, meta = hit
             return BoundaryResult(areas=areas, notes=list(meta["notes"]), code_field=meta["code_field"],
-                                  name_field=meta["name_field"], vintage=meta["vintage"])  # fmt: skip
+                                  name_field=meta["name_field"], vintage=meta["vintage"],
+                                  parent_names=meta.get("parent_names", {}))  # fmt: skip
     result = _read_boundaries(path_or_buffer, **options)
     if key is not None:
         meta = {"notes": result.notes, "code_field": result.code_field,
-                "name_field": result.name_field, "vintage": result.vintage}  # fmt: skip
+                "name_field": result.name_field, "vintage": result.vintage,
+                "parent_names": result.parent_names}  # fmt: skip
         store_frame(key, result.areas, meta, folder=cache_folder)
     return result
 
@@ -416,8 +431,7 @@ def _read_boundaries(
     name_col = _find_field(columns, name_field, "name", display)
     if name_col is None:
         lower = {c.lower(): c for c in columns}
-        guess_nm = re.sub(r"cd$", "nm", code_col.lower())
-        name_col = lower.get(guess_nm) if guess_nm != code_col.lower() else None
+        name_col = _name_beside(columns, code_col)
         name_col = name_col or next((lower[g] for g in _GENERIC_NAMES if g in lower), None)
 
     codes = normalise_codes(raw[code_col])
@@ -440,6 +454,8 @@ def _read_boundaries(
         found = detect_level(areas["area_code"]).level
         level = found if found in LEVELS else "custom"
     areas["level"] = level
+    used = {code_col, name_col}
+    parent_names: dict[str, dict[str, str]] = {}
     for parent, parent_levels in (
         ("msoa_code", ("lsoa",)),
         ("lad_code", ("lsoa", "msoa", "custom")),
@@ -447,6 +463,14 @@ def _read_boundaries(
         source = next((d[0] for d in detected if d[1] == parent[:-5] and d[0] != code_col), None)
         if source is not None and level in parent_levels:
             areas[parent] = normalise_codes(raw[source]).to_numpy()
+            used.add(source)
+            named = _name_beside(columns, source)
+            if named is not None:
+                used.add(named)
+                pairs = pd.DataFrame({"code": areas[parent], "name": raw[named].to_numpy()})
+                pairs = pairs.dropna().drop_duplicates("code")
+                parent_names[parent[:-5]] = dict(zip(pairs["code"], pairs["name"].astype(str),
+                                                     strict=True))  # fmt: skip
 
     blank = areas["area_code"].isna()
     if blank.any():
@@ -484,7 +508,7 @@ def _read_boundaries(
             expected="coordinates in British National Grid metres or longitude/latitude degrees",
             fix="Set the layer's coordinate system in QGIS (Layer > Set CRS) and export it again",
         )
-    ignored = [c for c in columns if c not in {code_col, name_col}]
+    ignored = [c for c in columns if c not in used]
     if ignored:
         notes.append(f"Fields not used: {_first(ignored, 10)}.")
     ordered = [
@@ -493,4 +517,4 @@ def _read_boundaries(
     areas = areas[ordered + ["geometry"]].reset_index(drop=True)
     areas.attrs["vintage"] = vintage
     return BoundaryResult(areas=areas, notes=notes, code_field=code_col, name_field=name_col,
-                          vintage=vintage, lonlat=lonlat)  # fmt: skip
+                          vintage=vintage, lonlat=lonlat, parent_names=parent_names)  # fmt: skip

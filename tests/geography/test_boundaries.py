@@ -296,3 +296,40 @@ def test_lonlat_as_read_is_kept_row_for_row_for_the_display(tmp_path):
     metres = tmp_path / "bng.geojson"
     _lsoa_layer().to_file(metres, driver="GeoJSON")
     assert read_boundaries(metres, cache=False).lonlat is None
+
+
+def test_parent_names_beside_parent_codes_name_the_dissolved_areas(tmp_path, monkeypatch):
+    """LAD19NM beside LAD19CD names the districts (not their codes), the parent fields are not
+    reported unused, and a second read from the cache gives the same names."""
+    from meam_mapping.loading import dataset_from_boundaries
+
+    monkeypatch.setenv("MEAM_MAPPING_CACHE", str(tmp_path / "cache"))
+    layer = _lsoa_layer("EPSG:4326").drop(columns="LAD11CD")
+    layer["MSOA11NM"] = ["Cambridge 001", "Cambridge 001", "Cambridge 002", "Cambridge 002"]
+    layer["LAD19CD"] = ["E07000008"] * 4
+    layer["lad19nm"] = ["Cambridge"] * 4  # any case, as ONS files vary
+    path = tmp_path / "lsoa.geojson"
+    layer.to_file(path, driver="GeoJSON")
+    first = read_boundaries(path)
+    assert first.parent_names == {
+        "msoa": {"E02000001": "Cambridge 001", "E02000002": "Cambridge 002"},
+        "lad": {"E07000008": "Cambridge"},
+    }
+    unused = " ".join(n for n in first.notes if n.startswith("Fields not used"))
+    assert "Shape__Area" in unused and not any(f in unused for f in ("MSOA11", "LAD19", "lad19"))
+    again = read_boundaries(path)  # from the cache
+    assert again.lonlat is None and again.parent_names == first.parent_names
+    for read in (first, again):
+        dataset = dataset_from_boundaries(read)
+        assert list(dataset.areas["lad"]["area_name"]) == ["Cambridge"]
+        assert sorted(dataset.areas["msoa"]["area_name"]) == ["Cambridge 001", "Cambridge 002"]
+
+
+def test_parent_codes_without_names_are_named_by_code(tmp_path):
+    from meam_mapping.loading import dataset_from_boundaries
+
+    path = tmp_path / "lsoa.geojson"
+    _lsoa_layer("EPSG:4326").to_file(path, driver="GeoJSON")
+    read = read_boundaries(path, cache=False)
+    assert read.parent_names == {}
+    assert list(dataset_from_boundaries(read).areas["lad"]["area_name"]) == ["E07000008"]
