@@ -14,6 +14,7 @@ __all__ = [
     "DOMAIN_LABELS",
     "INDICATOR_COLUMNS",
     "INDICATOR_NAME",
+    "INCLUDES_SUPPRESSED",
     "LEVELS",
     "LEVEL_LABELS",
     "Domain",
@@ -26,6 +27,10 @@ __all__ = [
 #: CRS areas are stored in (British National Grid, metres) and drawn in.
 STORAGE_CRS = "EPSG:27700"
 DISPLAY_CRS = "EPSG:4326"
+
+#: ``note`` of an area added up from smaller ones some of whose counts were
+#: withheld by the source: its own count is not known.
+INCLUDES_SUPPRESSED = "includes suppressed"
 
 Level = Literal["lsoa", "msoa", "lad", "custom"]
 #: Geography levels, finest first.

@@ -11,6 +11,7 @@ from urllib.parse import urlencode
 import streamlit as st
 from streamlit_folium import st_folium
 
+from meam_mapping.disclosure import describe_hidden
 from meam_mapping.errors import EstimationError, InputError
 from meam_mapping.mapping import MapRequest, interactive_map
 from meam_mapping.maps.interactive import choropleth
@@ -240,10 +241,13 @@ elif step == 3:
         )
     try:
         data = cached_slice(dataset, request, policy())
-        n_sup = int(data["suppressed"].sum())
+        hidden = data["suppressed"].astype(bool)
+        why = data.loc[hidden, "suppression"] if "suppression" in data else [""] * int(hidden.sum())
         st.markdown(
-            f"On the map, **{n_sup} of {len(data)}** areas are hatched grey and labelled "
-            f"*suppressed*: fewer than {policy().threshold} people were counted, so the number is hidden."
+            f"On the map, **{int(hidden.sum())} of {len(data)}** areas are hatched grey and "
+            f"their numbers not shown: {describe_hidden(why, policy().threshold)}."
+            if hidden.any()
+            else f"On the map, every one of the {len(data)} areas shows its number."
         )
     except (InputError, EstimationError) as err:
         show_problem(err)

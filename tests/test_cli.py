@@ -325,3 +325,24 @@ def test_a_map_collects_less_often_and_puts_the_thresholds_back(user_files, tmp_
                  "--indicator", "homelessness_duty_owed", "--out", str(tmp_path / "m.html")]) == 0  # fmt: skip
     assert seen and seen[0][0] > before[0]
     assert gc.get_threshold() == before
+
+
+def test_a_level_whose_counts_are_all_unknown_says_why(user_files, tmp_path, capsys, monkeypatch):
+    """Every district holds an LSOA the wide table withholds ('*'): no district total exists."""
+    monkeypatch.setenv("MEAM_MAPPING_CACHE", str(tmp_path / "cache"))
+    out = tmp_path / "lad.html"
+    status, _, err = run(capsys, "map", "--boundaries", user_files.boundaries, "--data",
+                         user_files.wide, "--indicator", "treatment_clients", "--level", "lad",
+                         "--out", out)  # fmt: skip
+    assert status == 2 and not out.exists()
+    assert ("No district's count is known: each of the 5 districts includes areas whose counts "
+            "the source withheld") in err  # fmt: skip
+    assert "Map a finer level" in err and "Traceback" not in err
+    # The table says the same of each district, not "suppressed" (which reads as small).
+    status, table, _ = run(capsys, "table", "--boundaries", user_files.boundaries, "--data",
+                           user_files.wide, "--indicator", "treatment_clients", "--level", "lad")  # fmt: skip
+    assert status == 0
+    rows = [line for line in table.splitlines() if line.startswith("E07")]
+    assert len(rows) == 5
+    assert all(r.endswith("not compared (not known: includes counts withheld by the source)")
+               for r in rows)  # fmt: skip

@@ -46,9 +46,17 @@ from meam_mapping.disclosure.audit import (
     required_width_of,
     result_from,
 )
-from meam_mapping.disclosure.marks import GROUPED, SECONDARY, SMALL, WITHHELD, _mark
+from meam_mapping.disclosure.marks import (
+    GROUPED,
+    SECONDARY,
+    SMALL,
+    WITHHELD,
+    WITHHELD_WITHIN,
+    _mark,
+)
 from meam_mapping.disclosure.policy import DEFAULT_POLICY, DisclosureError, DisclosurePolicy
 from meam_mapping.disclosure.secondary import protect
+from meam_mapping.schema import INCLUDES_SUPPRESSED
 
 __all__ = [
     "DERIVED_COLUMNS",
@@ -60,7 +68,8 @@ __all__ = [
 ]
 
 _REASON_OF = {0: "", PRIMARY: SMALL, SECONDARY_CELL: SECONDARY, WITHHELD_CELL: WITHHELD}
-_KIND_OF = {**{v: k for k, v in _REASON_OF.items()}, GROUPED: WITHHELD_CELL}
+_KIND_OF = {**{v: k for k, v in _REASON_OF.items()}, GROUPED: WITHHELD_CELL,
+            WITHHELD_WITHIN: WITHHELD_CELL}  # fmt: skip
 Links = Mapping[str, Sequence[str]] | None
 
 
@@ -192,6 +201,11 @@ def suppress_and_audit(
     out["suppressed"] = hidden
     reasons = _reasons(kinds)
     reasons[grouped & hidden] = GROUPED
+    # An area added up from smaller ones, some withheld by the source, was not withheld
+    # itself: its count is not known (see marks.WITHHELD_WITHIN).
+    if "note" in out.columns:
+        within = (reasons == WITHHELD) & (out["note"].astype(str) == INCLUDES_SUPPRESSED).to_numpy()
+        reasons[within] = WITHHELD_WITHIN
     out["suppression"] = pd.Series(reasons, index=out.index, dtype="str")
     _mark(out, policy, ["count"], audit.summary() if audit is not None else None)
     return out, audit
@@ -213,7 +227,10 @@ def suppress_indicators(
     table : DataFrame
         Tidy indicator table (``schema.INDICATOR_COLUMNS``; ``area_code``,
         ``indicator``, ``period`` and ``count`` are required). Rows where
-        ``suppressed`` is already True were withheld by the source.
+        ``suppressed`` is already True were withheld by the source, or (with
+        ``note`` "includes suppressed", from
+        :func:`~meam_mapping.geography.aggregate.aggregate_indicators`) add up
+        areas some of which were.
     policy : DisclosurePolicy, default DEFAULT_POLICY
     parent_of : mapping or Series, optional
         Child area code -> parent area code, covering every level in the table

@@ -485,7 +485,8 @@ def audit_cells(
     values = np.asarray(values, dtype=float)
     codes = {"": PUBLISHED, "small count": PRIMARY, "secondary": SECONDARY_CELL,
              "withheld by source": WITHHELD_CELL,
-             "hidden in a group": WITHHELD_CELL}  # fmt: skip
+             "hidden in a group": WITHHELD_CELL,
+             "includes withheld counts": WITHHELD_CELL}  # fmt: skip
     try:
         kind_arr = np.array([codes[str(k)] for k in kinds], dtype=np.int64)
     except KeyError as err:

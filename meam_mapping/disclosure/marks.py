@@ -11,7 +11,10 @@ The ``suppression`` column says why a value is hidden (:data:`REASONS`, short
 codes kept for files and tests); :func:`suppression_label` and
 :func:`legend_label` give the words people read. Only a primary ("small
 count") cell is described as "fewer than N": a cell hidden to protect a small
-count nearby may hold any number, so saying it is small would be false.
+count nearby may hold any number, so saying it is small would be false. Nor
+is an area whose own count is unknown because counts inside it were withheld
+by the source (:data:`WITHHELD_WITHIN`: a district of 200 people with one
+withheld LSOA): it is "not known", not small.
 """
 
 from __future__ import annotations
@@ -30,8 +33,11 @@ __all__ = [
     "SECONDARY_LABEL",
     "SMALL",
     "WITHHELD",
+    "WITHHELD_WITHIN",
     "GROUPED",
     "carry_mark",
+    "describe_hidden",
+    "hidden_note",
     "is_suppressed",
     "legend_label",
     "mark_no_counts",
@@ -44,8 +50,11 @@ SMALL, SECONDARY, WITHHELD = "small count", "secondary", "withheld by source"
 #: (e.g. four LSOAs of 1 under an MSOA of 4): every hidden cell of the group
 #: carries this one label, which says nothing about its size.
 GROUPED = "hidden in a group"
+#: An area added up from smaller ones, some of whose counts the source withheld:
+#: its own count is not known (it may be large), so it is not published either.
+WITHHELD_WITHIN = "includes withheld counts"
 #: Values of the ``suppression`` column ("" means published).
-REASONS: tuple[str, ...] = ("", SMALL, SECONDARY, WITHHELD, GROUPED)
+REASONS: tuple[str, ...] = ("", SMALL, SECONDARY, WITHHELD, GROUPED, WITHHELD_WITHIN)
 #: What a reader is told about a cell hidden to protect another one.
 SECONDARY_LABEL = "hidden to protect a small number nearby"
 #: Reader-facing words per reason; ``{n}`` is the threshold.
@@ -55,6 +64,7 @@ LABELS: dict[str, str] = {
     SECONDARY: SECONDARY_LABEL,
     WITHHELD: "withheld by the source",
     GROUPED: "hidden with other small numbers in this group",
+    WITHHELD_WITHIN: "not known: includes counts withheld by the source",
 }
 #: ``df.attrs`` key holding the plain-English policy text.
 POLICY_ATTR = "disclosure_policy"
@@ -86,6 +96,8 @@ def suppression_label(reason: str, threshold: int | None = None) -> str:
     'fewer than 5'
     >>> suppression_label("secondary", 5)
     'hidden to protect a small number nearby'
+    >>> suppression_label("includes withheld counts", 5)
+    'not known: includes counts withheld by the source'
     """
     if reason not in LABELS:
         raise DisclosureError(
@@ -95,6 +107,58 @@ def suppression_label(reason: str, threshold: int | None = None) -> str:
     if reason == SMALL and threshold is None:
         return "a small number"
     return LABELS[reason].format(n=threshold)
+
+
+def hidden_note(reason: str, threshold: int | None = None) -> str:
+    """The note a table shows beside one hidden cell, by the ``suppression`` reason.
+
+    As :func:`suppression_label`, except that a hidden cell without a known
+    reason (a table with no ``suppression`` column) is taken as a small count.
+
+    Examples
+    --------
+    >>> hidden_note("", 5), hidden_note("withheld by source", 5)
+    ('fewer than 5', 'withheld by the source')
+    >>> hidden_note("small count")
+    'small number hidden'
+    """
+    if reason in LABELS and reason not in ("", SMALL):
+        return LABELS[reason]
+    return f"fewer than {threshold}" if threshold else "small number hidden"
+
+
+def describe_hidden(reasons: Any, threshold: int | None = None) -> str:
+    """How many hidden cells there are of each kind, in words, e.g. for a map's caption.
+
+    Parameters
+    ----------
+    reasons : array-like of str
+        The ``suppression`` reasons of the hidden cells ("" is taken as a small count).
+    threshold : int, optional
+        The policy threshold N.
+
+    Returns
+    -------
+    str
+        "" when there are none.
+
+    Examples
+    --------
+    >>> describe_hidden(["small count", "small count", "secondary"], 5)
+    '2 with fewer than 5 people counted, 1 hidden to protect a small number nearby'
+    """
+    kinds = pd.Series([str(r) if r in LABELS and r else SMALL for r in reasons], dtype=object)
+    parts = []
+    for reason in (SMALL, SECONDARY, GROUPED, WITHHELD, WITHHELD_WITHIN):
+        n = int((kinds == reason).sum())
+        if not n:
+            continue
+        if reason == SMALL:
+            words = f"with fewer than {threshold} people counted" if threshold else "small numbers"
+        else:
+            words = LABELS[reason]
+        parts.append(f"{n:,} {words}")
+    return ", ".join(parts)
 
 
 def legend_label(reason: str, threshold: int | None = None, n_areas: int | None = None) -> str:

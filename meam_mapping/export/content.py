@@ -382,7 +382,8 @@ def _disclosure_blocks(results: Analysis) -> tuple[Block, ...]:
         blocks.append(
             f"Audit of the indicator tables: {audit['cells']:,} cells at every level; "
             f"{audit['primary']:,} small counts hidden, {audit['secondary']:,} further cells "
-            f"hidden to protect them, {audit['withheld']:,} withheld by the source; "
+            f"hidden to protect them, {audit['withheld']:,} withheld by the source (or not "
+            "known because counts inside them were); "
             f"{shown:,} shown ({shown / max(audit['cells'], 1):.0%}). Every hidden small count "
             f"was checked against all published totals: {audit['unprotected']:,} could be "
             "narrowed below the rule."

@@ -27,7 +27,7 @@ from meam_mapping.errors import InputError
 from meam_mapping.geography.codes import codes_in, normalise_codes
 from meam_mapping.indicators.kinds import SUMMABLE_KINDS, default_kind
 from meam_mapping.indicators.units import parse_unit
-from meam_mapping.schema import INDICATOR_COLUMNS, LEVELS
+from meam_mapping.schema import INCLUDES_SUPPRESSED, INDICATOR_COLUMNS, LEVELS
 
 __all__ = [
     "AggregationResult",
@@ -433,7 +433,7 @@ def aggregate_indicators(
     unknown = (out["n_supp"] > 0) | (out["n_miss"] > 0) | (n_absent > 0)
     reasons = np.select(
         [out["n_supp"] > 0, out["n_miss"] > 0, n_absent > 0],
-        ["includes suppressed", "includes missing", "incomplete: some areas have no row"],
+        [INCLUDES_SUPPRESSED, "includes missing", "incomplete: some areas have no row"],
         default="",
     )
     out["denominator"] = out["denominator"].where((out["n_den_miss"] == 0) & (n_absent <= 0))

@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from meam_mapping.disclosure.marks import GROUPED, WITHHELD, WITHHELD_WITHIN, suppression_label
 from meam_mapping.errors import InputError
 from meam_mapping.maps import assets, furniture
 from meam_mapping.maps.style import MapData, MapStyle, prepare_map_data
@@ -157,14 +158,20 @@ def _tooltips(
         if "suppression" in frame
         else np.full(len(frame), "")
     )
-    hidden_text = np.where(
-        reason == "hidden in a group",
-        "<br><i>not shown: hidden with other small numbers in this group</i>",
-        np.where(
-            frame["secondary"] if "secondary" in frame else False,
+    hidden_text = np.select(
+        [
+            reason == GROUPED,
+            np.asarray(frame["secondary"] if "secondary" in frame else False, dtype=bool),
+            reason == WITHHELD,
+            reason == WITHHELD_WITHIN,
+        ],
+        [
+            "<br><i>not shown: hidden with other small numbers in this group</i>",
             "<br><i>not shown: hidden to protect a small number nearby</i>",
-            f"<br><i>suppressed ({n_text})</i>",
-        ),
+            "<br><i>not shown: withheld by the source</i>",
+            f"<br><i>{suppression_label(WITHHELD_WITHIN)}</i>",
+        ],
+        f"<br><i>suppressed ({n_text})</i>",
     )
     body = np.where(
         frame["status"] == "suppressed",

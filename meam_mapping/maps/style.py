@@ -17,7 +17,7 @@ the classes.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -27,6 +27,8 @@ from meam_mapping.maps.classify import Classification, classify, ordinal_classes
 from meam_mapping.maps.colour_tables import colours_at
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
     import geopandas as gpd
 
     from meam_mapping.maps.spec import MapLayer, MapSpec
@@ -205,23 +207,48 @@ def choose_style(
     )
 
 
-def suppressed_label(threshold: int | None) -> str:
-    """Legend text for suppressed areas (small counts and the cells hidden to protect them).
+def suppressed_label(threshold: int | None, reasons: Iterable[str] = ()) -> str:
+    """Legend text for the areas not shown (small counts and the cells hidden to protect them).
 
     Parameters
     ----------
     threshold : int or None
         The disclosure threshold N; None when unknown.
+    reasons : iterable of str, optional
+        The ``suppression`` reasons of the hidden areas. Areas withheld by the
+        source, or whose count is not known because counts inside them were,
+        are named as such: they need not be small.
 
     Returns
     -------
     str
+
+    Examples
+    --------
+    >>> suppressed_label(5)
+    'Not shown: fewer than 5 people, or hidden to protect a small number nearby'
+    >>> suppressed_label(5, ["includes withheld counts"])
+    'Not known: includes counts withheld by the source'
     """
+    from meam_mapping.disclosure.marks import WITHHELD, WITHHELD_WITHIN
+
+    kinds = set(reasons)
+    withheld = kinds & {WITHHELD, WITHHELD_WITHIN}
     if threshold is None:
-        return "Not shown: small numbers, or hidden to protect them"
-    return (
-        f"Not shown: fewer than {int(threshold)} people, or hidden to protect a small number nearby"
-    )
+        small = "small numbers, or hidden to protect them"
+    else:
+        small = f"fewer than {int(threshold)} people, or hidden to protect a small number nearby"
+    if not withheld:
+        return "Not shown: " + small
+    if withheld == {WITHHELD_WITHIN}:
+        source = "not known: includes counts withheld by the source"
+    elif withheld == {WITHHELD}:
+        source = "not shown: withheld by the source"
+    else:
+        source = "not shown: withheld by the source, or includes counts it withheld"
+    if kinds - withheld:  # small counts too
+        return f"Not shown: {small}; or {source.removeprefix('not shown: ')}"
+    return source[:1].upper() + source[1:]
 
 
 def legend_entries(
@@ -231,6 +258,7 @@ def legend_entries(
     n_suppressed: int = 0,
     n_missing: int = 0,
     threshold: int | None = None,
+    reasons: Iterable[str] = (),
 ) -> pd.DataFrame:
     """Build the legend as a table, used by both map kinds and shown as text in the app.
 
@@ -244,6 +272,8 @@ def legend_entries(
         Numbers of suppressed and missing areas; entries appear only if > 0.
     threshold : int, optional
         Disclosure threshold N for the suppressed entry.
+    reasons : iterable of str, optional
+        The hidden areas' ``suppression`` reasons (see :func:`suppressed_label`).
 
     Returns
     -------
@@ -261,7 +291,7 @@ def legend_entries(
         rows.append(
             {
                 "kind": "suppressed",
-                "label": suppressed_label(threshold),
+                "label": suppressed_label(threshold, reasons),
                 "colour": style.suppressed_colour,
                 "count": int(n_suppressed),
                 "hatch": True,
@@ -309,6 +339,33 @@ class MapData:
 
 
 _DATA_COLUMNS = ("area_code", "count", "denominator", "value", "suppressed")
+
+
+def _refuse_all_unknown(data: pd.DataFrame, value: np.ndarray, reason: Any) -> None:
+    """Say why nothing can be drawn when every area's count is unknown for a withheld one inside it."""
+    from meam_mapping.disclosure.marks import WITHHELD_WITHIN
+
+    if np.isfinite(value).any() or not np.ndim(reason):
+        return
+    n, unknown = len(value), int((np.asarray(reason) == WITHHELD_WITHIN).sum())
+    if not unknown:
+        return
+    level = str(data["level"].iloc[0]) if "level" in data and len(data) else ""
+    named = {"msoa": "MSOA", "lad": "district"}.get(level, "area")
+    which = (
+        f"each of the {n} {named}s includes"
+        if unknown == n
+        else f"{unknown} of the {n} {named}s include"
+    )
+    rest = "" if unknown == n else f", and the other {n - unknown} have no data"
+    raise InputError(
+        f"No {named}'s count is known: {which} areas whose counts the source withheld "
+        f"(marked suppressed, or '*'), so the total cannot be worked out{rest}",
+        column="level",
+        expected="a level where some counts are known",
+        fix="Map a finer level (for example LSOAs), where only the withheld areas are blank, "
+        "or ask the source for the counts with nothing withheld",
+    )
 
 
 def prepare_map_data(
@@ -427,6 +484,7 @@ def prepare_map_data(
         np.asarray(reason), ["secondary", "hidden in a group"]
     )
 
+    _refuse_all_unknown(data, value, reason)
     classification = spec.classification
     ordinal = None
     if spec.categories is None and classification is None and spec.scheme != "user_defined":
@@ -466,6 +524,7 @@ def prepare_map_data(
         n_suppressed=int((status == "suppressed").sum()),
         n_missing=int((status == "missing").sum()),
         threshold=threshold,
+        reasons=np.asarray(reason)[status == "suppressed"] if np.ndim(reason) else (),
     )
     return MapData(frame, classification, style, legend, threshold)
 

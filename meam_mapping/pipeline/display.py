@@ -17,10 +17,9 @@ import pandas as pd
 from meam_mapping.dataset import Dataset
 from meam_mapping.disclosure import (
     DEFAULT_POLICY,
-    GROUPED,
     SECONDARY,
-    WITHHELD,
     DisclosurePolicy,
+    hidden_note,
     mark_no_counts,
     suppress_indicators,
 )
@@ -297,7 +296,9 @@ def display_table(data: pd.DataFrame, threshold: int | None = None) -> pd.DataFr
     Numbers stay numbers (so columns sort as numbers); a hidden count, rate
     or interval is an empty cell, and the ``Note`` column says why: "fewer
     than 5" for a small count, "hidden to protect a small number nearby" for
-    a secondary suppression, "withheld by the source", or "no data". Counts
+    a secondary suppression, "withheld by the source", "not known: includes
+    counts withheld by the source" for an area added up from some withheld
+    ones (see :func:`~meam_mapping.disclosure.hidden_note`), or "no data". Counts
     are whole numbers and rates have one decimal place.
     """
     from meam_mapping.indicators.table import unit_text
@@ -317,14 +318,8 @@ def display_table(data: pd.DataFrame, threshold: int | None = None) -> pd.DataFr
     value[hidden] = np.nan
     notes = []
     for is_hidden, why, v in zip(hidden, reason, value, strict=True):
-        if is_hidden and why == SECONDARY:
-            notes.append("hidden to protect a small number nearby")
-        elif is_hidden and why == GROUPED:
-            notes.append("hidden with other small numbers in this group")
-        elif is_hidden and why == WITHHELD:
-            notes.append("withheld by the source")
-        elif is_hidden:
-            notes.append(f"fewer than {threshold}" if threshold else "small number hidden")
+        if is_hidden:
+            notes.append(hidden_note(why, threshold))
         elif np.isnan(v):
             notes.append("no data")
         else:

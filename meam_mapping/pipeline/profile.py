@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from meam_mapping.dataset import Dataset
-from meam_mapping.disclosure import GROUPED, SECONDARY, WITHHELD
+from meam_mapping.disclosure import hidden_note
 from meam_mapping.errors import InputError
 from meam_mapping.pipeline.compare import NOT_SHOWN, benchmark_comparison
 from meam_mapping.pipeline.rates import PrevalenceResult
@@ -104,14 +104,7 @@ def area_choices(dataset: Dataset, level: str) -> pd.Series:
 def _hidden_note(row: pd.Series, threshold: int | None) -> str:
     if not bool(row.get("suppressed", False)):
         return "no data" if pd.isna(row.get("value")) else ""
-    why = str(row.get("suppression") or "")
-    if why == SECONDARY:
-        return "hidden to protect a small number nearby"
-    if why == GROUPED:
-        return "hidden with other small numbers in this group"
-    if why == WITHHELD:
-        return "withheld by the source"
-    return f"fewer than {threshold}" if threshold else "small number hidden"
+    return hidden_note(str(row.get("suppression") or ""), threshold)
 
 
 def _pooled(raw: pd.DataFrame, multiplier: float) -> float:

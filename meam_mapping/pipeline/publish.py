@@ -20,8 +20,13 @@ import pandas as pd
 from meam_mapping.dataset import Dataset
 from meam_mapping.disclosure import (
     DEFAULT_POLICY,
+    GROUPED,
+    SECONDARY,
+    WITHHELD,
+    WITHHELD_WITHIN,
     DisclosurePolicy,
     carry_mark,
+    hidden_note,
     mark_no_counts,
     suppress_counts,
     suppress_indicators,
@@ -64,11 +69,14 @@ def publish_indicators(
     """Every indicator at every level with the policy applied to all levels together.
 
     Indicators that add up to another (Persons = Male + Female) are suppressed
-    together, so no difference between them gives a hidden count back.
+    together, so no difference between them gives a hidden count back. An
+    area added up from some the source withheld is marked ``includes withheld
+    counts`` (from ``raw``'s ``note``, which is then left out).
     """
     linked = linked_groups(raw["indicator"].unique()) or None
-    return suppress_indicators(raw, policy, parent_of=parent_lookup(dataset),
-                               linked_indicators=linked)  # fmt: skip
+    out = suppress_indicators(raw, policy, parent_of=parent_lookup(dataset),
+                              linked_indicators=linked)  # fmt: skip
+    return out.drop(columns=["note"], errors="ignore")
 
 
 def map_slice(
@@ -542,6 +550,13 @@ def published_table(
     hidden = out["suppressed"].astype(bool)
     out.loc[hidden, ["count", "value", "ci_low", "ci_high"]] = np.nan
     out.loc[hidden, "compared"] = "not compared (suppressed)"
+    # Why, where the count may be large: "suppressed" alone reads as a small number.
+    reasons = dict(zip(data["area_code"].astype(str),
+                       data.get("suppression", pd.Series("", index=data.index)).fillna(""),
+                       strict=True))  # fmt: skip
+    why = out["area_code"].astype(str).map(reasons).fillna("").astype(str)
+    for reason in (SECONDARY, GROUPED, WITHHELD, WITHHELD_WITHIN):
+        out.loc[hidden & (why == reason), "compared"] = f"not compared ({hidden_note(reason)})"
     for column, digits in (("value", 2), ("ci_low", 2), ("ci_high", 2)):
         out[column] = pd.to_numeric(out[column], errors="coerce").round(digits)
     for column in ("count", "denominator"):

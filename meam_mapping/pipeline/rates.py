@@ -19,8 +19,10 @@ import pandas as pd
 from meam_mapping.dataset import Dataset
 from meam_mapping.disclosure import (
     DEFAULT_POLICY,
+    SMALL,
     DisclosurePolicy,
     carry_mark,
+    hidden_note,
     suppress_counts,
     suppress_indicators,
 )
@@ -175,10 +177,13 @@ def district_prevalence(
         result = prevalence(table, unit=unit_text(rows) or unit.label)
         result = compare_with_benchmark(result, benchmark=bench, benchmark_label="study area")
         hidden = result["suppressed"].astype(bool).to_numpy()
-        result.loc[hidden, "reason"] = "count suppressed (small number)"
-        result.loc[hidden & (result["suppression"] == "withheld by source"), "reason"] = (
-            "count withheld by the source"
-        )
+        # Only a small count is called small: a district hidden to protect a small number
+        # nearby, or not known because counts inside it were withheld, may be large.
+        why = result["suppression"].fillna("").astype(str)
+        result.loc[hidden, "reason"] = [
+            "count suppressed (small number)" if w in ("", SMALL) else "count " + hidden_note(w)
+            for w in why[hidden]
+        ]
         frames.append(result)
     if not frames:
         raise InputError(

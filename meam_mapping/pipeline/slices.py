@@ -160,7 +160,9 @@ def every_indicator_all_levels(dataset: Dataset, period: str | None = None) -> p
     table = pd.concat(frames, ignore_index=True)
     if "indicator_name" not in table:
         table["indicator_name"] = table["indicator"]
-    keep = [c for c in (*INDICATOR_COLUMNS, "indicator_name") if c in table]
+    # "note" says which added-up areas include counts withheld by the source (see
+    # publish_indicators).
+    keep = [c for c in (*INDICATOR_COLUMNS, "indicator_name", "note") if c in table]
     table = table[list(dict.fromkeys([*keep, "level"]))].copy()
     table["suppressed"] = table["suppressed"].fillna(False).astype(bool)
     return table

@@ -163,3 +163,29 @@ def test_every_table_on_a_page_goes_through_show_table():
         if path.name != "widgets.py" and "st.dataframe(" in path.read_text(encoding="utf-8")
     ]
     assert direct == []
+
+
+def test_presenter_says_why_each_hidden_area_is_hidden(user_dataset):
+    """On a user's files some MSOAs are unknown (an LSOA withheld at source), not small."""
+    at = AppTest.from_file(APP, default_timeout=600)
+    at.session_state["dataset"] = user_dataset
+    at.run()
+    at.switch_page("pages/presenter.py")
+    at.query_params.update(indicator="homelessness_duty_owed", level="msoa", step="3")
+    at.run()
+    assert not at.exception, at.exception
+    caption = next(m.value for m in at.markdown if "hatched grey" in m.value)
+    assert "not known: includes counts withheld by the source" in caption
+    # Not every hidden area is said to hold fewer than 5 people (the old wording).
+    assert "fewer than 5 people were counted, so the number is hidden" not in caption
+    # The kinds add up to the areas hatched, which are the map's hidden areas.
+    import re
+
+    from meam_mapping.disclosure import DisclosurePolicy
+    from meam_mapping.pipeline.publish import map_slice
+
+    hatched, total = map(int, re.search(r"\*\*(\d+) of (\d+)\*\*", caption).groups())
+    kinds = caption.split("not shown: ", 1)[1]
+    assert sum(int(n) for n in re.findall(r"(?:^|, )(\d+) ", kinds)) == hatched
+    shown = map_slice(user_dataset, "homelessness_duty_owed", None, "msoa", DisclosurePolicy())
+    assert (hatched, total) == (int(shown["suppressed"].sum()), len(shown))

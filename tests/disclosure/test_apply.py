@@ -25,6 +25,7 @@ from meam_mapping.disclosure import (
     POLICY_ATTR,
     DisclosureError,
     DisclosurePolicy,
+    audit_table,
     suppress_and_audit,
     suppress_counts,
     suppress_indicators,
@@ -91,6 +92,22 @@ def test_source_withheld_stays_withheld_and_unknown_is_not_zero():
     # the total of the group would give the withheld count away: one more is hidden
     assert out.loc[1, "suppression"] == "secondary"
     assert out["suppressed"].sum() == 2
+
+
+def test_a_total_over_a_withheld_count_is_unknown_not_withheld():
+    """An MSOA added up from LSOAs one of which the source withheld: not known, and said so."""
+    table = pd.DataFrame({
+        "area_code": ["L1", "L2", "L3", "M1"], "indicator": "x", "period": "2024",
+        "count": [np.nan, 12, 15, np.nan], "suppressed": [True, False, False, True],
+        "note": [None, None, None, "includes suppressed"],
+    })  # fmt: skip
+    parents = {"L1": "M1", "L2": "M1", "L3": "M1"}
+    out, _ = suppress_and_audit(table, parent_of=parents)
+    assert list(out["suppression"]) == ["withheld by source", "", "", "includes withheld counts"]
+    assert out["count"].iloc[[0, 3]].isna().all()
+    # The audit reads the new reason back as a cell whose value is unknown.
+    audit = audit_table(table.assign(count=[3, 12, 15, 30]), out, parent_of=parents)
+    assert audit.n_withheld == 2
 
 
 def test_classic_secondary_five_areas_in_a_district():

@@ -14,6 +14,8 @@ from meam_mapping.disclosure import (
     DisclosureError,
     DisclosurePolicy,
     carry_mark,
+    describe_hidden,
+    hidden_note,
     is_suppressed,
     legend_label,
     mark_no_counts,
@@ -74,6 +76,33 @@ def test_only_primary_cells_say_fewer_than():
     assert set(LABELS) == set(REASONS)
     with pytest.raises(DisclosureError, match="not known"):
         suppression_label("tiny")
+    assert "fewer" not in suppression_label("includes withheld counts", 5)
+
+
+@pytest.mark.parametrize(
+    ("reason", "note"),
+    [
+        ("", "fewer than 5"),  # a table without reasons: hidden means small
+        ("small count", "fewer than 5"),
+        ("secondary", "hidden to protect a small number nearby"),
+        ("hidden in a group", "hidden with other small numbers in this group"),
+        ("withheld by source", "withheld by the source"),
+        ("includes withheld counts", "not known: includes counts withheld by the source"),
+    ],
+)
+def test_hidden_note_per_reason(reason, note):
+    assert hidden_note(reason, 5) == note
+
+
+def test_describe_hidden_counts_each_kind_and_never_calls_unknown_small():
+    reasons = ["small count"] * 3 + ["secondary"] * 2 + ["includes withheld counts"]
+    text = describe_hidden(reasons, 5)
+    assert text == ("3 with fewer than 5 people counted, 2 hidden to protect a small number "
+                    "nearby, 1 not known: includes counts withheld by the source")  # fmt: skip
+    assert describe_hidden(["includes withheld counts"] * 4, 5) == (
+        "4 not known: includes counts withheld by the source"
+    )
+    assert describe_hidden([], 5) == ""
 
 
 def test_legend_labels():

@@ -200,3 +200,25 @@ def test_tooltips_name_each_reason_for_hiding(areas, table):
     assert (
         "hidden with other small numbers in this group" in grouped and "fewer than" not in grouped
     )
+
+
+@pytest.mark.parametrize(
+    ("reasons", "label"),
+    [
+        ([], "Not shown: fewer than 5 people, or hidden to protect a small number nearby"),
+        (["small count", "secondary"],
+         "Not shown: fewer than 5 people, or hidden to protect a small number nearby"),
+        (["withheld by source"], "Not shown: withheld by the source"),
+        (["includes withheld counts"], "Not known: includes counts withheld by the source"),
+        (["withheld by source", "includes withheld counts"],
+         "Not shown: withheld by the source, or includes counts it withheld"),
+        (["small count", "includes withheld counts"],
+         "Not shown: fewer than 5 people, or hidden to protect a small number nearby; "
+         "or not known: includes counts withheld by the source"),
+    ],
+)  # fmt: skip
+def test_legend_names_areas_withheld_by_the_source(reasons, label):
+    from meam_mapping.maps.style import suppressed_label
+
+    assert suppressed_label(5, reasons) == label
+    assert suppressed_label(None, ["small count"]).startswith("Not shown: small numbers")

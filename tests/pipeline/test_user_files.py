@@ -77,3 +77,75 @@ def test_the_analysis_runs_and_says_what_it_could_not_do(user_dataset):
     assert "known_multiple_disadvantage" in analysis.unavailable["zones"]
     text = " ".join(analysis.unavailable.values())
     assert "nan" not in text and "per_1000" not in text
+
+
+def _withheld_within(dataset, level):
+    from meam_mapping.disclosure import WITHHELD_WITHIN
+
+    shown = map_slice(dataset, "homelessness_duty_owed", "2024/25", level, DisclosurePolicy())
+    return shown, set(shown.loc[shown["suppression"] == WITHHELD_WITHIN, "area_code"])
+
+
+@pytest.mark.parametrize("level", ["msoa", "lad"])
+def test_an_area_whose_count_is_unknown_is_not_called_small(user_dataset, user_files, level):
+    """An MSOA or district holding an LSOA the source withheld ("*") has no known count.
+
+    It is hidden, but it is not small: every surface says it is not known,
+    none says "fewer than 5" (found by hand: the tooltip and the table said
+    so of districts of 200 people).
+    """
+    import folium
+
+    from meam_mapping.mapping import MapRequest, interactive_map
+    from meam_mapping.pipeline.display import display_table
+    from meam_mapping.pipeline.publish import publish_indicators
+    from meam_mapping.pipeline.rates import district_prevalence
+    from meam_mapping.pipeline.slices import area_names, every_indicator_all_levels
+
+    words = "not known: includes counts withheld by the source"
+    shown, unknown = _withheld_within(user_dataset, level)
+    assert unknown, "the corpus withholds some LSOA counts with '*'"
+    # Their known LSOAs alone hold five or more people: "fewer than 5" would be false.
+    raw = user_files.tidy_table
+    raw = raw[(raw["indicator"] == "homelessness_duty_owed") & (raw["period"] == "2024/25")]
+    known = pd.to_numeric(raw["count"], errors="coerce")
+    parent = user_files.lsoa.set_index("LSOA11CD")[{"msoa": "MSOA11CD", "lad": "LAD19CD"}[level]]
+    known_sum = known.groupby(raw["area_code"].map(parent)).sum()
+    assert (known_sum.reindex(sorted(unknown)) >= 5).all()
+    # Not the areas hidden as small ones, or to protect them.
+    assert shown.loc[shown["area_code"].isin(unknown), "count"].isna().all()
+
+    table = published_table(user_dataset, "homelessness_duty_owed", "2024/25", level,
+                            DisclosurePolicy()).set_index("area_code")  # fmt: skip
+    assert (table.loc[sorted(unknown), "compared"] == f"not compared ({words})").all()
+
+    people = display_table(shown, 5).set_index("Code")
+    assert (people.loc[sorted(unknown), "Note"] == words).all()
+
+    fmap = interactive_map(user_dataset, MapRequest(indicator="homelessness_duty_owed",
+                                                    period="2024/25", level=level))  # fmt: skip
+    layer = next(c for c in fmap._children.values() if isinstance(c, folium.GeoJson))
+    tips = {f["properties"]["area_code"]: f["properties"]["tip"] for f in layer.data["features"]}
+    for code in unknown:
+        assert words in tips[code] and "fewer than" not in tips[code]
+    legend = fmap.meam_map_data.legend
+    assert words in legend.loc[legend["kind"] == "suppressed", "label"].item().lower()
+
+    if level == "lad":  # the district rates of the Estimates page, analyse and the pack
+        raw = every_indicator_all_levels(user_dataset, "2024/25")
+        published = publish_indicators(raw, user_dataset, DisclosurePolicy())
+        rates = district_prevalence(raw, published, area_names(user_dataset), DisclosurePolicy())
+        rates = rates[(rates["indicator"] == "homelessness_duty_owed")
+                      & (rates["period"] == "2024/25")].set_index("area_code")  # fmt: skip
+        assert (rates.loc[sorted(unknown), "reason"] == f"count {words}").all()
+
+
+def test_an_lsoa_withheld_by_the_source_says_so(user_dataset):
+    from meam_mapping.disclosure import WITHHELD
+    from meam_mapping.pipeline.display import display_table
+
+    shown = map_slice(user_dataset, "homelessness_duty_owed", "2024/25", "lsoa", DisclosurePolicy())
+    own = shown["suppression"] == WITHHELD
+    assert own.any()
+    people = display_table(shown, 5).set_index("Code")
+    assert (people.loc[shown.loc[own, "area_code"], "Note"] == "withheld by the source").all()
