@@ -13,7 +13,13 @@ from meam_mapping.maps.spec import MapLayer, MapSpec
 from meam_mapping.pipeline import pattern_lists
 from meam_mapping.pipeline.compare import indicator_polarity
 from meam_mapping.pipeline.display import display_table, estimates_slice, small_area_slice
-from meam_mapping.pipeline.publish import headline_of, publish_hidden, publish_overlap
+from meam_mapping.pipeline.publish import (
+    headline_of,
+    pooled_figure,
+    publish_hidden,
+    publish_models,
+    publish_overlap,
+)
 from meam_mapping.schema import LEVEL_LABELS
 from ui.cache import analysis_cached, hidden_cached, prevalence_cached, visibility_cached
 from ui.state import current_dataset, kept, policy, remember, settings, update_settings
@@ -85,14 +91,19 @@ with tab_hidden:
             head = headline_of(result, policy())
             table = publish_hidden(result, policy())
             show_headline(head)
-            if result.pooled is not None and result.headline.areas:
-                pooled = headline_of(result, policy(), pooled=True)
-                if pooled["n_hat"] is not None:
-                    st.caption(
-                        f"For comparison, one model over all areas together gives {pooled['n_hat']:,} "
-                        f"(95% interval {pooled['ci_low']:,} to {pooled['ci_high']:,}; model: {pooled['model']}). "
-                        "The headline adds up the areas' own estimates, which lets visibility differ between areas."
-                    )
+            pooled = pooled_figure(result, policy())
+            if pooled is not None and pooled["n_hat"] is not None:
+                st.caption(
+                    f"For comparison, one model over all areas together gives {pooled['n_hat']:,} "
+                    f"(95% interval {pooled['ci_low']:,} to {pooled['ci_high']:,}; model: {pooled['model']}). "
+                    "The headline adds up the areas' own estimates, which lets visibility differ between areas."
+                )
+            elif result.pooled is not None and result.headline.areas:
+                st.caption(
+                    "One model over all areas together is not shown for comparison: some patterns in "
+                    f"the overlap table have fewer than {policy().threshold} people, and that model's "
+                    "figure could narrow them down. The headline adds up the areas' own estimates."
+                )
             for note in result.notes:
                 st.info(note)
             st.markdown("**Estimates by area** (the last row is the headline)")
@@ -114,8 +125,15 @@ with tab_hidden:
                 st.markdown(
                     "**Models compared on all areas together** (lower AIC/BIC fits better for its size)"
                 )
-                if not result.comparison.empty:
-                    show_table(model_table(result.comparison), hide_index=True, width="stretch")
+                models = publish_models(result, policy())
+                if not models.empty:
+                    show_table(model_table(models), hide_index=True, width="stretch")
+                elif not result.comparison.empty:
+                    st.caption(
+                        f"Some patterns have fewer than {policy().threshold} people, so the models "
+                        "compared are not listed: their fit statistics and estimates would give "
+                        "those small numbers back."
+                    )
             if len(table) > 2:
                 what = st.radio(
                     "Map",

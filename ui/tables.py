@@ -50,5 +50,5 @@ def hidden_table(published: pd.DataFrame) -> pd.DataFrame:
 
 
 def model_table(comparison: pd.DataFrame, rows: int = 12) -> pd.DataFrame:
-    """The model comparison's first ``rows`` models with plain names."""
+    """:func:`~meam_mapping.pipeline.publish.publish_models`'s first ``rows`` models with plain names."""
     return _renamed(comparison.head(rows), _MODELS)

@@ -60,6 +60,8 @@ __all__ = [
     "publish_small_area",
     "publish_zones",
     "published_table",
+    "publish_models",
+    "pooled_figure",
 ]
 
 
@@ -204,6 +206,62 @@ def headline_of(
     )
 
 
+def _summed_small(hidden: HiddenResult, policy: DisclosurePolicy) -> bool:
+    """Whether the overlap table summed over areas (the one model's) has a cell of 1 to T - 1."""
+    counts = pd.to_numeric(hidden.overlap["count"], errors="coerce").fillna(0)
+    return bool(((counts > 0) & (counts < policy.threshold)).any())
+
+
+def pooled_figure(
+    hidden: HiddenResult | None, policy: DisclosurePolicy = DEFAULT_POLICY
+) -> dict[str, Any] | None:
+    """The one-model figure shown beside a sum of areas' estimates, or None when not shown.
+
+    Not shown where there is none, where the headline is that model already,
+    or where the summed overlap table has a cell of 1 to ``threshold - 1``:
+    the rest of that table is published (the Estimates page's chart), and
+    the model's estimate, interval and model terms, even rounded to 10, can
+    narrow the hidden cell down (in a small table, to one value).
+    """
+    if hidden is None or hidden.pooled is None or not hidden.headline.areas:
+        return None
+    if _summed_small(hidden, policy):
+        return None
+    return headline_of(hidden, policy, pooled=True)
+
+
+def publish_models(
+    hidden: HiddenResult, policy: DisclosurePolicy = DEFAULT_POLICY, rows: int = 12
+) -> pd.DataFrame:
+    """The comparison of the models fitted on all areas together, as it may be shown.
+
+    Its first ``rows`` models, best first, estimates and limits in whole
+    people. None is listed (an empty table) where the summed overlap table
+    has a cell of 1 to ``threshold - 1``: each model's deviance, AIC and BIC
+    are exact functions of every cell, and the estimates of the models not
+    chosen move with a small cell enough to tell its value even to the
+    nearest 10, so trying the few values a hidden cell can take (1 to 4)
+    against the list would find it (see the tests). The model chosen is
+    named with the one-model figure, which is rounded like the headline.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``model``, ``deviance``, ``df``, ``AIC``, ``BIC``, ``n_hat``,
+        ``ci_low``, ``ci_high``, ``selected``; marked as holding no counts
+        of people.
+    """
+    columns = ["model", "deviance", "df", "AIC", "BIC", "n_hat", "ci_low", "ci_high", "selected"]
+    comparison = hidden.comparison
+    if comparison is None or comparison.empty or _summed_small(hidden, policy):
+        return mark_no_counts(pd.DataFrame(columns=columns))
+    out = comparison.head(rows).reset_index(drop=True)
+    out = out[[c for c in columns if c in out.columns]].copy()
+    for column in ("n_hat", "ci_low", "ci_high"):
+        out[column] = pd.to_numeric(out[column], errors="coerce").round()
+    return mark_no_counts(out)
+
+
 def _whole(value: float) -> int | None:
     return int(round(float(value))) if value is not None and np.isfinite(value) else None
 
@@ -233,6 +291,9 @@ def publish_hidden(hidden: HiddenResult, policy: DisclosurePolicy = DEFAULT_POLI
         base = np.where(rounded, 5 if column == "observed" else 10, 1)
         frame[column] = np.floor(values / base + 0.5) * base
     frame["rounding"] = np.where(rounded, "rounded: some overlaps are small", "")
+    # A warning may name the people on two lists (an overlap of 3, say): never a small number.
+    frame["warnings"] = [scrub_small_numbers(str(w), policy.threshold) if isinstance(w, str) else w
+                         for w in frame["warnings"]]  # fmt: skip
     return suppress_counts(
         frame,
         ["observed"],
@@ -627,18 +688,21 @@ def publish_records(
             scrub_small_numbers(str(w), threshold) for w in record.get("warnings", [])
         ]
         observed = record.get("observed")
+        # Chao's lower bound is an estimate too: n + f1(f1 - 1)/(2(f2 + 1)) to six places
+        # would give the people seen (rounded to 5 here) back.
+        estimates = ("n_hat", "ci_low", "ci_high", "hidden", "chao_lower_bound")
         if observed is not None and 0 < observed < threshold:
-            row.update(dict.fromkeys(("observed", "n_hat", "ci_low", "ci_high", "hidden")))
+            row.update(dict.fromkeys(("observed", *estimates)))
             row["suppressed"] = f"fewer than {threshold} people seen"
         elif small_cell:
             row["observed"] = _round_to_base(observed, 5)
-            for key_ in ("n_hat", "ci_low", "ci_high", "hidden"):
+            for key_ in estimates:
                 row[key_] = _round_to_base(record.get(key_), 10)
             row["suppressed"] = (
                 f"rounded (seen to 5, estimates to 10): some overlaps are fewer than {threshold}"
             )
         else:
-            for key_ in ("observed", "n_hat", "ci_low", "ci_high", "hidden"):
+            for key_ in ("observed", *estimates):
                 value = record.get(key_)
                 row[key_] = None if value is None else _round_to_base(value, 1)
             row["suppressed"] = ""

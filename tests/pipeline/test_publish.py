@@ -13,8 +13,10 @@ from meam_mapping.disclosure import DisclosurePolicy
 from meam_mapping.pipeline.publish import (
     headline_of,
     map_slice,
+    pooled_figure,
     publish_hidden,
     publish_indicators,
+    publish_models,
     publish_records,
     scrub_small_numbers,
 )
@@ -163,3 +165,129 @@ def test_hotspots_are_published_as_bands_without_z_or_p():
     deciles = index_deciles(scores)
     assert deciles.iloc[2] is pd.NA and deciles.max() == 10 and deciles.min() == 1
     assert deciles.iloc[1] == 1 and deciles.iloc[-1] == 10
+
+
+@pytest.fixture(scope="module")
+def small_pair(user_files, tmp_path_factory):
+    """The user corpus with 3 people on both treatment and mental health in Fenland (E07000010)."""
+    from meam_mapping.loading import build_dataset
+
+    patterns = pd.read_csv(user_files.patterns)
+    both = (
+        (patterns["area_code"] == "E07000010")
+        & (patterns["treatment"] == 1)
+        & (patterns["mental_health"] == 1)
+    )
+    patterns.loc[both, "count"] = 0
+    patterns.loc[patterns.index[both][0], "count"] = 3
+    path = tmp_path_factory.mktemp("small-pair") / "overlap.csv"
+    patterns.to_csv(path, index=False)
+    dataset, _ = build_dataset(user_files.boundaries, [user_files.tidy], [path])
+    return dataset, patterns
+
+
+def test_district_warnings_never_name_a_small_overlap(small_pair):
+    """Found by hand: the pack's hidden_by_district.csv said "treatment & mental_health: 3"."""
+    dataset, _ = small_pair
+    hidden = pipeline.hidden_by_area(dataset)
+    raw = hidden.by_area.set_index("area_code").loc["E07000010", "warnings"]
+    assert "treatment & mental_health: 3" in raw  # what the estimator says, before the gate
+    table = publish_hidden(hidden, DisclosurePolicy()).set_index("area_code")
+    shown = table.loc["E07000010", "warnings"]
+    assert "treatment & mental_health: fewer than 5" in shown
+    assert ": 3" not in shown
+
+
+def test_no_exact_estimate_of_a_rounded_district_is_in_its_warnings(user_dataset):
+    """A rounded district's warning gave its exact estimate (175, published as 170) back."""
+    import re
+
+    hidden = pipeline.hidden_by_area(user_dataset)
+    policy = DisclosurePolicy()
+    _, small = hidden.small_cells(policy.threshold)
+    exact = hidden.by_area.set_index("area_code")
+    table = publish_hidden(hidden, policy).set_index("area_code")
+    worded = 0
+    for code in small:
+        text = str(table.loc[code, "warnings"])
+        numbers = [int(n.replace(",", "")) for n in re.findall(r"about ([\d,]+)", text)]
+        worded += len(numbers)
+        assert all(n % 10 == 0 for n in numbers), text
+        for column in ("n_hat", "ci_low", "ci_high"):
+            value = round(float(exact.loc[code, column]))
+            if value % 10:
+                assert not re.search(rf"(?<![\d,.]){value:,}(?![\d,])", text), (column, text)
+    assert worded, "the corpus has a rounded district whose warning names estimates"
+
+
+def test_chao_lower_bound_is_rounded_with_the_estimates():
+    from meam_mapping.estimate import hidden_records
+
+    patterns = pd.DataFrame({"a": [1, 0, 0, 1, 1, 0, 1], "b": [0, 1, 0, 1, 0, 1, 1],
+                             "c": [0, 0, 1, 0, 1, 1, 1], "count": [60, 48, 52, 9, 3, 11, 6]})  # fmt: skip
+    record = hidden_records(patterns)[0]
+    assert record["chao_lower_bound"] % 10  # to six places before the gate
+    published = publish_records([record], patterns, DisclosurePolicy())[0]
+    assert published["chao_lower_bound"] % 10 == 0 and published["n_hat"] % 10 == 0
+
+
+def _pooled(table, lists):
+    from meam_mapping.estimate import MultipleSystemsEstimator
+    from meam_mapping.pipeline.hidden import HiddenResult
+
+    model = MultipleSystemsEstimator(lists=list(lists), select="aic").fit(table)
+    return HiddenResult(by_area=pd.DataFrame(), headline=None, pooled=None,
+                        comparison=model.comparison_, overlap=table, lists=tuple(lists),
+                        level=None, table=table)  # fmt: skip
+
+
+def test_model_comparison_is_not_listed_where_it_would_give_hidden_overlaps_back():
+    """Attack: try every value (1-4) of the two hidden cells against the models' fit.
+
+    The exact deviances pin both cells, so with a small cell the list is not
+    shown; without one it is, in whole people.
+    """
+    lists = ("a", "b", "c")
+    pats = [(1, 0, 0), (0, 1, 0), (0, 0, 1), (1, 1, 0), (1, 0, 1), (0, 1, 1), (1, 1, 1)]
+    counts = [60, 48, 52, 14, 3, 11, 2]  # a & c only: 3; all three: 2 (both hidden)
+    table = pd.DataFrame(pats, columns=list(lists)).assign(count=counts)
+    truth = _pooled(table, lists).comparison
+    pinned = set()
+    for x in range(1, 5):
+        for y in range(1, 5):
+            trial = _pooled(table.assign(count=counts[:4] + [x, counts[5], y]), lists)
+            if np.allclose(trial.comparison["deviance"].round(2), truth["deviance"].round(2)):
+                pinned.add((x, y))
+    assert pinned == {(3, 2)}  # what listing the models to two decimals would give away
+    policy = DisclosurePolicy()
+    assert publish_models(_pooled(table, lists), policy).empty
+    large = table.assign(count=counts[:4] + [13, counts[5], 12])
+    shown = publish_models(_pooled(large, lists), policy)
+    assert len(shown) == len(truth) and shown["selected"].sum() == 1
+    assert (shown["n_hat"].dropna() % 1 == 0).all()
+
+
+def test_one_model_figure_is_left_out_where_the_summed_table_has_a_small_cell(
+    user_dataset, small_pair
+):
+    dataset, patterns = small_pair
+    policy = DisclosurePolicy()
+    lists = ["housing", "treatment", "mental_health", "probation"]
+    # And one whose summed table has a pattern of 2 people (all in one district).
+    rare = user_dataset.patterns.copy()
+    lone = (rare[lists] == [1, 0, 1, 1]).all(axis=1)
+    rare.loc[lone, "count"] = 0
+    rare.loc[rare.index[lone][0], "count"] = 2
+    sparse = dataclasses.replace(user_dataset, patterns=rare)
+    seen = set()
+    for data, table in ((user_dataset, user_dataset.patterns), (dataset, patterns), (sparse, rare)):
+        summed = table.groupby(lists)["count"].sum()
+        small = bool(((summed > 0) & (summed < policy.threshold)).any())
+        hidden = pipeline.hidden_by_area(data)
+        figure = pooled_figure(hidden, policy)
+        assert (figure is None) == small
+        seen.add(small)
+        assert publish_models(hidden, policy).empty == small
+        if figure is not None:
+            assert abs(figure["n_hat"] - hidden.pooled.n_hat) <= 5  # rounded as the headline is
+    assert seen == {True, False}

@@ -52,6 +52,7 @@ from meam_mapping.estimate.mse.select import (
     search_models,
 )
 from meam_mapping.estimate.mse.twolist import MIN_OVERLAP, chapman, lincoln_petersen
+from meam_mapping.estimate.mse.wording import about
 
 __all__ = [
     "METHODS",
@@ -422,7 +423,7 @@ class MultipleSystemsEstimator:
             if math.isfinite(lower_bound):
                 raise EstimationError(
                     f"{exc}; Chao's lower bound, which holds however much people differ in "
-                    f"visibility, is {lower_bound:,.0f}"
+                    f"visibility, is {about(lower_bound)}"
                 ) from exc
             raise
         best = min(score(f) for f in fits if not f.diverged)

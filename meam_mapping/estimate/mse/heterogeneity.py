@@ -44,6 +44,8 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
+from meam_mapping.estimate.mse.wording import about
+
 __all__ = [
     "HETEROGENEITY_TERMS",
     "MOST_INTERACTIONS",
@@ -170,12 +172,12 @@ def heterogeneity_warnings(
         top = max(above, key=lambda f: f.n_hat)
         reasons.append(
             f"a heterogeneity model that fits at least as well ({top.label}: "
-            f"{top.n_hat:,.0f}) gives more than this estimate's upper limit ({high:,.0f})"
+            f"{about(top.n_hat)}) gives more than this estimate's upper limit ({about(high)})"
         )
     if math.isfinite(lower_bound) and math.isfinite(high) and lower_bound > high:
         reasons.append(
-            f"Chao's lower bound ({lower_bound:,.0f}) is above this estimate's upper limit "
-            f"({high:,.0f})"
+            f"Chao's lower bound ({about(lower_bound)}) is above this estimate's upper limit "
+            f"({about(high)})"
         )
     if not reasons:
         return []

@@ -25,6 +25,7 @@ import pandas as pd
 
 from meam_mapping.errors import EstimationError, InputError
 from meam_mapping.estimate.mse.loglinear import NO_HETEROGENEITY, LoglinearFit, fit_loglinear
+from meam_mapping.estimate.mse.wording import about, at_least, in_words
 
 __all__ = [
     "CRITERIA",
@@ -217,7 +218,7 @@ def best_model(fits: Sequence[LoglinearFit], criterion: str) -> LoglinearFit:
             "no candidate model has an estimate (every one would need the fitted number of "
             "some pattern to be zero): " + "; ".join(reasons[:3]) + ". What to do: merge "
             "lists that barely overlap into one, drop the list that overlaps with no other, "
-            f"or report a lower bound: at least {observed:,} people were seen"
+            f"or report a lower bound: {at_least(observed)} people were seen"
         )
     return min(usable, key=lambda f: (round(score(f), 9), len(f.terms)))
 
@@ -317,10 +318,11 @@ def instability_warnings(
         and abs(f.n_hat - selected.n_hat) > JUMP * selected.n_hat
     ]
     if rivals:
-        shown = "; ".join(f"{f.label}: {f.n_hat:,.0f}" for f in rivals[:3])
+        shown = "; ".join(f"{f.label}: {about(f.n_hat)}" for f in rivals[:3])
         out.append(
-            f"models almost as good by {criterion.upper()} (within {NEAR_EQUAL:g}) give estimates "
+            f"models almost as good by {criterion.upper()} (within {in_words(NEAR_EQUAL)}) give "
+            "estimates "
             f"more than {JUMP:.0%} away from the chosen one ({selected.label}: "
-            f"{selected.n_hat:,.0f}; {shown}): the estimate is unstable, report the range"
+            f"{about(selected.n_hat)}; {shown}): the estimate is unstable, report the range"
         )
     return out

@@ -58,6 +58,7 @@ from meam_mapping.estimate.mse.patterns import (
     pattern_counts,
     validate_patterns,
 )
+from meam_mapping.estimate.mse.wording import about
 
 __all__ = ["TOTAL_LABEL", "each_stratum", "estimate_by_stratum", "hidden_records"]
 
@@ -325,8 +326,8 @@ def _total_row(frame: pd.DataFrame, by: str, overall: Any, pooled: bool, alpha: 
             "hidden": n_hat - observed, "method": "loglinear (pooled)",
             "ci_method": overall.ci_method, "warnings": list(overall.warnings),
             "note": (
-                f"sum of strata {n_hat:,.0f}; estimate from all strata added together "
-                f"{overall.n_hat:,.0f} (equal by construction: strata share the list effects)"
+                f"sum of strata {about(n_hat)}; estimate from all strata added together "
+                f"{about(overall.n_hat)} (equal by construction: strata share the list effects)"
             ),
         }  # fmt: skip
         return row
@@ -336,8 +337,8 @@ def _total_row(frame: pd.DataFrame, by: str, overall: Any, pooled: bool, alpha: 
             "n_hat": np.nan, "ci_low": np.nan, "ci_high": np.nan, "hidden": np.nan,
             "method": "sum of strata", "ci_method": "",
             "warnings": [f"{missing} stratum(s) could not be estimated, so there is no sum"],
-            "note": f"estimate from all strata added together: {overall.n_hat:,.0f} "
-            f"({overall.ci_low:,.0f} to {overall.ci_high:,.0f}); consider pooled=True",
+            "note": f"estimate from all strata added together: {about(overall.n_hat)} "
+            f"({about(overall.ci_low)} to {about(overall.ci_high)}); consider pooled=True",
         }  # fmt: skip
         return row
     z = stats.norm.ppf(1 - alpha / 2)
@@ -345,8 +346,8 @@ def _total_row(frame: pd.DataFrame, by: str, overall: Any, pooled: bool, alpha: 
     se = np.sqrt(np.sum(((frame["ci_high"] - frame["ci_low"]) / (2 * z)) ** 2))
     diff = (n_hat - overall.n_hat) / overall.n_hat
     note = (
-        f"sum of strata {n_hat:,.0f} vs estimate from all strata added together "
-        f"{overall.n_hat:,.0f} ({diff:+.1%}). "
+        f"sum of strata {about(n_hat)} vs estimate from all strata added together "
+        f"{about(overall.n_hat)} ({diff:+.0%}). "
     )
     if abs(diff) > 0.1:
         note += (
