@@ -364,7 +364,11 @@ def _sources(dataset: Dataset, results: Analysis) -> tuple[Section, Section]:
     blocks: list[Block] = [Table("Data sources", ("Table", "Source", "Date", "Licence"), rows)]
     blocks += [str(s["attribution"]) for s in dataset.sources if s.get("attribution")]
     if results.unavailable:
-        blocks.append(Bullets(tuple(f"{k}: {v}" for k, v in results.unavailable.items())))
+        from meam_mapping.pipeline.run import part_name
+
+        blocks.append(
+            Bullets(tuple(f"{part_name(k)}: {v}" for k, v in results.unavailable.items()))
+        )
     return (
         Section("Data sources", tuple(blocks)),
         Section("Disclosure control", _disclosure_blocks(results)),

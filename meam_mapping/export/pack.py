@@ -43,6 +43,7 @@ from meam_mapping.export.report_pdf import write_pdf
 from meam_mapping.export.tables import about_text, write_csv, write_geopackage, write_xlsx
 from meam_mapping.indicators.table import unit_text
 from meam_mapping.pipeline import Analysis, AnalysisSettings, run
+from meam_mapping.pipeline.run import part_name
 
 __all__ = ["PackResult", "build_pack", "pack_layers"]
 
@@ -294,7 +295,7 @@ def _write(
     tables = results.tables
     notes = {"Dataset": dataset.name, "Produced": content.date}
     for key, reason in results.unavailable.items():
-        notes[f"Not available ({key})"] = reason.removeprefix("not available: ")
+        notes[f"Not available: {part_name(key)}"] = reason.removeprefix("not available: ")
     write_xlsx(tables, folder / "tables.xlsx", notes=notes, label=label)
     write_geopackage(pack_layers(dataset, results), folder / "areas.gpkg", notes=notes, label=label)
     _html_map(dataset, results, policy, folder / "map.html")

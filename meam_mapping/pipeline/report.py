@@ -17,6 +17,8 @@ __all__ = ["analysis_text"]
 
 def analysis_text(analysis: Analysis, dataset: Dataset) -> str:
     """A short plain-English account of the analysis."""
+    from meam_mapping.pipeline.run import part_name
+
     data = analysis.to_dict()
     lines = [f"MEAM Mapping analysis: {dataset.name}"]
     if dataset.label:
@@ -55,7 +57,7 @@ def analysis_text(analysis: Analysis, dataset: Dataset) -> str:
         )
     for part, reason in analysis.unavailable.items():
         if part not in ("hidden", "hotspots"):
-            lines.append(f"{part.capitalize()}: {reason}")
+            lines.append(f"{part_name(part)}: {reason}")
     lines.append(f"Disclosure control: {data['disclosure']}")
     return "\n".join(lines)
 

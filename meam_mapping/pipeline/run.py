@@ -52,11 +52,27 @@ from meam_mapping.pipeline.small_area import (
 )
 from meam_mapping.pipeline.zones import caseloads, focus_zones, people_by_area
 
-__all__ = ["PARTS", "Analysis", "run"]
+__all__ = ["PARTS", "PART_NAMES", "Analysis", "part_name", "run"]
 
 _T = TypeVar("_T")
 #: Names of the parts, in the order they run.
 PARTS: tuple[str, ...] = ("hidden", "prevalence", "index", "hotspots", "zones", "caseload")
+#: What each part (a key of :attr:`Analysis.unavailable`) is called in reports.
+PART_NAMES: dict[str, str] = {
+    "hidden": "Hidden population",
+    "prevalence": "Rates by district",
+    "change": "Change over time",
+    "index": "Composite index",
+    "hotspots": "Hot spots",
+    "small_area": "Where hidden people live (small-area estimates)",
+    "zones": "Focus zones",
+    "caseload": "Caseload sizing",
+}
+
+
+def part_name(key: str) -> str:
+    """The name people read for a part of the analysis (``"small_area"`` -> its words)."""
+    return PART_NAMES.get(key, key.replace("_", " ").capitalize())
 
 
 @dataclass(frozen=True)
@@ -182,7 +198,14 @@ def _attempt(name: str, unavailable: dict[str, str], func: Callable[[], _T]) -> 
     try:
         return func()
     except (EstimationError, InputError) as err:
-        text = err.message if isinstance(err, InputError) else str(err)
+        text = str(err)
+        if isinstance(err, InputError):
+            # A file or row helps the reader; a column name alone ("column 'indicator'")
+            # is the program's, not theirs.
+            located = err.file is not None or err.row is not None
+            text = err.message if located else InputError(
+                err.problem, expected=err.expected, fix=err.fix
+            ).message  # fmt: skip
         unavailable[name] = f"not available: {text}"
         return None
 

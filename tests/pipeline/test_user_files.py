@@ -77,6 +77,13 @@ def test_the_analysis_runs_and_says_what_it_could_not_do(user_dataset):
     assert "known_multiple_disadvantage" in analysis.unavailable["zones"]
     text = " ".join(analysis.unavailable.values())
     assert "nan" not in text and "per_1000" not in text
+    # Each part that could not be made is named in words, with the reason and no program names.
+    from meam_mapping.pipeline.report import analysis_text
+
+    report = analysis_text(analysis, user_dataset)
+    assert "Where hidden people live (small-area estimates): not available: only people" in report
+    assert "Focus zones: not available:" in report
+    assert "Small_area" not in report and "column 'indicator'" not in report
 
 
 def _withheld_within(dataset, level):
