@@ -182,9 +182,8 @@ def publish_headline(
     whole["hidden"] = (
         None if whole["n_hat"] is None else _round_to_base(data["hidden"], estimate_base)
     )
-    share = headline.hidden_share
     out |= whole
-    out["hidden_share"] = None if not np.isfinite(share) else round(float(share), 2)
+    out["hidden_share"] = _published_share(whole["hidden"], whole["n_hat"])
     out["suppressed"] = False
     out["rounding"] = (
         f"seen rounded to 5, estimates to 10 (some overlaps are fewer than {policy.threshold})"
@@ -192,6 +191,21 @@ def publish_headline(
         else ""
     )
     return out
+
+
+def _published_share(hidden: Any, n_hat: Any) -> float | None:
+    """The hidden share as published: from the published (rounded) figures, to two places.
+
+    Worked out from the exact estimate, a share to six places beside figures
+    rounded to 10 would say what they hide.
+    """
+    try:
+        hidden, n_hat = float(hidden), float(n_hat)
+    except (TypeError, ValueError):
+        return None
+    if not (np.isfinite(hidden) and np.isfinite(n_hat)) or n_hat <= 0:
+        return None
+    return round(hidden / n_hat, 2)
 
 
 def headline_of(
@@ -290,6 +304,8 @@ def publish_hidden(hidden: HiddenResult, policy: DisclosurePolicy = DEFAULT_POLI
         values = pd.to_numeric(frame[column], errors="coerce")
         base = np.where(rounded, 5 if column == "observed" else 10, 1)
         frame[column] = np.floor(values / base + 0.5) * base
+    frame["hidden_share"] = [_published_share(h, n) for h, n in zip(frame["hidden"], frame["n_hat"],
+                                                                   strict=True)]  # fmt: skip
     frame["rounding"] = np.where(rounded, "rounded: some overlaps are small", "")
     # A warning may name the people on two lists (an overlap of 3, say): never a small number.
     frame["warnings"] = [scrub_small_numbers(str(w), policy.threshold) if isinstance(w, str) else w

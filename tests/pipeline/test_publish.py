@@ -291,3 +291,17 @@ def test_one_model_figure_is_left_out_where_the_summed_table_has_a_small_cell(
         if figure is not None:
             assert abs(figure["n_hat"] - hidden.pooled.n_hat) <= 5  # rounded as the headline is
     assert seen == {True, False}
+
+
+def test_hidden_share_comes_from_the_published_figures(user_dataset):
+    """A share to six places from the exact estimate (0.365619 beside 60 of 170) said what
+    rounding hid; it is the published hidden over the published estimate, to two places."""
+    hidden = pipeline.hidden_by_area(user_dataset)
+    policy = DisclosurePolicy()
+    table = publish_hidden(hidden, policy)
+    shown = table.dropna(subset=["n_hat", "hidden"])
+    assert len(shown) >= 2 and (shown["rounding"] != "").any()
+    expected = (shown["hidden"] / shown["n_hat"]).round(2)
+    assert np.allclose(shown["hidden_share"].astype(float), expected)
+    head = headline_of(hidden, policy)
+    assert head["hidden_share"] == table.set_index("area_code").loc["Total", "hidden_share"]
