@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from meam_mapping.disclosure.marks import GROUPED, WITHHELD, WITHHELD_WITHIN, suppression_label
+from meam_mapping.disclosure.marks import GROUPED, LABELS, SECONDARY, WITHHELD, WITHHELD_WITHIN
 from meam_mapping.errors import InputError
 from meam_mapping.maps import assets, furniture
 from meam_mapping.maps.style import MapData, MapStyle, prepare_map_data
@@ -166,10 +166,10 @@ def _tooltips(
             reason == WITHHELD_WITHIN,
         ],
         [
-            "<br><i>not shown: hidden with other small numbers in this group</i>",
-            "<br><i>not shown: hidden to protect a small number nearby</i>",
-            "<br><i>not shown: withheld by the source</i>",
-            f"<br><i>{suppression_label(WITHHELD_WITHIN)}</i>",
+            f"<br><i>not shown: {LABELS[GROUPED]}</i>",
+            f"<br><i>not shown: {LABELS[SECONDARY]}</i>",
+            f"<br><i>not shown: {LABELS[WITHHELD]}</i>",
+            f"<br><i>{LABELS[WITHHELD_WITHIN]}</i>",
         ],
         f"<br><i>suppressed ({n_text})</i>",
     )

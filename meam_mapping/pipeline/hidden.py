@@ -121,6 +121,11 @@ class HiddenResult:
     notes: tuple[str, ...] = ()
     table: pd.DataFrame | None = None
 
+    def summed_small(self, threshold: int) -> bool:
+        """Whether the overlap table summed over areas (the one model's) has a cell of 1 to T - 1."""
+        counts = pd.to_numeric(self.overlap["count"], errors="coerce").fillna(0)
+        return bool(((counts > 0) & (counts < threshold)).any())
+
     def small_cells(self, threshold: int) -> tuple[bool, set[str]]:
         """Which estimates rest on an overlap cell of 1 to ``threshold - 1``.
 
@@ -130,9 +135,7 @@ class HiddenResult:
         """
         if self.table is None:
             return False, set()
-        small_total = bool(
-            ((self.overlap["count"] > 0) & (self.overlap["count"] < threshold)).any()
-        )
+        small_total = self.summed_small(threshold)
         areas: set[str] = set()
         if "area_code" in self.table:
             cells = self.table["count"]

@@ -20,10 +20,7 @@ import pandas as pd
 from meam_mapping.dataset import Dataset
 from meam_mapping.disclosure import (
     DEFAULT_POLICY,
-    GROUPED,
-    SECONDARY,
-    WITHHELD,
-    WITHHELD_WITHIN,
+    SMALL,
     DisclosurePolicy,
     carry_mark,
     hidden_note,
@@ -220,12 +217,6 @@ def headline_of(
     )
 
 
-def _summed_small(hidden: HiddenResult, policy: DisclosurePolicy) -> bool:
-    """Whether the overlap table summed over areas (the one model's) has a cell of 1 to T - 1."""
-    counts = pd.to_numeric(hidden.overlap["count"], errors="coerce").fillna(0)
-    return bool(((counts > 0) & (counts < policy.threshold)).any())
-
-
 def pooled_figure(
     hidden: HiddenResult | None, policy: DisclosurePolicy = DEFAULT_POLICY
 ) -> dict[str, Any] | None:
@@ -239,7 +230,7 @@ def pooled_figure(
     """
     if hidden is None or hidden.pooled is None or not hidden.headline.areas:
         return None
-    if _summed_small(hidden, policy):
+    if hidden.summed_small(policy.threshold):
         return None
     return headline_of(hidden, policy, pooled=True)
 
@@ -267,7 +258,7 @@ def publish_models(
     """
     columns = ["model", "deviance", "df", "AIC", "BIC", "n_hat", "ci_low", "ci_high", "selected"]
     comparison = hidden.comparison
-    if comparison is None or comparison.empty or _summed_small(hidden, policy):
+    if comparison is None or comparison.empty or hidden.summed_small(policy.threshold):
         return mark_no_counts(pd.DataFrame(columns=columns))
     out = comparison.head(rows).reset_index(drop=True)
     out = out[[c for c in columns if c in out.columns]].copy()
@@ -626,14 +617,15 @@ def published_table(
     out["unit"] = unit_text(data)
     hidden = out["suppressed"].astype(bool)
     out.loc[hidden, ["count", "value", "ci_low", "ci_high"]] = np.nan
-    out.loc[hidden, "compared"] = "not compared (suppressed)"
     # Why, where the count may be large: "suppressed" alone reads as a small number.
     reasons = dict(zip(data["area_code"].astype(str),
                        data.get("suppression", pd.Series("", index=data.index)).fillna(""),
                        strict=True))  # fmt: skip
     why = out["area_code"].astype(str).map(reasons).fillna("").astype(str)
-    for reason in (SECONDARY, GROUPED, WITHHELD, WITHHELD_WITHIN):
-        out.loc[hidden & (why == reason), "compared"] = f"not compared ({hidden_note(reason)})"
+    out.loc[hidden, "compared"] = [
+        "not compared (suppressed)" if w in ("", SMALL) else f"not compared ({hidden_note(w)})"
+        for w in why[hidden]
+    ]
     for column, digits in (("value", 2), ("ci_low", 2), ("ci_high", 2)):
         out[column] = pd.to_numeric(out[column], errors="coerce").round(digits)
     for column in ("count", "denominator"):
