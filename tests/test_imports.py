@@ -10,8 +10,10 @@ PHStatsMethods, mapclassify or :mod:`meam_mapping.estimate`.
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -38,11 +40,17 @@ print(json.dumps({"status": status, "modules": sorted(sys.modules)}))
 
 
 def _modules_after(*argv: object) -> set[str]:
-    """The modules loaded by a fresh interpreter running the command ``argv``."""
-    done = subprocess.run(
-        [sys.executable, "-c", _PROBE, json.dumps([str(a) for a in argv])],
-        capture_output=True, text=True, cwd=ROOT, timeout=300, check=False,
-    )  # fmt: skip
+    """The modules loaded by a fresh interpreter running the command ``argv``.
+
+    With a cache folder of its own: a map an earlier test kept for the same
+    files would be copied out, reading and importing nothing.
+    """
+    with tempfile.TemporaryDirectory(prefix="meam-imports-") as cache:
+        done = subprocess.run(
+            [sys.executable, "-c", _PROBE, json.dumps([str(a) for a in argv])],
+            capture_output=True, text=True, cwd=ROOT, timeout=300, check=False,
+            env={**os.environ, "MEAM_MAPPING_CACHE": cache},
+        )  # fmt: skip
     assert done.returncode == 0, done.stderr
     result = json.loads(done.stdout.strip().splitlines()[-1])
     assert result["status"] == 0, done.stderr
