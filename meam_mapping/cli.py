@@ -58,12 +58,22 @@ def _add_source(parser: argparse.ArgumentParser, *, patterns: bool = True) -> No
     parser.add_argument(
         "--layer", help="boundary layer to use when --boundaries holds several (its name)"
     )
+    _add_areas_lookup(parser)
     parser.add_argument("--sheet", help="sheet of an Excel --data workbook holding the table")
     _add_decimal(parser)
     _add_recover(parser)
     parser.add_argument(
         "--threshold", type=int, default=5, help="suppress counts from 1 to THRESHOLD-1 (default 5)"
     )
+
+
+def _add_areas_lookup(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--areas-lookup", type=Path, metavar="LOOKUP",
+        help="ONS lookup (CSV or XLSX) saying which MSOA and district each area of --boundaries is "
+        "in, for boundaries that do not say (ONS's LSOA files give only the LSOA's own code): "
+        "lets maps and tables add LSOAs up to MSOAs and districts",
+    )  # fmt: skip
 
 
 def _add_decimal(parser: argparse.ArgumentParser) -> None:
@@ -115,6 +125,7 @@ def build_parser() -> argparse.ArgumentParser:
     work.add_argument(
         "--layer", help="boundary layer to use when --boundaries holds several (its name)"
     )
+    _add_areas_lookup(work)
     work.add_argument("--sheet", help="sheet of an Excel --data workbook holding the table")
     _add_decimal(work)
     work.add_argument("--out", required=True, type=Path, help="workspace file to write (.gpkg)")
@@ -284,6 +295,13 @@ def _load_dataset(args: argparse.Namespace, *, on_areas=None, on_reading=None): 
 
     ``on_areas`` and ``on_reading`` as in :func:`meam_mapping.loading.build_dataset`.
     """
+    if getattr(args, "areas_lookup", None) is not None and not getattr(args, "boundaries", None):
+        raise InputError(
+            "--areas-lookup goes with --boundaries: it says which MSOA and district each of their "
+            "areas is in",
+            fix="Give --boundaries and --data with it, or leave it out (a workspace and the demo "
+            "know their MSOAs and districts already)",
+        )
     if getattr(args, "demo", False):
         from meam_mapping.dataset import dataset_from_demo
         from meam_mapping.demo import build_demo
@@ -304,7 +322,8 @@ def _load_dataset(args: argparse.Namespace, *, on_areas=None, on_reading=None): 
     options = _load_options(args)
     dataset, report = build_dataset(
         args.boundaries, args.data, patterns, layer=getattr(args, "layer", None),
-        on_areas=on_areas, on_reading=on_reading, **options,
+        on_areas=on_areas, on_reading=on_reading,
+        areas_lookup=getattr(args, "areas_lookup", None), **options,
     )  # fmt: skip
     for line in report:
         print(line, file=sys.stderr)
@@ -340,7 +359,8 @@ def _workspace(args: argparse.Namespace) -> int:
 
     options = _load_options(args)
     dataset, report = build_dataset(args.boundaries, args.data, args.patterns, name=args.name,
-                                    layer=args.layer, **options)  # fmt: skip
+                                    layer=args.layer, areas_lookup=args.areas_lookup,
+                                    **options)  # fmt: skip
     print("\n".join(report))
     path = save_workspace(Workspace(dataset), args.out)
     print(f"wrote {path}")
@@ -674,6 +694,9 @@ def _output_key(args: argparse.Namespace) -> str | None:
 
     # Every option, so one added later is in the key too; the files go in by content.
     options = {k: v for k, v in vars(args).items() if k not in {"boundaries", "data", "out"}}
+    options["areas_lookup"] = _lookup_digest(args)
+    if options["areas_lookup"] is False:
+        return None
     return output_key(args.boundaries, list(args.data), Path(args.out).suffix.lower().lstrip("."),
                       **options)  # fmt: skip
 
@@ -690,14 +713,30 @@ def _cached_slice(args: argparse.Namespace):  # noqa: ANN202 - (str | None, Cach
         return None, None
     from meam_mapping.maps.slice_cache import load_slice, slice_key
 
+    lookup = _lookup_digest(args)
+    if lookup is False:
+        return None, None
     key = slice_key(args.boundaries, list(args.data), layer=getattr(args, "layer", None),
                     options=_load_options(args), indicator=args.indicator, period=args.period,
-                    level=args.level, threshold=args.threshold)  # fmt: skip
+                    level=args.level, threshold=args.threshold, areas_lookup=lookup)  # fmt: skip
     cached = None if key is None else load_slice(key)
     if cached is not None:
         for line in cached.report:
             print(line, file=sys.stderr)
     return key, cached
+
+
+def _lookup_digest(args: argparse.Namespace) -> str | None | bool:
+    """The --areas-lookup file's content digest (None without one; False when it cannot be read)."""
+    path = getattr(args, "areas_lookup", None)
+    if path is None:
+        return None
+    from meam_mapping.geography.boundary_cache import content_digest
+
+    try:
+        return content_digest(path) if Path(path).is_file() else False
+    except OSError:
+        return False
 
 
 def _dataset_for_slice(args: argparse.Namespace, cached):  # noqa: ANN001, ANN202 - Dataset
@@ -706,10 +745,12 @@ def _dataset_for_slice(args: argparse.Namespace, cached):  # noqa: ANN001, ANN20
     from datetime import date
 
     from meam_mapping.geography.boundaries import read_boundaries
-    from meam_mapping.loading import dataset_from_boundaries
+    from meam_mapping.loading import dataset_from_boundaries, with_lookup
 
-    dataset = dataset_from_boundaries(read_boundaries(args.boundaries, layer=args.layer),
-                                      name=cached.name)  # fmt: skip
+    read = read_boundaries(args.boundaries, layer=args.layer)
+    if getattr(args, "areas_lookup", None) is not None:
+        read = with_lookup(read, args.areas_lookup)
+    dataset = dataset_from_boundaries(read, name=cached.name)
     today = date.today().isoformat()  # a fresh load dates its sources today
     sources = [{**s, "date": today} if "date" in s else dict(s) for s in cached.sources]
     return replace(dataset, label=cached.label, sources=sources, notes=list(cached.notes))

@@ -162,7 +162,8 @@ class Dataset:
         if column not in areas or areas[column].isna().all():
             raise InputError(
                 f"the {from_level} boundaries carry no {column} column, so they cannot be grouped into {to_level}",
-                fix="Load boundaries with a parent code column, or a lookup file",
+                fix="Load boundaries with a parent code column, or give an ONS lookup with them "
+                "(--areas-lookup; on the Data page 'Which MSOA and district each area is in')",
             )
         return pd.Series(areas[column].to_numpy(), index=areas["area_code"].to_numpy(), name=column)
 

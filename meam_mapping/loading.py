@@ -26,6 +26,7 @@ from meam_mapping.schema import INDICATOR_COLUMNS
 if TYPE_CHECKING:
     from collections.abc import Callable
 
+    from meam_mapping.geography.area_lookup import AreaLookup
     from meam_mapping.io.indicators import LoadResult
 
 __all__ = [
@@ -289,6 +290,7 @@ def build_dataset(
     layer: str | None = None,
     on_areas: Callable[[Dataset, BoundaryResult], object] | None = None,
     on_reading: Callable[[], object] | None = None,
+    areas_lookup: FileLike | AreaLookup | None = None,
     **load_options: Any,
 ) -> tuple[Dataset, list[str]]:
     """Boundaries, indicator tables and overlap tables, as the Data page loads them.
@@ -313,6 +315,11 @@ def build_dataset(
     on_reading : callable, optional
         Called once when the boundaries start being parsed (or, if they
         never are, once they are read), e.g. to start other work then.
+    areas_lookup : path, bytes, file-like or AreaLookup, optional
+        An ONS lookup saying which MSOA and district each area is in, for
+        boundaries that do not say (see
+        :mod:`meam_mapping.geography.area_lookup`); read after the
+        boundaries, so that their errors come first.
 
     Returns
     -------
@@ -343,6 +350,8 @@ def build_dataset(
             with when_reading(start):
                 read = read_boundaries(boundaries, layer=layer)
             start()  # in case nothing was parsed (e.g. a layer already in memory)
+            if areas_lookup is not None:
+                read = with_lookup(read, areas_lookup)
             dataset = dataset_from_boundaries(read, name=name)
             if on_areas is not None:
                 on_areas(dataset, read)
@@ -373,6 +382,15 @@ def build_dataset(
         dataset = added.dataset
         report += [f"- {note}" for note in added.notes]
     return dataset, report
+
+
+def with_lookup(read: BoundaryResult, lookup: FileLike | AreaLookup) -> BoundaryResult:
+    """``read`` with the parent codes an ONS lookup (a file, or one read already) gives its areas."""
+    from meam_mapping.geography.area_lookup import AreaLookup, read_area_lookup, with_area_lookup
+
+    if not isinstance(lookup, AreaLookup):
+        lookup = read_area_lookup(lookup)
+    return with_area_lookup(read, lookup)
 
 
 def dataset_from_files(

@@ -16,6 +16,7 @@ from meam_mapping.loading import (
     add_indicators,
     dataset_from_boundaries,
     load_table_file,
+    with_lookup,
     workbook_sheets,
 )
 from meam_mapping.schema import DOMAIN_LABELS, LEVEL_LABELS
@@ -159,9 +160,21 @@ st.caption(
 boundary_file = st.file_uploader(
     "Boundary file", type=["geojson", "json", "gpkg", "zip"], key="boundary_upload"
 )
+parents_file = st.file_uploader(
+    "Which MSOA and district each area is in (ONS lookup, optional)",
+    type=["csv", "xlsx"],
+    key="parents_upload",
+    help="ONS's LSOA boundary files give each LSOA's own code only, so their figures cannot be "
+    "added up to MSOAs and districts. The ONS lookup 'Output Area to LSOA to MSOA to Local "
+    "Authority District' of the boundaries' year (a CSV from the Open Geography Portal) says which "
+    "MSOA and district each LSOA is in. Not needed when the boundary file has fields such as "
+    "MSOA21CD or LAD22CD.",
+)
 if boundary_file is not None and st.button("Use these boundaries", type="primary"):
     try:
         result = read_boundaries(boundary_file, name=boundary_file.name)
+        if parents_file is not None:
+            result = with_lookup(result, parents_file)
         new = dataset_from_boundaries(result, name=boundary_file.name)
     except (InputError, EstimationError) as err:
         show_problem(err)

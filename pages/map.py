@@ -10,7 +10,13 @@ from meam_mapping.maps.style import PALETTES
 from meam_mapping.pipeline.compare import CONFIDENCE_LEVELS
 from meam_mapping.schema import LEVEL_LABELS
 from ui.labels import scheme_help, scheme_label
-from ui.maps import cached_levels, show_change_map, show_compare_chart, show_map
+from ui.maps import (
+    cached_levels,
+    cached_missing_levels,
+    show_change_map,
+    show_compare_chart,
+    show_map,
+)
 from ui.state import current_dataset, kept, policy, remember
 from ui.widgets import indicator_picker, periods_of
 
@@ -37,6 +43,10 @@ if dataset.label and not st.session_state.get("start_here_closed"):
             st.rerun()
 
 
+#: Levels in the plural, for the note on a level not offered.
+_PLURALS = {"msoa": "MSOAs", "lad": "Districts"}
+
+
 @st.fragment
 def _map_section() -> None:
     """Controls, map and table: a widget change here reruns only this part of the page."""
@@ -56,6 +66,8 @@ def _map_section() -> None:
                 "Only the levels this indicator has are offered: figures without counts (scores, ranks) "
                 "cannot be added up to larger areas.",
             )
+            for missing, why in cached_missing_levels(dataset, indicator, period).items():
+                st.caption(f"**{_PLURALS.get(missing, missing)} are not offered.** {why}.")
         with c3:
             st.radio(
                 "Colour areas by",

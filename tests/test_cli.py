@@ -346,3 +346,36 @@ def test_a_level_whose_counts_are_all_unknown_says_why(user_files, tmp_path, cap
     assert len(rows) == 5
     assert all(r.endswith("not compared (not known: includes counts withheld by the source)")
                for r in rows)  # fmt: skip
+
+
+def test_boundaries_without_districts_map_them_with_an_ons_lookup(user_files, tmp_path, capsys,
+                                                                 monkeypatch):  # fmt: skip
+    """ONS's LSOA files carry no MSOA or district: --areas-lookup gives them, as a field would."""
+    from userfiles import write_bare_boundaries
+
+    monkeypatch.setenv("MEAM_MAPPING_CACHE", str(tmp_path / "cache"))
+    bare, lookup = write_bare_boundaries(user_files, tmp_path)
+    ask = ["--data", user_files.tidy, "--indicator", "homelessness_duty_owed", "--level", "lad"]
+    status, _, err = run(capsys, "table", "--boundaries", bare, *ask)
+    problem = err.strip().splitlines()[-1]  # after the loading report
+    assert status == 2 and problem.startswith("meam-mapping table:") and "--areas-lookup" in problem
+    status, want, _ = run(capsys, "table", "--boundaries", user_files.boundaries, *ask)
+    status, got, err = run(capsys, "table", "--boundaries", bare, *ask, "--areas-lookup", lookup)
+    assert status == 0 and got == want and "taken from OA11_LSOA11_MSOA11_LAD11_EW_LUv2.csv" in err
+    status, _, err = run(capsys, "table", "--demo", "--indicator", "x", "--areas-lookup", lookup)
+    assert status == 2 and "--areas-lookup goes with --boundaries" in err
+
+    # A map kept from an earlier run is not used once the lookup says something else.
+    out = tmp_path / "lad.html"
+    draw = ["map", "--boundaries", bare, *ask, "--areas-lookup", lookup, "--out", out]
+    assert run(capsys, *draw)[0] == 0
+    first = out.read_bytes()
+    assert run(capsys, *draw)[0] == 0 and out.read_bytes() == first
+    frame = pd.read_csv(lookup, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    moved = frame["LAD11CD"] == frame["LAD11CD"].iloc[0]
+    frame.loc[moved, ["LAD11CD", "LAD11NM"]] = ["E07000099", "Somewhere Else"]
+    frame.to_csv(lookup, index=False)
+    status, _, err = run(capsys, *draw)
+    assert status == 0 and "Somewhere Else" in out.read_text()
+    status, table, _ = run(capsys, "table", "--boundaries", bare, *ask, "--areas-lookup", lookup)
+    assert "E07000099,Somewhere Else,lad" in table

@@ -28,7 +28,7 @@ import pandas as pd
 
 from meam_mapping.demo import build_demo
 
-__all__ = ["UserFiles", "write_user_files"]
+__all__ = ["UserFiles", "write_bare_boundaries", "write_user_files"]
 
 DEMO_BOUNDARIES = Path(__file__).resolve().parents[1] / "data" / "cambridgeshire.gpkg"
 
@@ -109,3 +109,26 @@ def write_user_files(folder: Path, *, seed: int = 11) -> UserFiles:
     patterns = demo.patterns.groupby(["area_code", *lists], as_index=False)["count"].sum()
     patterns.to_csv(folder / "patterns.csv", index=False)
     return UserFiles(folder, text, wide, patterns, lsoa)
+
+
+def write_bare_boundaries(files: UserFiles, folder: Path | None = None) -> tuple[Path, Path]:
+    """The corpus's LSOAs as ONS publishes them (own code and name only), and an ONS lookup.
+
+    The lookup has the layout of ONS's 'Output Area to LSOA to MSOA to Local
+    Authority District' file: one row per output area (three per LSOA
+    here), a byte-order mark, a Welsh-name column left blank. Returns the
+    paths of the boundaries and of the lookup.
+    """
+    folder = folder or files.folder
+    bare = folder / "bare_lsoa.geojson"
+    files.lsoa[["LSOA11CD", "LSOA11NM", "geometry"]].to_file(bare, driver="GeoJSON")
+    rows = []
+    for i, area in enumerate(files.lsoa.itertuples()):
+        for k in range(3):
+            rows.append({"OA11CD": f"E00{3 * i + k:06d}", "LSOA11CD": area.LSOA11CD,
+                         "LSOA11NM": area.LSOA11NM, "MSOA11CD": area.MSOA11CD,
+                         "MSOA11NM": area.MSOA11NM, "LAD11CD": area.LAD19CD,
+                         "LAD11NM": area.LAD19NM, "LAD11NMW": ""})  # fmt: skip
+    lookup = folder / "OA11_LSOA11_MSOA11_LAD11_EW_LUv2.csv"
+    pd.DataFrame(rows).to_csv(lookup, index=False, encoding="utf-8-sig")
+    return bare, lookup

@@ -17,7 +17,7 @@ from meam_mapping.maps.interactive import ChoroplethParts
 from meam_mapping.maps.simplify import simplify_for_display
 from meam_mapping.pipeline.compare import BenchmarkComparison, with_comparison
 from meam_mapping.pipeline.display import display_table
-from meam_mapping.pipeline.slices import levels_of
+from meam_mapping.pipeline.slices import level_offer
 from ui.cache import compare_chart_cached, comparison_cached, map_slice_cached
 from ui.widgets import download_csv, show_problem, show_table
 
@@ -58,8 +58,10 @@ def draw_parts(parts: ChoroplethParts, *, key: str, height: int) -> None:
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def _levels(token: str, _dataset: Dataset, indicator: str, period: str | None) -> list[str]:
-    return levels_of(_dataset, indicator, period)
+def _levels(
+    token: str, _dataset: Dataset, indicator: str, period: str | None
+) -> tuple[list[str], dict[str, str]]:
+    return level_offer(_dataset, indicator, period)
 
 
 def cached_levels(dataset: Dataset, indicator: str, period: str | None) -> list[str]:
@@ -68,7 +70,12 @@ def cached_levels(dataset: Dataset, indicator: str, period: str | None) -> list[
     Working them out adds the indicator up to every level (most of a Map
     page rerun when not cached).
     """
-    return _levels(dataset.token, dataset, indicator, period)
+    return _levels(dataset.token, dataset, indicator, period)[0]
+
+
+def cached_missing_levels(dataset: Dataset, indicator: str, period: str | None) -> dict[str, str]:
+    """The coarser levels ``indicator`` cannot be drawn at, each with why (cached as :func:`cached_levels`)."""
+    return _levels(dataset.token, dataset, indicator, period)[1]
 
 
 def cached_slice(dataset: Dataset, request: MapRequest, policy: DisclosurePolicy) -> pd.DataFrame:

@@ -34,6 +34,7 @@ from meam_mapping.pipeline.slices import (
     indicator_all_levels,
     linked_groups,
     parent_lookup,
+    why_not_at,
 )
 from meam_mapping.schema import LEVELS
 
@@ -95,22 +96,10 @@ def map_slice(
     present = set(table["level"].unique().tolist())
     if level not in present:
         available = [lvl for lvl in LEVELS if lvl in present]
-        fix = (
-            "Choose one of those levels: data at a coarse level (e.g. districts) cannot be split "
-            "into smaller areas, and figures without counts (scores, ranks, deciles) cannot be added up"
-        )
-        kind = str(table["kind"].iloc[0]) if "kind" in table and len(table) else ""
-        if kind in ("rank", "decile", "quintile"):
-            from meam_mapping.geography.ordinal_summaries import why_not_summed
-
-            fix = (
-                why_not_summed(kind) + " The Data page adds these for larger areas "
-                "('Ranks, deciles and quintiles for larger areas')"
-            )
         raise InputError(
             f"indicator {indicator!r} cannot be shown at level {level!r}",
             expected="one of " + ", ".join(available),
-            fix=fix,
+            fix=why_not_at(dataset, table, native, level),
         )
     if table["count"].notna().any() or table["suppressed"].any():
         group = group_of(dataset, indicator)

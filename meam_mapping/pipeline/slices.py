@@ -207,14 +207,95 @@ def domain_rates_at(dataset: Dataset, level: str, period: str | None = None) -> 
     return domain_rates(counted, dataset.areas[level], ci=True)
 
 
+#: Levels in words, for messages.
+_LEVEL_WORDS = {"lsoa": "LSOA", "msoa": "MSOA", "lad": "district", "custom": "custom area"}
+
+
+def why_not_at(dataset: Dataset, table: pd.DataFrame, native: str, level: str) -> str:
+    """Why ``table`` (an indicator at its ``native`` level, see :func:`indicator_all_levels`) is not at ``level``.
+
+    One sentence, with what to do, for the command line and the Map page
+    alike. The reasons, in order: ``level`` is finer than the data (they
+    cannot be split); the figures are not counts (ranks, deciles, scores
+    are not added up); the boundaries do not say which ``level`` area each
+    of theirs is in (ONS LSOA files carry only the LSOA's own code).
+
+    Parameters
+    ----------
+    dataset : Dataset
+    table : pandas.DataFrame
+        The indicator's rows at its native level (``kind``, ``count``, ``suppressed``).
+    native, level : str
+
+    Returns
+    -------
+    str
+    """
+    order = {lvl: i for i, lvl in enumerate(("lsoa", "msoa", "lad"))}
+    if level not in order or native not in order:
+        return (
+            "Custom areas are outside the LSOA, MSOA and district hierarchy: their figures are not "
+            "added up into those levels, nor theirs into custom areas"
+        )
+    if order[level] < order[native]:
+        return (
+            f"The figures are for {_LEVEL_WORDS.get(native, native)}s: figures for larger areas "
+            "cannot be split into smaller ones"
+        )
+    rows = table.loc[table["level"] == native] if "level" in table else table
+    if not _counted(rows):
+        kind = str(rows["kind"].iloc[0]) if "kind" in rows and len(rows) else ""
+        if kind in ("rank", "decile", "quintile"):
+            from meam_mapping.geography.ordinal_summaries import why_not_summed
+
+            return why_not_summed(kind) + (
+                " The Data page adds these for larger areas ('Ranks, deciles and quintiles for "
+                "larger areas')"
+            )
+        return "Figures without counts (scores, rates published alone) cannot be added up to larger areas"
+    if level not in dataset.areas:
+        return (
+            f"The boundaries do not say which {_LEVEL_WORDS[level]} each "
+            f"{_LEVEL_WORDS.get(native, native)} is in (a field such as MSOA21CD or LAD22CD; ONS's "
+            "LSOA boundary files have only the LSOA's own code). Add the ONS lookup 'Output Area to "
+            "LSOA to MSOA to Local Authority District' of the boundaries' year: --areas-lookup on the "
+            "command line, 'Which MSOA and district each area is in' on the Data page"
+        )
+    try:
+        dataset.lookup(native, level)
+    except InputError as err:
+        return str(err)
+    return f"No {_LEVEL_WORDS[level]} has figures for this indicator"
+
+
 def levels_of(dataset: Dataset, indicator: str, period: str | None = None) -> list[str]:
     """The levels an indicator can be shown at (its own, and coarser ones if it has counts)."""
+    return level_offer(dataset, indicator, period)[0]
+
+
+def level_offer(
+    dataset: Dataset, indicator: str, period: str | None = None
+) -> tuple[list[str], dict[str, str]]:
+    """The levels an indicator can be shown at, and each coarser level it cannot, with why.
+
+    Returns
+    -------
+    levels : list of str
+        As :func:`levels_of` (empty when the indicator or period does not exist).
+    missing : dict
+        Coarser level -> the reason it is not offered (:func:`why_not_at`).
+    """
     try:
-        table, _ = indicator_all_levels(dataset, indicator, period)
+        table, native = indicator_all_levels(dataset, indicator, period)
     except InputError:
-        return []
+        return [], {}
     found = set(table["level"])
-    return [level for level in LEVELS if level in found]
+    missing = {
+        level: why_not_at(dataset, table, native, level)
+        for level in COARSER.get(native, ())
+        if level not in found
+    }
+    return [level for level in LEVELS if level in found], missing
 
 
 #: Suffixes of one indicator's sex breakdown (Fingertips exports): total first.

@@ -1,0 +1,280 @@
+"""Which MSOA and district each small area is in, from an ONS lookup file.
+
+The ONS publishes LSOA boundaries with only the LSOA's own code and name
+(``LSOA21CD, LSOA21NM``): nothing says which MSOA or district each one is
+in, so a map of them cannot be added up to MSOAs or districts. The ONS
+lookups say it: the *Output Area to LSOA to MSOA to Local Authority
+District* lookup (``OA21CD, LSOA21CD, LSOA21NM, MSOA21CD, MSOA21NM,
+LAD22CD, LAD22NM``, one row per output area), or an LSOA to ward to district
+lookup. :func:`read_area_lookup` reads one as downloaded (CSV or Excel) and
+:func:`with_area_lookup` gives the boundaries the parent codes and names the
+file lacks, as if the boundary file had carried them.
+
+Geography is exact: every area of the boundaries must be in the lookup, and
+each must have one parent only. A lookup of the other LSOA vintage (2011
+boundaries, 2021 lookup) misses the areas that changed and is refused with
+the codes it misses, rather than leaving them out of their districts' totals.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, replace
+from typing import IO
+
+import pandas as pd
+
+from meam_mapping.errors import InputError
+from meam_mapping.geography.boundaries import BoundaryResult, _detect_fields, _name_beside
+from meam_mapping.geography.codes import GSS_PATTERN, normalise_codes
+
+__all__ = ["AreaLookup", "area_lookup", "read_area_lookup", "with_area_lookup"]
+
+#: The parent levels a lookup can give each finer level, and their columns in the areas contract.
+_PARENTS: dict[str, tuple[tuple[str, str], ...]] = {
+    "lsoa": (("msoa", "msoa_code"), ("lad", "lad_code")),
+    "msoa": (("lad", "lad_code"),),
+}
+#: GSS entity prefixes of each level (DATA_SOURCES.md: ONS coding system).
+_PREFIXES: dict[str, tuple[str, ...]] = {
+    "lsoa": ("E01", "W01"),
+    "msoa": ("E02", "W02"),
+    "lad": ("E06", "E07", "E08", "E09", "W06"),
+}
+_WORDS = {"lsoa": "LSOA", "msoa": "MSOA", "lad": "district"}
+_EXPECTED = (
+    "an ONS lookup with a column of the areas' codes (such as LSOA21CD) and of their MSOA "
+    "(MSOA21CD) and/or district (LAD22CD) codes"
+)
+_WHERE = (
+    "Download 'Output Area to LSOA to MSOA to Local Authority District' (for the same year as the "
+    "boundaries) from the ONS Open Geography Portal as CSV"
+)
+
+
+@dataclass(frozen=True)
+class AreaLookup:
+    """Each area's parent codes and the parents' names, read from a lookup file.
+
+    Attributes
+    ----------
+    level : str
+        The level of the areas looked up (``"lsoa"`` or ``"msoa"``).
+    parents : pandas.DataFrame
+        Indexed by the area's code: ``msoa_code`` and/or ``lad_code``.
+    names : dict
+        Parent level -> {parent code: name}, where the file names them.
+    file : str
+        The file name, for messages.
+    vintage : str or None
+        The areas' vintage from the field name, e.g. ``"LSOA 2021"``.
+    """
+
+    level: str
+    parents: pd.DataFrame
+    names: dict[str, dict[str, str]] = field(default_factory=dict)
+    file: str = "the lookup"
+    vintage: str | None = None
+
+
+def _rows(rows: pd.Index | list[int], n: int = 5) -> str:
+    shown = [str(r) for r in list(rows)[:n]]
+    return ", ".join(shown) + (" ..." if len(rows) > n else "")
+
+
+def _codes(frame: pd.DataFrame, column: str, level: str, file: str) -> pd.Series:
+    """The column's codes, normalised; a blank or foreign code is an error naming its row."""
+    codes = normalise_codes(frame[column])
+    codes.index = frame.index
+    blank = codes.isna()
+    if blank.any():
+        raise InputError(
+            f"{int(blank.sum())} row(s) have no code in {column} (rows {_rows(frame.index[blank])})",
+            file=file,
+            column=column,
+            expected=f"a {_WORDS[level]} code on every row",
+            fix="Fill in or delete those rows, or download the lookup again",
+        )
+    text = codes.astype(str)
+    wrong = ~(text.str.match(GSS_PATTERN.pattern) & text.str[:3].isin(_PREFIXES[level]))
+    if wrong.any():
+        raise InputError(
+            f"{int(wrong.sum())} code(s) in {column} are not {_WORDS[level]} codes "
+            f"(e.g. {_rows(text[wrong].unique().tolist(), 3)}; rows {_rows(frame.index[wrong])})",
+            file=file,
+            column=column,
+            expected=f"{_WORDS[level]} codes starting {', '.join(_PREFIXES[level])}",
+            fix="Check the column holds the codes its heading says, or download the lookup again",
+        )
+    return codes
+
+
+def area_lookup(frame: pd.DataFrame, *, file: str = "the lookup") -> AreaLookup:
+    """An :class:`AreaLookup` from a table of text cells (headings as ONS writes them).
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        The lookup's cells; its index is the row number a spreadsheet shows
+        (as :func:`meam_mapping.io.read.read_table` gives).
+    file : str
+        The file name, for messages.
+
+    Returns
+    -------
+    AreaLookup
+
+    Raises
+    ------
+    InputError
+        When no area or parent code column is recognised, a code is blank or
+        of the wrong kind, or an area has two different parents.
+    """
+    columns = [str(c) for c in frame.columns]
+    found = {level: (col, year) for col, level, _, year in _detect_fields(columns)}
+    child = next((lvl for lvl in ("lsoa", "msoa") if lvl in found), None)
+    if child is None or not any(parent in found for parent, _ in _PARENTS[child]):
+        raise InputError(
+            "no columns of area codes and their MSOA or district codes were recognised "
+            f"(columns: {', '.join(columns[:12])})",
+            file=file,
+            expected=_EXPECTED,
+            fix=_WHERE,
+        )
+    code_col = found[child][0]
+    children = _codes(frame, code_col, child, file)
+    parents = pd.DataFrame(index=children.to_numpy())
+    names: dict[str, dict[str, str]] = {}
+    for parent, column in _PARENTS[child]:
+        if parent not in found:
+            continue
+        source = found[parent][0]
+        codes = _codes(frame, source, parent, file)
+        pairs = pd.DataFrame({"child": children, "parent": codes}).drop_duplicates()
+        twice = pairs["child"].duplicated(keep=False)
+        if twice.any():
+            first = str(pairs.loc[twice, "child"].iloc[0])
+            rows = frame.index[(children == first).to_numpy()]
+            met = ", ".join(sorted(pairs.loc[pairs["child"] == first, "parent"].astype(str)))
+            raise InputError(
+                f"{pairs.loc[twice, 'child'].nunique()} area(s) have more than one {_WORDS[parent]} "
+                f"in {source}: e.g. {first} is in {met} (rows {_rows(rows)})",
+                file=file,
+                column=source,
+                expected=f"one {_WORDS[parent]} for each {_WORDS[child]}",
+                fix="Use the ONS lookup as downloaded: each area is in one MSOA and one district",
+            )
+        parents[column] = pairs.set_index("child")["parent"].reindex(parents.index).to_numpy()
+        named = _name_beside(columns, source)
+        if named is not None:
+            text = pd.DataFrame({"code": codes.to_numpy(), "name": frame[named].to_numpy()})
+            text = text[text["name"].astype(str).str.strip() != ""].drop_duplicates("code")
+            names[parent] = dict(zip(text["code"], text["name"].astype(str), strict=True))
+    parents = parents[~parents.index.duplicated()]
+    label = {"lsoa": "LSOA", "msoa": "MSOA"}[child]
+    year = found[child][1]
+    return AreaLookup(level=child, parents=parents, names=names, file=file,
+                      vintage=f"{label} 20{year}")  # fmt: skip
+
+
+def read_area_lookup(
+    source: str | os.PathLike[str] | IO[bytes] | bytes, *, name: str | None = None
+) -> AreaLookup:
+    """Read an ONS lookup file (CSV or Excel, as downloaded) saying which MSOA and district each area is in.
+
+    Parameters
+    ----------
+    source : str, os.PathLike, bytes or file-like
+        The file (a Streamlit upload too).
+    name : str, optional
+        File name for messages.
+
+    Returns
+    -------
+    AreaLookup
+
+    Raises
+    ------
+    InputError
+        When the file cannot be read as a table, or is not such a lookup
+        (the message names the file, row and column).
+    """
+    from meam_mapping.io.read import read_table
+
+    raw = read_table(source, name=name)
+    return area_lookup(raw.frame, file=raw.file_name)
+
+
+def with_area_lookup(result: BoundaryResult, lookup: AreaLookup) -> BoundaryResult:
+    """The boundaries with the parent codes and names ``lookup`` gives them.
+
+    A parent column the boundary file has itself is kept (the file's own
+    word), and the lookup's is not used for it.
+
+    Parameters
+    ----------
+    result : BoundaryResult
+        Boundaries as read.
+    lookup : AreaLookup
+
+    Returns
+    -------
+    BoundaryResult
+        The same areas, row for row, with ``msoa_code``/``lad_code`` added
+        and a note saying so.
+
+    Raises
+    ------
+    InputError
+        When the lookup is for another level, or any area of the boundaries
+        is not in it (another vintage, or another part of the country).
+    """
+    areas = result.areas
+    level = str(areas["level"].iloc[0]) if len(areas) else None
+    if level != lookup.level:
+        raise InputError(
+            f"the lookup is of {_WORDS.get(lookup.level, lookup.level)}s but the boundaries are "
+            f"{_WORDS.get(str(level), level)}s",
+            file=lookup.file,
+            expected=f"a lookup whose first code column is of the boundaries' {_WORDS.get(str(level), level)}s",
+            fix=_WHERE,
+        )
+    codes = areas["area_code"].astype(str)
+    missing = sorted(set(codes) - set(lookup.parents.index.astype(str)))
+    if missing:
+        vintage = ""
+        if result.vintage and lookup.vintage and result.vintage != lookup.vintage:
+            vintage = f" The boundaries are {result.vintage} and the lookup {lookup.vintage}."
+        raise InputError(
+            f"{len(missing)} of the {len(codes)} areas of the boundaries are not in the lookup "
+            f"(e.g. {_rows(missing, 3)}).{vintage}",
+            file=lookup.file,
+            expected="every area of the boundaries in the lookup, so that no district total misses any",
+            fix="Use the lookup of the boundaries' own year (LSOA 2011 boundaries need a lookup "
+            "with LSOA11CD, 2021 ones LSOA21CD)",
+        )
+    added: list[tuple[str, int]] = []
+    out = areas.copy()
+    names = dict(result.parent_names)
+    for column in lookup.parents.columns:
+        if column in out.columns and out[column].notna().any():
+            continue
+        out[column] = lookup.parents[column].reindex(codes.to_numpy()).to_numpy()
+        parent = column.removesuffix("_code")
+        if parent in lookup.names:
+            names[parent] = lookup.names[parent]
+        added.append((_WORDS[parent], int(out[column].nunique())))
+    if not added:
+        return result
+    ordered = [c for c in ("area_code", "area_name", "level", "msoa_code", "lad_code") if c in out]
+    out = out[ordered + [out.geometry.name]]
+    out.attrs = dict(areas.attrs)
+    kinds = " and ".join(word for word, _ in added)
+    counts = ", ".join(f"{n:,} {word}s" for word, n in added)
+    note = f"Each area's {kinds} taken from {lookup.file} ({counts})."
+    if result.vintage and lookup.vintage and result.vintage != lookup.vintage:
+        note += (
+            f" The boundaries are {result.vintage} and the lookup {lookup.vintage}; every area was "
+            "found in it."
+        )
+    return replace(result, areas=out, notes=[*result.notes, note], parent_names=names)

@@ -1,0 +1,69 @@
+"""ONS's LSOA boundaries (no MSOA or district) on the Data and Map pages, with and without a lookup."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from streamlit.testing.v1 import AppTest
+from userfiles import write_bare_boundaries
+
+from meam_mapping.loading import build_dataset
+
+APP = str(Path(__file__).resolve().parents[2] / "app.py")
+
+
+def _upload(at, key, path):
+    at.file_uploader(key=key).set_value((path.name, path.read_bytes(), "text/csv")).run()
+
+
+def test_the_data_page_takes_a_lookup_beside_the_boundaries(user_files, tmp_path):
+    bare, lookup = write_bare_boundaries(user_files, tmp_path)
+    at = AppTest.from_file(APP, default_timeout=600)
+    at.run()
+    at.switch_page("pages/data.py").run()
+    _upload(at, "boundary_upload", bare)
+    _upload(at, "parents_upload", lookup)
+    next(b for b in at.button if b.label == "Use these boundaries").click().run()
+    assert not at.exception, at.exception
+    assert not at.error, [e.value for e in at.error]
+    dataset = at.session_state["dataset"]
+    assert dataset.levels == ["lsoa", "msoa", "lad"]
+    assert len(dataset.areas["lad"]) == 5 and len(dataset.areas["msoa"]) == 76
+    shown = " ".join(str(x.value) for x in at.markdown) + " ".join(str(x.value) for x in at.info)
+    assert "taken from OA11_LSOA11_MSOA11_LAD11_EW_LUv2.csv" in shown + " ".join(
+        str(x.value) for x in at.caption
+    )
+
+
+def test_a_lookup_that_does_not_cover_the_boundaries_is_refused_and_nothing_is_lost(user_files,
+                                                                                   tmp_path):  # fmt: skip
+    bare, lookup = write_bare_boundaries(user_files, tmp_path)
+    lines = lookup.read_text(encoding="utf-8-sig").splitlines()
+    short = tmp_path / "short.csv"
+    short.write_text("\n".join(lines[:100]) + "\n")
+    at = AppTest.from_file(APP, default_timeout=600)
+    at.run()
+    before = at.session_state["dataset"]
+    at.switch_page("pages/data.py").run()
+    _upload(at, "boundary_upload", bare)
+    _upload(at, "parents_upload", short)
+    next(b for b in at.button if b.label == "Use these boundaries").click().run()
+    assert not at.exception, at.exception
+    problem = " ".join(str(e.value) for e in at.error)
+    assert "short.csv" in problem and "are not in the lookup" in problem
+    assert at.session_state["dataset"] is before  # the loaded data stay as they were
+
+
+def test_the_map_page_says_why_districts_are_not_offered(user_files, tmp_path):
+    bare, _ = write_bare_boundaries(user_files, tmp_path)
+    dataset, _ = build_dataset(bare, [user_files.tidy], name="Bare LSOAs")
+    at = AppTest.from_file(APP, default_timeout=600)
+    at.session_state["dataset"] = dataset
+    at.run()
+    at.switch_page("pages/map.py").run()
+    assert not at.exception, at.exception
+    captions = [c.value for c in at.caption]
+    for level in ("MSOAs", "Districts"):
+        note = next(c for c in captions if c.startswith(f"**{level} are not offered.**"))
+        assert "Which MSOA and district each area is in" in note
+    assert list(at.radio(key="map_level").options) == ["LSOA (neighbourhood, about 1,500 people)"]
