@@ -154,8 +154,9 @@ if dataset.name != demo_dataset().name and st.button(
 st.subheader("1. Load boundaries")
 st.caption(
     "GeoJSON, GeoPackage or a zipped Shapefile, in any coordinate system. ONS field names such as "
-    "LSOA21CD/LSOA21NM or LAD23CD are recognised. Loading boundaries starts a new analysis; the demo "
-    "stays one click away."
+    "LSOA21CD/LSOA21NM or LAD23CD are recognised. ONS's LSOA files name no MSOA or district: add "
+    "the ONS lookup beside them to map MSOAs and districts too. Loading boundaries starts a new "
+    "analysis; the demo stays one click away."
 )
 boundary_file = st.file_uploader(
     "Boundary file", type=["geojson", "json", "gpkg", "zip"], key="boundary_upload"
