@@ -97,7 +97,8 @@ def dataset_from_boundaries(result: BoundaryResult, *, name: str = "Your data") 
                 "source": "Loaded by the user",
                 "licence": "as stated by the provider",
                 "date": date.today().isoformat(),
-            }
+            },
+            *result.sources,
         ],
         notes=list(result.notes),
     )

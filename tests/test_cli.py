@@ -379,3 +379,24 @@ def test_boundaries_without_districts_map_them_with_an_ons_lookup(user_files, tm
     assert status == 0 and "Somewhere Else" in out.read_text()
     status, table, _ = run(capsys, "table", "--boundaries", bare, *ask, "--areas-lookup", lookup)
     assert "E07000099,Somewhere Else,lad" in table
+
+
+def test_an_analysis_on_boundaries_with_a_lookup_equals_one_on_boundaries_with_the_fields(
+    user_files, tmp_path, capsys
+):
+    """Estimates, hot spots, zones, caseload and district prevalence: the same numbers either way."""
+    from userfiles import write_bare_boundaries
+
+    from meam_mapping.loading import build_dataset
+
+    bare, lookup = write_bare_boundaries(user_files, tmp_path)
+    rest = ["--data", user_files.tidy, "--patterns", user_files.patterns, "--format", "json"]
+    status, theirs, _ = run(capsys, "analyse", "--boundaries", user_files.boundaries, *rest)
+    assert status == 0
+    status, ours, _ = run(capsys, "analyse", "--boundaries", bare, "--areas-lookup", lookup, *rest)
+    assert status == 0 and json.loads(ours) == json.loads(theirs)
+    assert json.loads(ours)["prevalence_by_district"]  # districts were there to compare
+    # The lookup is one of the sources the numbers came from.
+    dataset, _ = build_dataset(bare, [user_files.tidy], areas_lookup=lookup)
+    named = [s for s in dataset.sources if lookup.name in s["table"]]
+    assert len(named) == 1 and "Open Government Licence" in named[0]["licence"]

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field, replace
+from datetime import date
 from typing import IO
 
 import pandas as pd
@@ -277,4 +278,11 @@ def with_area_lookup(result: BoundaryResult, lookup: AreaLookup) -> BoundaryResu
             f" The boundaries are {result.vintage} and the lookup {lookup.vintage}; every area was "
             "found in it."
         )
-    return replace(result, areas=out, notes=[*result.notes, note], parent_names=names)
+    source = {
+        "table": f"Which MSOA and district each area is in ({lookup.file})",
+        "source": "Loaded by the user (an ONS lookup)",
+        "licence": "as stated by the provider (ONS lookups: Open Government Licence v3.0)",
+        "date": date.today().isoformat(),
+    }
+    return replace(result, areas=out, notes=[*result.notes, note], parent_names=names,
+                   sources=[*result.sources, source])  # fmt: skip

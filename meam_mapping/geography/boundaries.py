@@ -82,6 +82,10 @@ class BoundaryResult:
         Level (``"msoa"``, ``"lad"``) -> {parent code: name}, from the name
         field beside a parent code field (``LAD19NM`` beside ``LAD19CD``);
         empty where the file names no parents.
+    sources : list of dict
+        Files besides the boundaries that went into them (an ONS lookup
+        giving their MSOAs and districts, say), as entries of
+        :attr:`meam_mapping.dataset.Dataset.sources`.
     """
 
     areas: gpd.GeoDataFrame
@@ -91,6 +95,7 @@ class BoundaryResult:
     vintage: str | None = None
     lonlat: np.ndarray | None = field(default=None, repr=False)
     parent_names: dict[str, dict[str, str]] = field(default_factory=dict, repr=False)
+    sources: list[dict[str, str]] = field(default_factory=list, repr=False)
 
 
 #: Below this many coordinates a reprojection is done in one piece.
