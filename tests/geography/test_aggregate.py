@@ -295,3 +295,41 @@ def test_sources_of_each_parent_are_joined_sorted_and_blank_ones_left_out():
         ("E02000002", "2023"): "",
         ("E02000002", "2024"): "MoJ; NDTMS",
     }
+
+
+def test_dissolving_by_shared_edges_gives_the_full_unions_shapes(user_files):
+    """ONS LSOAs into MSOAs and districts: the coverage union equals geopandas' dissolve."""
+    import shapely
+
+    from meam_mapping.geography.aggregate import _dissolved
+    from meam_mapping.geography.boundaries import read_boundaries
+
+    areas = read_boundaries(user_files.boundaries).areas
+    for column in ("msoa_code", "lad_code"):
+        work = gpd.GeoDataFrame({"area_code": areas[column]}, geometry=areas.geometry,
+                                crs=areas.crs)  # fmt: skip
+        ours = _dissolved(work)
+        theirs = work.dissolve(by="area_code", as_index=False)
+        assert ours["area_code"].tolist() == theirs["area_code"].tolist()
+        assert shapely.equals(ours.geometry.to_numpy(), theirs.geometry.to_numpy()).all()
+
+
+def test_children_that_overlap_or_cross_are_merged_by_the_full_union():
+    import shapely
+    from shapely.geometry import Polygon, box
+
+    from meam_mapping.geography.aggregate import _dissolved
+
+    overlapping = [box(0, 0, 2, 2), box(1, 0, 3, 2)]  # overlap by a 1 x 2 strip
+    # A T-junction: the right square's corner lies on the left one's edge, which has no vertex there.
+    t_junction = [box(10, 0, 12, 4), Polygon([(12, 1), (14, 1), (14, 3), (12, 3)])]
+    tiled = [box(20, 0, 21, 1), box(21, 0, 22, 1)]
+    work = gpd.GeoDataFrame(
+        {"area_code": ["A", "A", "B", "B", "C", "C"], "lad_code": ["X", "Y", "X", "X", "Z", "Z"]},
+        geometry=[*overlapping, *t_junction, *tiled],
+    )
+    out = _dissolved(work).set_index("area_code")
+    assert out.loc["A", "geometry"].area == 6  # not 8: the overlap counted once
+    for code, parts in (("A", overlapping), ("B", t_junction), ("C", tiled)):
+        assert shapely.equals(out.loc[code, "geometry"], shapely.union_all(parts))
+    assert out.loc["A", "lad_code"] == "X"  # the first child's, as dissolve keeps it
