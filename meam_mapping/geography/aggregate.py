@@ -476,9 +476,11 @@ def _dissolved(work: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
 
     Neighbouring small areas share their edges exactly, so each parent is
     merged with GEOS's coverage union, which joins along the shared edges
-    instead of overlaying every shape on every other: 0.5 s instead of 1.8
-    s for England and Wales's LSOAs into districts, 0.4 s instead of 1.2 s
-    into MSOAs, with the same shapes (``shapely.equals`` for every parent).
+    instead of overlaying every shape on every other: for England and
+    Wales's 34,753 generalised LSOAs (ONS, December 2011) grouped by their
+    names into 348 districts, 0.5 s instead of 1.9 s, and into 7,200 MSOAs
+    0.4 s instead of 1.3 s, with the same shapes (``shapely.equals`` for
+    every parent).
     A parent whose children do not tile (they overlap, or their edges cross
     without a shared vertex) is merged by the full union, as before: the
     coverage union is kept only when GEOS accepts it, the result is valid
