@@ -234,12 +234,18 @@ async def _nav(page, title: str) -> None:
     await page.get_by_role("heading", name=title, exact=True).wait_for()
 
 
+def _uploader(page, label: str):  # noqa: ANN001, ANN202 - Page, Locator
+    """The file input of the uploader labelled ``label`` (by its label, not its place on the page)."""
+    box = page.locator('[data-testid="stFileUploader"]').filter(has_text=label)
+    return box.locator('input[type="file"]')
+
+
 async def _browser_upload(page, probe: Probe) -> None:
     await _nav(page, "Data")
-    await page.locator('input[type="file"]').nth(0).set_input_files(str(probe.boundaries))
+    await _uploader(page, "Boundary file").set_input_files(str(probe.boundaries))
     await page.get_by_role("button", name="Use these boundaries").click()
     await page.get_by_role("button", name="Go back to the demo").wait_for()
-    await page.locator('input[type="file"]').nth(1).set_input_files(str(probe.table))
+    await _uploader(page, "Indicator table").set_input_files(str(probe.table))
     await page.get_by_role("button", name="Add this table").click()
     await page.get_by_text("area codes in the table matched").wait_for()
 
