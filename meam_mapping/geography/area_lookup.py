@@ -19,6 +19,7 @@ the codes it misses, rather than leaving them out of their districts' totals.
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import IO
@@ -69,6 +70,11 @@ class AreaLookup:
         The file name, for messages.
     vintage : str or None
         The areas' vintage from the field name, e.g. ``"LSOA 2021"``.
+    alternatives : tuple of AreaLookup
+        The same file read by another column of the same level's codes (the
+        ONS *LSOA (2011) to LSOA (2021) to LAD* lookup has both
+        ``LSOA11CD`` and ``LSOA21CD``): :func:`with_area_lookup` uses the
+        one that holds the boundaries' codes.
     """
 
     level: str
@@ -76,6 +82,7 @@ class AreaLookup:
     names: dict[str, dict[str, str]] = field(default_factory=dict)
     file: str = "the lookup"
     vintage: str | None = None
+    alternatives: tuple[AreaLookup, ...] = ()
 
 
 def _rows(rows: pd.Index | list[int], n: int = 5) -> str:
@@ -142,9 +149,25 @@ def area_lookup(frame: pd.DataFrame, *, file: str = "the lookup") -> AreaLookup:
             expected=_EXPECTED,
             fix=_WHERE,
         )
-    code_col = found[child][0]
+    # Every column of the level's codes (LSOA11CD and LSOA21CD, say), in the file's order.
+    candidates = [(c, m.group(1)) for c in columns
+                  if (m := re.fullmatch(rf"{child}(\d\d)cd", c.lower()))]  # fmt: skip
+    read, problems = [], []
+    for code_col, year in candidates:
+        try:
+            read.append(_read_by(frame, columns, found, child, code_col, year, file))
+        except InputError as err:
+            problems.append(err)
+    if not read:
+        raise problems[0]
+    return replace(read[0], alternatives=tuple(read[1:]))
+
+
+def _read_by(frame: pd.DataFrame, columns: list[str], found: dict[str, tuple[str, str]],
+             child: str, code_col: str, year: str, file: str) -> AreaLookup:  # fmt: skip
+    """The lookup read by the area codes of ``code_col`` (see :func:`area_lookup`)."""
     children = _codes(frame, code_col, child, file)
-    parents = pd.DataFrame(index=children.to_numpy())
+    parents = pd.DataFrame(index=pd.unique(children.to_numpy()))
     names: dict[str, dict[str, str]] = {}
     for parent, column in _PARENTS[child]:
         if parent not in found:
@@ -171,9 +194,7 @@ def area_lookup(frame: pd.DataFrame, *, file: str = "the lookup") -> AreaLookup:
             text = pd.DataFrame({"code": codes.to_numpy(), "name": frame[named].to_numpy()})
             text = text[text["name"].astype(str).str.strip() != ""].drop_duplicates("code")
             names[parent] = dict(zip(text["code"], text["name"].astype(str), strict=True))
-    parents = parents[~parents.index.duplicated()]
     label = {"lsoa": "LSOA", "msoa": "MSOA"}[child]
-    year = found[child][1]
     return AreaLookup(level=child, parents=parents, names=names, file=file,
                       vintage=f"{label} 20{year}")  # fmt: skip
 
@@ -241,7 +262,15 @@ def with_area_lookup(result: BoundaryResult, lookup: AreaLookup) -> BoundaryResu
             fix=_WHERE,
         )
     codes = areas["area_code"].astype(str)
-    missing = sorted(set(codes) - set(lookup.parents.index.astype(str)))
+    distinct = set(codes)
+
+    def missed(one: AreaLookup) -> list[str]:
+        return sorted(distinct - set(one.parents.index.astype(str)))
+
+    # The column of the boundaries' codes: the one missing fewest, the boundaries' year first.
+    lookup = min((lookup, *lookup.alternatives),
+                 key=lambda one: (len(missed(one)), one.vintage != result.vintage))  # fmt: skip
+    missing = missed(lookup)
     if missing:
         vintage = ""
         if result.vintage and lookup.vintage and result.vintage != lookup.vintage:

@@ -135,3 +135,29 @@ def test_a_finer_level_than_the_data_says_they_cannot_be_split(carried):
     assert "does not give the rank of a larger area" in why_not_at(carried, ranks, native, "lad")
     assert "outside the LSOA, MSOA and district hierarchy" in why_not_at(carried, table, "custom",
                                                                           "lad")  # fmt: skip
+
+
+def test_the_best_fit_lookup_is_read_by_the_column_of_the_boundaries_own_codes(user_files,
+                                                                              tmp_path):  # fmt: skip
+    """ONS's LSOA (2011) to LSOA (2021) to LAD lookup has both years' codes: the one matching is used."""
+    lsoa = user_files.lsoa
+    new = lsoa["LSOA11CD"].where(lsoa.index >= 3, [f"E0110{i:04d}" for i in range(len(lsoa))])
+    best_fit = pd.DataFrame({"LSOA11CD": lsoa["LSOA11CD"], "LSOA11NM": lsoa["LSOA11NM"],
+                             "LSOA21CD": new, "LSOA21NM": lsoa["LSOA11NM"],
+                             "CHGIND": ["M" if i < 3 else "U" for i in range(len(lsoa))],
+                             "LAD22CD": lsoa["LAD19CD"], "LAD22NM": lsoa["LAD19NM"],
+                             "LAD22NMW": "", "ObjectId": range(1, len(lsoa) + 1)})  # fmt: skip
+    path = tmp_path / "LSOA11_LSOA21_LAD22_EW_LU.csv"
+    best_fit.to_csv(path, index=False)
+    lookup = read_area_lookup(path)
+    assert [one.vintage for one in (lookup, *lookup.alternatives)] == ["LSOA 2011", "LSOA 2021"]
+    for year, codes in (("11", lsoa["LSOA11CD"]), ("21", new)):
+        bare = tmp_path / f"lsoa{year}.geojson"
+        frame = lsoa[["LSOA11NM", "geometry"]].assign(**{f"LSOA{year}CD": codes.to_numpy()})
+        frame.to_file(bare, driver="GeoJSON")
+        read = with_area_lookup(read_boundaries(bare), lookup)
+        assert read.areas["lad_code"].tolist() == lsoa["LAD19CD"].tolist()
+        assert "msoa_code" not in read.areas  # the best-fit lookup names no MSOA
+        assert f"LSOA 20{year}" in (read.vintage or "") and "every area was found" not in " ".join(
+            read.notes
+        )
