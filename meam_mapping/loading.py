@@ -319,8 +319,8 @@ def build_dataset(
     areas_lookup : path, bytes, file-like or AreaLookup, optional
         An ONS lookup saying which MSOA and district each area is in, for
         boundaries that do not say (see
-        :mod:`meam_mapping.geography.area_lookup`); read after the
-        boundaries, so that their errors come first.
+        :mod:`meam_mapping.geography.area_lookup`); read in a background
+        thread while the boundaries are parsed, its errors told after theirs.
 
     Returns
     -------
@@ -336,11 +336,14 @@ def build_dataset(
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="meam-tables") as pool:
         loads: list = []
         started: list[bool] = []
+        lookups: list = []
 
         def start() -> None:
             if started:
                 return
             started.append(True)
+            if areas_lookup is not None:  # needed first: as soon as the boundaries are read
+                lookups.append(pool.submit(_area_lookup, areas_lookup))
             for table in tables:
                 forked = start_in_fork(_load_table_in_child, table, **load_options)
                 loads.append(forked or pool.submit(load_table_file, table, **load_options))
@@ -351,8 +354,8 @@ def build_dataset(
             with when_reading(start):
                 read = read_boundaries(boundaries, layer=layer)
             start()  # in case nothing was parsed (e.g. a layer already in memory)
-            if areas_lookup is not None:
-                read = with_lookup(read, areas_lookup)
+            if lookups:
+                read = with_lookup(read, lookups[0].result())
             dataset = dataset_from_boundaries(read, name=name)
             if on_areas is not None:
                 on_areas(dataset, read)
@@ -372,7 +375,10 @@ def build_dataset(
                     report.append(added.report.summary_text())
                 report += [f"- {note}" for note in added.notes]
         except BaseException:
-            for loading in loads:  # the first error is the one to tell: read no further tables
+            for loading in [
+                *lookups,
+                *loads,
+            ]:  # the first error is the one to tell: read no further
                 loading.cancel()
             raise
     for file in patterns:
@@ -385,13 +391,18 @@ def build_dataset(
     return dataset, report
 
 
+def _area_lookup(lookup: FileLike | AreaLookup) -> AreaLookup:
+    """An ONS lookup read from its file (one read already as it is)."""
+    from meam_mapping.geography.area_lookup import AreaLookup, read_area_lookup
+
+    return lookup if isinstance(lookup, AreaLookup) else read_area_lookup(lookup)
+
+
 def with_lookup(read: BoundaryResult, lookup: FileLike | AreaLookup) -> BoundaryResult:
     """``read`` with the parent codes an ONS lookup (a file, or one read already) gives its areas."""
-    from meam_mapping.geography.area_lookup import AreaLookup, read_area_lookup, with_area_lookup
+    from meam_mapping.geography.area_lookup import with_area_lookup
 
-    if not isinstance(lookup, AreaLookup):
-        lookup = read_area_lookup(lookup)
-    return with_area_lookup(read, lookup)
+    return with_area_lookup(read, _area_lookup(lookup))
 
 
 def dataset_from_files(

@@ -161,3 +161,17 @@ def test_the_best_fit_lookup_is_read_by_the_column_of_the_boundaries_own_codes(u
         assert f"LSOA 20{year}" in (read.vintage or "") and "every area was found" not in " ".join(
             read.notes
         )
+
+
+def test_the_boundaries_errors_come_before_the_lookups(user_files, bare, tmp_path):
+    """The lookup is read while the boundaries are parsed; what is told is still in file order."""
+    boundaries, _ = bare
+    wrong_lookup = tmp_path / "not_a_lookup.csv"
+    wrong_lookup.write_text("a,b\n1,2\n")
+    broken = tmp_path / "broken.geojson"
+    broken.write_text('{"type": "FeatureCollection", "features": [')
+    with pytest.raises(InputError) as err:
+        build_dataset(broken, [user_files.tidy], areas_lookup=wrong_lookup)
+    assert "broken.geojson" in str(err.value) and "not_a_lookup" not in str(err.value)
+    with pytest.raises(InputError, match="not_a_lookup.csv: no columns of area codes"):
+        build_dataset(boundaries, [user_files.tidy], areas_lookup=wrong_lookup)
