@@ -422,30 +422,7 @@ def dataset_from_files(
 
 
 def workbook_sheets(data: bytes) -> list[str]:
-    """Names of the sheets with data in an Excel workbook (empty list if not one).
+    """Names of the sheets with data in an Excel workbook (see :func:`meam_mapping.io.read.workbook_sheets`)."""
+    from meam_mapping.io.read import workbook_sheets as sheets
 
-    Lets the app ask "which sheet?" before loading, instead of after an error.
-    """
-    import io
-    import zipfile
-
-    if not data.startswith(b"PK") or not zipfile.is_zipfile(io.BytesIO(data)):
-        return []
-    import openpyxl
-
-    try:
-        book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception:  # not a workbook after all: the loader will explain
-        return []
-    try:
-        return [
-            name
-            for name in book.sheetnames
-            if any(
-                v not in (None, "")
-                for row in book[name].iter_rows(max_row=50, values_only=True)
-                for v in row
-            )
-        ]
-    finally:
-        book.close()
+    return sheets(data)

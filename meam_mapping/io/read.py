@@ -32,7 +32,7 @@ from meam_mapping.io.archives import check_workbook
 from meam_mapping.io.budgets import MAX_CELLS, MAX_COLUMNS, check_columns
 from meam_mapping.io.safety import MAX_CELL_CHARS, check_file_size, guard_loader
 
-__all__ = ["RawTable", "read_table", "source_name", "SUPPORTED_EXTENSIONS"]
+__all__ = ["RawTable", "read_table", "source_name", "SUPPORTED_EXTENSIONS", "workbook_sheets"]
 
 #: File name endings we can read, and what we call them in messages.
 SUPPORTED_EXTENSIONS = {
@@ -652,3 +652,30 @@ def _to_raw(
             + ")."
         )
     return RawTable(frame, file_name, file_type, encoding, sheet, tuple(notes))
+
+
+def workbook_sheets(data: bytes) -> list[str]:
+    """Names of the sheets with data in an Excel workbook (empty list if not one).
+
+    Lets the app ask "which sheet?" before loading, instead of after an error.
+    """
+    if not data.startswith(b"PK") or not zipfile.is_zipfile(io.BytesIO(data)):
+        return []
+    import openpyxl
+
+    try:
+        book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception:  # not a workbook after all: the loader will explain
+        return []
+    try:
+        return [
+            name
+            for name in book.sheetnames
+            if any(
+                v not in (None, "")
+                for row in book[name].iter_rows(max_row=50, values_only=True)
+                for v in row
+            )
+        ]
+    finally:
+        book.close()

@@ -175,3 +175,39 @@ def test_the_boundaries_errors_come_before_the_lookups(user_files, bare, tmp_pat
     assert "broken.geojson" in str(err.value) and "not_a_lookup" not in str(err.value)
     with pytest.raises(InputError, match="not_a_lookup.csv: no columns of area codes"):
         build_dataset(boundaries, [user_files.tidy], areas_lookup=wrong_lookup)
+
+
+def test_a_workbook_with_notes_beside_the_lookup_and_other_bad_files(bare, tmp_path, monkeypatch):
+    _, lookup = bare
+    frame = pd.read_csv(lookup, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    book = tmp_path / "lookup.xlsx"
+    with pd.ExcelWriter(book) as writer:
+        pd.DataFrame({"Notes": ["Source: Office for National Statistics"]}).to_excel(
+            writer, sheet_name="Notes", index=False
+        )
+        frame.to_excel(writer, sheet_name="OA11_LSOA11_MSOA11_LAD11", index=False)
+    read = read_area_lookup(book)
+    assert (
+        read.file == "lookup.xlsx (sheet 'OA11_LSOA11_MSOA11_LAD11')" and len(read.parents) == 375
+    )
+    notes_only = tmp_path / "notes.xlsx"
+    with pd.ExcelWriter(notes_only) as writer:
+        pd.DataFrame({"Notes": ["a"]}).to_excel(writer, sheet_name="Notes", index=False)
+        pd.DataFrame({"x": [1]}).to_excel(writer, sheet_name="Other", index=False)
+    with pytest.raises(InputError) as err:
+        read_area_lookup(notes_only)
+    assert "none of the workbook's 2 sheets ('Notes', 'Other') is a lookup" in str(err.value)
+    assert "--sheet" not in str(err.value)  # that option is the indicator table's
+    binary = tmp_path / "lookup.csv"
+    binary.write_bytes(b"\x00\x01\x02 not text")
+    with pytest.raises(InputError, match="lookup.csv"):
+        read_area_lookup(binary)
+    # A file too large is refused before it is read into memory.
+    import meam_mapping.io.safety as safety
+
+    real = safety.check_file_size
+    monkeypatch.setattr(safety, "check_file_size",
+                        lambda size, file, limit=1_000: real(size, file, limit=limit))  # fmt: skip
+    monkeypatch.setattr(type(lookup), "read_bytes", lambda self: pytest.fail("read before refused"))
+    with pytest.raises(InputError, match="larger than the 1,000 bytes"):
+        read_area_lookup(lookup)
