@@ -12,7 +12,7 @@ Commands (stable: scripts rely on them)::
     hidden    --patterns FILE.csv [--by COLUMN] [--method auto|chapman|loglinear|heterogeneity]
               [--interactions "A:B,B:C" | --select aic|bic] [--format table|json|csv]
     map       (--demo | --workspace W.gpkg | --boundaries B --data D) --indicator ID
-              [--layer NAME] [--sheet NAME] [--decimal , | .] [--recover]
+              [--layer NAME] [--areas-lookup L] [--sheet NAME] [--decimal , | .] [--recover]
               [--level lsoa|msoa|lad] [--scheme quantiles|fisher_jenks|...] [--title T]
               --out FILE.(html|png|svg|pdf)
     pack      (--demo | --workspace W.gpkg | --boundaries B --data D [--patterns P]) --out DIR

@@ -2,8 +2,9 @@
 
 The input-format examples are loaded as a user would load them, and every
 ``python -m meam_mapping ...`` line of the Command line section is run with
-its placeholder files (``lsoa.geojson``, ``counts.csv``, ``overlap.csv``)
-replaced by the README-format user corpus (tests/userfiles.py).
+its placeholder files (``lsoa.geojson``, ``counts.csv``, ``overlap.csv``, and
+``ons_lsoa.geojson`` with ``ons_lookup.csv`` for boundaries as ONS publishes
+them) replaced by the README-format user corpus (tests/userfiles.py).
 """
 
 from __future__ import annotations
@@ -47,9 +48,13 @@ COMMANDS = [
 
 @pytest.mark.parametrize("command", COMMANDS)
 def test_every_readme_command_runs(command, user_files, tmp_path, monkeypatch, capsys):
+    from userfiles import write_bare_boundaries
+
     monkeypatch.chdir(tmp_path)
+    ons_lsoa, ons_lookup = write_bare_boundaries(user_files, tmp_path)  # as ONS publishes them
     swap = {"lsoa.geojson": user_files.boundaries, "counts.csv": user_files.tidy,
-            "overlap.csv": user_files.patterns}  # fmt: skip
+            "overlap.csv": user_files.patterns, "ons_lsoa.geojson": ons_lsoa,
+            "ons_lookup.csv": ons_lookup}  # fmt: skip
     args = [str(swap.get(a, a)) for a in shlex.split(command)[3:]]
     if "--workspace" in args and not Path("work.gpkg").exists():
         assert main(["workspace", "--boundaries", str(user_files.boundaries), "--data",
