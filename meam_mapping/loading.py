@@ -375,10 +375,8 @@ def build_dataset(
                     report.append(added.report.summary_text())
                 report += [f"- {note}" for note in added.notes]
         except BaseException:
-            for loading in [
-                *lookups,
-                *loads,
-            ]:  # the first error is the one to tell: read no further
+            # The first error is the one to tell: read nothing further.
+            for loading in (*lookups, *loads):
                 loading.cancel()
             raise
     for file in patterns:

@@ -17,6 +17,7 @@ __all__ = [
     "INCLUDES_SUPPRESSED",
     "LEVELS",
     "LEVEL_LABELS",
+    "LEVEL_WORDS",
     "Domain",
     "Level",
     "STORAGE_CRS",
@@ -41,6 +42,8 @@ LEVEL_LABELS = {
     "lad": "Local authority district",
     "custom": "Custom areas",
 }
+#: A level in a sentence ("each district", "2 LSOAs").
+LEVEL_WORDS = {"lsoa": "LSOA", "msoa": "MSOA", "lad": "district", "custom": "custom area"}
 
 #: Columns of the areas GeoDataFrame (``msoa_code``/``lad_code`` where known).
 AREA_COLUMNS: tuple[str, ...] = (

@@ -8,7 +8,7 @@ from meam_mapping.mapping import MapRequest
 from meam_mapping.maps.classify import SCHEMES
 from meam_mapping.maps.style import PALETTES
 from meam_mapping.pipeline.compare import CONFIDENCE_LEVELS
-from meam_mapping.schema import LEVEL_LABELS
+from meam_mapping.schema import LEVEL_LABELS, LEVEL_WORDS
 from ui.labels import scheme_help, scheme_label
 from ui.maps import (
     cached_levels,
@@ -43,10 +43,6 @@ if dataset.label and not st.session_state.get("start_here_closed"):
             st.rerun()
 
 
-#: Levels in the plural, for the note on a level not offered.
-_PLURALS = {"msoa": "MSOAs", "lad": "Districts"}
-
-
 @st.fragment
 def _map_section() -> None:
     """Controls, map and table: a widget change here reruns only this part of the page."""
@@ -67,7 +63,8 @@ def _map_section() -> None:
                 "cannot be added up to larger areas.",
             )
             for missing, why in cached_missing_levels(dataset, indicator, period).items():
-                st.caption(f"**{_PLURALS.get(missing, missing)} are not offered.** {why}.")
+                word = LEVEL_WORDS.get(missing, missing)
+                st.caption(f"**{word[:1].upper()}{word[1:]}s are not offered.** {why}.")
         with c3:
             st.radio(
                 "Colour areas by",

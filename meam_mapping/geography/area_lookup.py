@@ -30,6 +30,7 @@ import pandas as pd
 from meam_mapping.errors import InputError
 from meam_mapping.geography.boundaries import BoundaryResult, _detect_fields, _name_beside
 from meam_mapping.geography.codes import GSS_PATTERN, normalise_codes
+from meam_mapping.schema import LEVEL_WORDS
 
 __all__ = ["AreaLookup", "area_lookup", "read_area_lookup", "with_area_lookup"]
 
@@ -44,7 +45,6 @@ _PREFIXES: dict[str, tuple[str, ...]] = {
     "msoa": ("E02", "W02"),
     "lad": ("E06", "E07", "E08", "E09", "W06"),
 }
-_WORDS = {"lsoa": "LSOA", "msoa": "MSOA", "lad": "district"}
 _EXPECTED = (
     "an ONS lookup with a column of the areas' codes (such as LSOA21CD) and of their MSOA "
     "(MSOA21CD) and/or district (LAD22CD) codes"
@@ -101,18 +101,18 @@ def _codes(frame: pd.DataFrame, column: str, level: str, file: str) -> pd.Series
             f"{int(blank.sum())} row(s) have no code in {column} (rows {_rows(frame.index[blank])})",
             file=file,
             column=column,
-            expected=f"a {_WORDS[level]} code on every row",
+            expected=f"a {LEVEL_WORDS[level]} code on every row",
             fix="Fill in or delete those rows, or download the lookup again",
         )
     text = codes.astype(str)
     wrong = ~(text.str.match(GSS_PATTERN.pattern) & text.str[:3].isin(_PREFIXES[level]))
     if wrong.any():
         raise InputError(
-            f"{int(wrong.sum())} code(s) in {column} are not {_WORDS[level]} codes "
+            f"{int(wrong.sum())} code(s) in {column} are not {LEVEL_WORDS[level]} codes "
             f"(e.g. {_rows(text[wrong].unique().tolist(), 3)}; rows {_rows(frame.index[wrong])})",
             file=file,
             column=column,
-            expected=f"{_WORDS[level]} codes starting {', '.join(_PREFIXES[level])}",
+            expected=f"{LEVEL_WORDS[level]} codes starting {', '.join(_PREFIXES[level])}",
             fix="Check the column holds the codes its heading says, or download the lookup again",
         )
     return codes
@@ -154,9 +154,10 @@ def area_lookup(frame: pd.DataFrame, *, file: str = "the lookup") -> AreaLookup:
     candidates = [(c, m.group(1)) for c in columns
                   if (m := re.fullmatch(rf"{child}(\d\d)cd", c.lower()))]  # fmt: skip
     read, problems = [], []
+    parent_codes: dict[str, pd.Series] = {}  # each parent column checked once, for every candidate
     for code_col, year in candidates:
         try:
-            read.append(_read_by(frame, columns, found, child, code_col, year, file))
+            read.append(_read_by(frame, columns, found, child, code_col, year, file, parent_codes))
         except InputError as err:
             problems.append(err)
     if not read:
@@ -165,8 +166,13 @@ def area_lookup(frame: pd.DataFrame, *, file: str = "the lookup") -> AreaLookup:
 
 
 def _read_by(frame: pd.DataFrame, columns: list[str], found: dict[str, tuple[str, str]],
-             child: str, code_col: str, year: str, file: str) -> AreaLookup:  # fmt: skip
-    """The lookup read by the area codes of ``code_col`` (see :func:`area_lookup`)."""
+             child: str, code_col: str, year: str, file: str,
+             parent_codes: dict[str, pd.Series]) -> AreaLookup:  # fmt: skip
+    """The lookup read by the area codes of ``code_col`` (see :func:`area_lookup`).
+
+    ``parent_codes`` keeps each parent column's checked codes for the next
+    candidate column.
+    """
     children = _codes(frame, code_col, child, file)
     parents = pd.DataFrame(index=pd.unique(children.to_numpy()))
     names: dict[str, dict[str, str]] = {}
@@ -174,7 +180,9 @@ def _read_by(frame: pd.DataFrame, columns: list[str], found: dict[str, tuple[str
         if parent not in found:
             continue
         source = found[parent][0]
-        codes = _codes(frame, source, parent, file)
+        if parent not in parent_codes:
+            parent_codes[parent] = _codes(frame, source, parent, file)
+        codes = parent_codes[parent]
         pairs = pd.DataFrame({"child": children, "parent": codes}).drop_duplicates()
         twice = pairs["child"].duplicated(keep=False)
         if twice.any():
@@ -182,11 +190,11 @@ def _read_by(frame: pd.DataFrame, columns: list[str], found: dict[str, tuple[str
             rows = frame.index[(children == first).to_numpy()]
             met = ", ".join(sorted(pairs.loc[pairs["child"] == first, "parent"].astype(str)))
             raise InputError(
-                f"{pairs.loc[twice, 'child'].nunique()} area(s) have more than one {_WORDS[parent]} "
+                f"{pairs.loc[twice, 'child'].nunique()} area(s) have more than one {LEVEL_WORDS[parent]} "
                 f"in {source}: e.g. {first} is in {met} (rows {_rows(rows)})",
                 file=file,
                 column=source,
-                expected=f"one {_WORDS[parent]} for each {_WORDS[child]}",
+                expected=f"one {LEVEL_WORDS[parent]} for each {LEVEL_WORDS[child]}",
                 fix="Use the ONS lookup as downloaded: each area is in one MSOA and one district",
             )
         parents[column] = pairs.set_index("child")["parent"].reindex(parents.index).to_numpy()
@@ -285,10 +293,10 @@ def with_area_lookup(result: BoundaryResult, lookup: AreaLookup) -> BoundaryResu
     level = str(areas["level"].iloc[0]) if len(areas) else None
     if level != lookup.level:
         raise InputError(
-            f"the lookup is of {_WORDS.get(lookup.level, lookup.level)}s but the boundaries are "
-            f"{_WORDS.get(str(level), level)}s",
+            f"the lookup is of {LEVEL_WORDS.get(lookup.level, lookup.level)}s but the boundaries are "
+            f"{LEVEL_WORDS.get(str(level), level)}s",
             file=lookup.file,
-            expected=f"a lookup whose first code column is of the boundaries' {_WORDS.get(str(level), level)}s",
+            expected=f"a lookup whose first code column is of the boundaries' {LEVEL_WORDS.get(str(level), level)}s",
             fix=_WHERE,
         )
     codes = areas["area_code"].astype(str)
@@ -323,7 +331,7 @@ def with_area_lookup(result: BoundaryResult, lookup: AreaLookup) -> BoundaryResu
         parent = column.removesuffix("_code")
         if parent in lookup.names:
             names[parent] = lookup.names[parent]
-        added.append((_WORDS[parent], int(out[column].nunique())))
+        added.append((LEVEL_WORDS[parent], int(out[column].nunique())))
     if not added:
         return result
     ordered = [c for c in ("area_code", "area_name", "level", "msoa_code", "lad_code") if c in out]

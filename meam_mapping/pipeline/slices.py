@@ -15,7 +15,7 @@ from meam_mapping.dataset import Dataset
 from meam_mapping.errors import InputError
 from meam_mapping.geography.aggregate import aggregate_indicators
 from meam_mapping.geography.codes import codes_in
-from meam_mapping.schema import INDICATOR_COLUMNS, LEVELS
+from meam_mapping.schema import INDICATOR_COLUMNS, LEVEL_WORDS, LEVELS
 
 __all__ = [
     "area_names",
@@ -207,10 +207,6 @@ def domain_rates_at(dataset: Dataset, level: str, period: str | None = None) -> 
     return domain_rates(counted, dataset.areas[level], ci=True)
 
 
-#: Levels in words, for messages.
-_LEVEL_WORDS = {"lsoa": "LSOA", "msoa": "MSOA", "lad": "district", "custom": "custom area"}
-
-
 def why_not_at(dataset: Dataset, table: pd.DataFrame, native: str, level: str) -> str:
     """Why ``table`` (an indicator at its ``native`` level, see :func:`indicator_all_levels`) is not at ``level``.
 
@@ -239,7 +235,7 @@ def why_not_at(dataset: Dataset, table: pd.DataFrame, native: str, level: str) -
         )
     if order[level] < order[native]:
         return (
-            f"The figures are for {_LEVEL_WORDS.get(native, native)}s: figures for larger areas "
+            f"The figures are for {LEVEL_WORDS.get(native, native)}s: figures for larger areas "
             "cannot be split into smaller ones"
         )
     rows = table.loc[table["level"] == native] if "level" in table else table
@@ -255,8 +251,8 @@ def why_not_at(dataset: Dataset, table: pd.DataFrame, native: str, level: str) -
         return "Figures without counts (scores, rates published alone) cannot be added up to larger areas"
     if level not in dataset.areas:
         return (
-            f"The boundaries do not say which {_LEVEL_WORDS[level]} each "
-            f"{_LEVEL_WORDS.get(native, native)} is in (a field such as MSOA21CD or LAD22CD; ONS's "
+            f"The boundaries do not say which {LEVEL_WORDS[level]} each "
+            f"{LEVEL_WORDS.get(native, native)} is in (a field such as MSOA21CD or LAD22CD; ONS's "
             "LSOA boundary files have only the LSOA's own code). Add the ONS lookup 'Output Area to "
             "LSOA to MSOA to Local Authority District' of the boundaries' year: --areas-lookup on the "
             "command line, 'Which MSOA and district each area is in' on the Data page"
@@ -265,7 +261,7 @@ def why_not_at(dataset: Dataset, table: pd.DataFrame, native: str, level: str) -
         dataset.lookup(native, level)
     except InputError as err:
         return str(err)
-    return f"No {_LEVEL_WORDS[level]} has figures for this indicator"
+    return f"No {LEVEL_WORDS[level]} has figures for this indicator"
 
 
 def levels_of(dataset: Dataset, indicator: str, period: str | None = None) -> list[str]:
