@@ -360,7 +360,7 @@ def simplify_for_display(
     ... )
     >>> shown = simplify_for_display(grid, level="lsoa")
     >>> shown.crs.to_string(), shown.attrs["display"].decimals
-    ('EPSG:4326', 5)
+    ('EPSG:4326', 6)
     """
     import dataclasses
 
