@@ -212,10 +212,11 @@ if table_file is not None:
         "Source (if the table has none)", placeholder="e.g. Council housing options team"
     )
     lookup_file = st.file_uploader(
-        "ONS LSOA 2011 to 2021 lookup (optional)", type=["csv"], key="lookup_upload",
+        "ONS LSOA 2011 to 2021 lookup (optional)", type=["csv", "tsv", "txt", "xlsx"],
+        key="lookup_upload",
         help="Only needed when the table and the boundaries use different LSOA vintages (2011 and 2021): "
         "'LSOA (2011) to LSOA (2021) to Local Authority District (2022) Lookup' from the ONS Open "
-        "Geography Portal, as CSV (Open Government Licence).",
+        "Geography Portal, as CSV (Open Government Licence); saved again from Excel is fine.",
     )  # fmt: skip
     lookup = None
     if lookup_file is not None:

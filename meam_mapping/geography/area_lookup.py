@@ -22,7 +22,6 @@ import os
 import re
 from dataclasses import dataclass, field, replace
 from datetime import date
-from pathlib import Path
 from typing import IO
 
 import pandas as pd
@@ -230,39 +229,9 @@ def read_area_lookup(
         When the file cannot be read as a table, or is not such a lookup
         (the message names the file, row and column).
     """
-    from meam_mapping.io.read import read_table, source_name, workbook_sheets
-    from meam_mapping.io.safety import check_file_size
+    from meam_mapping.io.read import read_lookup_table
 
-    file = source_name(source, name)
-    if isinstance(source, (str, os.PathLike)):
-        data = None
-        if Path(source).is_file():
-            check_file_size(Path(source).stat().st_size, file)  # before reading it all
-            data = Path(source).read_bytes()
-    elif isinstance(source, bytes):
-        data = source
-    else:  # an upload: all of it, wherever it was left
-        data = source.getvalue() if hasattr(source, "getvalue") else source.read()
-    if data is None:  # not a file: read_table says so
-        raw = read_table(source, name=name)
-        return area_lookup(raw.frame, file=raw.file_name)
-    sheets = workbook_sheets(data)
-    if len(sheets) <= 1:
-        raw = read_table(data, name=file)
-        return area_lookup(raw.frame, file=raw.file_name)
-    # A workbook with notes beside the lookup: the sheet that reads as one.
-    for sheet in sheets:
-        try:
-            raw = read_table(data, name=file, sheet=sheet)
-            return area_lookup(raw.frame, file=f"{file} (sheet {sheet!r})")
-        except InputError:
-            continue
-    raise InputError(
-        f"none of the workbook's {len(sheets)} sheets ({', '.join(map(repr, sheets))}) is a lookup",
-        file=file,
-        expected=_EXPECTED,
-        fix=_WHERE,
-    )
+    return read_lookup_table(source, area_lookup, name=name, expected=_EXPECTED, fix=_WHERE)
 
 
 def with_area_lookup(result: BoundaryResult, lookup: AreaLookup) -> BoundaryResult:

@@ -108,7 +108,10 @@ def ons_lookup(frame: pd.DataFrame, *, file: str | None = None) -> OnsLookup:
     ----------
     frame : pandas.DataFrame
         The lookup as read from the CSV (e.g. ``LSOA11CD, LSOA11NM, LSOA21CD,
-        LSOA21NM, CHGIND, LAD22CD, ...``); headings in any case.
+        LSOA21NM, CHGIND, LAD22CD, ...``); headings in any case. Rows are
+        named in messages as :func:`meam_mapping.io.validate.row_numbers`
+        numbers them (an index named ``row``, as the readers give, else
+        position + 2).
     file : str, optional
         File name for messages.
 
@@ -150,7 +153,9 @@ def ons_lookup(frame: pd.DataFrame, *, file: str | None = None) -> OnsLookup:
         change = change.astype(str).str.strip().str.upper()
         bad = keep & ~change.isin(list(CHANGE_TYPES))
         if bad.any():
-            rows = [int(i) + 2 for i in frame.index[bad][:20]]
+            from meam_mapping.io.validate import row_numbers
+
+            rows = row_numbers(frame)[bad].tolist()[:20]
             raise InputError(
                 "change indicator(s) "
                 + ", ".join(repr(v) for v in change[bad].unique()[:5])

@@ -20,9 +20,10 @@ import os
 import re
 import warnings
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -32,7 +33,14 @@ from meam_mapping.io.archives import check_workbook
 from meam_mapping.io.budgets import MAX_CELLS, MAX_COLUMNS, check_columns
 from meam_mapping.io.safety import MAX_CELL_CHARS, check_file_size, guard_loader
 
-__all__ = ["RawTable", "read_table", "source_name", "SUPPORTED_EXTENSIONS", "workbook_sheets"]
+__all__ = [
+    "RawTable",
+    "read_lookup_table",
+    "read_table",
+    "source_name",
+    "SUPPORTED_EXTENSIONS",
+    "workbook_sheets",
+]
 
 #: File name endings we can read, and what we call them in messages.
 SUPPORTED_EXTENSIONS = {
@@ -46,6 +54,8 @@ SUPPORTED_EXTENSIONS = {
 _TEXT_EXTENSIONS = {".csv", ".txt", ".tsv", ".tab"}
 _EXCEL_EXTENSIONS = {".xlsx", ".xlsm"}
 _ACCEPTED = "a CSV file (.csv), a tab-separated file (.tsv, .txt) or an Excel workbook (.xlsx)"
+#: What :func:`read_lookup_table` returns (its ``interpret``'s result).
+T = TypeVar("T")
 _SAVE_AS = "Open it in Excel and use File > Save As > 'CSV UTF-8' or 'Excel Workbook (.xlsx)'"
 
 
@@ -679,3 +689,82 @@ def workbook_sheets(data: bytes) -> list[str]:
         ]
     finally:
         book.close()
+
+
+def read_lookup_table(
+    source: str | os.PathLike[str] | IO[bytes] | bytes,
+    interpret: Callable[[pd.DataFrame, str], T],
+    *,
+    name: str | None = None,
+    what: str = "lookup",
+    expected: str | None = None,
+    fix: str | None = None,
+) -> T:
+    r"""Read a lookup file (CSV, tab-separated or Excel, as downloaded) and make sense of it.
+
+    The file gets the checks every table gets from :func:`read_table` (its
+    size before it is read, what it is, its text encoding, rows longer than
+    the headings); a workbook with notes beside the lookup (as ONS publish
+    some) is read from the sheet ``interpret`` accepts.
+
+    Parameters
+    ----------
+    source : str, os.PathLike, bytes or file-like
+        The file (a Streamlit upload too).
+    interpret : callable
+        ``interpret(frame, file=file)``: the lookup from the cells (text, blank
+        cells empty, indexed by the row number a spreadsheet shows), raising
+        :class:`~meam_mapping.errors.InputError` for a table that is not one.
+    name : str, optional
+        File name for messages.
+    what : str, default "lookup"
+        What the file is, for the message when no sheet of a workbook is one.
+    expected, fix : str, optional
+        For that message.
+
+    Returns
+    -------
+    Whatever ``interpret`` returns.
+
+    Raises
+    ------
+    InputError
+        When the file cannot be read as a table, or ``interpret`` refuses it.
+
+    Examples
+    --------
+    >>> read_lookup_table(b"LSOA21CD,LAD22CD\nE01000001,E09000001\n",
+    ...                   lambda frame, file: (file, frame.index.tolist()), name="lookup.csv")
+    ('lookup.csv', [2])
+    """
+    from meam_mapping.io import safety  # looked up at the call: a test may lower its limit
+
+    file = source_name(source, name)
+    if isinstance(source, (str, os.PathLike)):
+        data = None
+        if Path(source).is_file():
+            safety.check_file_size(Path(source).stat().st_size, file)  # before reading it all
+            data = Path(source).read_bytes()
+    elif isinstance(source, bytes | bytearray):
+        data = bytes(source)
+    else:  # an upload: all of it, wherever it was left
+        data = source.getvalue() if hasattr(source, "getvalue") else source.read()
+    if data is None:  # not a file: read_table says so
+        raw = read_table(source, name=name)
+        return interpret(raw.frame, file=raw.file_name)
+    sheets = workbook_sheets(data)
+    if len(sheets) <= 1:
+        raw = read_table(data, name=file)
+        return interpret(raw.frame, file=raw.file_name)
+    for sheet in sheets:
+        try:
+            raw = read_table(data, name=file, sheet=sheet)
+            return interpret(raw.frame, file=f"{file} (sheet {sheet!r})")
+        except InputError:
+            continue
+    raise InputError(
+        f"none of the workbook's {len(sheets)} sheets ({', '.join(map(repr, sheets))}) is a {what}",
+        file=file,
+        expected=expected,
+        fix=fix,
+    )

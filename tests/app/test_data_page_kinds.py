@@ -98,7 +98,19 @@ def test_deciles_offer_the_share_in_the_most_deprived_decile_and_say_why_not_the
     assert not any("population_weighted" in i for i in ids)
 
 
-def test_a_2011_table_on_2021_boundaries_is_converted_with_the_uploaded_lookup():
+def _as_workbook(csv: bytes) -> bytes:
+    """The lookup saved again by Excel as a workbook."""
+    import io
+
+    import pandas as pd
+
+    out = io.BytesIO()
+    pd.read_csv(io.BytesIO(csv), dtype=str, keep_default_na=False).to_excel(out, index=False)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("form", ["as downloaded", "saved as a workbook"])
+def test_a_2011_table_on_2021_boundaries_is_converted_with_the_uploaded_lookup(form):
     import geopandas as gpd
     import pandas as pd
     from shapely.geometry import box
@@ -131,7 +143,10 @@ def test_a_2011_table_on_2021_boundaries_is_converted_with_the_uploaded_lookup()
               / "lsoa11_lsoa21_lad22_lookup_extract.csv").read_bytes()  # fmt: skip
     at.file_uploader(key="table_upload").set_value(("duty.csv", table.encode(), "text/csv")).run()
     assert any("LSOA 2021" in w.value and "50.0%" in w.value for w in at.warning)
-    at.file_uploader(key="lookup_upload").set_value(("lookup.csv", lookup, "text/csv")).run()
+    upload = ("lookup.csv", lookup, "text/csv")
+    if form == "saved as a workbook":
+        upload = ("lookup.xlsx", _as_workbook(lookup), "application/vnd.ms-excel")
+    at.file_uploader(key="lookup_upload").set_value(upload).run()
     assert not at.exception, at.exception
     assert any("50.0% of the table's areas in the ONS lookup changed" in i.value for i in at.info)
     assert at.checkbox(key="convert_vintage").value
