@@ -458,17 +458,19 @@ def _hidden(args: argparse.Namespace) -> int:
     if args.format == "json":
         print(json.dumps(records, indent=2, default=_json_default))
         return 0
-    import pandas as pd
-
-    frame = pd.DataFrame(records)
-    frame["model"] = frame["model"].map(
-        lambda terms: ", ".join(terms) if terms else "main effects only"
-    )
-    frame["warnings"] = frame["warnings"].map(lambda w: " | ".join(w))
     if args.format == "csv":
+        import pandas as pd
+
+        frame = pd.DataFrame(records)
+        frame["model"] = frame["model"].map(
+            lambda terms: ", ".join(terms) if terms else "main effects only"
+        )
+        frame["warnings"] = frame["warnings"].map(lambda w: " | ".join(w))
         frame.to_csv(sys.stdout, index=False)
-    else:
-        print(frame.to_string(index=False))
+        return 0
+    from meam_mapping.pipeline.hidden import hidden_records_text
+
+    print(hidden_records_text(records, by=args.by))
     return 0
 
 

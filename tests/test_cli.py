@@ -96,6 +96,38 @@ def test_hidden_is_published_output(user_files, capsys):
     assert all("NOT FOR SHARING" in r["label"] for r in json.loads(out))
 
 
+def test_hidden_text_reads_as_words_and_shows_the_published_numbers(user_files, capsys):
+    """The terminal report gives each group the JSON's numbers, in words a commissioner reads."""
+    args = ["hidden", "--patterns", user_files.patterns, "--by", "area_code"]
+    status, out, _ = run(capsys, *args, "--format", "json")
+    assert status == 0
+    records = json.loads(out)
+    status, text, _ = run(capsys, *args)
+    assert status == 0
+    for name in ("n_hat", "ci_low", "ci_high", "chao_lower_bound", "loglinear", "[", "nan"):
+        assert name not in text, name
+    blocks = text.strip().split("\n\n")
+    assert len(blocks) == len(records)
+
+    def shown(value):
+        return "not shown" if value is None else f"{value:,}"
+
+    for block, record in zip(blocks, records, strict=True):
+        assert block.startswith(f"area_code {record['area_code']}")
+        assert (
+            f"seen by at least one service: {shown(record['observed']):>}"
+            in " ".join(block.split()).lower()
+        )
+        if record["n_hat"] is not None:
+            assert (
+                f"{shown(record['n_hat'])}  (95% interval {shown(record['ci_low'])} to "
+                f"{shown(record['ci_high'])})" in block
+            )
+        assert "Seen by no service (hidden):" in block and shown(record["hidden"]) in block
+        for warning in record["warnings"]:
+            assert f"  - {warning}" in block
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [

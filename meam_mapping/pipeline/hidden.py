@@ -29,7 +29,14 @@ from meam_mapping.errors import EstimationError, InputError
 from meam_mapping.pipeline.settings import AnalysisSettings
 from meam_mapping.pipeline.slices import area_names
 
-__all__ = ["Headline", "HiddenResult", "hidden_by_area", "model_text", "pattern_lists"]
+__all__ = [
+    "Headline",
+    "HiddenResult",
+    "hidden_by_area",
+    "hidden_records_text",
+    "model_text",
+    "pattern_lists",
+]
 
 #: Label of the headline when it adds up areas.
 SUM_METHOD = "sum of the area estimates"
@@ -151,6 +158,86 @@ def model_text(model: Any) -> str:
     if model is None or (isinstance(model, float) and math.isnan(model)):
         return ""
     return str(model)
+
+
+def _people(value: Any) -> str:
+    """A number of people for the text report: whole as published, to a tenth when not rounded."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "not shown"
+    if isinstance(value, float) and not value.is_integer():
+        return f"{value:,.1f}"
+    return f"{int(value):,}"
+
+
+def hidden_records_text(records: list[dict[str, Any]], *, by: str | None = None) -> str:
+    """The ``hidden`` command's records as a report a person reads in a terminal.
+
+    One block per group (per value of ``by``, or one for the whole table):
+    the people seen, the estimate with its 95% interval, the people no
+    service saw, Chao's lower bound, the model and interval method in
+    words, how the figures were published, and every warning on a line of
+    its own. The numbers are those of the records (already through the
+    disclosure gate); the CSV and JSON formats give the same records whole.
+
+    Parameters
+    ----------
+    records : list of dict
+        As :func:`meam_mapping.pipeline.publish.publish_records` returns them
+        (or with ``label`` set where disclosure control is off).
+    by : str, optional
+        The column the records were split by.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> print(hidden_records_text([{"observed": 120, "n_hat": 150, "ci_low": 135, "ci_high": 171,
+    ...     "hidden": 30, "chao_lower_bound": 140, "method": "loglinear", "model": [],
+    ...     "ci_method": "profile likelihood for N (Cormack 1992)", "warnings": [], "suppressed": ""}]))
+    The whole table
+      People seen by at least one service:   120
+      Estimated people in all:               150  (95% interval 135 to 171)
+      Seen by no service (hidden):            30
+      At least (Chao's lower bound):         140
+      Model: log-linear; no pair of services shares people beyond chance (lists independent)
+      Interval: profile likelihood for N (Cormack 1992)
+      Published: whole people
+    """
+    blocks = []
+    for record in records:
+        head = "The whole table" if by is None else f"{by} {record.get(by)}"
+        rows = [
+            ("People seen by at least one service", record.get("observed"), ""),
+            ("Estimated people in all", record.get("n_hat"),
+             "" if record.get("n_hat") is None
+             else f"  (95% interval {_people(record.get('ci_low'))} to {_people(record.get('ci_high'))})"),
+            ("Seen by no service (hidden)", record.get("hidden"), ""),
+            ("At least (Chao's lower bound)", record.get("chao_lower_bound"), ""),
+        ]  # fmt: skip
+        width = max(len(label) for label, _, _ in rows) + 1
+        numbers = max(len(_people(value)) for _, value, _ in rows) + 2
+        lines = [head]
+        lines += [f"  {label + ':':<{width}} {_people(value):>{numbers}}{extra}"
+                  for label, value, extra in rows]  # fmt: skip
+        method = str(record.get("method") or "")
+        words = "log-linear" if method == "loglinear" else method.replace("_", " ")
+        terms = [str(t).replace(":", " & ") for t in record.get("model") or []]
+        if terms:
+            words += "; pairs of services sharing people beyond chance: " + ", ".join(terms)
+        elif method == "loglinear":
+            words += "; no pair of services shares people beyond chance (lists independent)"
+        lines.append(f"  Model: {words}")
+        lines.append(f"  Interval: {record.get('ci_method') or 'not given'}")
+        published = record.get("label") or record.get("suppressed") or "whole people"
+        lines.append(f"  Published: {published}")
+        warnings_ = [str(w) for w in record.get("warnings") or []]
+        if warnings_:
+            lines.append("  Check:")
+            lines += [f"  - {w}" for w in warnings_]
+        blocks.append("\n".join(lines))
+    return "\n\n".join(blocks)
 
 
 def pattern_lists(patterns: pd.DataFrame) -> list[str]:

@@ -305,8 +305,9 @@ class MultipleSystemsEstimator:
         groups = [g for g in grouping if table.table[g].nunique(dropna=False) > 1]
         if groups:
             warnings.append(
-                f"the table holds several groups in {groups}; they were added together "
-                "(use estimate_by_stratum for one estimate per group)"
+                f"the table holds several groups ({', '.join(map(str, groups))}); their people "
+                "were added together into one estimate. For one estimate per group, estimate "
+                "each group on its own (--by in the command line; estimate_by_stratum in Python)"
             )
         if grouping:
             data = table.table.groupby(lists, as_index=False)[COUNT_COLUMN].sum()
