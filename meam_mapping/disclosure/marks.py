@@ -8,8 +8,9 @@ aggregate the raw counts, then suppress the result. A merge drops the mark;
 :func:`carry_mark` puts it back.
 
 The ``suppression`` column says why a value is hidden (:data:`REASONS`, short
-codes kept for files and tests); :func:`suppression_label` and
-:func:`legend_label` give the words people read. Only a primary ("small
+codes kept for files and tests); :func:`suppression_label` gives the words
+people read (the maps' legend entry is
+:func:`meam_mapping.maps.style.suppressed_label`). Only a primary ("small
 count") cell is described as "fewer than N": a cell hidden to protect a small
 count nearby may hold any number, so saying it is small would be false. Nor
 is an area whose own count is unknown because counts inside it were withheld
@@ -39,7 +40,6 @@ __all__ = [
     "describe_hidden",
     "hidden_note",
     "is_suppressed",
-    "legend_label",
     "mark_no_counts",
     "require_suppressed",
     "suppression_label",
@@ -159,26 +159,6 @@ def describe_hidden(reasons: Any, threshold: int | None = None) -> str:
             words = LABELS[reason]
         parts.append(f"{n:,} {words}")
     return ", ".join(parts)
-
-
-def legend_label(reason: str, threshold: int | None = None, n_areas: int | None = None) -> str:
-    """Legend entry for one kind of hidden area, e.g. ``"Suppressed: fewer than 5 people"``.
-
-    Examples
-    --------
-    >>> legend_label("secondary", 5, n_areas=3)
-    'Hidden to protect a small number nearby (3 areas)'
-    """
-    if reason == SMALL:
-        text = "Suppressed: " + (
-            "small numbers" if threshold is None else f"fewer than {threshold} people"
-        )
-    else:
-        words = suppression_label(reason, threshold)
-        text = words[:1].upper() + words[1:]
-    if n_areas is not None:
-        text += f" ({n_areas} area{'s' if n_areas != 1 else ''})"
-    return text
 
 
 def _mark(

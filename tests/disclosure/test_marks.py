@@ -17,7 +17,6 @@ from meam_mapping.disclosure import (
     describe_hidden,
     hidden_note,
     is_suppressed,
-    legend_label,
     mark_no_counts,
     require_suppressed,
     suppress_indicators,
@@ -103,11 +102,3 @@ def test_describe_hidden_counts_each_kind_and_never_calls_unknown_small():
         "4 not known: includes counts withheld by the source"
     )
     assert describe_hidden([], 5) == ""
-
-
-def test_legend_labels():
-    assert legend_label("small count", 5) == "Suppressed: fewer than 5 people"
-    assert legend_label("secondary", 5, n_areas=1) == (
-        "Hidden to protect a small number nearby (1 area)"
-    )
-    assert "fewer" not in legend_label("secondary", 10, n_areas=3)
