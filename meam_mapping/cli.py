@@ -4,7 +4,7 @@ Commands (stable: scripts rely on them)::
 
     demo      --out WORKSPACE.gpkg
     workspace --boundaries B [--data D]... [--patterns P]... [--name N] --out W.gpkg
-    inspect   --data D [--boundaries B] [--sheet S] [--lookup L] [--format text|json]
+    inspect   --data D [--boundaries B [--areas-lookup A]] [--sheet S] [--lookup L] [--format text|json]
     table     (--demo | --workspace W | --boundaries B --data D) --indicator ID
               [--level L] [--period P] [--format csv|json]
     analyse   (--demo | --workspace W | --boundaries B --data D [--patterns P])
@@ -139,8 +139,9 @@ def build_parser() -> argparse.ArgumentParser:
     inspect.add_argument("--sheet", help="sheet of an Excel --data workbook holding the table")
     inspect.add_argument(
         "--lookup", type=Path,
-        help="ONS LSOA 2011 to 2021 lookup (CSV): says what converting the table would change",
+        help="ONS LSOA 2011 to 2021 lookup (CSV or XLSX): says what converting the table would change",
     )  # fmt: skip
+    _add_areas_lookup(inspect)
     inspect.add_argument("--format", default="text", choices=["text", "json"])
 
     table = sub.add_parser("table", help="print the published table behind a map")
@@ -371,11 +372,26 @@ def _inspect(args: argparse.Namespace) -> int:
     from meam_mapping.io.inspect import inspect_table
 
     codes, vintage = None, None
+    if args.areas_lookup is not None and args.boundaries is None:
+        raise InputError(
+            "--areas-lookup goes with --boundaries: it says which MSOA and district each of their "
+            "areas is in",
+            fix="Give --boundaries with it, or leave it out",
+        )
     if args.boundaries is not None:
         from meam_mapping.geography.boundaries import read_boundaries
+        from meam_mapping.loading import dataset_from_boundaries, with_lookup
 
         bounds = read_boundaries(args.boundaries, layer=args.layer)
-        codes, vintage = bounds.areas["area_code"], bounds.vintage
+        if args.areas_lookup is not None:
+            bounds = with_lookup(bounds, args.areas_lookup)
+        # The table is joined at its own level, as the map and the Data page join it: a
+        # district table meets the districts the boundaries (or their lookup) name.
+        areas = dataset_from_boundaries(bounds).areas
+        codes, vintage = (
+            {level: frame["area_code"] for level, frame in areas.items()},
+            bounds.vintage,
+        )
     lookup = None
     if args.lookup is not None:
         from meam_mapping.io.lookups import read_ons_lookup

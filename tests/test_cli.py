@@ -7,9 +7,11 @@ one line on stderr with exit status 2.
 
 from __future__ import annotations
 
+import io
 import json
 import re
 
+import geopandas as gpd
 import pandas as pd
 import pytest
 
@@ -411,6 +413,43 @@ def test_boundaries_without_districts_map_them_with_an_ons_lookup(user_files, tm
     assert status == 0 and "Somewhere Else" in out.read_text()
     status, table, _ = run(capsys, "table", "--boundaries", bare, *ask, "--areas-lookup", lookup)
     assert "E07000099,Somewhere Else,lad" in table
+
+
+def test_inspect_joins_a_district_table_as_the_map_does(user_files, tmp_path, capsys, monkeypatch):
+    """A district table on LSOA boundaries: inspect reports the join the map and the table make."""
+    from userfiles import write_bare_boundaries
+
+    monkeypatch.setenv("MEAM_MAPPING_CACHE", str(tmp_path / "cache"))
+    districts = sorted(
+        gpd.read_file(user_files.boundaries).filter(regex="(?i)^lad\\d\\dcd$").iloc[:, 0].unique()
+    )
+    table = tmp_path / "district_duty.csv"
+    table.write_text("area_code,indicator,domain,period,count,denominator,unit,source\n" + "".join(
+        f"{code},households_owed_a_duty,homelessness,2023/24,{20 + i},{5000 + i},per 1000,Council\n"
+        for i, code in enumerate(districts)))  # fmt: skip
+    ask = ["--data", table]
+    status, out, _ = run(
+        capsys, "inspect", *ask, "--boundaries", user_files.boundaries, "--format", "json"
+    )
+    join = json.loads(out)["join"]
+    assert status == 0 and join["matched"] == len(districts) and join["unmatched_table"] == 0
+    status, out, err = run(capsys, "table", *ask, "--boundaries", user_files.boundaries,
+                           "--indicator", "households_owed_a_duty")  # fmt: skip
+    published = pd.read_csv(io.StringIO(out))
+    assert status == 0 and sorted(published["area_code"]) == districts
+
+    bare, lookup = write_bare_boundaries(user_files, tmp_path)
+    status, out, _ = run(capsys, "inspect", *ask, "--boundaries", bare)
+    assert (
+        status == 0
+        and f"Join: 0 matched; {len(districts)} table codes not in the boundaries" in out
+    )
+    assert "do not say which district each of their LSOAs is in" in out and "--areas-lookup" in out
+    status, out, _ = run(capsys, "inspect", *ask, "--boundaries", bare, "--areas-lookup", lookup,
+                         "--format", "json")  # fmt: skip
+    assert status == 0 and json.loads(out)["join"]["matched"] == len(districts)
+    status, _, err = run(capsys, "inspect", *ask, "--areas-lookup", lookup)
+    assert status == 2 and "--areas-lookup goes with --boundaries" in err
 
 
 def test_an_analysis_on_boundaries_with_a_lookup_equals_one_on_boundaries_with_the_fields(

@@ -319,6 +319,16 @@ def inspect_table(
     if isinstance(boundary_codes, Mapping):
         by_level = {k: list(v) for k, v in boundary_codes.items()}
         boundary_codes = by_level.get(level, [c for v in by_level.values() for c in v])
+        if level in ("msoa", "lad") and level not in by_level and "lsoa" in by_level:
+            from meam_mapping.schema import LEVEL_WORDS
+
+            notes.append(
+                f"The table's areas are {LEVEL_WORDS[level]}s, but the boundaries do not say which "
+                f"{LEVEL_WORDS[level]} each of their LSOAs is in, so the table cannot be joined to "
+                "them. ONS's LSOA boundary files give each LSOA's own code only: add the ONS "
+                "lookup 'Output Area to LSOA to MSOA to Local Authority District' of the "
+                "boundaries' year (--areas-lookup in the command line, or on the Data page)."
+            )
     if boundary_codes is not None:
         join = JoinSummary.of(table["area_code"].unique(), boundary_codes)
     other_vintage = bool(boundary_vintage and vintage and vintage not in str(boundary_vintage))
