@@ -84,9 +84,26 @@ class InputError(ValueError):
     @property
     def message(self) -> str:
         """The whole message as one readable sentence or three."""
+        return self._told(self.where)
+
+    @property
+    def unlocated(self) -> str:
+        """The message without its place: the problem, what was expected and the fix.
+
+        For a reader who gave no file: a column name alone (``column
+        'indicator'``) is the program's, not theirs.
+
+        Examples
+        --------
+        >>> InputError("there is no indicator 'x'", column="indicator", fix="Pick one").unlocated
+        "there is no indicator 'x'. Pick one."
+        """
+        return self._told("")
+
+    def _told(self, where: str) -> str:
         text = self.problem.rstrip(".") + "."
-        if self.where:
-            text = f"{self.where}: {text}"
+        if where:
+            text = f"{where}: {text}"
         if self.expected:
             text += f" Expected {self.expected.rstrip('.')}."
         if self.fix:

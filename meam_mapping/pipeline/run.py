@@ -200,12 +200,8 @@ def _attempt(name: str, unavailable: dict[str, str], func: Callable[[], _T]) -> 
     except (EstimationError, InputError) as err:
         text = str(err)
         if isinstance(err, InputError):
-            # A file or row helps the reader; a column name alone ("column 'indicator'")
-            # is the program's, not theirs.
-            located = err.file is not None or err.row is not None
-            text = err.message if located else InputError(
-                err.problem, expected=err.expected, fix=err.fix
-            ).message  # fmt: skip
+            # A file or row helps the reader; a column name alone is the program's.
+            text = err.message if err.file is not None or err.row is not None else err.unlocated
         unavailable[name] = f"not available: {text}"
         return None
 
