@@ -66,7 +66,10 @@ def dataset_from_boundaries(result: BoundaryResult, *, name: str = "Your data") 
     When the boundaries carry parent codes (``msoa_code``, ``lad_code``), MSOA
     and district polygons are dissolved from them, so maps can be drawn at
     those levels too, named from the file's parent name fields where it has
-    them (``BoundaryResult.parent_names``), else by their codes.
+    them (``BoundaryResult.parent_names``), else by their codes. An MSOA or
+    district some of whose areas are missing (``BoundaryResult.left_out``)
+    is not built: its shape would have holes and its totals would fall
+    short, with nothing on a map or in a table to say so. The notes name them.
     """
     areas = result.areas
     levels = [str(level) for level in areas["level"].dropna().unique()]
@@ -77,8 +80,25 @@ def dataset_from_boundaries(result: BoundaryResult, *, name: str = "Your data") 
             fix="Split the file by level and load the finest level",
         )
     level = levels[0]
+    notes = list(result.notes)
+    short = {
+        column: result.left_out[parent]
+        for parent, column in (("msoa", "msoa_code"), ("lad", "lad_code"))
+        if result.left_out.get(parent) and column in areas
+    }
+    if short:  # every area forgets its parent, so that nothing adds up into it
+        areas = areas.copy()
+        for column, codes in short.items():
+            areas[column] = areas[column].where(~areas[column].isin(set(codes)))
+        # Kept with the areas for the reason a level is not offered (pipeline.slices.why_not_at).
+        areas.attrs["short_parents"] = {
+            column.removesuffix("_code"): len(c) for column, c in short.items()
+        }
     by_level = {level: areas}
     for parent_level, column in (("msoa", "msoa_code"), ("lad", "lad_code")):
+        if column in short:
+            notes.append(_short_note(parent_level, short[column], result.parent_names.get(parent_level, {}),
+                                     whole=int(areas[column].nunique())))  # fmt: skip
         if parent_level == level or column not in areas or areas[column].isna().all():
             continue
         if level == "lad" or (level == "msoa" and parent_level == "msoa"):
@@ -100,7 +120,23 @@ def dataset_from_boundaries(result: BoundaryResult, *, name: str = "Your data") 
             },
             *result.sources,
         ],
-        notes=list(result.notes),
+        notes=notes,
+    )
+
+
+def _short_note(level: str, short: dict[str, int], names: dict[str, str], *, whole: int) -> str:
+    """The note on the MSOAs or districts left out for missing some of their areas."""
+    from meam_mapping.schema import LEVEL_WORDS
+
+    word = LEVEL_WORDS[level]
+    shown = [f"{code} {names[code]}" if code in names else code for code in list(short)[:5]]
+    more = f" and {len(short) - 5} more" if len(short) > 5 else ""
+    missing = sum(short.values())
+    return (
+        f"{len(short)} {word}(s) are not drawn or totalled as {word}s, because {missing} of their "
+        f"areas are missing from the boundaries (no shape, no code, or not in the file): "
+        f"{', '.join(shown)}{more}. Their totals would fall short with nothing to say so. "
+        f"{whole} whole {word}(s) are kept. Use a boundary file holding every area of them."
     )
 
 
@@ -362,7 +398,7 @@ def build_dataset(
             read = replace(read, lonlat=None)  # kept only as long as the callback wants it
             report = [f"Boundaries {getattr(boundaries, 'name', boundaries)}: "
                       + ", ".join(f"{len(a)} {lvl}" for lvl, a in dataset.areas.items())]  # fmt: skip
-            report += [f"- {note}" for note in read.notes]
+            report += [f"- {note}" for note in dataset.notes]  # the boundaries' and the levels'
             for table, loading in zip(tables, loads, strict=True):
                 try:
                     loaded = loading.result()

@@ -180,7 +180,7 @@ if boundary_file is not None and st.button("Use these boundaries", type="primary
     except (InputError, EstimationError) as err:
         show_problem(err)
     else:
-        _use(new, result.notes)
+        _use(new, new.notes)  # the boundaries' notes and the levels'
 
 st.subheader("2. Add an indicator table")
 st.caption(
@@ -413,7 +413,7 @@ with tab_ons:
         except (InputError, EstimationError) as err:
             show_problem(err)
         else:
-            _use(new, result.notes)
+            _use(new, new.notes)  # the boundaries' notes and the levels'
 
 report = st.session_state.get("last_join_report")
 notes = st.session_state.get("last_load_notes")

@@ -293,6 +293,7 @@ def with_area_lookup(result: BoundaryResult, lookup: AreaLookup) -> BoundaryResu
     added: list[tuple[str, int]] = []
     out = areas.copy()
     names = dict(result.parent_names)
+    left_out = dict(result.left_out)
     for column in lookup.parents.columns:
         if column in out.columns and out[column].notna().any():
             continue
@@ -301,6 +302,9 @@ def with_area_lookup(result: BoundaryResult, lookup: AreaLookup) -> BoundaryResu
         if parent in lookup.names:
             names[parent] = lookup.names[parent]
         added.append((LEVEL_WORDS[parent], int(out[column].nunique())))
+        short = _absent_members(lookup.parents[column], distinct)
+        if short:
+            left_out[parent] = {**left_out.get(parent, {}), **short}
     if not added:
         return result
     ordered = [c for c in ("area_code", "area_name", "level", "msoa_code", "lad_code") if c in out]
@@ -321,4 +325,13 @@ def with_area_lookup(result: BoundaryResult, lookup: AreaLookup) -> BoundaryResu
         "date": date.today().isoformat(),
     }
     return replace(result, areas=out, notes=[*result.notes, note], parent_names=names,
-                   sources=[*result.sources, source])  # fmt: skip
+                   sources=[*result.sources, source], left_out=left_out)  # fmt: skip
+
+
+def _absent_members(parent_of: pd.Series, present: set[str]) -> dict[str, int]:
+    """Parent code -> how many of its areas (in the lookup) are not ``present``, for parents of present areas."""
+    touched = set(parent_of.reindex(sorted(present)).dropna().astype(str))
+    members = parent_of.loc[parent_of.astype(str).isin(touched)]
+    absent = members.loc[~members.index.astype(str).isin(present)]
+    counts = absent.astype(str).value_counts().sort_index()
+    return {str(code): int(n) for code, n in counts.items()}

@@ -86,6 +86,14 @@ class BoundaryResult:
         Files besides the boundaries that went into them (an ONS lookup
         giving their MSOAs and districts, say), as entries of
         :attr:`meam_mapping.dataset.Dataset.sources`.
+    left_out : dict
+        Level (``"msoa"``, ``"lad"``) -> {parent code: number of its areas
+        missing}: the MSOAs and districts some of whose areas are not among
+        :attr:`areas` (features of the file left out for having no shape or
+        no code, or, with an ONS lookup, areas the lookup puts in them that
+        the file does not hold). Their totals would fall short, so they are
+        not built as areas of their own (see
+        :func:`meam_mapping.loading.dataset_from_boundaries`).
     """
 
     areas: gpd.GeoDataFrame
@@ -96,6 +104,7 @@ class BoundaryResult:
     lonlat: np.ndarray | None = field(default=None, repr=False)
     parent_names: dict[str, dict[str, str]] = field(default_factory=dict, repr=False)
     sources: list[dict[str, str]] = field(default_factory=list, repr=False)
+    left_out: dict[str, dict[str, int]] = field(default_factory=dict, repr=False)
 
 
 #: Below this many coordinates a reprojection is done in one piece.
@@ -273,6 +282,24 @@ def _polygonal(geom: object) -> object:
     return None
 
 
+def _left_out(features: pd.DataFrame, kept: pd.Series) -> dict[str, dict[str, int]]:
+    """Level -> {parent code: areas of it missing}, for features whose area is not in ``kept``.
+
+    ``features`` holds every feature's ``area_code`` (blank for a feature
+    with none) and parent codes; an area split over several features is
+    missing only when none of its pieces was kept.
+    """
+    gone = features.loc[~features["area_code"].isin(set(kept))]
+    named = gone.loc[gone["area_code"].notna()].drop_duplicates("area_code")
+    gone = pd.concat([named, gone.loc[gone["area_code"].isna()]])
+    out: dict[str, dict[str, int]] = {}
+    for column in ("msoa_code", "lad_code"):
+        if column in gone and gone[column].notna().any():
+            counts = gone[column].dropna().astype(str).value_counts().sort_index()
+            out[column.removesuffix("_code")] = {str(k): int(v) for k, v in counts.items()}
+    return out
+
+
 def _clean_geometries(
     gdf: gpd.GeoDataFrame, notes: list[str], file: str | None = None
 ) -> gpd.GeoDataFrame:
@@ -376,12 +403,13 @@ def read_boundaries(
             areas, meta = hit
             return BoundaryResult(areas=areas, notes=list(meta["notes"]), code_field=meta["code_field"],
                                   name_field=meta["name_field"], vintage=meta["vintage"],
-                                  parent_names=meta.get("parent_names", {}))  # fmt: skip
+                                  parent_names=meta.get("parent_names", {}),
+                                  left_out=meta.get("left_out", {}))  # fmt: skip
     result = _read_boundaries(path_or_buffer, **options)
     if key is not None:
         meta = {"notes": result.notes, "code_field": result.code_field,
                 "name_field": result.name_field, "vintage": result.vintage,
-                "parent_names": result.parent_names}  # fmt: skip
+                "parent_names": result.parent_names, "left_out": result.left_out}  # fmt: skip
         store_frame(key, result.areas, meta, folder=cache_folder)
     return result
 
@@ -477,6 +505,9 @@ def _read_boundaries(
                 parent_names[parent[:-5]] = dict(zip(pairs["code"], pairs["name"].astype(str),
                                                      strict=True))  # fmt: skip
 
+    # The parents of every feature, to tell afterwards which lost one (see BoundaryResult.left_out).
+    parent_columns = [c for c in ("msoa_code", "lad_code") if c in areas]
+    every_feature = pd.DataFrame(areas[["area_code", *parent_columns]]) if parent_columns else None
     blank = areas["area_code"].isna()
     if blank.any():
         rows = [int(i) + 2 for i in np.flatnonzero(blank.to_numpy())]
@@ -498,6 +529,7 @@ def _read_boundaries(
             fix="Check that the file holds polygons with area codes",
         )
     areas = _join_split_areas(areas, notes)
+    left_out = {} if every_feature is None else _left_out(every_feature, areas["area_code"])
     lonlat = areas.geometry.to_numpy() if is_lonlat(areas.crs) else None
     if areas.crs.to_string() != STORAGE_CRS and not areas.crs.equals(STORAGE_CRS):
         notes.append(
@@ -522,4 +554,5 @@ def _read_boundaries(
     areas = areas[ordered + ["geometry"]].reset_index(drop=True)
     areas.attrs["vintage"] = vintage
     return BoundaryResult(areas=areas, notes=notes, code_field=code_col, name_field=name_col,
-                          vintage=vintage, lonlat=lonlat, parent_names=parent_names)  # fmt: skip
+                          vintage=vintage, lonlat=lonlat, parent_names=parent_names,
+                          left_out=left_out)  # fmt: skip

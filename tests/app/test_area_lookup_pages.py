@@ -67,3 +67,29 @@ def test_the_map_page_says_why_districts_are_not_offered(user_files, tmp_path):
         note = next(c for c in captions if c.startswith(f"**{level} are not offered.**"))
         assert "Which MSOA and district each area is in" in note
     assert list(at.radio(key="map_level").options) == ["LSOA (neighbourhood, about 1,500 people)"]
+
+
+def test_a_district_missing_lsoas_is_named_on_the_data_page_and_left_off_the_map(
+    user_files, tmp_path
+):
+    """Boundaries with one district's LSOAs partly shapeless: said on loading; that district not offered."""
+    import geopandas as gpd
+
+    lsoa = gpd.read_file(user_files.boundaries)
+    lsoa.loc[lsoa.index[lsoa["LAD19CD"] == "E07000010"][:3], "geometry"] = None
+    damaged = tmp_path / "damaged.geojson"
+    lsoa.to_file(damaged, driver="GeoJSON")
+    at = AppTest.from_file(APP, default_timeout=600)
+    at.run()
+    at.switch_page("pages/data.py").run()
+    _upload(at, "boundary_upload", damaged)
+    next(b for b in at.button if b.label == "Use these boundaries").click().run()
+    assert not at.exception, at.exception
+    shown = " ".join(
+        str(x.value) for kind in (at.markdown, at.info, at.caption, at.warning) for x in kind
+    )
+    assert "1 district(s) are not drawn or totalled as districts, because 3 of their areas" in shown
+    assert "E07000010 Fenland" in shown
+    dataset = at.session_state["dataset"]
+    assert "E07000010" not in set(dataset.areas["lad"]["area_code"])
+    assert len(dataset.areas["lad"]) == 4
