@@ -71,10 +71,11 @@ class AreaLookup:
     vintage : str or None
         The areas' vintage from the field name, e.g. ``"LSOA 2021"``.
     alternatives : tuple of AreaLookup
-        The same file read by another column of the same level's codes (the
-        ONS *LSOA (2011) to LSOA (2021) to LAD* lookup has both
-        ``LSOA11CD`` and ``LSOA21CD``): :func:`with_area_lookup` uses the
-        one that holds the boundaries' codes.
+        The same file read by another column of codes: of the same level
+        (the ONS *LSOA (2011) to LSOA (2021) to LAD* lookup has both
+        ``LSOA11CD`` and ``LSOA21CD``), or of the MSOAs an LSOA lookup also
+        holds (for MSOA boundaries). :func:`with_area_lookup` uses the one of
+        the boundaries' level that holds their codes.
     """
 
     level: str
@@ -149,17 +150,23 @@ def area_lookup(frame: pd.DataFrame, *, file: str = "the lookup") -> AreaLookup:
             expected=_EXPECTED,
             fix=_WHERE,
         )
-    # Every column of the level's codes (LSOA11CD and LSOA21CD, say), in the file's order.
-    candidates = [(c, m.group(1)) for c in columns
-                  if (m := re.fullmatch(rf"{child}(\d\d)cd", c.lower()))]  # fmt: skip
     read, problems = [], []
     parent_codes: dict[str, pd.Series] = {}  # each parent column checked once, for every candidate
-    for code_col, year in candidates:
-        try:
-            read.append(_read_by(frame, columns, found, child, code_col, year, file, parent_codes))
-        except InputError as err:
-            problems.append(err)
-    if not read:
+    # Every column of the level's codes (LSOA11CD and LSOA21CD, say), in the file's order; then
+    # the MSOAs' own, for MSOA boundaries (the same ONS lookup says which district each is in).
+    levels = [child] + (["msoa"] if child == "lsoa" and "msoa" in found and "lad" in found else [])
+    for level in levels:
+        candidates = [(c, m.group(1)) for c in columns
+                      if (m := re.fullmatch(rf"{level}(\d\d)cd", c.lower()))]  # fmt: skip
+        for code_col, year in candidates:
+            try:
+                read.append(
+                    _read_by(frame, columns, found, level, code_col, year, file, parent_codes)
+                )
+            except InputError as err:
+                if level == child:
+                    problems.append(err)
+    if not read or read[0].level != child:
         raise problems[0]
     return replace(read[0], alternatives=tuple(read[1:]))
 
@@ -260,7 +267,8 @@ def with_area_lookup(result: BoundaryResult, lookup: AreaLookup) -> BoundaryResu
     """
     areas = result.areas
     level = str(areas["level"].iloc[0]) if len(areas) else None
-    if level != lookup.level:
+    same_level = [one for one in (lookup, *lookup.alternatives) if one.level == level]
+    if not same_level:
         raise InputError(
             f"the lookup is of {LEVEL_WORDS.get(lookup.level, lookup.level)}s but the boundaries are "
             f"{LEVEL_WORDS.get(str(level), level)}s",
@@ -275,8 +283,7 @@ def with_area_lookup(result: BoundaryResult, lookup: AreaLookup) -> BoundaryResu
         return sorted(distinct - set(one.parents.index.astype(str)))
 
     # The column of the boundaries' codes: the one missing fewest, the boundaries' year first.
-    lookup = min((lookup, *lookup.alternatives),
-                 key=lambda one: (len(missed(one)), one.vintage != result.vintage))  # fmt: skip
+    lookup = min(same_level, key=lambda one: (len(missed(one)), one.vintage != result.vintage))
     missing = missed(lookup)
     if missing:
         vintage = ""

@@ -71,7 +71,9 @@ __all__ = [
 ]
 
 #: Bumped whenever what an entry holds changes meaning.
-CACHE_FORMAT = 3  # 2: parent names (LAD19NM beside LAD19CD); 3: the parents that lost areas (left_out)
+CACHE_FORMAT = (
+    3  # 2: parent names (LAD19NM beside LAD19CD); 3: the parents that lost areas (left_out)
+)
 #: Environment variable: ``0``/``false``/``no``/``off`` switches the cache off.
 CACHE_SWITCH_ENV = "MEAM_MAPPING_BOUNDARY_CACHE"
 _META = b"meam_mapping_cache"

@@ -211,3 +211,49 @@ def test_a_workbook_with_notes_beside_the_lookup_and_other_bad_files(bare, tmp_p
     monkeypatch.setattr(type(lookup), "read_bytes", lambda self: pytest.fail("read before refused"))
     with pytest.raises(InputError, match="larger than the 1,000 bytes"):
         read_area_lookup(lookup)
+
+
+def test_msoa_boundaries_take_their_districts_from_the_same_lsoa_lookup(user_files, tmp_path, capsys,
+                                                                       monkeypatch):  # fmt: skip
+    """ONS's MSOA files name no district either; the OA-LSOA-MSOA-LAD lookup says which each is in."""
+    import io
+
+    import geopandas as gpd
+
+    from meam_mapping.cli import main
+
+    monkeypatch.setenv("MEAM_MAPPING_CACHE", str(tmp_path / "cache"))
+    _, lookup = write_bare_boundaries(user_files, tmp_path)
+    lsoa = gpd.read_file(user_files.boundaries)
+    msoa = lsoa.dissolve("MSOA11CD", as_index=False)[["MSOA11CD", "MSOA11NM", "geometry"]]
+    bare = tmp_path / "bare_msoa.geojson"
+    msoa.to_file(bare, driver="GeoJSON")
+    ask = [
+        "table",
+        "--data",
+        str(user_files.tidy),
+        "--indicator",
+        "homelessness_duty_owed",
+        "--level",
+        "lad",
+    ]
+    # The LSOA table on LSOA boundaries with their fields, and an MSOA table of the same people on
+    # MSOA boundaries with the lookup: the same districts, the same figures.
+    assert main([*ask, "--boundaries", str(user_files.boundaries)]) == 0
+    want = pd.read_csv(io.StringIO(capsys.readouterr().out))
+    tidy = pd.read_csv(user_files.tidy, dtype=str)
+    tidy = tidy.loc[tidy["indicator"] == "homelessness_duty_owed"]
+    count = pd.to_numeric(tidy["count"], errors="coerce")
+    tidy = tidy.assign(count=count, denominator=pd.to_numeric(tidy["denominator"]),
+                       area_code=tidy["area_code"].map(lsoa.set_index("LSOA11CD")["MSOA11CD"]))  # fmt: skip
+    keys = ["area_code", "indicator", "domain", "period", "unit", "source"]
+    by_msoa = tidy.groupby(keys, as_index=False).agg(
+        count=("count", lambda s: str(int(s.sum())) if s.notna().all() else "*"),
+        denominator=("denominator", "sum"),
+    )
+    msoa_table = tmp_path / "msoa_duty.csv"
+    by_msoa.to_csv(msoa_table, index=False)
+    ask[2] = str(msoa_table)
+    assert main([*ask, "--boundaries", str(bare), "--areas-lookup", str(lookup)]) == 0
+    got = pd.read_csv(io.StringIO(capsys.readouterr().out))
+    pd.testing.assert_frame_equal(got, want)
