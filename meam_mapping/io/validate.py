@@ -312,6 +312,15 @@ def validate_indicator_table(
         checks.append(
             (frac, "count", "count(s) are not whole numbers", "a whole number of people or events")
         )
+    # A rate of people or events in a population of none: an export that wrote blanks as 0, say.
+    checks.append(
+        (
+            denom.eq(0) & count.gt(0),
+            "denominator",
+            "count(s) above 0 have a denominator of 0",
+            "the population the count is drawn from (more than 0), or a blank if it is unknown",
+        )
+    )
     people = table["unit"].isin(PEOPLE_UNITS)
     over = count.notna() & denom.notna() & (count > denom)
     checks.append(

@@ -127,6 +127,18 @@ def test_count_above_denominator_is_only_noted_for_event_rates(unit):
     assert any("larger than their denominator" in n for n in notes)
 
 
+@pytest.mark.parametrize("unit", ["per_1000", "count", "percent"])
+def test_a_count_over_a_denominator_of_zero_names_its_rows(unit):
+    """An export that wrote blank populations as 0: every rate would be missing, with no reason given."""
+    table = good_table(unit=unit)
+    table.loc[[1, 3], "denominator"] = 0.0
+    with pytest.raises(InputError, match="2 count\\(s\\) above 0 have a denominator of 0") as err:
+        validate_indicator_table(table)
+    assert err.value.row == [3, 5] and err.value.column == "denominator"
+    table.loc[[1, 3], "count"] = 0.0  # none counted in none: no rate, and nothing wrong
+    validate_indicator_table(table)
+
+
 def test_count_above_denominator_not_checked_for_scores():
     assert validate_indicator_table(good_table(unit="score", denominator=2.0)) == []
 
