@@ -141,7 +141,7 @@ def validate_patterns(
     >>> t.lists, t.observed
     (('A', 'B'), 60)
     """
-    name = file or "pattern table"
+    name = "overlap table"  # the file, when known, is named at the start of the message
     if not isinstance(patterns, pd.DataFrame):
         raise InputError(
             f"the pattern table is a {type(patterns).__name__}, not a table",
@@ -163,16 +163,18 @@ def validate_patterns(
             file=file,
             column=COUNT_COLUMN,
             expected="a column named 'count' with the number of people seen in each pattern",
-            fix=f"Rename the column holding the numbers to 'count' (columns found: {columns})",
+            fix="Rename the column holding the numbers to 'count' (columns found: "
+            + ", ".join(map(repr, columns))
+            + ")",
         )
     strata = [str(s) for s in strata]
     missing_strata = [s for s in strata if s not in columns]
     if missing_strata:
         raise InputError(
-            f"stratum column(s) {missing_strata} are not in the {name}",
+            f"stratum column(s) {', '.join(map(repr, missing_strata))} are not in the {name}",
             file=file,
             column=missing_strata,
-            expected=f"one of the columns {columns}",
+            expected="one of the columns " + ", ".join(map(repr, columns)),
         )
     if lists is None:
         lists = detect_lists(columns, strata)
@@ -181,20 +183,22 @@ def validate_patterns(
         missing = [c for c in lists if c not in columns]
         if missing:
             raise InputError(
-                f"list column(s) {missing} are not in the {name}",
+                f"list column(s) {', '.join(map(repr, missing))} are not in the {name}",
                 file=file,
                 column=missing,
-                expected=f"one of the columns {columns}",
+                expected="one of the columns " + ", ".join(map(repr, columns)),
             )
         if len(set(lists)) != len(lists):
             raise InputError("a list column is named twice", file=file, column=list(lists))
     if len(lists) < 2:
         raise InputError(
-            f"the {name} has {len(lists)} list column(s) ({list(lists)}); "
-            "an estimate of the hidden population needs at least two lists",
+            f"the {name} has {len(lists)} list column(s)"
+            + (f" ({', '.join(map(repr, lists))})" if lists else "")
+            + "; an estimate of the hidden population needs at least two lists",
             file=file,
-            expected="two or more 0/1 columns, one per list (service)",
-            fix="Add the other lists, or name them with lists=[...]",
+            expected="two or more 0/1 columns, one per list (service), saying whether the people of "
+            "each row are on that service's list",
+            fix="Add a 0/1 column for each other service whose people were matched",
         )
 
     for col in lists:

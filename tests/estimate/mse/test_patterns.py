@@ -85,7 +85,7 @@ def test_not_a_frame_and_empty():
 
 
 def test_named_lists_and_strata_checked():
-    with pytest.raises(InputError, match=r"\['Z'\]"):
+    with pytest.raises(InputError, match=r"list column\(s\) 'Z' are not in the overlap table"):
         validate_patterns(good(), lists=["A", "Z"])
     with pytest.raises(InputError, match="stratum"):
         validate_patterns(good(), strata=["sex"])
