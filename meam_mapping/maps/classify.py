@@ -214,7 +214,7 @@ def _user_defined(values: np.ndarray, k: int, breaks: object) -> np.ndarray:
     bins = np.asarray(list(breaks), dtype=float)  # type: ignore[call-overload]
     if bins.size == 0 or np.any(~np.isfinite(bins)) or np.any(np.diff(bins) <= 0):
         raise InputError(
-            f"Break values {list(bins)} are not usable",
+            f"Break values {', '.join(f'{b:g}' for b in bins) or '(none)'} are not usable",
             column="breaks",
             expected="finite numbers in strictly increasing order",
             fix="Remove repeated values and sort the breaks from smallest to largest",

@@ -396,7 +396,7 @@ class MultipleSystemsEstimator:
                 chosen = fit_loglinear(y, lists, terms)
                 if chosen.diverged:
                     raise EstimationError(
-                        f"the model with interactions {list(terms) or 'none'} cannot be fitted: "
+                        f"the model with interactions {', '.join(terms) or 'none'} cannot be fitted: "
                         f"{chosen.reason}; leave that interaction out or let it be selected"
                     )
                 fits = [chosen]

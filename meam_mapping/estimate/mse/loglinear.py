@@ -277,7 +277,7 @@ def fit_loglinear(
     n_cells, p = X.shape
     if not identifiable:
         raise EstimationError(
-            f"the model with interactions {list(terms) or 'none'} has {p} parameters for "
+            f"the model with interactions {', '.join(terms) or 'none'} has {p} parameters for "
             f"{n_cells} observable patterns, so the number missed by every list cannot be "
             "estimated (the hidden cell is not identifiable); with k lists the k-way "
             "interaction, and with two lists any interaction, must be left out"
