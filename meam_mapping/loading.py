@@ -92,7 +92,7 @@ def dataset_from_boundaries(result: BoundaryResult, *, name: str = "Your data") 
             areas[column] = areas[column].where(~areas[column].isin(set(codes)))
         # Kept with the areas for the reason a level is not offered (pipeline.slices.why_not_at).
         areas.attrs["short_parents"] = {
-            column.removesuffix("_code"): len(c) for column, c in short.items()
+            column.removesuffix("_code"): sorted(c) for column, c in short.items()
         }
     by_level = {level: areas}
     for parent_level, column in (("msoa", "msoa_code"), ("lad", "lad_code")):
@@ -223,15 +223,25 @@ def add_patterns(dataset: Dataset, patterns: pd.DataFrame, *, file: str | None =
         unknown = sorted(set(codes) - known)
         if unknown:
             rows = [int(i) + 2 for i in codes.index[codes.isin(unknown)][:5]]
+            short = {c for finest in dataset.areas.values()
+                     for lost in finest.attrs.get("short_parents", {}).values() for c in lost}  # fmt: skip
+            why = ""
+            if set(unknown) & short:
+                why = (
+                    f" ({', '.join(sorted(set(unknown) & short)[:5])} named by the boundary file but left "
+                    "out, because some of their areas are missing from it (no shape, no code, or not "
+                    "in the file): see the loading notes)"
+                )
             raise InputError(
                 f"{len(unknown)} area code(s) of the overlap table are not in the boundaries: "
                 + ", ".join(unknown[:5])
-                + ("…" if len(unknown) > 5 else ""),
+                + ("…" if len(unknown) > 5 else "")
+                + why,
                 file=file,
                 row=rows,
                 column="area_code",
                 expected="codes of the loaded areas (usually district codes such as E07000008)",
-                fix="Correct the codes, or load boundaries that contain these areas",
+                fix="Correct the codes, or load boundaries that contain these areas whole",
             )
         level = dataset.level_of(codes)
         notes.append(

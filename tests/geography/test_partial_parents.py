@@ -127,3 +127,17 @@ def test_when_every_district_is_short_the_level_says_why(user_files, tmp_path, c
     assert status == 2
     problem = err.strip().splitlines()[-1]
     assert "Every district the boundaries name is missing some of its areas" in problem
+
+
+def test_an_overlap_table_of_a_district_left_out_says_why(user_files, damaged) -> None:  # noqa: ANN001
+    from meam_mapping.errors import InputError
+
+    path, _ = damaged
+    with pytest.raises(InputError) as caught:
+        build_dataset(path, [user_files.tidy], [user_files.patterns])
+    text = str(caught.value)
+    assert (
+        "not in the boundaries: E07000009 (E07000009 named by the boundary file but left out"
+        in text
+    )
+    assert "see the loading notes" in text
