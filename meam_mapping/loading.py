@@ -388,10 +388,13 @@ def build_dataset(
             if started:
                 return
             started.append(True)
-            if areas_lookup is not None:  # needed first: as soon as the boundaries are read
+            # The tables' children are forked first, while this process runs no other thread
+            # (see meam_mapping.processes); the lookup, needed as soon as the boundaries are
+            # read, is read in the pool's thread straight after.
+            forks = [start_in_fork(_load_table_in_child, table, **load_options) for table in tables]
+            if areas_lookup is not None:
                 lookups.append(pool.submit(_area_lookup, areas_lookup))
-            for table in tables:
-                forked = start_in_fork(_load_table_in_child, table, **load_options)
+            for table, forked in zip(tables, forks, strict=True):
                 loads.append(forked or pool.submit(load_table_file, table, **load_options))
             if on_reading is not None:
                 on_reading()

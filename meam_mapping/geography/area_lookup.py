@@ -337,8 +337,14 @@ def with_area_lookup(result: BoundaryResult, lookup: AreaLookup) -> BoundaryResu
 
 def _absent_members(parent_of: pd.Series, present: set[str]) -> dict[str, int]:
     """Parent code -> how many of its areas (in the lookup) are not ``present``, for parents of present areas."""
-    touched = set(parent_of.reindex(sorted(present)).dropna().astype(str))
-    members = parent_of.loc[parent_of.astype(str).isin(touched)]
-    absent = members.loc[~members.index.astype(str).isin(present)]
-    counts = absent.astype(str).value_counts().sort_index()
-    return {str(code): int(n) for code, n in counts.items()}
+    from collections import Counter
+
+    # Set lookups over plain strings: pandas' Arrow-backed text compares a set element by
+    # element (0.5 s for England and Wales's lookup against 0.02 s here).
+    children = [str(c) for c in parent_of.index]
+    parents = [str(p) for p in parent_of.to_numpy()]
+    touched = {p for c, p in zip(children, parents, strict=True) if c in present}
+    absent = Counter(
+        p for c, p in zip(children, parents, strict=True) if p in touched and c not in present
+    )
+    return dict(sorted(absent.items()))
