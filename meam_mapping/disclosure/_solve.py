@@ -39,8 +39,8 @@ def merge(pieces: Sequence[tuple[float, float]]) -> Intervals:
 def add(x: Intervals, y: Intervals) -> Intervals:
     """Minkowski sum of two sets."""
     if len(x) == 1 and len(y) == 1:  # most sums in a national audit: one interval each
-        (a, b), (c, d) = x[0], y[0]
-        return [(a + c, b + d)] if a <= b and c <= d else []
+        low, high = x[0][0] + y[0][0], x[0][1] + y[0][1]
+        return [(low, high)] if low <= high else []
     return merge([(a + c, b + d) for a, b in x for c, d in y])
 
 

@@ -183,3 +183,17 @@ def test_star_block_matches_enumeration(seed):
         got = np.column_stack([lower, upper]).tolist()
         assert np.array_equal(np.array(got), np.array(_brute_star(rhs, kinds, policy)),
                               equal_nan=True), (kinds, rhs)  # fmt: skip
+
+
+def test_sums_of_single_intervals_take_the_short_way_to_the_same_set():
+    """add's one-interval path gives what the general union of pairwise sums gives."""
+    rng = np.random.default_rng(7)
+    ends = [0.0, 1.0, 2.0, 4.0, 5.0, 9.0, float("inf")]
+    for _ in range(500):
+        x, y = (sorted(rng.choice(ends, 2).tolist()) for _ in range(2))
+        assert add([tuple(x)], [tuple(y)]) == merge([(x[0] + y[0], x[1] + y[1])])
+        # and as a part of longer sums, against the general path on two-interval sets
+        z = [(0.0, 0.0), (5.0, float("inf"))]
+        assert add(add([tuple(x)], z), [tuple(y)]) == merge(
+            [(a + c, b + d) for a, b in merge([(x[0] + p, x[1] + q) for p, q in z]) for c, d in [y]]
+        )
