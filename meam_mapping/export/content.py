@@ -363,6 +363,13 @@ def _sources(dataset: Dataset, results: Analysis) -> tuple[Section, Section]:
     )  # fmt: skip
     blocks: list[Block] = [Table("Data sources", ("Table", "Source", "Date", "Licence"), rows)]
     blocks += [str(s["attribution"]) for s in dataset.sources if s.get("attribution")]
+    if (
+        dataset.notes
+    ):  # what loading the files changed or left out (areas missing from a district, say)
+        blocks += [
+            "Notes on the data, from loading the files:",
+            Bullets(tuple(map(str, dataset.notes))),
+        ]
     if results.unavailable:
         from meam_mapping.pipeline.run import part_name
 

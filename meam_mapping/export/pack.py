@@ -294,6 +294,7 @@ def _write(
     write_docx(content, folder / "report.docx")
     tables = results.tables
     notes = {"Dataset": dataset.name, "Produced": content.date}
+    notes.update({f"Data note {i}": str(note) for i, note in enumerate(dataset.notes, start=1)})
     for key, reason in results.unavailable.items():
         notes[f"Not available: {part_name(key)}"] = reason.removeprefix("not available: ")
     write_xlsx(tables, folder / "tables.xlsx", notes=notes, label=label)

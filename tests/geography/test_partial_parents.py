@@ -141,3 +141,24 @@ def test_an_overlap_table_of_a_district_left_out_says_why(user_files, damaged) -
         in text
     )
     assert "see the loading notes" in text
+
+
+def test_the_evidence_pack_says_which_district_is_left_out_and_why(user_files, damaged, tmp_path,
+                                                                  monkeypatch):  # fmt: skip
+    """A bid writer reading the pack sees why a district is missing from its tables."""
+    import docx
+
+    monkeypatch.setenv("MEAM_MAPPING_CACHE", str(tmp_path / "cache"))
+    path, _ = damaged
+    out = tmp_path / "pack"
+    assert (
+        main(["pack", "--boundaries", str(path), "--data", str(user_files.tidy), "--out", str(out)])
+        == 0
+    )
+    districts = pd.read_csv(out / "prevalence_by_district.csv", encoding="utf-8-sig")
+    assert "E07000009" not in set(districts["area_code"]) and len(set(districts["area_code"])) == 4
+    said = "1 district(s) are not drawn or totalled as districts, because 2 of their areas"
+    assert said in (out / "README.txt").read_text(encoding="utf-8")
+    report = "\n".join(p.text for p in docx.Document(str(out / "report.docx")).paragraphs)
+    assert "Notes on the data, from loading the files:" in report and said in report
+    assert "E07000009 East Cambridgeshire" in report
