@@ -210,8 +210,25 @@ def _map_layer(
         source=source, attribution=_attribution(dataset), label=dataset.label,
         threshold=policy.threshold,
         tooltip_fields=tuple(c for c in ("Compared with the study area",) if c in data.columns),
+        caveat=_not_drawn(dataset, level),
     )  # fmt: skip
     return layer, level
+
+
+def _not_drawn(dataset: Dataset, level: str) -> str:
+    """The sentence on ``level``'s areas left out for missing some of theirs, or ""."""
+    from meam_mapping.schema import LEVEL_WORDS
+
+    short = sorted({code for areas in dataset.areas.values()
+                    for code in areas.attrs.get("short_parents", {}).get(level, ())})  # fmt: skip
+    if not short:
+        return ""
+    word = LEVEL_WORDS.get(level, level)
+    more = f" and {len(short) - 3} more" if len(short) > 3 else ""
+    return (
+        f"Not drawn: {len(short)} {word}(s) missing some of their areas from the boundary file "
+        f"({', '.join(short[:3])}{more}), so their totals would fall short."
+    )
 
 
 def _interactive_inputs(

@@ -310,7 +310,8 @@ def classify(
         top = finite.max()
         bins = np.append(bins[(bins >= finite.min()) & (bins < top)], top)
     if scheme not in ("user_defined", "std_mean") and len(bins) < k and note is None:
-        note = f"The data allow only {len(bins)} distinct classes instead of {k}."
+        note = (f"The data allow only {len(bins)} distinct class{'' if len(bins) == 1 else 'es'} "
+                f"instead of {k}.")  # fmt: skip
     y[~np.isfinite(y)] = np.nan
     classes = _assign(y, bins)
     counts = tuple(int(c) for c in np.bincount(classes[classes >= 0], minlength=len(bins)))

@@ -418,6 +418,10 @@ def _pieces(
 def _furniture(layer: MapLayer, prepared: MapData, extra: dict[str, list[tuple[str, str]]]) -> Any:
     """Panel (label, title, legend), metric scale, hatch pattern and one-line credits."""
     body = furniture.legend_html(prepared, layer.unit, extra)
+    if layer.caveat:
+        body += (
+            f"<div style='margin-top:4px;max-width:260px;font-size:11px'>{_esc(layer.caveat)}</div>"
+        )
     script = furniture.panel_script(layer.heading, layer.label, body) + furniture.hatch_script()
     script += "L.control.scale({imperial: false}).addTo({map});"
     script += "{map}.attributionControl.setPrefix('Leaflet');"

@@ -162,6 +162,10 @@ class MapLayer:
         suppressed frame when None.
     tooltip_fields : tuple of str
         Further columns (of the areas or data) shown in tooltips.
+    caveat : str
+        A sentence on areas of the level that are not drawn at all (districts
+        missing some of their LSOAs from the boundary file, say), shown under
+        the legend of an interactive map and after the subtitle of a static one.
 
     Raises
     ------
@@ -180,13 +184,14 @@ class MapLayer:
     label: str | None = None
     threshold: int | None = None
     tooltip_fields: tuple[str, ...] = ()
+    caveat: str = ""
 
     def __post_init__(self) -> None:
         from meam_mapping.disclosure import require_suppressed
 
         require_suppressed(self.data, "map")
         object.__setattr__(self, "tooltip_fields", tuple(str(c) for c in self.tooltip_fields))
-        for name in ("title", "unit", "period", "subtitle", "source", "attribution"):
+        for name in ("title", "unit", "period", "subtitle", "source", "attribution", "caveat"):
             value = getattr(self, name)
             object.__setattr__(self, name, "" if value is None else str(value))
 

@@ -188,6 +188,8 @@ def _to_storage(gdf: gpd.GeoDataFrame, what: str) -> gpd.GeoDataFrame:
 
 def _header(fig: Figure, layer: MapLayer, fs: float, width: float) -> None:
     title, subtitle, label = layer.title, layer.subtitle or layer.period, layer.label
+    if layer.caveat:
+        subtitle = f"{subtitle}. {layer.caveat}" if subtitle else layer.caveat
     chars = int(width * 7.5)
     y = 0.965
     portrait = fig.get_figheight() > fig.get_figwidth()

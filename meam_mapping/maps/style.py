@@ -538,7 +538,9 @@ def _classify_no_finer(value: np.ndarray, spec: MapSpec) -> Classification:
     if spec.scheme == "user_defined" or k <= cap:
         return classify(value, scheme=spec.scheme, k=k, breaks=breaks)
     result = classify(value, scheme=spec.scheme, k=cap, breaks=breaks)
-    note = f"Only {n} areas have a value, so {result.k} classes instead of {k}."
+    classes = "1 class" if result.k == 1 else f"{result.k} classes"
+    areas = "1 area has" if n == 1 else f"{n} areas have"
+    note = f"Only {areas} a value, so {classes} instead of {k}."
     return Classification(
         result.scheme, result.bins, result.lower, result.classes, result.labels, result.counts,
         result.note or note,

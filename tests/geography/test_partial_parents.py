@@ -162,3 +162,22 @@ def test_the_evidence_pack_says_which_district_is_left_out_and_why(user_files, d
     report = "\n".join(p.text for p in docx.Document(str(out / "report.docx")).paragraphs)
     assert "Notes on the data, from loading the files:" in report and said in report
     assert "E07000009 East Cambridgeshire" in report
+
+
+def test_the_maps_say_which_districts_are_not_drawn(
+    user_files, damaged, tmp_path, monkeypatch
+) -> None:  # noqa: ANN001
+    """An empty place on a shared map is explained on it, in the browser map and the static one alike."""
+    from meam_mapping.mapping import MapRequest, interactive_map, static_map_figure
+
+    monkeypatch.setenv("MEAM_MAPPING_CACHE", str(tmp_path / "cache"))
+    path, _ = damaged
+    dataset, _ = build_dataset(path, [user_files.tidy])
+    request = MapRequest(indicator="homelessness_duty_owed", level="lad")
+    said = "Not drawn: 1 district(s) missing some of their areas from the boundary file (E07000009)"
+    assert said in interactive_map(dataset, request).get_root().render()
+    figure = static_map_figure(dataset, request)
+    shown = " ".join(t.get_text().replace("\n", " ") for t in figure.texts)
+    assert said in shown
+    whole, _ = build_dataset(user_files.boundaries, [user_files.tidy])
+    assert "Not drawn" not in interactive_map(whole, request).get_root().render()
