@@ -13,8 +13,10 @@ Layout (format version 2; version 1 files are still read):
   the service hubs), EPSG:27700, when there are any;
 * ``area_notes`` — notes on areas (:mod:`meam_mapping.workspace.notes`), when there are any;
 * ``meta`` — ``key``/``value`` rows: ``format``, ``format_version``, ``name``,
-  ``label``, ``sources``, ``notes`` (loading notes), ``settings`` and
-  ``scenarios`` (JSON), ``saved_at`` and ``digest``.
+  ``label``, ``sources``, ``notes`` (loading notes), ``area_attrs`` (what each
+  level's areas carry besides their rows: their vintage, the MSOAs and
+  districts left out for missing LSOAs), ``settings`` and ``scenarios``
+  (JSON), ``saved_at`` and ``digest``.
 
 ``digest`` is a SHA-256 of every table and setting as read back from the
 finished file, so a file damaged or edited after saving is recognised on
@@ -116,10 +118,25 @@ def _meta(workspace: Workspace) -> dict[str, str]:
         "label": ds.label or "",
         "sources": json.dumps(ds.sources),
         "notes": json.dumps(ds.notes),
+        "area_attrs": json.dumps(
+            {level: _jsonable_attrs(frame.attrs) for level, frame in ds.areas.items()}
+        ),
         "settings": settings,
         "scenarios": json.dumps([s.to_dict() for s in workspace.scenarios], sort_keys=True),
         "saved_at": workspace.saved_at or datetime.now(UTC).isoformat(timespec="seconds"),
     }
+
+
+def _jsonable_attrs(attrs: dict) -> dict:
+    """The entries of a frame's ``attrs`` that JSON can hold (the rest are not kept)."""
+    kept = {}
+    for key, value in attrs.items():
+        try:
+            json.dumps(value, allow_nan=False)
+        except (TypeError, ValueError):
+            continue
+        kept[str(key)] = value
+    return kept
 
 
 def _why(err: BaseException) -> tuple[str, str]:
@@ -408,6 +425,9 @@ def _build(tables: dict[str, pd.DataFrame], meta: dict[str, str], name: str) -> 
     scenario_data = parse_meta_json(meta.get("scenarios"), "scenarios", file=name, default=[])
     sources = parse_meta_json(meta.get("sources"), "sources", file=name, default=[])
     notes = parse_meta_json(meta.get("notes"), "notes", file=name, default=[])
+    area_attrs = parse_meta_json(meta.get("area_attrs"), "area_attrs", file=name, default={})
+    if not (isinstance(area_attrs, dict) and all(isinstance(a, dict) for a in area_attrs.values())):
+        raise _damaged(name, "has notes on its areas that could not be read")
     if not isinstance(scenario_data, list):
         raise _damaged(name, "has saved scenarios that are not a list")
     if not (isinstance(sources, list) and all(isinstance(s, dict) for s in sources)):
@@ -429,6 +449,9 @@ def _build(tables: dict[str, pd.DataFrame], meta: dict[str, str], name: str) -> 
                 if layer.startswith("points_")
             },
         )
+        for level, attrs in area_attrs.items():
+            if level in dataset.areas:
+                dataset.areas[level].attrs.update(attrs)
         scenarios = tuple(Scenario.from_dict(s) for s in scenario_data)
     except InputError as err:
         raise InputError(

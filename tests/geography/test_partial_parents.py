@@ -181,3 +181,56 @@ def test_the_maps_say_which_districts_are_not_drawn(
     assert said in shown
     whole, _ = build_dataset(user_files.boundaries, [user_files.tidy])
     assert "Not drawn" not in interactive_map(whole, request).get_root().render()
+
+
+def test_a_saved_workspace_keeps_what_was_left_out(user_files, damaged, tmp_path, capsys,
+                                                  monkeypatch):  # fmt: skip
+    """Reopened later, the district map still says which district it does not draw, and why."""
+    monkeypatch.setenv("MEAM_MAPPING_CACHE", str(tmp_path / "cache"))
+    path, _ = damaged
+    work = tmp_path / "work.gpkg"
+    assert (
+        main(
+            [
+                "workspace",
+                "--boundaries",
+                str(path),
+                "--data",
+                str(user_files.tidy),
+                "--out",
+                str(work),
+            ]
+        )
+        == 0
+    )
+    out = tmp_path / "lad.html"
+    ask = ["--indicator", "homelessness_duty_owed", "--level", "lad", "--out", str(out)]
+    assert main(["map", "--workspace", str(work), *ask]) == 0
+    assert (
+        "Not drawn: 1 district(s) missing some of their areas from the boundary file (E07000009)"
+        in out.read_text()
+    )
+    lsoa = gpd.read_file(path)
+    lsoa = lsoa.loc[lsoa["geometry"].notna()]
+    whole = tmp_path / "whole.gpkg"
+    short = tmp_path / "short.geojson"
+    lsoa.loc[lsoa["LAD19CD"] != "E07000009"].to_file(
+        short, driver="GeoJSON"
+    )  # whole districts only
+    assert (
+        main(
+            [
+                "workspace",
+                "--boundaries",
+                str(short),
+                "--data",
+                str(user_files.tidy),
+                "--out",
+                str(whole),
+            ]
+        )
+        == 0
+    )
+    capsys.readouterr()
+    assert main(["map", "--workspace", str(whole), *ask]) == 0
+    assert "Not drawn" not in out.read_text()
