@@ -61,6 +61,14 @@ def test_analyse_settings_file_and_text(tmp_path, capsys):
     assert data["settings"]["zone_floor"] == 60 and data["settings"]["permutations"] == 99
     for zone in data["zones"]:
         assert zone["estimated_people"] is None or zone["estimated_people"] >= 60 - 5
+    status, text, _ = run(capsys, "analyse", "--demo", "--settings", settings)
+    spots = next(line for line in text.splitlines() if line.startswith("Hot spots"))
+    assert spots.startswith(
+        f"Hot spots of the composite index (MSOAs): {data['hotspots']['hot']} hot"
+    )
+    assert (
+        "Getis-Ord Gi*" in spots and "gi_star" not in text
+    )  # the statistic's name, not the program's
     settings.write_text(json.dumps({"levle": "msoa"}))
     status, _, err = run(capsys, "analyse", "--demo", "--settings", settings)
     assert status == 2 and "unknown settings: levle" in err

@@ -70,6 +70,7 @@ __all__ = [
     "GlobalMoran",
     "Hotspots",
     "find_hotspots",
+    "STATISTIC_NAMES",
 ]
 
 HotspotStatistic = Literal["gi_star", "local_moran"]
@@ -84,7 +85,8 @@ LISA_CATEGORIES: tuple[str, ...] = (
     "Not significant",
 )
 _LISA_QUADRANT = {1: "High-High", 2: "Low-High", 3: "Low-Low", 4: "High-Low"}
-_METHOD = {"gi_star": "Getis-Ord Gi*", "local_moran": "Local Moran's I"}
+#: The statistics' names as people read them.
+STATISTIC_NAMES = {"gi_star": "Getis-Ord Gi*", "local_moran": "Local Moran's I"}
 
 
 @dataclass(frozen=True)
@@ -473,7 +475,7 @@ class Hotspots:
         test = frame["p_fdr"] if self.fdr else frame["p_value"]
         frame["significant"] = (test <= self.alpha).fillna(False).astype(bool)
         frame["category"] = frame["_label"].where(frame["significant"], "Not significant")
-        frame["method"] = _METHOD[key] + (" with FDR" if self.fdr else "")
+        frame["method"] = STATISTIC_NAMES[key] + (" with FDR" if self.fdr else "")
         cols = ["area_code", "value", "statistic", "z", "p_value", "p_fdr", "significant"]
         self.result_ = frame[[*cols, "category", "method"]]
         self.weights_ = weights

@@ -42,9 +42,14 @@ def analysis_text(analysis: Analysis, dataset: Dataset) -> str:
     if "hotspots" in analysis.unavailable:
         lines.append("Hot spots: " + analysis.unavailable["hotspots"])
     else:
+        from meam_mapping.concentrate.hotspots import STATISTIC_NAMES
+        from meam_mapping.schema import LEVEL_WORDS
+
+        statistic = STATISTIC_NAMES.get(spots["statistic"], spots["statistic"])
+        level = LEVEL_WORDS.get(spots["level"], spots["level"])
         lines.append(
-            f"Hot spots of the composite index ({spots['level']}): {spots['hot']} hot, "
-            f"{spots['cold']} cold ({spots['statistic']}, {spots['weights']}, "
+            f"Hot spots of the composite index ({level}s): {spots['hot']} hot, "
+            f"{spots['cold']} cold ({statistic}, {spots['weights']}, "
             f"{spots['permutations']} permutations, false discovery rate {spots['fdr']:.0%})."
         )
     if data["zones"]:
