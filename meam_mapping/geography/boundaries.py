@@ -289,7 +289,8 @@ def _left_out(features: pd.DataFrame, kept: pd.Series) -> dict[str, dict[str, in
     with none) and parent codes; an area split over several features is
     missing only when none of its pieces was kept.
     """
-    gone = features.loc[~features["area_code"].isin(set(kept))]
+    present = set(kept.tolist())  # plain strings: Arrow-backed text's isin walks a set slowly
+    gone = features.loc[[code not in present for code in features["area_code"].tolist()]]
     named = gone.loc[gone["area_code"].notna()].drop_duplicates("area_code")
     gone = pd.concat([named, gone.loc[gone["area_code"].isna()]])
     out: dict[str, dict[str, int]] = {}
