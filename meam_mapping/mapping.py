@@ -210,13 +210,17 @@ def _map_layer(
         source=source, attribution=_attribution(dataset), label=dataset.label,
         threshold=policy.threshold,
         tooltip_fields=tuple(c for c in ("Compared with the study area",) if c in data.columns),
-        caveat=_not_drawn(dataset, level),
+        caveat=not_drawn(dataset, level),
     )  # fmt: skip
     return layer, level
 
 
-def _not_drawn(dataset: Dataset, level: str) -> str:
-    """The sentence on ``level``'s areas left out for missing some of theirs, or ""."""
+def not_drawn(dataset: Dataset, level: str) -> str:
+    """The sentence on ``level``'s areas left out for missing some of theirs, or "".
+
+    The maps show it (:attr:`meam_mapping.maps.spec.MapLayer.caveat`), and the
+    Map page beside its level choice.
+    """
     from meam_mapping.schema import LEVEL_WORDS
 
     short = sorted({code for areas in dataset.areas.values()

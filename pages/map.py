@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from meam_mapping.mapping import MapRequest
+from meam_mapping.mapping import MapRequest, not_drawn
 from meam_mapping.maps.classify import SCHEMES
 from meam_mapping.maps.style import PALETTES
 from meam_mapping.pipeline.compare import CONFIDENCE_LEVELS
@@ -65,6 +65,8 @@ def _map_section() -> None:
             for missing, why in cached_missing_levels(dataset, indicator, period).items():
                 word = LEVEL_WORDS.get(missing, missing)
                 st.caption(f"**{word[:1].upper()}{word[1:]}s are not offered.** {why}.")
+            if caveat := not_drawn(dataset, st.session_state["map_level"]):
+                st.caption(caveat)
         with c3:
             st.radio(
                 "Colour areas by",

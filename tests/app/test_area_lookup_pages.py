@@ -93,3 +93,24 @@ def test_a_district_missing_lsoas_is_named_on_the_data_page_and_left_off_the_map
     dataset = at.session_state["dataset"]
     assert "E07000010" not in set(dataset.areas["lad"]["area_code"])
     assert len(dataset.areas["lad"]) == 4
+
+
+def test_the_map_page_says_which_district_it_does_not_draw(user_files, tmp_path):
+    import geopandas as gpd
+
+    lsoa = gpd.read_file(user_files.boundaries)
+    lsoa.loc[lsoa.index[lsoa["LAD19CD"] == "E07000010"][:3], "geometry"] = None
+    damaged = tmp_path / "damaged.geojson"
+    lsoa.to_file(damaged, driver="GeoJSON")
+    dataset, _ = build_dataset(damaged, [user_files.tidy], name="Damaged")
+    at = AppTest.from_file(APP, default_timeout=600)
+    at.session_state["dataset"] = dataset
+    at.run()
+    at.switch_page("pages/map.py").run()
+    at.radio(key="map_level").set_value("lad").run()
+    assert not at.exception, at.exception
+    said = "Not drawn: 1 district(s) missing some of their areas from the boundary file (E07000010)"
+    assert any(said in c.value for c in at.caption)
+    assert "E07000010" not in set(at.dataframe[0].value["Code"])
+    at.radio(key="map_level").set_value("lsoa").run()
+    assert not any("Not drawn" in c.value for c in at.caption)
