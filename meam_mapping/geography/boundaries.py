@@ -509,6 +509,7 @@ def _read_boundaries(
     # The parents of every feature, to tell afterwards which lost one (see BoundaryResult.left_out).
     parent_columns = [c for c in ("msoa_code", "lad_code") if c in areas]
     every_feature = pd.DataFrame(areas[["area_code", *parent_columns]]) if parent_columns else None
+    every_code = areas["area_code"].dropna().tolist()
     blank = areas["area_code"].isna()
     if blank.any():
         rows = [int(i) + 2 for i in np.flatnonzero(blank.to_numpy())]
@@ -531,6 +532,8 @@ def _read_boundaries(
         )
     areas = _join_split_areas(areas, notes)
     left_out = {} if every_feature is None else _left_out(every_feature, areas["area_code"])
+    kept_codes = set(areas["area_code"].tolist())
+    lost_codes = sorted({code for code in every_code if code not in kept_codes})
     lonlat = areas.geometry.to_numpy() if is_lonlat(areas.crs) else None
     if areas.crs.to_string() != STORAGE_CRS and not areas.crs.equals(STORAGE_CRS):
         notes.append(
@@ -554,6 +557,8 @@ def _read_boundaries(
     ]
     areas = areas[ordered + ["geometry"]].reset_index(drop=True)
     areas.attrs["vintage"] = vintage
+    if lost_codes:  # for the join report: a table's rows for these have no area, and this is why
+        areas.attrs["left_out_codes"] = lost_codes
     return BoundaryResult(areas=areas, notes=notes, code_field=code_col, name_field=name_col,
                           vintage=vintage, lonlat=lonlat, parent_names=parent_names,
                           left_out=left_out)  # fmt: skip

@@ -439,7 +439,15 @@ def join_indicators(
             f"The table is mostly {_LEVEL_WORDS.get(table_det.level)} codes but the areas are "
             f"{_LEVEL_WORDS.get(area_det.level)} codes."
         )
-    if vintage and table_det.level == "lsoa" and len(matched) < len(table_set):
+    left_out = set(areas.attrs.get("left_out_codes", ())) if hasattr(areas, "attrs") else set()
+    shapeless = sorted((table_set - area_set) & left_out)
+    if shapeless:
+        notes.append(
+            f"{len(shapeless)} of the table's area codes are areas the boundary file holds without a "
+            f"usable shape, so they were left out of the boundaries (e.g. {', '.join(shapeless[:3])}): "
+            "their rows have no area to join to."
+        )
+    if vintage and table_det.level == "lsoa" and len(table_set - area_set - left_out):
         notes.append(
             f"The boundaries are {vintage}; unmatched E01 codes may be from the other LSOA vintage."
         )

@@ -234,3 +234,19 @@ def test_a_saved_workspace_keeps_what_was_left_out(user_files, damaged, tmp_path
     capsys.readouterr()
     assert main(["map", "--workspace", str(whole), *ask]) == 0
     assert "Not drawn" not in out.read_text()
+
+
+def test_the_join_report_says_the_unmatched_rows_are_the_shapeless_areas(
+    user_files, damaged
+) -> None:  # noqa: ANN001
+    """Not 'may be from the other LSOA vintage': the table's codes are right, the shapes are missing."""
+    path, victims = damaged
+    _, report = build_dataset(path, [user_files.tidy])
+    text = " ".join(report)
+    codes = sorted(victims["LSOA11CD"])
+    assert (
+        "2 of the table's area codes are areas the boundary file holds without a usable shape"
+        in text
+    )
+    assert all(code in text for code in codes)
+    assert "other LSOA vintage" not in text
