@@ -135,8 +135,8 @@ def _short_note(level: str, short: dict[str, int], names: dict[str, str], *, who
     return (
         f"{len(short)} {word}(s) are not drawn or totalled as {word}s, because {missing} of their "
         f"areas are missing from the boundaries (no shape, no code, or not in the file): "
-        f"{', '.join(shown)}{more}. Their totals would fall short with nothing to say so. "
-        f"{whole} whole {word}(s) are kept. Use a boundary file holding every area of them."
+        f"{', '.join(shown)}{more}. Their totals would fall short, so they are left out; "
+        f"{whole} whole {word}(s) are kept. To map them, use a boundary file holding all their areas."
     )
 
 
