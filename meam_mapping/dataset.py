@@ -103,6 +103,19 @@ class Dataset:
         """Levels with areas, finest first."""
         return [level for level in LEVELS if level in self.areas]
 
+    def left_out_parents(self, level: str | None = None) -> list[str]:
+        """MSOAs or districts (``level``; both when None) left out for missing some of their areas.
+
+        :func:`meam_mapping.loading.dataset_from_boundaries` records them on the
+        finest areas (``attrs["short_parents"]``, kept by workspaces); sorted codes.
+        """
+        found: set[str] = set()
+        for areas in self.areas.values():
+            for lvl, codes in areas.attrs.get("short_parents", {}).items():
+                if level is None or lvl == level:
+                    found.update(map(str, codes))
+        return sorted(found)
+
     def catalogue(self) -> pd.DataFrame:
         """One row per indicator: id, name, domain, unit, kind, periods (in time order) and source.
 

@@ -223,8 +223,7 @@ def add_patterns(dataset: Dataset, patterns: pd.DataFrame, *, file: str | None =
         unknown = sorted(set(codes) - known)
         if unknown:
             rows = [int(i) + 2 for i in codes.index[codes.isin(unknown)][:5]]
-            short = {c for finest in dataset.areas.values()
-                     for lost in finest.attrs.get("short_parents", {}).values() for c in lost}  # fmt: skip
+            short = set(dataset.left_out_parents())
             why = ""
             if set(unknown) & short:
                 why = (

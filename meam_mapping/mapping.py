@@ -223,8 +223,7 @@ def not_drawn(dataset: Dataset, level: str) -> str:
     """
     from meam_mapping.schema import LEVEL_WORDS
 
-    short = sorted({code for areas in dataset.areas.values()
-                    for code in areas.attrs.get("short_parents", {}).get(level, ())})  # fmt: skip
+    short = dataset.left_out_parents(level)
     if not short:
         return ""
     word = LEVEL_WORDS.get(level, level)

@@ -282,23 +282,26 @@ def _polygonal(geom: object) -> object:
     return None
 
 
-def _left_out(features: pd.DataFrame, kept: pd.Series) -> dict[str, dict[str, int]]:
-    """Level -> {parent code: areas of it missing}, for features whose area is not in ``kept``.
+def _left_out(
+    features: pd.DataFrame, kept: pd.Series
+) -> tuple[list[str], dict[str, dict[str, int]]]:
+    """The codes of features whose area is not in ``kept``, and level -> {parent code: areas of it missing}.
 
     ``features`` holds every feature's ``area_code`` (blank for a feature
-    with none) and parent codes; an area split over several features is
+    with none) and any parent codes; an area split over several features is
     missing only when none of its pieces was kept.
     """
     present = set(kept.tolist())  # plain strings: Arrow-backed text's isin walks a set slowly
     gone = features.loc[[code not in present for code in features["area_code"].tolist()]]
     named = gone.loc[gone["area_code"].notna()].drop_duplicates("area_code")
-    gone = pd.concat([named, gone.loc[gone["area_code"].isna()]])
-    out: dict[str, dict[str, int]] = {}
+    areas_gone = pd.concat([named, gone.loc[gone["area_code"].isna()]])
+    parents: dict[str, dict[str, int]] = {}
     for column in ("msoa_code", "lad_code"):
-        if column in gone and gone[column].notna().any():
-            counts = gone[column].dropna().astype(str).value_counts().sort_index()
-            out[column.removesuffix("_code")] = {str(k): int(v) for k, v in counts.items()}
-    return out
+        lost = areas_gone.get(column)
+        if lost is not None and lost.notna().any():
+            counts = lost.dropna().astype(str).value_counts().sort_index()
+            parents[column.removesuffix("_code")] = {str(k): int(v) for k, v in counts.items()}
+    return sorted(map(str, named["area_code"])), parents
 
 
 def _clean_geometries(
@@ -506,10 +509,10 @@ def _read_boundaries(
                 parent_names[parent[:-5]] = dict(zip(pairs["code"], pairs["name"].astype(str),
                                                      strict=True))  # fmt: skip
 
-    # The parents of every feature, to tell afterwards which lost one (see BoundaryResult.left_out).
-    parent_columns = [c for c in ("msoa_code", "lad_code") if c in areas]
-    every_feature = pd.DataFrame(areas[["area_code", *parent_columns]]) if parent_columns else None
-    every_code = areas["area_code"].dropna().tolist()
+    # Every feature's code and parents, to tell afterwards which were lost (BoundaryResult.left_out).
+    every_feature = pd.DataFrame(
+        areas[[c for c in ("area_code", "msoa_code", "lad_code") if c in areas]]
+    )
     blank = areas["area_code"].isna()
     if blank.any():
         rows = [int(i) + 2 for i in np.flatnonzero(blank.to_numpy())]
@@ -531,9 +534,7 @@ def _read_boundaries(
             fix="Check that the file holds polygons with area codes",
         )
     areas = _join_split_areas(areas, notes)
-    left_out = {} if every_feature is None else _left_out(every_feature, areas["area_code"])
-    kept_codes = set(areas["area_code"].tolist())
-    lost_codes = sorted({code for code in every_code if code not in kept_codes})
+    lost_codes, left_out = _left_out(every_feature, areas["area_code"])
     lonlat = areas.geometry.to_numpy() if is_lonlat(areas.crs) else None
     if areas.crs.to_string() != STORAGE_CRS and not areas.crs.equals(STORAGE_CRS):
         notes.append(

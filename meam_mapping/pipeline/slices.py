@@ -249,12 +249,7 @@ def why_not_at(dataset: Dataset, table: pd.DataFrame, native: str, level: str) -
                 "larger areas')"
             )
         return "Figures without counts (scores, rates published alone) cannot be added up to larger areas"
-    finest = dataset.areas.get(native)
-    if (
-        level not in dataset.areas
-        and finest is not None
-        and finest.attrs.get("short_parents", {}).get(level)
-    ):
+    if level not in dataset.areas and dataset.left_out_parents(level):
         return (
             f"Every {LEVEL_WORDS[level]} the boundaries name is missing some of its areas from them "
             "(no shape, no code, or not in the file), so none is totalled: its total would fall short "
