@@ -168,7 +168,9 @@ def suppress_and_audit(
             linked_periods=linked_periods, what=what,
         )  # fmt: skip
         order = order_of(out["area_code"].astype(str).to_numpy())
-        kinds, audit = protect(counts, kinds, System.build(counts, constraints), order, policy)
+        solved: dict = {}  # blocks the second try below meets again are not solved again
+        kinds, audit = protect(counts, kinds, System.build(counts, constraints), order, policy,
+                               solved=solved)  # fmt: skip
         if audit is not None and (audit.n_unprotected or audit.n_label_limited):
             # The labels alone pin or narrow these small counts (e.g. four LSOAs of 1
             # under an MSOA of 4, or three under an MSOA of 3: each is then 1 or 2):
@@ -186,7 +188,8 @@ def suppress_and_audit(
             tried_counts = counts.copy()
             tried_counts[rows] = np.nan  # as the audit of the published table sees them
             system = System.build(tried_counts, constraints)
-            new_kinds, new_audit = protect(tried_counts, tried, system, order, policy)
+            new_kinds, new_audit = protect(tried_counts, tried, system, order, policy,
+                                           solved=solved)  # fmt: skip
             before = (audit.n_unprotected, audit.n_label_limited)
             if (
                 new_audit is not None

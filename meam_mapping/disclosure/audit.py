@@ -301,8 +301,15 @@ def audit_block(
     cons: np.ndarray,
     policy: DisclosurePolicy,
     max_milp: int | None = None,
+    solved: dict[bytes, tuple[np.ndarray, np.ndarray]] | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Lower and upper bounds of each audited cell (primary, withheld) of one block."""
+    """Lower and upper bounds of each audited cell (primary, withheld) of one block.
+
+    ``solved`` remembers results by everything :func:`solve_block` is given
+    (the block's cell kinds, its totals' terms and right-hand sides), so a
+    block met again, in another round or another audit of the same table
+    under the same ``policy``, is not solved again.
+    """
     a = system.a
     local = {int(c): i for i, c in enumerate(cells.tolist())}
     entries = []
@@ -313,7 +320,28 @@ def audit_block(
         entries.append(
             (np.array([local[int(i)] for i in idx[keep]], dtype=np.int64), coef[keep].astype(float))
         )
-    return solve_block(cells.size, entries, rhs_all[cons], kinds[cells], policy, max_milp)
+    rhs = rhs_all[cons]
+    block_kinds = kinds[cells]
+    if solved is None:
+        return solve_block(cells.size, entries, rhs, block_kinds, policy, max_milp)
+    key = _block_key(entries, rhs, block_kinds, max_milp)
+    got = solved.get(key)
+    if got is None:
+        got = solved[key] = solve_block(cells.size, entries, rhs, block_kinds, policy, max_milp)
+    return got
+
+
+def _block_key(entries: list[tuple[np.ndarray, np.ndarray]], rhs: np.ndarray,
+               kinds: np.ndarray, max_milp: int | None) -> bytes:  # fmt: skip
+    """The whole of a block's problem as bytes (equal keys: the same problem)."""
+    sizes = np.array([cells.size for cells, _ in entries] + [-1 if max_milp is None else max_milp],
+                     dtype=np.int64)  # fmt: skip
+    parts = [sizes.tobytes(), np.asarray(kinds, dtype=np.int64).tobytes(),
+             np.asarray(rhs, dtype=float).tobytes()]  # fmt: skip
+    for cells, coef in entries:
+        parts.append(cells.tobytes())
+        parts.append(coef.tobytes())
+    return b"".join(parts)
 
 
 def protected(
@@ -355,10 +383,16 @@ class Auditor:
     reported unprotected and nothing more is hidden for it.
     """
 
-    def __init__(self, system: System, values: np.ndarray, policy: DisclosurePolicy) -> None:
+    def __init__(
+        self, system: System, values: np.ndarray, policy: DisclosurePolicy,
+        solved: dict[bytes, tuple[np.ndarray, np.ndarray]] | None = None,
+    ) -> None:  # fmt: skip
         self.system = system
         self.values = values
         self.policy = policy
+        # Blocks solved, by their whole problem (see audit_block): shared with another
+        # Auditor of the same table and policy, it saves solving the blocks they share.
+        self.solved = {} if solved is None else solved
         self._cache: dict[tuple[int, ...], tuple[np.ndarray, np.ndarray]] = {}
         self.need: np.ndarray | None = None
         self.hopeless = np.zeros(values.size, dtype=bool)
@@ -386,9 +420,8 @@ class Auditor:
                 key = (*cells.tolist(), -1, *kinds[cells].tolist())
                 got = cache.get(key) if cache is not None else None
                 if got is None:
-                    got = audit_block(
-                        system, hidden, rhs_all, kinds, cells, cons, self.policy, max_milp
-                    )
+                    got = audit_block(system, hidden, rhs_all, kinds, cells, cons, self.policy,
+                                      max_milp, self.solved)  # fmt: skip
                     if cache is not None:
                         cache[key] = got
                 lower[cells], upper[cells] = got

@@ -102,6 +102,7 @@ def protect(
     policy: DisclosurePolicy,
     *,
     max_rounds: int = 1000,
+    solved: dict | None = None,
 ) -> tuple[np.ndarray, AuditResult]:
     """Add secondary suppressions until every audited cell is protected.
 
@@ -116,6 +117,12 @@ def protect(
     order : ndarray
         Tie-break rank of each cell (by area code).
     policy : DisclosurePolicy
+    max_rounds : int, default 1000
+        Rounds of choosing secondary cells before giving up.
+    solved : dict, optional
+        Blocks already solved for this table and ``policy`` (filled in here):
+        pass the same dict to another ``protect`` of the same table to reuse
+        them.
 
     Returns
     -------
@@ -125,7 +132,7 @@ def protect(
         The audit of the final table.
     """
     kinds = np.asarray(kinds).copy()
-    auditor = Auditor(system, values, policy)
+    auditor = Auditor(system, values, policy, solved)
     csc = system.a.tocsc()
     stuck: set[int] = set()
     for round_ in range(max_rounds):

@@ -397,3 +397,91 @@ def test_chained_constraints_are_protected():
     assert_small_unrecoverable(cons, hidden, DEFAULT_POLICY.is_small(full).ravel())
     assert out.attrs["disclosure_audit"]["unprotected"] == 0
     assert out.attrs["disclosure_audit"]["primary"] == 2
+
+
+# ------------------------------------------------ blocks solved once per table
+def _no_reuse(monkeypatch):
+    """Make every block's key new, so nothing is taken from the blocks already solved."""
+    from meam_mapping.disclosure import audit as audit_module
+
+    monkeypatch.setattr(audit_module, "_block_key", lambda *args: object())
+
+
+def _solve_calls(monkeypatch):
+    from meam_mapping.disclosure import audit as audit_module
+
+    calls = []
+    real = audit_module.solve_block
+
+    def counted(*args, **kwargs):
+        calls.append(args[0])
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(audit_module, "solve_block", counted)
+    return calls
+
+
+@FAST
+@given(three_level())
+def test_reused_blocks_give_the_same_table_and_audit(case):
+    codes, counts, parent, _ = case
+    table = indicator_table(counts, codes=codes)
+    kept, kept_audit = suppress_and_audit(table, parent_of=parent)
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        _no_reuse(monkeypatch)
+        fresh, fresh_audit = suppress_and_audit(table, parent_of=parent)
+    pd.testing.assert_frame_equal(kept, fresh)
+    if fresh_audit is None:
+        assert kept_audit is None
+    else:
+        pd.testing.assert_frame_equal(kept_audit.cells, fresh_audit.cells)
+
+
+def test_the_second_try_solves_only_the_blocks_it_changed(monkeypatch):
+    # District D0: an MSOA of 4 made of four LSOAs of 1, which its labels narrow, so the
+    # second try (every hidden cell of that block under one label) runs. Districts D1-D3
+    # are unchanged by it: their blocks are taken from the first try, not solved again.
+    codes, counts, parent = [], [], {}
+    for d, kids in enumerate(([1, 1, 1, 1], [2, 7, 9], [3, 8, 8, 6], [1, 9, 9])):
+        for i, v in enumerate(kids):
+            codes.append(f"L{d}{i}")
+            counts.append(v)
+            parent[f"L{d}{i}"] = f"M{d}"
+        codes.append(f"M{d}")
+        counts.append(sum(kids))
+        parent[f"M{d}"] = f"D{d}"
+        codes.append(f"D{d}")
+        counts.append(sum(kids) + 20)
+        codes.append(f"M{d}x")
+        counts.append(20)
+        parent[f"M{d}x"] = f"D{d}"
+    table = indicator_table(counts, codes=codes)
+    calls = _solve_calls(monkeypatch)
+    kept, _ = suppress_and_audit(table, parent_of=parent)
+    reused = len(calls)
+    _no_reuse(monkeypatch)
+    calls.clear()
+    fresh, _ = suppress_and_audit(table, parent_of=parent)
+    assert kept["suppressed"].any()
+    pd.testing.assert_frame_equal(kept, fresh)
+    assert reused < len(calls), (reused, len(calls))
+
+
+def test_a_block_key_holds_the_whole_problem():
+    from meam_mapping.disclosure.audit import _block_key
+
+    entries = [(np.array([0, 1]), np.array([1.0, 1.0]))]
+    base = _block_key(entries, np.array([5.0]), np.array([1, 2]), None)
+    assert base == _block_key(
+        [(np.array([0, 1]), np.array([1.0, 1.0]))], np.array([5.0]), np.array([1, 2]), None
+    )
+    assert base != _block_key(entries, np.array([6.0]), np.array([1, 2]), None)  # total
+    assert base != _block_key(entries, np.array([5.0]), np.array([2, 1]), None)  # kinds
+    assert base != _block_key(entries, np.array([5.0]), np.array([1, 2]), 200)  # MILP limit
+    assert base != _block_key(
+        [(np.array([0, 1]), np.array([1.0, -1.0]))], np.array([5.0]), np.array([1, 2]), None
+    )  # coefficients
+    assert base != _block_key(
+        [(np.array([0]), np.array([1.0])), (np.array([1]), np.array([1.0]))],
+        np.array([5.0]), np.array([1, 2]), None,
+    )  # how the terms split between totals  # fmt: skip
