@@ -438,7 +438,8 @@ else:
 with st.expander("Boundary cache"):
     st.caption(
         "Boundary files you load are checked once and kept, ready to draw, in this computer's cache folder, "
-        "so loading the same file again is quick. A changed file is always read again."
+        "with the MSOAs and districts merged from them and any large ONS lookup read for them, "
+        "so loading the same files again is quick. A changed file is always read again."
     )
     if st.button("Clear the boundary cache"):
         from meam_mapping.geography.boundary_cache import clear_boundary_cache

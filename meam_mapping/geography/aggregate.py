@@ -522,6 +522,38 @@ def _dissolved(work: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(others, geometry=merged, crs=work.crs)
 
 
+#: Fewer children than this are merged again each time (well under a tenth of a second), not kept.
+KEEP_MERGED_FROM = 2_000
+
+
+def _dissolved_kept(work: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """:func:`_dissolved`, kept in the boundary cache for the next command when ``work`` is large.
+
+    Merging England and Wales's 34,753 LSOAs into MSOAs and districts takes
+    about a second, for the same answer each time the same shapes are
+    grouped the same way: the entry is named by the program's build and
+    :func:`meam_mapping.geography.boundary_cache.frame_fingerprint` of
+    ``work`` (every child's parent code, and every shape's area, bounds and
+    vertex count). An entry that does not read cleanly or does not match is
+    ignored and merged again (see :func:`~meam_mapping.geography.boundary_cache.load_frame`).
+    """
+    from meam_mapping.geography import boundary_cache
+
+    if len(work) < KEEP_MERGED_FROM or not boundary_cache.cache_enabled():
+        return _dissolved(work)
+    key = boundary_cache.cache_key(
+        "merged", boundary_cache.program_stamp(), boundary_cache.frame_fingerprint(work)
+    )
+    kept = boundary_cache.load_frame(key, kind="merged")
+    geometry = work.geometry.name
+    columns = [*(c for c in work.columns if c != geometry), geometry]  # as _dissolved gives them
+    if kept is not None and list(kept[0].columns) == columns:
+        return kept[0]
+    out = _dissolved(work)
+    boundary_cache.store_frame(key, out, kind="merged")
+    return out
+
+
 def dissolve_areas(
     areas: gpd.GeoDataFrame,
     lookup: Lookup,
@@ -564,7 +596,7 @@ def dissolve_areas(
     )
     if to_level == "msoa" and "lad_code" in areas:
         work["lad_code"] = areas["lad_code"].to_numpy()
-    out = _dissolved(work[work["area_code"].notna()].reset_index(drop=True))
+    out = _dissolved_kept(work[work["area_code"].notna()].reset_index(drop=True))
     if "lad_code" in work:
         consistent = work.groupby("area_code")["lad_code"].nunique() == 1
         out["lad_code"] = out["lad_code"].where(

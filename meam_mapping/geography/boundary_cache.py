@@ -24,7 +24,10 @@ coordinates rounded; :mod:`meam_mapping.maps.simplify`) is kept the same way
 under ``display/``, and the published slice of a ``map`` command
 (:mod:`meam_mapping.maps.slice_cache`) under ``slices/``, and its finished
 HTML or PNG file (:mod:`meam_mapping.maps.output_cache`) under ``outputs/``.
-:func:`clear_boundary_cache` empties all four.
+MSOAs and districts merged from many small areas
+(:func:`meam_mapping.geography.aggregate.dissolve_areas`) are kept under
+``merged/``, and ONS lookups read (:func:`meam_mapping.geography.area_lookup.read_area_lookup`)
+under ``lookups/``. :func:`clear_boundary_cache` empties them all.
 
 Set ``MEAM_MAPPING_BOUNDARY_CACHE=0`` to switch the cache off.
 
@@ -254,7 +257,8 @@ def cache_key(kind: str, *parts: object) -> str:
 
 def _entry(key: str, kind: str, folder: str | os.PathLike[str] | None) -> Path:
     base = boundary_cache_dir(folder)
-    sub = {"display": base / "display", "packed": base / "display" / "packed"}.get(kind, base)
+    sub = {"display": base / "display", "packed": base / "display" / "packed",
+           "merged": base / "merged", "lookup": base / "lookups"}.get(kind, base)  # fmt: skip
     return sub / f"{key}.parquet"
 
 
@@ -342,7 +346,7 @@ def load_frame(
     ----------
     key : str
         From :func:`cache_key`.
-    kind : {'boundaries', 'display'}
+    kind : {'boundaries', 'display', 'merged'}
     folder : path, optional
         See :func:`boundary_cache_dir`.
     on_reading : callable, optional
@@ -405,7 +409,7 @@ def store_frame(
         Its ``attrs`` (JSON-able values only) are kept too.
     meta : dict, optional
         Anything else to give back with the frame (notes, fields).
-    kind : {'boundaries', 'display'}
+    kind : {'boundaries', 'display', 'merged'}
     folder : path, optional
         See :func:`boundary_cache_dir`.
 
@@ -501,7 +505,7 @@ def frame_fingerprint(areas: gpd.GeoDataFrame) -> str:
 
 
 def clear_boundary_cache(folder: str | os.PathLike[str] | None = None) -> int:
-    """Delete every cached boundary, display (and packed display), map-slice and map-output entry.
+    """Delete every cached boundary, display (and packed display), merged, lookup, map-slice and map-output entry.
 
     Parameters
     ----------
@@ -524,6 +528,10 @@ def clear_boundary_cache(folder: str | os.PathLike[str] | None = None) -> int:
         "display/packed/*.part",
         "slices/*.parquet",
         "slices/*.part",
+        "merged/*.parquet",
+        "merged/*.part",
+        "lookups/*.parquet",
+        "lookups/*.part",
         "outputs/*.entry",
         "outputs/*.part",
     ):

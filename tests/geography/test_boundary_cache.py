@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from geopandas.testing import assert_geodataframe_equal
 
+from meam_mapping.errors import InputError
 from meam_mapping.geography import boundaries, boundary_cache
 from meam_mapping.geography.boundaries import read_boundaries
 from meam_mapping.geography.boundary_cache import (
@@ -247,3 +248,109 @@ def test_bytes_are_kept_whole_and_a_damaged_or_foreign_entry_is_never_trusted(tm
     assert load_bytes("k2", folder=tmp_path) is None and not path.with_name("k2.parquet").exists()
     store_bytes("k1", b"abc", folder=tmp_path).write_bytes(b"PAR1 cut short")
     assert load_bytes("k1", folder=tmp_path) is None and not path.exists()
+
+
+# ------------------------------------------------- merged levels and lookups kept
+def _refuse(what):
+    def refuse(*args, **kwargs):
+        raise AssertionError(f"{what} again")
+
+    return refuse
+
+
+def test_merged_parents_are_kept_and_the_same(cache, user_files, monkeypatch):
+    from meam_mapping.geography import aggregate
+
+    lsoa = read_boundaries(user_files.boundaries).areas  # they name their MSOAs and districts
+    monkeypatch.setattr(aggregate, "KEEP_MERGED_FROM", 1)
+    first = {level: aggregate.dissolve_areas(lsoa, lsoa.set_index("area_code")[column], level)
+             for level, column in (("msoa", "msoa_code"), ("lad", "lad_code"))}  # fmt: skip
+    assert len(sorted((cache / "merged").glob("*.parquet"))) == 2
+    with monkeypatch.context() as patch:
+        patch.setattr(aggregate, "_dissolved", _refuse("merged"))
+        for level, column in (("msoa", "msoa_code"), ("lad", "lad_code")):
+            again = aggregate.dissolve_areas(lsoa, lsoa.set_index("area_code")[column], level)
+            assert_geodataframe_equal(again, first[level])
+    # Other shapes (one LSOA moved into another MSOA) are another entry, merged afresh.
+    moved = lsoa.copy()
+    moved.loc[0, "msoa_code"] = moved.loc[len(moved) - 1, "msoa_code"]
+    other = aggregate.dissolve_areas(moved, moved.set_index("area_code")["msoa_code"], "msoa")
+    assert not other.geometry.geom_equals(first["msoa"].geometry).all()
+    assert len(sorted((cache / "merged").glob("*.parquet"))) == 3
+    assert clear_boundary_cache() >= 3
+    assert sorted((cache / "merged").glob("*")) == []
+
+
+def test_a_damaged_merged_entry_is_merged_again(cache, user_files, monkeypatch):
+    from meam_mapping.geography import aggregate
+
+    lsoa = read_boundaries(user_files.boundaries).areas  # they name their MSOAs and districts
+    monkeypatch.setattr(aggregate, "KEEP_MERGED_FROM", 1)
+    first = aggregate.dissolve_areas(lsoa, lsoa.set_index("area_code")["lad_code"], "lad")
+    (entry,) = sorted((cache / "merged").glob("*.parquet"))
+    entry.write_bytes(b"PAR1 not a parquet file")
+    again = aggregate.dissolve_areas(lsoa, lsoa.set_index("area_code")["lad_code"], "lad")
+    assert_geodataframe_equal(again, first)
+    assert load_frame(entry.stem, kind="merged") is not None  # rebuilt
+
+
+def test_few_areas_or_the_cache_off_keep_no_merged_entry(cache, user_files, monkeypatch):
+    from meam_mapping.geography import aggregate
+
+    lsoa = read_boundaries(user_files.boundaries).areas  # they name their MSOAs and districts
+    assert len(lsoa) < aggregate.KEEP_MERGED_FROM
+    aggregate.dissolve_areas(lsoa, lsoa.set_index("area_code")["lad_code"], "lad")
+    monkeypatch.setattr(aggregate, "KEEP_MERGED_FROM", 1)
+    monkeypatch.setenv(boundary_cache.CACHE_SWITCH_ENV, "off")
+    aggregate.dissolve_areas(lsoa, lsoa.set_index("area_code")["lad_code"], "lad")
+    assert not (cache / "merged").exists()
+
+
+def _assert_same_lookup(got, want):
+    import pandas as pd
+
+    assert len(got.alternatives) == len(want.alternatives)
+    for one, other in zip((got, *got.alternatives), (want, *want.alternatives), strict=True):
+        pd.testing.assert_frame_equal(one.parents, other.parents)
+        assert (one.level, one.file, one.vintage, one.names) == (
+            other.level, other.file, other.vintage, other.names,
+        )  # fmt: skip
+
+
+def test_a_large_lookup_is_kept_read_and_the_same(cache, user_files, tmp_path, monkeypatch):
+    import io
+
+    from userfiles import write_bare_boundaries
+
+    from meam_mapping.geography import area_lookup
+    from meam_mapping.io import read
+
+    _, path = write_bare_boundaries(user_files, tmp_path)
+    small = area_lookup.read_area_lookup(path)
+    assert not (cache / "lookups").exists()  # a district's lookup is read each time
+    monkeypatch.setattr(area_lookup, "KEEP_LOOKUP_FROM", 1)
+    first = area_lookup.read_area_lookup(path)
+    _assert_same_lookup(first, small)
+    assert first.alternatives  # the MSOAs' own reading is kept too
+    with monkeypatch.context() as patch:
+        patch.setattr(read, "read_lookup_table", _refuse("read"))
+        _assert_same_lookup(area_lookup.read_area_lookup(path), first)
+        _assert_same_lookup(area_lookup.read_area_lookup(path.read_bytes(), name=path.name), first)
+        with pytest.raises(AssertionError, match="read again"):  # the name is in its messages
+            area_lookup.read_area_lookup(path.read_bytes(), name="other.csv")
+        upload = io.BytesIO(path.read_bytes())  # as the Data page has it: kept by content too
+        _assert_same_lookup(area_lookup.read_area_lookup(upload, name=path.name), first)
+        with pytest.raises(AssertionError, match="read again"):  # a stream: read each time
+            area_lookup.read_area_lookup(io.BufferedReader(io.BytesIO(path.read_bytes())),
+                                         name=path.name)  # fmt: skip
+    # An edited file is read afresh; a damaged entry is read again and replaced.
+    path.write_text(path.read_text(encoding="utf-8-sig").replace(",E02", ",W02", 1),
+                    encoding="utf-8-sig")  # fmt: skip
+    with pytest.raises(InputError, match="more than one MSOA"):
+        area_lookup.read_area_lookup(path)
+    for entry in (cache / "lookups").glob("*.parquet"):
+        entry.write_bytes(b"damaged")
+    _, path = write_bare_boundaries(user_files, tmp_path)
+    _assert_same_lookup(area_lookup.read_area_lookup(path), first)
+    assert clear_boundary_cache() >= 1
+    assert sorted((cache / "lookups").glob("*")) == []
