@@ -19,6 +19,9 @@ as ``bench/run.py`` reads them, with its seeded synthetic table):
   it, the published slice, boundaries and display geometry), html and png;
   and another command on the same files (``--classes 4``), whose page is not
   kept, so it reads only the boundary and slice caches;
+* a district map (``--level lad``) of the same boundaries with an ONS-layout
+  lookup (``--areas-lookup``, :func:`write_lookup`): first run, second run
+  and another class count;
 * the browser: our page opened in headless Chromium, navigation to areas
   drawn (``report.browser_draw_time``, median of 3).
 
@@ -168,6 +171,35 @@ def best(argv: list[str], repeat: int, env: dict[str, str] | None = None,
     return {**top, "runs": [round(r["seconds"], 3) for r in runs]}
 
 
+def write_lookup(areas, path: Path) -> None:  # noqa: ANN001
+    """An ONS-layout 'Output Area to LSOA to MSOA to LAD' lookup for ``areas``, five OAs per LSOA.
+
+    The bench's MSOAs and districts are groups of the LSOAs' names (the
+    boundary file names no parents); each group gets a made-up code of its
+    level's GSS form (E02/W02, E07/W06), numbered in order of first sight.
+    """
+    import pandas as pd
+
+    welsh = areas["area_code"].astype(str).str.startswith("W").to_numpy()
+
+    def codes(names, english: str, welsh_prefix: str):  # noqa: ANN001, ANN202
+        number = pd.factorize(names)[0]
+        return [
+            f"{welsh_prefix if w else english}{n + 1:06d}"
+            for n, w in zip(number, welsh, strict=True)
+        ]
+
+    table = pd.DataFrame({
+        "LSOA11CD": areas["area_code"].astype(str), "LSOA11NM": areas["area_name"].astype(str),
+        "MSOA11CD": codes(areas["msoa_code"], "E02", "W02"), "MSOA11NM": areas["msoa_code"],
+        "LAD11CD": codes(areas["lad_code"], "E07", "W06"), "LAD11NM": areas["lad_code"],
+    })  # fmt: skip
+    table = table.loc[table.index.repeat(5)].reset_index(drop=True)
+    table.insert(0, "OA11CD", [f"{'W' if c.startswith('W') else 'E'}00{i + 1:06d}"
+                               for i, c in enumerate(table["LSOA11CD"])])  # fmt: skip
+    table.to_csv(path, index=False, encoding="utf-8-sig")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--size", default="region", choices=["region", "national"])
@@ -238,6 +270,21 @@ def main(argv: list[str] | None = None) -> int:
             rows[f"ours {kind}, other classes on the same files"] = best(
                 [*ours[:-1], "--classes", "4", "--out", str(work / f"ours4.{kind}")], r, env,
                 before=lambda: clear(cache / "boundaries" / "outputs"))  # fmt: skip
+        # A district map of boundaries as ONS publishes them (no MSOA or district on the
+        # features) with ONS's lookup: the merging of the LSOAs and the audit of three levels.
+        lookup = work / "lookup.csv"
+        write_lookup(areas, lookup)
+        district = [*ours[:-1], "--areas-lookup", str(lookup), "--level", "lad", "--out"]
+        if old is not None:
+            name = f"before ({args.before}) district html with lookup"
+            rows[f"{name}, first run"] = best([*district, str(work / "before_lad.html")], r, old_env,
+                                              cwd=old, before=lambda: clear(work / "cache_before"))  # fmt: skip
+        name = "ours district html with lookup"
+        rows[f"{name}, first run"] = best([*district, str(work / "lad.html")], r, env, before=clear)
+        rows[f"{name}, second run"] = best([*district, str(work / "lad.html")], r, env)
+        rows[f"{name}, other classes on the same files"] = best(
+            [*district[:-1], "--classes", "4", "--out", str(work / "lad4.html")], r, env,
+            before=lambda: clear(cache / "boundaries" / "outputs"))  # fmt: skip
         paired = None
         if args.rounds > 0:
             specs = {"floor": (floor_argv, env, ROOT, None)}
@@ -254,7 +301,7 @@ def main(argv: list[str] | None = None) -> int:
         row["x_floor"] = row["seconds"] / floor["seconds"]
         row["x_floor_cpu"] = row["cpu"] / floor["cpu"]
         kind = "html" if "html" in name else "png" if "png" in name else None
-        if kind and name.startswith(("ours", "before")):
+        if kind and name.startswith(("ours", "before")) and "district" not in name:
             row["x_naive"] = row["seconds"] / rows[f"naive {kind}"]["seconds"]
     result = {"size": args.size, "areas": len(areas), "rows": rows, "html_bytes": sizes,
               "browser": browser, "rounds": paired,
