@@ -104,8 +104,14 @@ def _codes(frame: pd.DataFrame, column: str, level: str, file: str) -> pd.Series
             expected=f"a {LEVEL_WORDS[level]} code on every row",
             fix="Fill in or delete those rows, or download the lookup again",
         )
+    # Each distinct code checked once: an output-area lookup repeats an LSOA's codes on each
+    # of its five rows, and a district's on each of its 500.
+    distinct = pd.Series(codes.unique(), dtype=str)
+    bad = distinct[
+        ~(distinct.str.match(GSS_PATTERN.pattern) & distinct.str[:3].isin(_PREFIXES[level]))
+    ]
+    wrong = codes.isin(bad) if len(bad) else pd.Series(False, index=codes.index)
     text = codes.astype(str)
-    wrong = ~(text.str.match(GSS_PATTERN.pattern) & text.str[:3].isin(_PREFIXES[level]))
     if wrong.any():
         raise InputError(
             f"{int(wrong.sum())} code(s) in {column} are not {LEVEL_WORDS[level]} codes "
@@ -180,7 +186,7 @@ def _read_by(frame: pd.DataFrame, columns: list[str], found: dict[str, tuple[str
     candidate column.
     """
     children = _codes(frame, code_col, child, file)
-    parents = pd.DataFrame(index=pd.unique(children.to_numpy()))
+    parents = pd.DataFrame(index=pd.Index(children.unique()))
     names: dict[str, dict[str, str]] = {}
     for parent, column in _PARENTS[child]:
         if parent not in found:
@@ -203,10 +209,10 @@ def _read_by(frame: pd.DataFrame, columns: list[str], found: dict[str, tuple[str
                 expected=f"one {LEVEL_WORDS[parent]} for each {LEVEL_WORDS[child]}",
                 fix="Use the ONS lookup as downloaded: each area is in one MSOA and one district",
             )
-        parents[column] = pairs.set_index("child")["parent"].reindex(parents.index).to_numpy()
+        parents[column] = pairs.set_index("child")["parent"].reindex(parents.index).array
         named = _name_beside(columns, source)
         if named is not None:
-            text = pd.DataFrame({"code": codes.to_numpy(), "name": frame[named].to_numpy()})
+            text = pd.DataFrame({"code": codes.array, "name": frame[named].array})
             text = text[text["name"].astype(str).str.strip() != ""].drop_duplicates("code")
             names[parent] = dict(zip(text["code"], text["name"].astype(str), strict=True))
     label = {"lsoa": "LSOA", "msoa": "MSOA"}[child]
