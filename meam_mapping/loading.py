@@ -26,6 +26,8 @@ from meam_mapping.schema import INDICATOR_COLUMNS
 if TYPE_CHECKING:
     from collections.abc import Callable
 
+    import geopandas as gpd
+
     from meam_mapping.geography.area_lookup import AreaLookup
     from meam_mapping.io.indicators import LoadResult
 
@@ -58,6 +60,10 @@ class AddResult:
     dataset: Dataset
     report: JoinReport
     notes: tuple[str, ...]
+
+
+#: From this many areas, their MSOAs and districts are merged in two threads at once.
+MERGE_TOGETHER_FROM = 2_000
 
 
 def dataset_from_boundaries(result: BoundaryResult, *, name: str = "Your data") -> Dataset:
@@ -95,6 +101,7 @@ def dataset_from_boundaries(result: BoundaryResult, *, name: str = "Your data") 
             column.removesuffix("_code"): sorted(c) for column, c in short.items()
         }
     by_level = {level: areas}
+    merges = []
     for parent_level, column in (("msoa", "msoa_code"), ("lad", "lad_code")):
         if column in short:
             notes.append(_short_note(parent_level, short[column], result.parent_names.get(parent_level, {}),
@@ -103,10 +110,23 @@ def dataset_from_boundaries(result: BoundaryResult, *, name: str = "Your data") 
             continue
         if level == "lad" or (level == "msoa" and parent_level == "msoa"):
             continue
-        by_level[parent_level] = dissolve_areas(
-            areas, areas.set_index("area_code")[column], parent_level,
-            names=result.parent_names.get(parent_level),
-        )  # fmt: skip
+        merges.append((parent_level, column))
+
+    def merge(parent_level: str, column: str) -> gpd.GeoDataFrame:
+        return dissolve_areas(areas, areas.set_index("area_code")[column], parent_level,
+                              names=result.parent_names.get(parent_level))  # fmt: skip
+
+    if len(merges) > 1 and len(areas) >= MERGE_TOGETHER_FROM:
+        # GEOS merges shapes without Python's lock: MSOAs and districts side by side.
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(len(merges), thread_name_prefix="meam-merge") as pool:
+            merging = [pool.submit(merge, *one) for one in merges]
+            for (parent_level, _), future in zip(merges, merging, strict=True):
+                by_level[parent_level] = future.result()
+    else:
+        for parent_level, column in merges:
+            by_level[parent_level] = merge(parent_level, column)
     return Dataset(
         areas=by_level,
         indicators=pd.DataFrame(columns=[*INDICATOR_COLUMNS, "indicator_name"]),

@@ -290,3 +290,32 @@ def test_the_tables_half_of_the_join_made_where_it_was_read_changes_nothing(tmp_
     # A side made for another table is not trusted: the table given is joined.
     other = replace(loaded, join_side=table_side(loaded.table.iloc[:1]))
     assert add_indicators(dataset, other).report == whole.report
+
+
+def test_msoas_and_districts_merged_side_by_side_are_the_same(user_files, monkeypatch):
+    """Large boundaries merge their MSOAs and districts in two threads: the same areas as one by one."""
+    from geopandas.testing import assert_geodataframe_equal
+
+    from meam_mapping import loading
+    from meam_mapping.geography.boundaries import read_boundaries
+
+    result = read_boundaries(user_files.boundaries)
+    monkeypatch.setenv("MEAM_MAPPING_BOUNDARY_CACHE", "off")  # merged here, both times
+    assert len(result.areas) < loading.MERGE_TOGETHER_FROM
+    one_by_one = loading.dataset_from_boundaries(result)
+    monkeypatch.setattr(loading, "MERGE_TOGETHER_FROM", 1)
+    threads = []
+    real = loading.dissolve_areas
+
+    def noted(*args, **kwargs):
+        import threading
+
+        threads.append(threading.current_thread().name)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(loading, "dissolve_areas", noted)
+    together = loading.dataset_from_boundaries(result)
+    assert len(threads) == 2 and all(name.startswith("meam-merge") for name in threads)
+    assert list(together.areas) == list(one_by_one.areas) == ["lsoa", "msoa", "lad"]
+    for level in ("msoa", "lad"):
+        assert_geodataframe_equal(together.areas[level], one_by_one.areas[level])

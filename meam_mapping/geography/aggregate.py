@@ -503,19 +503,18 @@ def _dissolved(work: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     sizes = shapely.area(geoms)
     merged = np.empty(len(keys), dtype=object)
     for k in range(len(keys)):
-        rows = order[starts[k] : starts[k + 1]]
-        parts = geoms[rows]
-        whole = None
         try:
-            whole = shapely.coverage_union_all(parts)
+            merged[k] = shapely.coverage_union_all(geoms[order[starts[k] : starts[k + 1]]])
         except shapely.errors.GEOSException:  # not a clean tiling: the full union below
-            whole = None
-        total = float(sizes[rows].sum())
-        if whole is not None and not (
-            shapely.is_valid(whole) and abs(shapely.area(whole) - total) <= 1e-9 * max(total, 1.0)
-        ):
-            whole = None
-        merged[k] = whole if whole is not None else shapely.union_all(parts)
+            merged[k] = None
+    # The checks of every parent at once: valid, with the area of its children together.
+    total = np.add.reduceat(sizes[order], starts[:-1]) if len(keys) else np.zeros(0)
+    done = ~shapely.is_missing(merged)
+    done[done] = shapely.is_valid(merged[done]) & (
+        np.abs(shapely.area(merged[done]) - total[done]) <= 1e-9 * np.maximum(total[done], 1.0)
+    )
+    for k in np.flatnonzero(~done):
+        merged[k] = shapely.union_all(geoms[order[starts[k] : starts[k + 1]]])
     first = order[starts[:-1]]
     others = work.drop(columns=[work.geometry.name]).iloc[first].reset_index(drop=True)
     others["area_code"] = keys.astype(object)
