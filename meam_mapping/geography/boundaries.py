@@ -378,7 +378,8 @@ def read_boundaries(
         Keep the result on disk, keyed by the file's content and these
         options, and use it on the next read of the same content (see
         :mod:`meam_mapping.geography.boundary_cache`). Default: on, unless
-        ``MEAM_MAPPING_BOUNDARY_CACHE=0``. Paths and bytes only.
+        ``MEAM_MAPPING_BOUNDARY_CACHE=0``. Paths, bytes and uploads (an
+        object with ``getvalue``, as Streamlit's) only, not other streams.
     cache_folder : path, optional
         Folder of the entries (default: the cache folder's ``boundaries/``).
 
@@ -419,7 +420,13 @@ def read_boundaries(
 
 
 def _cache_key(source: object, options: dict[str, object]) -> str | None:
-    """The cache key of a boundary file on disk or in bytes; None for other inputs."""
+    """The cache key of a boundary file on disk, in bytes or uploaded; None for other inputs."""
+    if hasattr(source, "getvalue"):  # an upload (the Data page's): by its content and name
+        content = source.getvalue()
+        if not isinstance(content, bytes | bytearray):
+            return None
+        shown = options["name"] or getattr(source, "name", None)
+        return cache_key("boundaries", content_digest(bytes(content)), {**options, "name": shown})
     if isinstance(source, bytes | bytearray):
         return cache_key("boundaries", content_digest(bytes(source)), options)
     if isinstance(source, str | os.PathLike) and Path(source).is_file():

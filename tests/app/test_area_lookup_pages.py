@@ -114,3 +114,46 @@ def test_the_map_page_says_which_district_it_does_not_draw(user_files, tmp_path)
     assert "E07000010" not in set(at.dataframe[0].value["Code"])
     at.radio(key="map_level").set_value("lsoa").run()
     assert not any("Not drawn" in c.value for c in at.caption)
+
+
+def test_the_data_page_reads_the_same_upload_once_and_clears_the_cache(user_files, tmp_path,
+                                                                       monkeypatch):  # fmt: skip
+    """Uploaded boundaries and a large lookup are kept: loading them again parses neither."""
+    from geopandas.testing import assert_geodataframe_equal
+
+    from meam_mapping.geography import area_lookup, boundaries
+    from meam_mapping.io import read
+
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("MEAM_MAPPING_CACHE", str(cache))
+    monkeypatch.delenv("MEAM_MAPPING_BOUNDARY_CACHE", raising=False)
+    monkeypatch.setattr(area_lookup, "KEEP_LOOKUP_FROM", 1)  # the corpus's lookup is small
+    bare, lookup = write_bare_boundaries(user_files, tmp_path)
+    at = AppTest.from_file(APP, default_timeout=600)
+    at.run()
+    at.switch_page("pages/data.py").run()
+    _upload(at, "boundary_upload", bare)
+    _upload(at, "parents_upload", lookup)
+    next(b for b in at.button if b.label == "Use these boundaries").click().run()
+    first = at.session_state["dataset"]
+    kept = sorted(p.relative_to(cache) for p in cache.rglob("*.parquet"))
+    assert any(p.parent.name == "lookups" for p in kept) and any(
+        p.parent.name == "boundaries" for p in kept
+    ), kept
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("read again")
+
+    monkeypatch.setattr(boundaries, "_read_boundaries", refuse)
+    monkeypatch.setattr(read, "read_lookup_table", refuse)
+    next(b for b in at.button if b.label == "Use these boundaries").click().run()
+    assert not at.exception, at.exception
+    assert not at.error, [e.value for e in at.error]
+    again = at.session_state["dataset"]
+    assert again is not first and again.levels == first.levels == ["lsoa", "msoa", "lad"]
+    for level in again.levels:
+        assert_geodataframe_equal(again.areas[level], first.areas[level])
+    files = [p for p in cache.rglob("*") if p.is_file()]
+    next(b for b in at.button if b.label == "Clear the boundary cache").click().run()
+    assert f"Removed {len(files)} cached file(s)." in " ".join(str(s.value) for s in at.success)
+    assert [p for p in cache.rglob("*") if p.is_file()] == []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import shutil
 from pathlib import Path
 
@@ -90,6 +91,29 @@ def test_bytes_are_cached_by_content(cache, demo_file, monkeypatch):
     _no_parsing(monkeypatch)
     assert_geodataframe_equal(read_boundaries(data, name="upload.gpkg", layer="lad").areas,
                               first.areas)  # fmt: skip
+
+
+class _Upload(io.BytesIO):
+    """What the Data page hands over: Streamlit's UploadedFile is a BytesIO with a name."""
+
+    def __init__(self, data: bytes, name: str) -> None:
+        super().__init__(data)
+        self.name = name
+
+
+def test_an_upload_is_cached_by_content_and_name(cache, demo_file, monkeypatch):
+    data = demo_file.read_bytes()
+    first = read_boundaries(_Upload(data, "districts.gpkg"), layer="lad")
+    assert len(_entries(cache)) == 1
+    with monkeypatch.context() as patch:
+        _no_parsing(patch)
+        again = read_boundaries(_Upload(data, "districts.gpkg"), layer="lad")
+        assert_geodataframe_equal(again.areas, first.areas)
+        assert again.notes == first.notes
+        with pytest.raises(InputError, match="parsed again"):  # another name: its own notes
+            read_boundaries(_Upload(data, "other.gpkg"), layer="lad")
+        with pytest.raises(InputError, match="parsed again"):  # a stream: read each time
+            read_boundaries(io.BufferedReader(io.BytesIO(data)), layer="lad")
 
 
 @pytest.mark.parametrize("damage", [b"", b"not parquet at all", "truncate"])
