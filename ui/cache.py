@@ -99,6 +99,14 @@ def hotspots_cached(
     return concentration.find_hotspots(_dataset.areas[settings.level], _scores, settings)
 
 
+@st.cache_data(show_spinner=False, max_entries=16)
+def published_levels_cached(
+    token: str, _dataset: Dataset, indicator: str, period: str | None, policy: DisclosurePolicy
+) -> pd.DataFrame:
+    """:func:`meam_mapping.pipeline.publish.published_levels`, cached: one audit for every level."""
+    return publish.published_levels(_dataset, indicator, period, policy)
+
+
 @st.cache_data(show_spinner=False, max_entries=64)
 def map_slice_cached(
     token: str,
@@ -108,8 +116,9 @@ def map_slice_cached(
     level: str | None,
     policy: DisclosurePolicy,
 ) -> pd.DataFrame:
-    """:func:`meam_mapping.pipeline.publish.map_slice`, cached."""
-    return publish.map_slice(_dataset, indicator, period, level, policy)
+    """:func:`meam_mapping.pipeline.publish.map_slice`, cached; another level reuses the audit."""
+    published = published_levels_cached(token, _dataset, indicator, period, policy)
+    return publish.map_slice(_dataset, indicator, period, level, policy, published=published)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)

@@ -57,6 +57,7 @@ __all__ = [
     "publish_people",
     "publish_small_area",
     "publish_zones",
+    "published_levels",
     "published_table",
     "publish_models",
     "pooled_figure",
@@ -85,11 +86,32 @@ def map_slice(
     period: str | None,
     level: str | None,
     policy: DisclosurePolicy = DEFAULT_POLICY,
+    *,
+    published: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """The rows of one level, after the disclosure policy across all levels.
 
     The policy sees every level at once, so a suppressed LSOA cannot be
     recovered from its MSOA total minus the other LSOAs.
+
+    Parameters
+    ----------
+    dataset : Dataset
+    indicator : str
+    period : str or None
+        None: the latest.
+    level : str or None
+        None: the indicator's own level.
+    policy : DisclosurePolicy
+    published : pandas.DataFrame, optional
+        :func:`published_levels` of the same dataset, indicator, period and
+        policy, made already (another level's map of the same figures):
+        every level's rows are suppressed together, so one audit serves
+        them all. Made here when not given.
+
+    Returns
+    -------
+    pandas.DataFrame
     """
     table, native = indicator_all_levels(dataset, indicator, period)
     level = level or native
@@ -101,28 +123,61 @@ def map_slice(
             expected="one of " + ", ".join(available),
             fix=why_not_at(dataset, table, native, level),
         )
-    if table["count"].notna().any() or table["suppressed"].any():
-        group = group_of(dataset, indicator)
-        if len(group) > 1:  # Persons = Male + Female: decide their suppression together
-            period = str(table["period"].iloc[0])
-            members = [table] + [
-                indicator_all_levels(dataset, other, period)[0]
-                for other in group
-                if other != indicator
-            ]
-            joint = pd.concat(members, ignore_index=True)
-            safe = suppress_indicators(joint, policy, parent_of=parent_lookup(dataset),
-                                       linked_indicators={group[0]: group[1:]})  # fmt: skip
-            safe = carry_mark(safe, safe.loc[safe["indicator"] == indicator])
-        else:
-            safe = suppress_indicators(table, policy, parent_of=parent_lookup(dataset))
-    else:  # values only (e.g. a score): nothing to suppress
-        safe = mark_no_counts(table)
+    safe = (
+        published_levels(dataset, indicator, period, policy, table=table)
+        if published is None
+        else published
+    )
     part = safe.loc[safe["level"] == level].reset_index(drop=True)
     names = dataset.areas[level].set_index("area_code")["area_name"]
     part["area_name"] = part["area_code"].map(names)
     part.attrs.update(safe.attrs)
     return part
+
+
+def published_levels(
+    dataset: Dataset,
+    indicator: str,
+    period: str | None,
+    policy: DisclosurePolicy = DEFAULT_POLICY,
+    *,
+    table: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """One indicator and period at every level, after the disclosure policy across all levels.
+
+    What :func:`map_slice` takes each level's rows from. Indicators that add
+    up to another (Persons = Male + Female) are suppressed together.
+
+    Parameters
+    ----------
+    dataset : Dataset
+    indicator : str
+    period : str or None
+        None: the latest.
+    policy : DisclosurePolicy
+    table : pandas.DataFrame, optional
+        :func:`~meam_mapping.pipeline.slices.indicator_all_levels` of the
+        same, made already.
+
+    Returns
+    -------
+    pandas.DataFrame
+    """
+    if table is None:
+        table, _ = indicator_all_levels(dataset, indicator, period)
+    if not (table["count"].notna().any() or table["suppressed"].any()):
+        return mark_no_counts(table)  # values only (e.g. a score): nothing to suppress
+    group = group_of(dataset, indicator)
+    if len(group) > 1:  # Persons = Male + Female: decide their suppression together
+        period = str(table["period"].iloc[0])
+        members = [table] + [
+            indicator_all_levels(dataset, other, period)[0] for other in group if other != indicator
+        ]
+        joint = pd.concat(members, ignore_index=True)
+        safe = suppress_indicators(joint, policy, parent_of=parent_lookup(dataset),
+                                   linked_indicators={group[0]: group[1:]})  # fmt: skip
+        return carry_mark(safe, safe.loc[safe["indicator"] == indicator])
+    return suppress_indicators(table, policy, parent_of=parent_lookup(dataset))
 
 
 def publish_headline(

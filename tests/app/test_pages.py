@@ -35,6 +35,32 @@ def test_app_opens_on_the_demo_map(app):
     assert not app.error
 
 
+def test_another_level_of_the_same_map_reuses_its_disclosure_audit(monkeypatch):
+    """The audit covers every level at once: switching level on the Map page does not audit again."""
+    import streamlit as st
+
+    from meam_mapping.pipeline import publish
+
+    audits = []
+    real = publish.suppress_indicators
+
+    def counted(*args, **kwargs):
+        audits.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(publish, "suppress_indicators", counted)
+    st.cache_data.clear()
+    at = AppTest.from_file(APP, default_timeout=600)
+    at.run()
+    at.selectbox(key="map_indicator").set_value("probation_caseload").run()
+    first = len(audits)
+    assert first >= 1
+    for level in ("lsoa", "lad", "msoa"):
+        at.radio(key="map_level").set_value(level).run()
+        assert not at.exception, at.exception
+    assert len(audits) == first
+
+
 @pytest.mark.parametrize("page", PAGES)
 def test_every_page_runs(app, page):
     app.switch_page(page).run()

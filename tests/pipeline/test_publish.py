@@ -305,3 +305,22 @@ def test_hidden_share_comes_from_the_published_figures(user_dataset):
     assert np.allclose(shown["hidden_share"].astype(float), expected)
     head = headline_of(hidden, policy)
     assert head["hidden_share"] == table.set_index("area_code").loc["Total", "hidden_share"]
+
+
+@pytest.mark.parametrize(
+    "indicator",
+    ["homelessness_duty_owed", "alcohol_admissions_persons", "alcohol_admissions_female"],
+)
+def test_one_audit_serves_every_level(sexes, indicator):
+    """Each level's map taken from one published table of all levels is the map made alone."""
+    from meam_mapping.pipeline.publish import published_levels
+
+    policy = DisclosurePolicy()
+    published = published_levels(sexes, indicator, None, policy)
+    levels = sorted(set(published["level"]))
+    assert len(levels) >= 2 if indicator.startswith("homelessness") else levels == ["lad"]
+    for level in levels:
+        alone = map_slice(sexes, indicator, None, level, policy)
+        shared = map_slice(sexes, indicator, None, level, policy, published=published)
+        pd.testing.assert_frame_equal(shared, alone)
+        assert shared.attrs == alone.attrs
