@@ -100,11 +100,25 @@ def hotspots_cached(
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
+def all_levels_cached(
+    token: str, _dataset: Dataset, indicator: str, period: str | None
+) -> tuple[pd.DataFrame, str]:
+    """:func:`meam_mapping.pipeline.slices.indicator_all_levels`, cached.
+
+    The levels offered, the audit and the map's rows all start from it.
+    """
+    from meam_mapping.pipeline.slices import indicator_all_levels
+
+    return indicator_all_levels(_dataset, indicator, period)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
 def published_levels_cached(
     token: str, _dataset: Dataset, indicator: str, period: str | None, policy: DisclosurePolicy
 ) -> pd.DataFrame:
     """:func:`meam_mapping.pipeline.publish.published_levels`, cached: one audit for every level."""
-    return publish.published_levels(_dataset, indicator, period, policy)
+    return publish.published_levels(_dataset, indicator, period, policy,
+                                    all_levels=all_levels_cached(token, _dataset, indicator, period))  # fmt: skip
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
@@ -117,8 +131,10 @@ def map_slice_cached(
     policy: DisclosurePolicy,
 ) -> pd.DataFrame:
     """:func:`meam_mapping.pipeline.publish.map_slice`, cached; another level reuses the audit."""
+    all_levels = all_levels_cached(token, _dataset, indicator, period)
     published = published_levels_cached(token, _dataset, indicator, period, policy)
-    return publish.map_slice(_dataset, indicator, period, level, policy, published=published)
+    return publish.map_slice(_dataset, indicator, period, level, policy, published=published,
+                             all_levels=all_levels)  # fmt: skip
 
 
 @st.cache_data(show_spinner=False, max_entries=64)

@@ -18,7 +18,7 @@ from meam_mapping.maps.simplify import simplify_for_display
 from meam_mapping.pipeline.compare import BenchmarkComparison, with_comparison
 from meam_mapping.pipeline.display import display_table
 from meam_mapping.pipeline.slices import level_offer
-from ui.cache import compare_chart_cached, comparison_cached, map_slice_cached
+from ui.cache import all_levels_cached, compare_chart_cached, comparison_cached, map_slice_cached
 from ui.widgets import download_csv, show_problem, show_table
 
 
@@ -61,7 +61,11 @@ def draw_parts(parts: ChoroplethParts, *, key: str, height: int) -> None:
 def _levels(
     token: str, _dataset: Dataset, indicator: str, period: str | None
 ) -> tuple[list[str], dict[str, str]]:
-    return level_offer(_dataset, indicator, period)
+    try:
+        all_levels = all_levels_cached(token, _dataset, indicator, period)
+    except InputError:  # no such indicator or period: nothing to offer
+        return [], {}
+    return level_offer(_dataset, indicator, period, all_levels=all_levels)
 
 
 def cached_levels(dataset: Dataset, indicator: str, period: str | None) -> list[str]:

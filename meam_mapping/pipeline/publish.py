@@ -88,6 +88,7 @@ def map_slice(
     policy: DisclosurePolicy = DEFAULT_POLICY,
     *,
     published: pd.DataFrame | None = None,
+    all_levels: tuple[pd.DataFrame, str] | None = None,
 ) -> pd.DataFrame:
     """The rows of one level, after the disclosure policy across all levels.
 
@@ -108,12 +109,15 @@ def map_slice(
         policy, made already (another level's map of the same figures):
         every level's rows are suppressed together, so one audit serves
         them all. Made here when not given.
+    all_levels : (pandas.DataFrame, str), optional
+        :func:`~meam_mapping.pipeline.slices.indicator_all_levels` of the
+        same, made already.
 
     Returns
     -------
     pandas.DataFrame
     """
-    table, native = indicator_all_levels(dataset, indicator, period)
+    table, native = all_levels or indicator_all_levels(dataset, indicator, period)
     level = level or native
     present = set(table["level"].unique().tolist())
     if level not in present:
@@ -124,7 +128,7 @@ def map_slice(
             fix=why_not_at(dataset, table, native, level),
         )
     safe = (
-        published_levels(dataset, indicator, period, policy, table=table)
+        published_levels(dataset, indicator, period, policy, all_levels=(table, native))
         if published is None
         else published
     )
@@ -141,7 +145,7 @@ def published_levels(
     period: str | None,
     policy: DisclosurePolicy = DEFAULT_POLICY,
     *,
-    table: pd.DataFrame | None = None,
+    all_levels: tuple[pd.DataFrame, str] | None = None,
 ) -> pd.DataFrame:
     """One indicator and period at every level, after the disclosure policy across all levels.
 
@@ -155,7 +159,7 @@ def published_levels(
     period : str or None
         None: the latest.
     policy : DisclosurePolicy
-    table : pandas.DataFrame, optional
+    all_levels : (pandas.DataFrame, str), optional
         :func:`~meam_mapping.pipeline.slices.indicator_all_levels` of the
         same, made already.
 
@@ -163,8 +167,7 @@ def published_levels(
     -------
     pandas.DataFrame
     """
-    if table is None:
-        table, _ = indicator_all_levels(dataset, indicator, period)
+    table, _ = all_levels or indicator_all_levels(dataset, indicator, period)
     if not (table["count"].notna().any() or table["suppressed"].any()):
         return mark_no_counts(table)  # values only (e.g. a score): nothing to suppress
     group = group_of(dataset, indicator)

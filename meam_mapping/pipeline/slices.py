@@ -276,9 +276,12 @@ def levels_of(dataset: Dataset, indicator: str, period: str | None = None) -> li
 
 
 def level_offer(
-    dataset: Dataset, indicator: str, period: str | None = None
-) -> tuple[list[str], dict[str, str]]:
+    dataset: Dataset, indicator: str, period: str | None = None, *,
+    all_levels: tuple[pd.DataFrame, str] | None = None,
+) -> tuple[list[str], dict[str, str]]:  # fmt: skip
     """The levels an indicator can be shown at, and each coarser level it cannot, with why.
+
+    ``all_levels`` is :func:`indicator_all_levels` of the same, made already.
 
     Returns
     -------
@@ -288,7 +291,7 @@ def level_offer(
         Coarser level -> the reason it is not offered (:func:`why_not_at`).
     """
     try:
-        table, native = indicator_all_levels(dataset, indicator, period)
+        table, native = all_levels or indicator_all_levels(dataset, indicator, period)
     except InputError:
         return [], {}
     found = set(table["level"])

@@ -39,26 +39,33 @@ def test_another_level_of_the_same_map_reuses_its_disclosure_audit(monkeypatch):
     """The audit covers every level at once: switching level on the Map page does not audit again."""
     import streamlit as st
 
-    from meam_mapping.pipeline import publish
+    from meam_mapping.pipeline import publish, slices
 
-    audits = []
-    real = publish.suppress_indicators
+    calls = {"audit": 0, "all levels": 0}
 
-    def counted(*args, **kwargs):
-        audits.append(1)
-        return real(*args, **kwargs)
+    def counted(module, name, what):  # noqa: ANN001, ANN202
+        real = getattr(module, name)
 
-    monkeypatch.setattr(publish, "suppress_indicators", counted)
+        def call(*args, **kwargs):
+            calls[what] += 1
+            return real(*args, **kwargs)
+
+        monkeypatch.setattr(module, name, call)
+
+    counted(publish, "suppress_indicators", "audit")
+    counted(publish, "indicator_all_levels", "all levels")
+    counted(slices, "indicator_all_levels", "all levels")
     st.cache_data.clear()
     at = AppTest.from_file(APP, default_timeout=600)
     at.run()
+    # The levels offered, the audit and the map's rows start from one adding-up of the indicator.
+    assert calls == {"audit": 1, "all levels": 1}, calls
     at.selectbox(key="map_indicator").set_value("probation_caseload").run()
-    first = len(audits)
-    assert first >= 1
+    assert calls == {"audit": 2, "all levels": 2}, calls
     for level in ("lsoa", "lad", "msoa"):
         at.radio(key="map_level").set_value(level).run()
         assert not at.exception, at.exception
-    assert len(audits) == first
+    assert calls == {"audit": 2, "all levels": 2}, calls
 
 
 @pytest.mark.parametrize("page", PAGES)
