@@ -267,9 +267,9 @@ def _kept_key(source: object, name: str | None) -> str | None:
 
     if not boundary_cache.cache_enabled():
         return None
+    shown = source_name(source, name)  # an upload's own name too
     if hasattr(source, "getvalue"):  # an upload: by its content, as bytes are
-        content = source.getvalue()
-        source = content if isinstance(content, bytes | bytearray) else None
+        source = boundary_cache.uploaded_bytes(source)
     if isinstance(source, bytes | bytearray):
         size = len(source)
     elif isinstance(source, str | os.PathLike) and os.path.isfile(source):
@@ -284,9 +284,7 @@ def _kept_key(source: object, name: str | None) -> str | None:
         )
     except OSError:
         return None
-    return boundary_cache.cache_key(
-        "lookup", boundary_cache.program_stamp(), digest, source_name(source, name)
-    )
+    return boundary_cache.cache_key("lookup", boundary_cache.program_stamp(), digest, shown)
 
 
 def _store_kept(key: str, lookup: AreaLookup) -> None:

@@ -34,6 +34,7 @@ from meam_mapping.geography.boundary_cache import (
     content_digest,
     load_frame,
     store_frame,
+    uploaded_bytes,
 )
 from meam_mapping.geography.boundary_files import open_boundary_layer, reading_now
 from meam_mapping.geography.codes import GSS_PATTERN, detect_level, normalise_codes
@@ -421,12 +422,10 @@ def read_boundaries(
 
 def _cache_key(source: object, options: dict[str, object]) -> str | None:
     """The cache key of a boundary file on disk, in bytes or uploaded; None for other inputs."""
-    if hasattr(source, "getvalue"):  # an upload (the Data page's): by its content and name
-        content = source.getvalue()
-        if not isinstance(content, bytes | bytearray):
-            return None
+    content = uploaded_bytes(source)
+    if content is not None:  # an upload (the Data page's): by its content and name
         shown = options["name"] or getattr(source, "name", None)
-        return cache_key("boundaries", content_digest(bytes(content)), {**options, "name": shown})
+        return cache_key("boundaries", content_digest(content), {**options, "name": shown})
     if isinstance(source, bytes | bytearray):
         return cache_key("boundaries", content_digest(bytes(source)), options)
     if isinstance(source, str | os.PathLike) and Path(source).is_file():

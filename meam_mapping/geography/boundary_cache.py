@@ -69,6 +69,7 @@ __all__ = [
     "load_frame",
     "store_bytes",
     "store_frame",
+    "uploaded_bytes",
     "write_parquet_atomic",
     "write_soon",
 ]
@@ -212,6 +213,18 @@ def content_digest(source: str | os.PathLike[str] | bytes) -> str:
                 _DIGESTS.clear()
             _DIGESTS[seen] = found
     return found
+
+
+def uploaded_bytes(source: object) -> bytes | None:
+    """The whole content of an upload (an object with ``getvalue``, as Streamlit's), else None.
+
+    The caches name an upload by its content, as they name bytes; a stream
+    without ``getvalue`` is not read here (it could not be read again).
+    """
+    if not hasattr(source, "getvalue"):
+        return None
+    content = source.getvalue()
+    return bytes(content) if isinstance(content, bytes | bytearray) else None
 
 
 def program_stamp() -> str:

@@ -378,3 +378,17 @@ def test_a_large_lookup_is_kept_read_and_the_same(cache, user_files, tmp_path, m
     _assert_same_lookup(area_lookup.read_area_lookup(path), first)
     assert clear_boundary_cache() >= 1
     assert sorted((cache / "lookups").glob("*")) == []
+
+
+def test_uploads_of_one_lookup_under_two_names_keep_their_own_names(cache, user_files, tmp_path,
+                                                                     monkeypatch):  # fmt: skip
+    from userfiles import write_bare_boundaries
+
+    from meam_mapping.geography import area_lookup
+
+    _, path = write_bare_boundaries(user_files, tmp_path)
+    monkeypatch.setattr(area_lookup, "KEEP_LOOKUP_FROM", 1)
+    first = area_lookup.read_area_lookup(_Upload(path.read_bytes(), "lookup_2021.csv"))
+    second = area_lookup.read_area_lookup(_Upload(path.read_bytes(), "copy.csv"))
+    assert (first.file, second.file) == ("lookup_2021.csv", "copy.csv")  # the names messages give
+    assert len(list((cache / "lookups").glob("*.parquet"))) == 2
