@@ -16,14 +16,25 @@ def _upload(at, key, path):
     at.file_uploader(key=key).set_value((path.name, path.read_bytes(), "text/csv")).run()
 
 
-def test_the_data_page_takes_a_lookup_beside_the_boundaries(user_files, tmp_path):
-    bare, lookup = write_bare_boundaries(user_files, tmp_path)
+def _data_page() -> AppTest:
     at = AppTest.from_file(APP, default_timeout=600)
     at.run()
     at.switch_page("pages/data.py").run()
-    _upload(at, "boundary_upload", bare)
-    _upload(at, "parents_upload", lookup)
+    return at
+
+
+def _use_boundaries(at, boundaries, lookup=None) -> None:
+    """Upload the boundaries (and a lookup) on the Data page and press "Use these boundaries"."""
+    _upload(at, "boundary_upload", boundaries)
+    if lookup is not None:
+        _upload(at, "parents_upload", lookup)
     next(b for b in at.button if b.label == "Use these boundaries").click().run()
+
+
+def test_the_data_page_takes_a_lookup_beside_the_boundaries(user_files, tmp_path):
+    bare, lookup = write_bare_boundaries(user_files, tmp_path)
+    at = _data_page()
+    _use_boundaries(at, bare, lookup)
     assert not at.exception, at.exception
     assert not at.error, [e.value for e in at.error]
     dataset = at.session_state["dataset"]
@@ -41,13 +52,9 @@ def test_a_lookup_that_does_not_cover_the_boundaries_is_refused_and_nothing_is_l
     lines = lookup.read_text(encoding="utf-8-sig").splitlines()
     short = tmp_path / "short.csv"
     short.write_text("\n".join(lines[:100]) + "\n")
-    at = AppTest.from_file(APP, default_timeout=600)
-    at.run()
+    at = _data_page()
     before = at.session_state["dataset"]
-    at.switch_page("pages/data.py").run()
-    _upload(at, "boundary_upload", bare)
-    _upload(at, "parents_upload", short)
-    next(b for b in at.button if b.label == "Use these boundaries").click().run()
+    _use_boundaries(at, bare, short)
     assert not at.exception, at.exception
     problem = " ".join(str(e.value) for e in at.error)
     assert "short.csv" in problem and "are not in the lookup" in problem
@@ -79,11 +86,8 @@ def test_a_district_missing_lsoas_is_named_on_the_data_page_and_left_off_the_map
     lsoa.loc[lsoa.index[lsoa["LAD19CD"] == "E07000010"][:3], "geometry"] = None
     damaged = tmp_path / "damaged.geojson"
     lsoa.to_file(damaged, driver="GeoJSON")
-    at = AppTest.from_file(APP, default_timeout=600)
-    at.run()
-    at.switch_page("pages/data.py").run()
-    _upload(at, "boundary_upload", damaged)
-    next(b for b in at.button if b.label == "Use these boundaries").click().run()
+    at = _data_page()
+    _use_boundaries(at, damaged)
     assert not at.exception, at.exception
     shown = " ".join(
         str(x.value) for kind in (at.markdown, at.info, at.caption, at.warning) for x in kind
@@ -129,12 +133,8 @@ def test_the_data_page_reads_the_same_upload_once_and_clears_the_cache(user_file
     monkeypatch.delenv("MEAM_MAPPING_BOUNDARY_CACHE", raising=False)
     monkeypatch.setattr(area_lookup, "KEEP_LOOKUP_FROM", 1)  # the corpus's lookup is small
     bare, lookup = write_bare_boundaries(user_files, tmp_path)
-    at = AppTest.from_file(APP, default_timeout=600)
-    at.run()
-    at.switch_page("pages/data.py").run()
-    _upload(at, "boundary_upload", bare)
-    _upload(at, "parents_upload", lookup)
-    next(b for b in at.button if b.label == "Use these boundaries").click().run()
+    at = _data_page()
+    _use_boundaries(at, bare, lookup)
     first = at.session_state["dataset"]
     kept = sorted(p.relative_to(cache) for p in cache.rglob("*.parquet"))
     assert any(p.parent.name == "lookups" for p in kept) and any(
